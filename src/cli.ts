@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util'
+import { errorMessage, UserError } from './errors.js'
+import { InputReader, readConfig } from './inputs.js'
+import { consoleLogger } from './log.js'
+import { publish } from './publish.js'
+import { outputs } from './report.js'
+import { maskToken, redact } from './secrets.js'
+
+const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTRIBUTE...
+
+Builds each flake attribute, exports its store path as a plain NAR and commits it to the
+repository in one commit, pushed over HTTPS. Prints the outputs as JSON on stdout.
+
+Options (same meaning as the action's inputs):
+  --repository URL         https URL of the target repository (required)
+  --branch NAME            target branch (default: the remote's default branch)
+  --path DIR               directory inside the repository (default: nix)
+  --commit-message TEXT    commit message template
+  --git-user-name NAME     commit author name
+  --git-user-email EMAIL   commit author email
+  --nix-build-args ARGS    extra arguments for nix build
+  --max-file-size SIZE     refuse files larger than this (default: 100M)
+  --dry-run                build and export, push nothing
+  --verbose                debug output
+  -h, --help               this text
+
+The token is read from the environment, never from an argument:
+  PUBLISH_NIX_ARTIFACT_TOKEN, or else GITHUB_TOKEN.
+`
+
+const OPTIONS = [
+  'repository',
+  'branch',
+  'path',
+  'commit-message',
+  'git-user-name',
+  'git-user-email',
+  'nix-build-args',
+  'max-file-size'
+] as const
+
+/** The command-line entry point; returns the exit code. */
+export async function cli(argv: string[] = process.argv.slice(2)): Promise<number> {
+  const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || ''
+  const log = consoleLogger(argv.includes('--verbose'))
+  maskToken(token, log)
+  try {
+    if (argv.some(arg => arg === '--token' || arg.startsWith('--token='))) {
+      throw new UserError(
+        'The token is not accepted as an argument (other users can read process arguments). Set PUBLISH_NIX_ARTIFACT_TOKEN in the environment instead.'
+      )
+    }
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ...Object.fromEntries(OPTIONS.map(name => [name, { type: 'string' as const }])),
+        'dry-run': { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    })
+    if (values.help) {
+      process.stdout.write(USAGE)
+      return 0
+    }
+    const input: InputReader = name => {
+      if (name === 'token') return token
+      if (name === 'flake-attribute') return positionals.join('\n')
+      if (name === 'dry-run') return values['dry-run'] ? 'true' : 'false'
+      const value = (values as Record<string, unknown>)[name]
+      return typeof value === 'string' ? value : ''
+    }
+    const config = readConfig(input, process.env)
+    const result = await publish(config, log)
+    process.stdout.write(`${JSON.stringify(outputs(result), null, 2)}\n`)
+    return 0
+  } catch (error) {
+    const message = redact(errorMessage(error), token)
+    const usage = error instanceof TypeError && /Unknown option|argument/.test(message)
+    process.stderr.write(`error: ${message}\n${usage ? `\n${USAGE}` : ''}`)
+    return usage ? 2 : 1
+  }
+}

@@ -1,0 +1,69 @@
+/** The typed configuration that the entry points build from their inputs and pass down. */
+
+export interface Repository {
+  /** Remote URL as given to git: https (or http on loopback), never with credentials in it. */
+  url: string
+  /** `scheme://host[:port]`, the scope of the Authorization header. */
+  origin: string
+  /** `OWNER/NAME` when the host is a known forge and the path has that shape. */
+  slug?: string
+  /** How the remote's web pages address files, when the host is known. */
+  forge?: 'github' | 'gitlab' | 'gitea'
+}
+
+export interface SourceInfo {
+  /** `OWNER/NAME` of the repository the workflow runs in, if any. */
+  repository: string
+  commit: string
+  ref: string
+  serverUrl: string
+}
+
+export interface Config {
+  attributes: string[]
+  repository: Repository
+  token: string
+  /** Target branch; undefined means the remote's default branch. */
+  branch?: string
+  /** Directory inside the repository, posix, no leading or trailing slash; '' is the root. */
+  path: string
+  commitMessage: string
+  gitUserName: string
+  gitUserEmail: string
+  nixBuildArgs: string[]
+  dryRun: boolean
+  maxFileSize: number
+  /** Warn when a file is larger than this (GitHub warns above 50 MB). */
+  warnFileSize: number
+  source: SourceInfo
+  /** Parent of the private work directory (RUNNER_TEMP on a runner). */
+  tempDir: string
+}
+
+/** One store path that an attribute built, and where it goes. */
+export interface Artifact {
+  attribute: string
+  /** Output name (`out`, `dev`, …). */
+  output: string
+  storePath: string
+  system: string
+  /** Path of the file inside the repository. */
+  file: string
+  narHash: string
+  narSize: number
+}
+
+export interface ArtifactResult extends Artifact {
+  /** True when this run added the file; false when the identical file was already there. */
+  published: boolean
+  url: string
+}
+
+export interface PublishResult {
+  artifacts: ArtifactResult[]
+  branch: string
+  /** The commit now at the tip of the branch ('' when the branch does not exist, e.g. a dry run). */
+  commitSha: string
+  published: boolean
+  dryRun: boolean
+}

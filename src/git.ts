@@ -1,0 +1,351 @@
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import type { Repository } from './config.js'
+import { RaceError, TransientError, UserError } from './errors.js'
+import { Logger } from './log.js'
+import { CommandNotFoundError, run, RunOptions, RunResult } from './proc.js'
+
+export interface Identity {
+  name: string
+  email: string
+}
+
+export interface RemoteState {
+  /** The branch to publish to: the one asked for, or the remote's default. */
+  branch: string
+  /** Its tip, or undefined when the branch (or the whole repository) is empty. */
+  tip?: string
+}
+
+export interface NewFile {
+  /** Path inside the repository. */
+  path: string
+  oid: string
+}
+
+export interface TreeEntry {
+  mode: string
+  type: string
+  oid: string
+}
+
+export interface CommitPlan {
+  /** Files to add (absent from the tip). */
+  added: NewFile[]
+  /** Files already on the tip with identical content. */
+  present: NewFile[]
+  /** Files already on the tip with other content: left as they are. */
+  conflicting: NewFile[]
+}
+
+const MIN_GIT = [2, 31] // GIT_CONFIG_COUNT/KEY/VALUE
+
+/**
+ * A private, bare, partial and shallow repository in the work directory, and the one remote it
+ * talks to. Existing artifacts are never downloaded: fetches take the tip commit and its trees
+ * (`--depth=1 --filter=blob:none`), new trees are built in a private index from object ids, and
+ * nothing is ever checked out.
+ *
+ * The token travels only in the environment of git processes, as an Authorization header scoped
+ * to the remote's origin (GIT_CONFIG_COUNT/KEY/VALUE): never in an argument, never in a file.
+ */
+export class Git {
+  private readonly gitDir: string
+  private readonly indexFile: string
+  private readonly authHeader: string
+
+  constructor(
+    private readonly repo: Repository,
+    token: string,
+    workDir: string,
+    private readonly identity: Identity,
+    private readonly log: Logger
+  ) {
+    this.gitDir = path.join(workDir, 'repo.git')
+    this.indexFile = path.join(workDir, 'index')
+    this.authHeader = token
+      ? `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
+      : ''
+  }
+
+  /** The environment of every git call: no prompts, no machine credentials, no hooks. */
+  private env(network: boolean): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env }
+    for (const key of Object.keys(env)) {
+      if (/^(GIT_|SSH_ASKPASS$)/.test(key) && !/^GIT_(SSL_|HTTP_PROXY|PROXY_)/.test(key)) {
+        delete env[key]
+      }
+    }
+    const config: [string, string][] = [
+      ['credential.helper', ''],
+      ['core.askPass', ''],
+      ['core.hooksPath', '/dev/null'],
+      ['gc.auto', '0'],
+      ['maintenance.auto', 'false'],
+      ['advice.detachedHead', 'false']
+    ]
+    if (network && this.authHeader) {
+      config.push([`http.${this.repo.origin}/.extraHeader`, this.authHeader])
+    }
+    config.forEach(([key, value], i) => {
+      env[`GIT_CONFIG_KEY_${i}`] = key
+      env[`GIT_CONFIG_VALUE_${i}`] = value
+    })
+    return {
+      ...env,
+      GIT_CONFIG_COUNT: String(config.length),
+      GIT_DIR: this.gitDir,
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_TRACE_REDACT: '1',
+      GIT_ALLOW_PROTOCOL: this.repo.url.startsWith('http:') ? 'http' : 'https',
+      GIT_AUTHOR_NAME: this.identity.name,
+      GIT_AUTHOR_EMAIL: this.identity.email,
+      GIT_COMMITTER_NAME: this.identity.name,
+      GIT_COMMITTER_EMAIL: this.identity.email,
+      LC_ALL: 'C'
+    }
+  }
+
+  private async git(args: string[], options: RunOptions & { network?: boolean } = {}) {
+    try {
+      return await run('git', args, {
+        echoStderr: options.network === true,
+        ...options,
+        env: { ...this.env(options.network === true), ...options.env }
+      })
+    } catch (error) {
+      if (error instanceof CommandNotFoundError) {
+        throw new UserError('git is not installed or not on PATH; install git before this step.')
+      }
+      throw error
+    }
+  }
+
+  private async ok(args: string[], options: RunOptions & { network?: boolean } = {}) {
+    const result = await this.git(args, options)
+    if (result.code !== 0) {
+      throw new UserError(`git ${args[0]} failed: ${tail(result)}`)
+    }
+    return result.stdout
+  }
+
+  async init(): Promise<void> {
+    const version = await this.ok(['version'])
+    const m = /(\d+)\.(\d+)/.exec(version)
+    if (
+      !m ||
+      Number(m[1]) < MIN_GIT[0] ||
+      (Number(m[1]) === MIN_GIT[0] && Number(m[2]) < MIN_GIT[1])
+    ) {
+      throw new UserError(`git ${version.trim()} is too old; this action needs git 2.31 or later.`)
+    }
+    await this.ok(['init', '--bare', '--quiet', this.gitDir], { env: { GIT_DIR: undefined } })
+    await this.ok(['remote', 'add', 'origin', this.repo.url])
+  }
+
+  /** `git check-ref-format --branch` has the last word on branch names. */
+  async checkBranchName(branch: string): Promise<void> {
+    const result = await this.git(['check-ref-format', '--branch', branch])
+    if (result.code !== 0) {
+      throw new UserError(
+        `'${branch}' is not a valid branch name (git check-ref-format refused it).`
+      )
+    }
+  }
+
+  /**
+   * Asks the remote for its default branch and the target branch's tip. This is also the check
+   * that the URL and the token work, made before anything is built.
+   */
+  async remoteState(branch?: string): Promise<RemoteState> {
+    const patterns = branch ? ['HEAD', `refs/heads/${branch}`] : ['HEAD']
+    const result = await this.git(['ls-remote', '--symref', 'origin', ...patterns], {
+      network: true
+    })
+    if (result.code !== 0) throw classifyRemoteError(this.repo, 'reach', result)
+    const refs = new Map<string, string>()
+    let head: string | undefined
+    for (const line of result.stdout.split('\n')) {
+      const sym = /^ref: refs\/heads\/(\S+)\tHEAD$/.exec(line)
+      if (sym) head = sym[1]
+      const ref = /^([0-9a-f]{40,64})\t(\S+)$/.exec(line)
+      if (ref) refs.set(ref[2], ref[1])
+    }
+    const target = branch ?? head ?? 'main'
+    return {
+      branch: target,
+      tip: refs.get(`refs/heads/${target}`) ?? (branch ? undefined : refs.get('HEAD'))
+    }
+  }
+
+  /** Fetches the branch tip with its trees but without any file contents; returns its id. */
+  async fetchTip(branch: string): Promise<string | undefined> {
+    const ref = `refs/remotes/origin/${branch}`
+    const result = await this.git(
+      [
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--depth=1',
+        '--filter=blob:none',
+        'origin',
+        `+refs/heads/${branch}:${ref}`
+      ],
+      { network: true }
+    )
+    if (result.code !== 0) {
+      if (/couldn't find remote ref/i.test(result.stderr)) return undefined
+      throw classifyRemoteError(this.repo, 'fetch from', result)
+    }
+    if (/filtering not recognized by server/i.test(result.stderr)) {
+      this.log.warning(
+        'The server does not support partial clone filters: the tip’s existing files were downloaded too. Publishing is still correct, only slower on large repositories.'
+      )
+    }
+    return (await this.ok(['rev-parse', '--verify', `${ref}^{commit}`])).trim()
+  }
+
+  /** Writes a file into the object store (or only hashes it), streaming from disk. */
+  async hashObject(file: string, write: boolean): Promise<string> {
+    const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--', file]
+    return (await this.ok(args)).trim()
+  }
+
+  /** The entries of `paths` in `tree` (exact paths, not their contents). */
+  async lsTree(tip: string, paths: string[]): Promise<Map<string, TreeEntry>> {
+    const entries = new Map<string, TreeEntry>()
+    if (paths.length === 0) return entries
+    const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...paths])
+    for (const record of out.split('\0')) {
+      const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record)
+      if (m) entries.set(m[4], { mode: m[1], type: m[2], oid: m[3] })
+    }
+    return entries
+  }
+
+  /**
+   * Compares what we want to add with what the tip holds, by object id. Refuses to write through
+   * anything that is not a directory in the tip (a symlink, a file, a submodule).
+   */
+  async plan(tip: string | undefined, files: NewFile[]): Promise<CommitPlan> {
+    const plan: CommitPlan = { added: [], present: [], conflicting: [] }
+    const wanted = new Set<string>()
+    for (const file of files) {
+      const parts = file.path.split('/')
+      for (let i = 1; i <= parts.length; i++) wanted.add(parts.slice(0, i).join('/'))
+    }
+    const entries = tip ? await this.lsTree(tip, [...wanted]) : new Map<string, TreeEntry>()
+    for (const file of files) {
+      const parts = file.path.split('/')
+      for (let i = 1; i < parts.length; i++) {
+        const dir = parts.slice(0, i).join('/')
+        const entry = entries.get(dir)
+        if (entry && entry.type !== 'tree') {
+          const what =
+            entry.mode === '120000'
+              ? 'a symbolic link'
+              : entry.type === 'commit'
+                ? 'a submodule'
+                : 'a file'
+          throw new UserError(
+            `'${dir}' is ${what} in the target branch, not a directory; refusing to write '${file.path}' through it. Choose another 'path'.`
+          )
+        }
+      }
+      const existing = entries.get(file.path)
+      if (!existing) plan.added.push(file)
+      else if (existing.oid === file.oid && existing.type === 'blob') plan.present.push(file)
+      else plan.conflicting.push(file)
+    }
+    return plan
+  }
+
+  /** Builds a commit on `tip` that adds `files`, without a checkout: a private index of ids. */
+  async commit(tip: string | undefined, files: NewFile[], message: string): Promise<string> {
+    const env = { GIT_INDEX_FILE: this.indexFile }
+    await fs.rm(this.indexFile, { force: true })
+    if (tip) await this.ok(['read-tree', tip], { env })
+    const list = files.map(f => `100644 blob ${f.oid}\t${f.path}\0`).join('')
+    await this.ok(['update-index', '-z', '--add', '--index-info'], { env, input: list })
+    const tree = (await this.ok(['write-tree', '--missing-ok'], { env })).trim()
+    const parents = tip ? ['-p', tip] : []
+    return (await this.ok(['commit-tree', tree, ...parents, '-F', '-'], { input: message })).trim()
+  }
+
+  /** Pushes `commit` to the branch, never forcing: a moved branch is a RaceError. */
+  async push(commit: string, branch: string): Promise<void> {
+    const result = await this.git(
+      ['push', '--porcelain', '--no-verify', 'origin', `${commit}:refs/heads/${branch}`],
+      { network: true }
+    )
+    if (result.code === 0) return
+    const text = `${result.stdout}\n${result.stderr}`
+    if (/\[remote rejected\]/.test(text)) {
+      const reason = /\[remote rejected\]\s*\(([^)]*)\)/.exec(text)?.[1] ?? 'no reason given'
+      if (/failed to update ref|cannot lock ref|incorrect old value|stale info/i.test(reason)) {
+        throw new RaceError(`the branch '${branch}' moved while pushing (${reason})`)
+      }
+      throw new UserError(
+        `The server refused the push to '${branch}' (${reason}). Check the branch protection rules or server hooks for this branch. ${remoteLines(result)}`.trim()
+      )
+    }
+    if (/\[rejected\]|non-fast-forward|fetch first/.test(text)) {
+      throw new RaceError(`the branch '${branch}' moved while pushing`)
+    }
+    throw classifyRemoteError(this.repo, 'push to', result)
+  }
+}
+
+function tail(result: RunResult): string {
+  return (
+    result.stderr
+      .split('\n')
+      .filter(line => line.trim() !== '')
+      .slice(-4)
+      .join(' ')
+      .trim() || `exit code ${result.code}`
+  )
+}
+
+function remoteLines(result: RunResult): string {
+  return result.stderr
+    .split('\n')
+    .filter(line => line.startsWith('remote:'))
+    .slice(-5)
+    .join(' ')
+}
+
+/** Turns git's stderr into one message that says what to do; transient failures are retried. */
+export function classifyRemoteError(repo: Repository, verb: string, result: RunResult): UserError {
+  const err = result.stderr
+  const url = repo.url
+  const status = /returned error: (\d{3})/.exec(err)?.[1] ?? /HTTP (\d{3})/.exec(err)?.[1]
+  if (
+    status === '401' ||
+    /Authentication failed|could not read Username|terminal prompts disabled/i.test(err)
+  ) {
+    return new UserError(
+      `Authentication failed for ${url} (HTTP 401): the token was refused. Check that the 'token' input holds a valid, unexpired token for this host; the default github.token only works for the workflow's own repository.`
+    )
+  }
+  if (status === '403') {
+    return new UserError(
+      `Access to ${url} was denied (HTTP 403): the token is valid but may not write to this repository. Give it 'contents: write' (workflow 'permissions:' for github.token, or the repository access of a fine-grained PAT or GitHub App).`
+    )
+  }
+  if (status === '404' || /repository '.*' not found|not found/i.test(err)) {
+    return new UserError(
+      `Repository ${url} was not found (HTTP 404). Check the 'repository' input; for a private repository, also check that the token can see it (hosts answer 404 when it cannot).`
+    )
+  }
+  if (
+    (status && status.startsWith('5')) ||
+    /RPC failed|Connection reset|Empty reply|Failed to connect|Couldn't connect|Could not resolve host|timed out|early EOF|unexpected disconnect|remote end hung up|SSL_ERROR|gnutls_handshake/i.test(
+      err
+    )
+  ) {
+    return new TransientError(`Could not ${verb} ${url}: ${tail(result)}`)
+  }
+  return new UserError(`Could not ${verb} ${url}: ${tail(result)}`)
+}

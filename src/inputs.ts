@@ -1,0 +1,354 @@
+import * as os from 'node:os'
+import type { Config, Repository, SourceInfo } from './config.js'
+import { UserError } from './errors.js'
+import { DEFAULT_COMMIT_MESSAGE, validateTemplate } from './template.js'
+
+/** Reads one input by its name in action.yml ('' when unset). */
+export type InputReader = (name: string) => string
+
+export const DEFAULT_PATH = 'nix'
+export const DEFAULT_USER_NAME = 'github-actions[bot]'
+export const DEFAULT_USER_EMAIL = '41898282+github-actions[bot]@users.noreply.github.com'
+/** GitHub rejects files over 100 MiB and warns above 50 MiB. */
+export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
+export const WARN_FILE_SIZE = 50 * 1024 * 1024
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/
+
+/** Builds the configuration from the action's inputs and the runner's environment. */
+export function readConfig(input: InputReader, env: NodeJS.ProcessEnv): Config {
+  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  const token = input('token')
+  validateToken(token)
+  const branch = input('branch') || undefined
+  if (branch !== undefined) validateBranchSyntax(branch)
+  const commitMessage = input('commit-message') || DEFAULT_COMMIT_MESSAGE
+  validateTemplate(commitMessage)
+  const maxFileSize = parseSize(
+    input('max-file-size') || String(DEFAULT_MAX_FILE_SIZE),
+    'max-file-size'
+  )
+  const source: SourceInfo = {
+    repository: env.GITHUB_REPOSITORY || '',
+    commit: env.GITHUB_SHA || '',
+    ref: env.GITHUB_REF || '',
+    serverUrl
+  }
+  return {
+    attributes: parseAttributes(input('flake-attribute')),
+    repository: parseRepository(input('repository'), serverUrl),
+    token,
+    branch,
+    path: normalizeRepoPath(input('path') || DEFAULT_PATH),
+    commitMessage,
+    gitUserName: oneLine(input('git-user-name') || DEFAULT_USER_NAME, 'git-user-name'),
+    gitUserEmail: oneLine(input('git-user-email') || DEFAULT_USER_EMAIL, 'git-user-email'),
+    nixBuildArgs: parseNixBuildArgs(input('nix-build-args')),
+    dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
+    maxFileSize,
+    warnFileSize: Math.min(WARN_FILE_SIZE, maxFileSize),
+    source,
+    tempDir: env.RUNNER_TEMP || os.tmpdir()
+  }
+}
+
+/**
+ * One flake output reference per line (blank lines and `#`-less whitespace ignored). Each must look
+ * like a flake reference: no leading dash (it would be read as an option), no whitespace or
+ * control characters inside, and a flake part that is a path, a `scheme:` URL or a registry name.
+ */
+export function parseAttributes(value: string): string[] {
+  const lines = value
+    .split(/\r?\n/)
+    .map(line => line.trim())
+    .filter(line => line !== '')
+  if (lines.length === 0) {
+    throw new UserError(
+      "Input 'flake-attribute' is required: give a flake output reference such as '.#hello' or './flake#packages.x86_64-linux.tool' (several on separate lines)."
+    )
+  }
+  for (const attr of lines) validateAttribute(attr)
+  const unique = [...new Set(lines)]
+  return unique
+}
+
+export function validateAttribute(attr: string): void {
+  const shown = JSON.stringify(attr)
+  if (CONTROL.test(attr) || /\s/.test(attr)) {
+    throw new UserError(
+      `Flake attribute ${shown} contains whitespace or control characters; give one reference per line, e.g. '.#hello'.`
+    )
+  }
+  if (attr.startsWith('-')) {
+    throw new UserError(
+      `Flake attribute ${shown} starts with '-' and would be read as an option; pass options through 'nix-build-args' instead.`
+    )
+  }
+  const hash = attr.indexOf('#')
+  const flake = hash === -1 ? attr : attr.slice(0, hash)
+  const fragment = hash === -1 ? '' : attr.slice(hash + 1)
+  const flakeOk =
+    /^(\.{1,2}(\/.*)?|\/.*)$/.test(flake) || // a path: ., ./dir, ../dir, /abs
+    /^[a-z][a-z0-9+.-]*:[^\s]+$/i.test(flake) || // github:o/r, git+https://…, path:./x
+    /^[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9._-]+)*$/.test(flake) // registry name: nixpkgs
+  if (!flakeOk || flake === '' || (hash !== -1 && fragment === '') || fragment.includes('#')) {
+    throw new UserError(
+      `${shown} is not a flake output reference; expected FLAKE#ATTRIBUTE such as '.#hello', './dir#packages.x86_64-linux.hello' or 'github:owner/repo#name'.`
+    )
+  }
+  if (/^(ext|fd)::/i.test(flake)) {
+    throw new UserError(`${shown} uses a transport that is not allowed.`)
+  }
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
+const SLUG = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/
+
+/**
+ * `OWNER/NAME` (on the workflow's own server) or an https URL. http is accepted only for loopback
+ * hosts, because the token would otherwise travel in clear text. URLs with credentials, other
+ * transports and option-looking values are refused without echoing any secret part.
+ */
+export function parseRepository(value: string, serverUrl: string): Repository {
+  const raw = value.trim()
+  if (raw === '') {
+    throw new UserError(
+      "Input 'repository' is required: give an HTTPS URL such as https://github.com/OWNER/NAME.git or the shorthand OWNER/NAME."
+    )
+  }
+  if (CONTROL.test(raw) || /\s/.test(raw)) {
+    throw new UserError("Input 'repository' contains whitespace or control characters.")
+  }
+  if (raw.startsWith('-')) {
+    throw new UserError(
+      "Input 'repository' starts with '-' and would be read as an option; give an HTTPS URL."
+    )
+  }
+  if (SLUG.test(raw) && !raw.includes('..')) {
+    const slug = raw.replace(/\.git$/, '')
+    return finishRepository(new URL(`${serverUrl}/${slug}.git`), serverUrl)
+  }
+  if (/^[a-z][a-z0-9+.-]*::/i.test(raw)) {
+    throw new UserError(
+      "Input 'repository' uses a git remote helper ('…::…'), which is not allowed; give an HTTPS URL."
+    )
+  }
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    const scp = /^[^/:@]+@[^/:]+:/.test(raw)
+    throw new UserError(
+      scp
+        ? "Input 'repository' is an SSH (scp-style) address; this action authenticates over HTTPS with a token: give https://HOST/OWNER/NAME.git."
+        : "Input 'repository' is neither an HTTPS URL nor OWNER/NAME; give e.g. https://github.com/OWNER/NAME.git."
+    )
+  }
+  if (url.username || url.password) {
+    throw new UserError(
+      `Input 'repository' contains credentials (https://USER:SECRET@${url.host}/…); remove them from the URL and pass the secret through the 'token' input.`
+    )
+  }
+  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
+    throw new UserError(
+      `Input 'repository' uses http:// for ${url.hostname}: the token would travel unencrypted. Use https:// (http is only accepted for loopback test servers).`
+    )
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UserError(
+      `Input 'repository' uses the ${url.protocol.replace(/:$/, '')} transport; only https:// remotes are supported because the token is sent over HTTPS.`
+    )
+  }
+  if (url.search || url.hash) {
+    throw new UserError("Input 'repository' must not contain a query string or fragment.")
+  }
+  if (url.pathname === '/' || url.pathname.split('/').includes('..')) {
+    throw new UserError(`Input 'repository' has no repository path: ${url.origin}${url.pathname}`)
+  }
+  return finishRepository(url, serverUrl)
+}
+
+function finishRepository(url: URL, serverUrl: string): Repository {
+  const origin = url.origin
+  const parts = url.pathname.replace(/^\/+|\/+$/g, '').split('/')
+  const repo: Repository = { url: url.href, origin }
+  let serverHost = ''
+  try {
+    serverHost = new URL(serverUrl).host
+  } catch {
+    // ignore a malformed GITHUB_SERVER_URL; it only affects link generation
+  }
+  const forge: Repository['forge'] | undefined =
+    url.host === 'github.com' || url.host === serverHost
+      ? 'github'
+      : url.host === 'gitlab.com'
+        ? 'gitlab'
+        : url.host === 'codeberg.org'
+          ? 'gitea'
+          : undefined
+  if (forge && parts.length >= 2) {
+    repo.forge = forge
+    repo.slug = parts.join('/').replace(/\.git$/, '')
+  }
+  return repo
+}
+
+/** The token becomes an HTTP header: a line break in it would inject headers. */
+export function validateToken(token: string): void {
+  if (CONTROL.test(token) || /\s/.test(token)) {
+    throw new UserError(
+      "Input 'token' contains whitespace or control characters; check how the secret was stored (a trailing newline is a common cause)."
+    )
+  }
+}
+
+/** A first, offline check; git check-ref-format has the final word before anything is fetched. */
+export function validateBranchSyntax(branch: string): void {
+  if (
+    CONTROL.test(branch) ||
+    /[\s~^:?*[\\]/.test(branch) ||
+    branch.startsWith('-') ||
+    branch.startsWith('/') ||
+    branch.endsWith('/') ||
+    branch.endsWith('.') ||
+    branch.endsWith('.lock') ||
+    branch.includes('..') ||
+    branch.includes('@{') ||
+    branch.includes('//') ||
+    branch === '@' ||
+    branch.startsWith('refs/')
+  ) {
+    throw new UserError(
+      `Input 'branch' (${JSON.stringify(branch)}) is not a valid branch name; give a plain name such as 'main' or 'artifacts/nix'.`
+    )
+  }
+}
+
+/**
+ * Normalizes the directory inside the repository. It must stay inside the repository: no absolute
+ * paths, no '..', no '.git' component, no backslashes or control characters.
+ */
+export function normalizeRepoPath(value: string): string {
+  const raw = value.trim()
+  if (CONTROL.test(raw) || raw.includes('\\')) {
+    throw new UserError("Input 'path' contains control characters or backslashes.")
+  }
+  if (raw.startsWith('/')) {
+    throw new UserError(
+      `Input 'path' (${JSON.stringify(raw)}) is absolute; give a directory relative to the repository root, e.g. 'nix'.`
+    )
+  }
+  const parts = raw.split('/').filter(part => part !== '' && part !== '.')
+  for (const part of parts) {
+    if (part === '..') {
+      throw new UserError(
+        `Input 'path' (${JSON.stringify(raw)}) leaves the repository through '..'; give a directory inside it.`
+      )
+    }
+    if (part.toLowerCase() === '.git') {
+      throw new UserError(`Input 'path' (${JSON.stringify(raw)}) points into '.git'.`)
+    }
+  }
+  return parts.join('/')
+}
+
+/**
+ * Splits `nix-build-args` like a shell would split words, without a shell: whitespace separates,
+ * single and double quotes group, backslash escapes. Nothing is expanded.
+ */
+export function splitArgs(value: string): string[] {
+  const args: string[] = []
+  let current = ''
+  let inWord = false
+  let quote: '"' | "'" | undefined
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]
+    if (quote) {
+      if (c === quote) quote = undefined
+      else if (
+        c === '\\' &&
+        quote === '"' &&
+        i + 1 < value.length &&
+        '"\\'.includes(value[i + 1])
+      ) {
+        current += value[++i]
+      } else current += c
+    } else if (c === "'" || c === '"') {
+      quote = c
+      inWord = true
+    } else if (c === '\\' && i + 1 < value.length) {
+      current += value[++i]
+      inWord = true
+    } else if (/\s/.test(c)) {
+      if (inWord) args.push(current)
+      current = ''
+      inWord = false
+    } else {
+      current += c
+      inWord = true
+    }
+  }
+  if (quote) throw new UserError("Input 'nix-build-args' has an unterminated quote.")
+  if (inWord) args.push(current)
+  return args
+}
+
+/** Options that would change what the action itself relies on. */
+const OWNED_OPTIONS = new Set([
+  '--json',
+  '--no-link',
+  '--out-link',
+  '-o',
+  '--print-out-paths',
+  '--expr',
+  '--file',
+  '-f',
+  '--dry-run'
+])
+
+export function parseNixBuildArgs(value: string): string[] {
+  const args = splitArgs(value)
+  for (const arg of args) {
+    if (CONTROL.test(arg)) {
+      throw new UserError("Input 'nix-build-args' contains control characters.")
+    }
+    const name = arg.split('=')[0]
+    if (OWNED_OPTIONS.has(name)) {
+      throw new UserError(
+        `Input 'nix-build-args' contains ${name}, which the action sets itself; remove it (the flake attribute goes in 'flake-attribute').`
+      )
+    }
+  }
+  return args
+}
+
+export function parseBoolean(value: string, name: string): boolean {
+  const v = value.trim().toLowerCase()
+  if (['true', 'yes', '1', 'on'].includes(v)) return true
+  if (['false', 'no', '0', 'off', ''].includes(v)) return false
+  throw new UserError(`Input '${name}' must be true or false, not ${JSON.stringify(value)}.`)
+}
+
+/** `104857600`, `100M`, `100MiB`, `1.5G`: binary units. */
+export function parseSize(value: string, name: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(value.trim())
+  if (!m) {
+    throw new UserError(
+      `Input '${name}' must be a size such as 104857600, 100M or 2G, not ${JSON.stringify(value)}.`
+    )
+  }
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[
+    m[2].toLowerCase() as '' | 'k' | 'm' | 'g'
+  ]
+  const bytes = Math.floor(Number(m[1]) * unit)
+  if (bytes <= 0) throw new UserError(`Input '${name}' must be larger than zero.`)
+  return bytes
+}
+
+function oneLine(value: string, name: string): string {
+  if (CONTROL.test(value) || /[<>]/.test(value)) {
+    throw new UserError(`Input '${name}' must be one line without control characters or '<>'.`)
+  }
+  return value.trim()
+}

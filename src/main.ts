@@ -1,0 +1,44 @@
+import * as core from '@actions/core'
+import { context } from '@actions/github'
+import { errorMessage, UserError } from './errors.js'
+import { readConfig } from './inputs.js'
+import { Logger } from './log.js'
+import { publish } from './publish.js'
+import { outputs, summaryMarkdown } from './report.js'
+import { maskToken, redact } from './secrets.js'
+
+/** The runner's logger: collapsible groups, masking, annotations. */
+export function actionsLogger(): Logger {
+  return {
+    info: message => core.info(message),
+    warning: message => core.warning(message),
+    debug: message => core.debug(message),
+    setSecret: secret => core.setSecret(secret),
+    group: (name, fn) => core.group(name, fn)
+  }
+}
+
+/** The action's entry point: inputs from INPUT_*, outputs to GITHUB_OUTPUT, one ::error:: on failure. */
+export async function run(): Promise<void> {
+  const log = actionsLogger()
+  const token = core.getInput('token')
+  maskToken(token, log)
+  try {
+    // For pull requests the interesting commit is the head, not the merge commit in GITHUB_SHA.
+    const pr = context.payload.pull_request as { head?: { sha?: string } } | undefined
+    const config = readConfig(name => core.getInput(name), {
+      ...process.env,
+      GITHUB_SHA: pr?.head?.sha ?? context.sha
+    })
+    const result = await publish(config, log)
+    for (const [name, value] of Object.entries(outputs(result))) core.setOutput(name, value)
+    if (process.env.GITHUB_STEP_SUMMARY) {
+      await core.summary.addRaw(summaryMarkdown(result, config)).write()
+    }
+  } catch (error) {
+    if (!(error instanceof UserError) && error instanceof Error && error.stack) {
+      core.debug(redact(error.stack, token))
+    }
+    core.setFailed(redact(errorMessage(error), token))
+  }
+}

@@ -1,0 +1,60 @@
+import type { Repository } from './config.js'
+import { UserError } from './errors.js'
+
+const STORE_BASENAME = /^[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+$/
+
+/** `/nix/store/<hash>-<name>` → `<hash>-<name>`, checked so that it is safe as a file name. */
+export function storeBasename(storePath: string): string {
+  const base = storePath.split('/').pop() ?? ''
+  if (!STORE_BASENAME.test(base) || base.startsWith('.')) {
+    throw new UserError(`Nix returned an unexpected store path: ${JSON.stringify(storePath)}.`)
+  }
+  return base
+}
+
+const SYSTEM = /^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/
+
+/**
+ * Files are content-addressed by store path and grouped per system:
+ * `<path>/<system>/<hash>-<name>.nar`. Two jobs of a matrix never write the same file unless they
+ * built the same store path, in which case the file is the same.
+ */
+export function narFilePath(dir: string, system: string, storePath: string): string {
+  if (!SYSTEM.test(system)) {
+    throw new UserError(`The derivation reports an unexpected system: ${JSON.stringify(system)}.`)
+  }
+  return [dir, system, `${storeBasename(storePath)}.nar`].filter(part => part !== '').join('/')
+}
+
+function encodePath(file: string): string {
+  return file.split('/').map(encodeURIComponent).join('/')
+}
+
+/** Where a person can look at the file on the git host, when the host is one we know. */
+export function fileUrl(repo: Repository, commit: string, file: string): string {
+  if (!repo.forge || !repo.slug || !commit) return ''
+  const base = `${repo.origin}/${repo.slug}`
+  switch (repo.forge) {
+    case 'github':
+      return `${base}/blob/${commit}/${encodePath(file)}`
+    case 'gitlab':
+      return `${base}/-/blob/${commit}/${encodePath(file)}`
+    case 'gitea':
+      return `${base}/src/commit/${commit}/${encodePath(file)}`
+  }
+}
+
+/** A direct download URL (public repositories), when the host is one we know. */
+export function rawUrl(repo: Repository, commit: string, file: string): string {
+  if (!repo.forge || !repo.slug || !commit) return ''
+  switch (repo.forge) {
+    case 'github':
+      return repo.origin === 'https://github.com'
+        ? `https://raw.githubusercontent.com/${repo.slug}/${commit}/${encodePath(file)}`
+        : `${repo.origin}/${repo.slug}/raw/${commit}/${encodePath(file)}`
+    case 'gitlab':
+      return `${repo.origin}/${repo.slug}/-/raw/${commit}/${encodePath(file)}`
+    case 'gitea':
+      return `${repo.origin}/${repo.slug}/raw/commit/${commit}/${encodePath(file)}`
+  }
+}

@@ -1,0 +1,201 @@
+import { UserError } from './errors.js'
+import { Logger } from './log.js'
+import { CommandNotFoundError, run, runToFile, RunResult } from './proc.js'
+
+/** Passed on every `nix` call: the runner's nix.conf may or may not enable them. */
+const FEATURES = ['--extra-experimental-features', 'nix-command flakes']
+
+export interface BuiltOutput {
+  drvPath: string
+  output: string
+  storePath: string
+}
+
+export interface PathInfo {
+  narHash: string
+  narSize: number
+}
+
+export class Nix {
+  constructor(private readonly log: Logger) {}
+
+  private async nix(args: string[], echoStderr = true): Promise<RunResult> {
+    try {
+      return await run('nix', [...FEATURES, ...args], { echoStderr })
+    } catch (error) {
+      throw error instanceof CommandNotFoundError ? nixMissing() : error
+    }
+  }
+
+  /** `nix (Nix) 2.26.3` → `2.26.3`. Also the check that Nix is installed at all. */
+  async version(): Promise<string> {
+    const result = await this.nix(['--version'], false)
+    const m = /(\d+\.\d+(\.\d+)?)/.exec(result.stdout)
+    if (result.code !== 0 || !m) throw new UserError(`'nix --version' failed: ${lastError(result)}`)
+    return m[1]
+  }
+
+  /**
+   * Builds one flake output reference. A GC root under `gcroot` keeps the outputs alive until the
+   * work directory is removed, so a concurrent garbage collection cannot delete them mid-export.
+   */
+  async build(attribute: string, extraArgs: string[], gcroot: string): Promise<BuiltOutput[]> {
+    const result = await this.nix([
+      'build',
+      '--json',
+      '--print-build-logs',
+      '--out-link',
+      gcroot,
+      ...extraArgs,
+      attribute
+    ])
+    if (result.code !== 0) throw buildError(attribute, result)
+    return parseBuildJson(result.stdout)
+  }
+
+  /** The system a derivation builds for, read from the derivation itself. */
+  async system(drvPath: string): Promise<string> {
+    const result = await run('nix-store', ['--query', '--binding', 'system', drvPath], {
+      echoStderr: false
+    }).catch(error => {
+      throw error instanceof CommandNotFoundError ? nixMissing() : error
+    })
+    if (result.code !== 0) {
+      throw new UserError(`Could not read the system of ${drvPath}: ${lastError(result)}`)
+    }
+    return result.stdout.trim()
+  }
+
+  async pathInfo(storePath: string): Promise<PathInfo> {
+    const result = await this.nix(['path-info', '--json', storePath], false)
+    if (result.code !== 0) {
+      throw new UserError(`'nix path-info' failed for ${storePath}: ${lastError(result)}`)
+    }
+    return parsePathInfo(result.stdout, storePath)
+  }
+
+  /**
+   * Writes the plain NAR of `storePath` to `file` (what `nix-store --restore` reads), streaming,
+   * and checks it against the store's own record of the path's NAR hash and size.
+   */
+  async dumpNar(storePath: string, file: string): Promise<PathInfo> {
+    const expected = await this.pathInfo(storePath)
+    const dumped = await runToFile('nix-store', ['--dump', storePath], file).catch(error => {
+      throw error instanceof CommandNotFoundError ? nixMissing() : error
+    })
+    if (dumped.code !== 0) {
+      throw new UserError(`'nix-store --dump ${storePath}' failed: ${lastError(dumped)}`)
+    }
+    if (dumped.sha256 !== expected.narHash || dumped.size !== expected.narSize) {
+      throw new UserError(
+        `The NAR of ${storePath} does not match the store's record (got ${dumped.sha256}, ${dumped.size} bytes; expected ${expected.narHash}, ${expected.narSize} bytes). The store may be corrupt: run 'nix-store --verify-path ${storePath}'.`
+      )
+    }
+    this.log.debug(`${storePath}: ${dumped.size} bytes, ${dumped.sha256}`)
+    return expected
+  }
+}
+
+function nixMissing(): UserError {
+  return new UserError(
+    "Nix is not installed or not on PATH. Add a step that installs Nix before this one (for example 'uses: cachix/install-nix-action@v31' or 'uses: DeterminateSystems/nix-installer-action@main')."
+  )
+}
+
+/** The lines of stderr that say what went wrong, or its last line. */
+export function lastError(result: { stderr: string }): string {
+  const lines = result.stderr.split('\n').map(line => line.trimEnd())
+  const start = lines.findIndex(line => /^error\b/.test(line))
+  const picked = start === -1 ? lines.filter(Boolean).slice(-3) : lines.slice(start).filter(Boolean)
+  return picked.slice(0, 12).join('\n').trim() || 'no error output'
+}
+
+function buildError(attribute: string, result: RunResult): UserError {
+  const detail = lastError(result)
+  if (/does not provide attribute|attribute '.*' missing/.test(result.stderr)) {
+    return new UserError(
+      `The flake has no attribute for '${attribute}'. Check the name with 'nix flake show'. Nix said: ${detail}`
+    )
+  }
+  if (/experimental Nix feature/.test(result.stderr)) {
+    return new UserError(
+      `This Nix does not accept the experimental features 'nix-command flakes'; use Nix 2.4 or later. Nix said: ${detail}`
+    )
+  }
+  return new UserError(`'nix build ${attribute}' failed. ${detail}`)
+}
+
+/** `nix build --json`: `[{ drvPath, outputs: { out: "/nix/store/…" } }]` in every Nix since 2.4. */
+export function parseBuildJson(stdout: string): BuiltOutput[] {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(stdout)
+  } catch {
+    throw new UserError(
+      `'nix build --json' printed something that is not JSON: ${stdout.slice(0, 200)}`
+    )
+  }
+  const built: BuiltOutput[] = []
+  for (const entry of Array.isArray(parsed) ? parsed : []) {
+    const e = entry as { drvPath?: string; outputs?: Record<string, string> }
+    for (const [output, storePath] of Object.entries(e.outputs ?? {})) {
+      if (e.drvPath && typeof storePath === 'string') {
+        built.push({ drvPath: e.drvPath, output, storePath })
+      }
+    }
+  }
+  if (built.length === 0) {
+    throw new UserError(`'nix build' reported no outputs: ${stdout.slice(0, 200)}`)
+  }
+  return built
+}
+
+/**
+ * `nix path-info --json` is an array of objects with a `path` field up to Nix 2.18 and an object
+ * keyed by store path since 2.19; narHash is SRI in both, older stores may give `sha256:<nix32>`.
+ */
+export function parsePathInfo(stdout: string, storePath: string): PathInfo {
+  const parsed = JSON.parse(stdout) as unknown
+  let info: { narHash?: string; narSize?: number } | undefined
+  if (Array.isArray(parsed)) {
+    info = parsed.find((e: { path?: string }) => e.path === storePath) ?? parsed[0]
+  } else if (parsed && typeof parsed === 'object') {
+    info = (parsed as Record<string, typeof info>)[storePath]
+  }
+  if (!info || typeof info.narHash !== 'string' || typeof info.narSize !== 'number') {
+    throw new UserError(
+      `'nix path-info --json' did not describe ${storePath}: ${stdout.slice(0, 200)}`
+    )
+  }
+  return { narHash: toSri(info.narHash), narSize: info.narSize }
+}
+
+const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz'
+
+/** `sha256-<base64>` stays; `sha256:<hex|nix32|base64>` is converted. */
+export function toSri(hash: string): string {
+  if (/^sha256-[A-Za-z0-9+/]{43}=$/.test(hash)) return hash
+  const m = /^sha256:(.+)$/.exec(hash)
+  if (!m) throw new UserError(`Unexpected NAR hash format: ${hash}`)
+  const body = m[1]
+  let bytes: Buffer
+  if (/^[0-9a-f]{64}$/.test(body)) bytes = Buffer.from(body, 'hex')
+  else if (body.length === 52 && [...body].every(c => NIX32.includes(c))) bytes = nix32Decode(body)
+  else bytes = Buffer.from(body, 'base64')
+  if (bytes.length !== 32) throw new UserError(`Unexpected NAR hash format: ${hash}`)
+  return `sha256-${bytes.toString('base64')}`
+}
+
+/** Nix's base-32: least significant digit last, 5 bits each, over a little-endian byte string. */
+function nix32Decode(text: string): Buffer {
+  const bytes = Buffer.alloc(32)
+  for (let n = 0; n < text.length; n++) {
+    const digit = NIX32.indexOf(text[text.length - n - 1])
+    const b = n * 5
+    const i = b >> 3
+    const j = b & 7
+    bytes[i] |= (digit << j) & 0xff
+    if (i + 1 < 32) bytes[i + 1] |= digit >> (8 - j)
+  }
+  return bytes
+}

@@ -1,0 +1,129 @@
+import * as exec from '@actions/exec'
+import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { UserError } from './errors.js'
+
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv
+  cwd?: string
+  /** Bytes written to the child's standard input. */
+  input?: string
+  /** Echo stdout to the log (otherwise it is only captured). */
+  echoStdout?: boolean
+  /** Echo stderr to the log (default true: build logs and git progress are worth seeing). */
+  echoStderr?: boolean
+}
+
+export interface RunResult {
+  code: number
+  stdout: string
+  /** The last few KiB of stderr, for error messages. */
+  stderr: string
+}
+
+const TAIL = 16 * 1024
+/** Captured stdout is for small answers (a hash, a few refs); anything larger is a bug. */
+const MAX_STDOUT = 8 * 1024 * 1024
+
+/**
+ * Runs a program with an argument vector, never through a shell, and returns its exit code,
+ * its (small) stdout and the tail of its stderr. A missing program is reported by name.
+ */
+export async function run(
+  command: string,
+  args: string[],
+  options: RunOptions = {}
+): Promise<RunResult> {
+  const out: Buffer[] = []
+  let outSize = 0
+  let overflow = false
+  let err = ''
+  try {
+    const code = await exec.exec(command, args, {
+      cwd: options.cwd,
+      env: options.env as Record<string, string> | undefined,
+      input: options.input === undefined ? undefined : Buffer.from(options.input),
+      silent: true,
+      ignoreReturnCode: true,
+      listeners: {
+        stdout: data => {
+          outSize += data.length
+          if (outSize > MAX_STDOUT) overflow = true
+          else out.push(data)
+          if (options.echoStdout) process.stdout.write(data)
+        },
+        stderr: data => {
+          err = (err + data.toString('utf8')).slice(-TAIL)
+          if (options.echoStderr !== false) process.stdout.write(data)
+        }
+      }
+    })
+    if (overflow) throw new Error(`${command} printed more than ${MAX_STDOUT} bytes`)
+    return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: err }
+  } catch (error) {
+    if (isNotFound(error)) throw new CommandNotFoundError(command)
+    throw error
+  }
+}
+
+export class CommandNotFoundError extends UserError {
+  constructor(readonly command: string) {
+    super(`'${command}' was not found on PATH.`)
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  const e = error as { code?: string; message?: string }
+  return e?.code === 'ENOENT' || /Unable to locate executable file/.test(e?.message ?? '')
+}
+
+export interface StreamResult {
+  code: number
+  stderr: string
+  size: number
+  /** SRI hash (`sha256-…`) of everything the command printed. */
+  sha256: string
+}
+
+/**
+ * Runs a program and streams its stdout into `file`, hashing it on the way: memory use is
+ * constant whatever the size of the output, and nothing is held whole in this process.
+ */
+export async function runToFile(
+  command: string,
+  args: string[],
+  file: string,
+  options: { env?: NodeJS.ProcessEnv } = {}
+): Promise<StreamResult> {
+  const child = spawn(command, args, {
+    env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stderr = ''
+  child.stderr.on('data', (data: Buffer) => {
+    stderr = (stderr + data.toString('utf8')).slice(-TAIL)
+  })
+  const exited = new Promise<number>((resolve, reject) => {
+    child.on('error', error =>
+      reject(isNotFound(error) ? new CommandNotFoundError(command) : error)
+    )
+    child.on('close', code => resolve(code ?? 1))
+  })
+  const hash = createHash('sha256')
+  let size = 0
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk)
+      size += chunk.length
+      callback(null, chunk)
+    }
+  })
+  const [, code] = await Promise.all([
+    pipeline(child.stdout, tap, createWriteStream(file, { mode: 0o600 })),
+    exited
+  ])
+  return { code, stderr, size, sha256: `sha256-${hash.digest('base64')}` }
+}

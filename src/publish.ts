@@ -1,0 +1,187 @@
+import * as path from 'node:path'
+import type { Artifact, ArtifactResult, Config, PublishResult } from './config.js'
+import { UserError } from './errors.js'
+import { Git, NewFile, RemoteState } from './git.js'
+import { Logger } from './log.js'
+import { fileUrl, narFilePath, storeBasename } from './naming.js'
+import { Nix } from './nix.js'
+import { DEFAULT_RETRY, RetryPolicy, withRetries } from './retry.js'
+import { commitMessage } from './template.js'
+import { withWorkDir } from './workdir.js'
+
+export interface PublishOptions {
+  retry?: RetryPolicy
+}
+
+interface Exported extends Artifact {
+  oid: string
+}
+
+/**
+ * The whole job: check the remote, build, export, commit, push. Each step's failure is a
+ * UserError that says what to do; nothing is pushed unless every artifact was built, exported and
+ * checked.
+ */
+export async function publish(
+  config: Config,
+  log: Logger,
+  options: PublishOptions = {}
+): Promise<PublishResult> {
+  const retry = options.retry ?? DEFAULT_RETRY
+  return withWorkDir(config.tempDir, async work => {
+    const identity = { name: config.gitUserName, email: config.gitUserEmail }
+    const git = new Git(config.repository, config.token, work, identity, log)
+    const nix = new Nix(log)
+
+    const remote = await log.group(`Checking ${config.repository.url}`, async () => {
+      await git.init()
+      if (config.branch) await git.checkBranchName(config.branch)
+      const state = await withRetries('reach the repository', retry, log, () =>
+        git.remoteState(config.branch)
+      )
+      log.info(
+        state.tip
+          ? `Branch '${state.branch}' is at ${state.tip}.`
+          : `Branch '${state.branch}' does not exist yet; it will be created.`
+      )
+      return state
+    })
+
+    const version = await nix.version()
+    log.info(`Using Nix ${version}.`)
+    const artifacts: Artifact[] = []
+    for (const [i, attribute] of config.attributes.entries()) {
+      await log.group(`Building ${attribute}`, async () => {
+        const gcroot = path.join(work, 'gcroots', `attr-${i}`)
+        const outputs = await nix.build(attribute, config.nixBuildArgs, gcroot)
+        for (const built of outputs) {
+          const system = await nix.system(built.drvPath)
+          artifacts.push({
+            attribute,
+            output: built.output,
+            storePath: built.storePath,
+            system,
+            file: narFilePath(config.path, system, built.storePath),
+            narHash: '',
+            narSize: 0
+          })
+          log.info(`${attribute} (${built.output}) → ${built.storePath} [${system}]`)
+        }
+      })
+    }
+
+    const exported = await log.group('Exporting NARs', () =>
+      exportAll(config, nix, git, work, artifacts, log)
+    )
+    return log.group(
+      config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`,
+      () => commitAndPush(config, git, remote, exported, log, retry)
+    )
+  })
+}
+
+async function exportAll(
+  config: Config,
+  nix: Nix,
+  git: Git,
+  work: string,
+  artifacts: Artifact[],
+  log: Logger
+): Promise<Exported[]> {
+  const byPath = new Map<string, Exported>()
+  const result: Exported[] = []
+  for (const artifact of artifacts) {
+    const done = byPath.get(artifact.storePath)
+    if (done) {
+      result.push({ ...artifact, narHash: done.narHash, narSize: done.narSize, oid: done.oid })
+      continue
+    }
+    const file = path.join(work, `${storeBasename(artifact.storePath)}.nar`)
+    const started = Date.now()
+    const info = await nix.dumpNar(artifact.storePath, file)
+    const exportMs = Date.now() - started
+    checkSize(config, artifact.file, info.narSize, log)
+    const oid = await git.hashObject(file, !config.dryRun)
+    log.info(
+      `Exported ${artifact.storePath}: ${info.narSize} bytes, ${info.narHash} (export and hash ${exportMs} ms).`
+    )
+    const entry = { ...artifact, narHash: info.narHash, narSize: info.narSize, oid }
+    byPath.set(artifact.storePath, entry)
+    result.push(entry)
+  }
+  return result
+}
+
+function checkSize(config: Config, file: string, size: number, log: Logger): void {
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`
+  if (size > config.maxFileSize) {
+    throw new UserError(
+      `${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}; nothing was pushed. Git hosts reject large files (GitHub: 100 MiB). Publish a smaller output, or raise 'max-file-size' if your host accepts larger files.`
+    )
+  }
+  if (size > config.warnFileSize) {
+    log.warning(
+      `${file} is ${mib(size)}: GitHub warns above 50 MiB and refuses files over 100 MiB; consider a smaller output.`
+    )
+  }
+}
+
+async function commitAndPush(
+  config: Config,
+  git: Git,
+  initial: RemoteState,
+  exported: Exported[],
+  log: Logger,
+  retry: RetryPolicy
+): Promise<PublishResult> {
+  const files = uniqueFiles(exported)
+  const branch = initial.branch
+  const finish = (commitSha: string, added: Set<string>, published: boolean): PublishResult => ({
+    artifacts: exported.map(({ oid: _oid, ...a }): ArtifactResult => ({
+      ...a,
+      published: added.has(a.file),
+      url: fileUrl(config.repository, commitSha, a.file)
+    })),
+    branch,
+    commitSha,
+    published,
+    dryRun: config.dryRun
+  })
+
+  return withRetries(`publish to '${branch}'`, retry, log, async attempt => {
+    const tip = attempt === 1 && !initial.tip ? undefined : await git.fetchTip(branch)
+    const plan = await git.plan(tip, files)
+    for (const file of plan.present)
+      log.info(`${file.path} is already on '${branch}' (same content).`)
+    for (const file of plan.conflicting) {
+      log.warning(
+        `${file.path} is already on '${branch}' with different content (the build is not reproducible, or the file was changed by hand); the existing file was left as it is.`
+      )
+    }
+    if (plan.added.length === 0) {
+      log.info('Nothing to commit: every file is already published.')
+      return finish(tip ?? '', new Set(), false)
+    }
+    const added = new Set(plan.added.map(f => f.path))
+    const message = commitMessage(
+      config.commitMessage,
+      exported.filter(a => added.has(a.file)),
+      config.source
+    )
+    if (config.dryRun) {
+      for (const file of plan.added) log.info(`Would add ${file.path} (${file.oid}).`)
+      log.info(`Would commit with this message:\n${message}`)
+      return finish(tip ?? '', added, false)
+    }
+    const commit = await git.commit(tip, plan.added, message)
+    await git.push(commit, branch)
+    log.info(`Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s).`)
+    return finish(commit, added, true)
+  })
+}
+
+function uniqueFiles(exported: Exported[]): NewFile[] {
+  const seen = new Map<string, NewFile>()
+  for (const a of exported) if (!seen.has(a.file)) seen.set(a.file, { path: a.file, oid: a.oid })
+  return [...seen.values()]
+}

@@ -1,0 +1,77 @@
+import type { Config, PublishResult } from './config.js'
+import { rawUrl } from './naming.js'
+
+/** The step's outputs, as name → value. Per-artifact fields are set when there is exactly one. */
+export function outputs(result: PublishResult): Record<string, string> {
+  const out: Record<string, string> = {
+    'commit-sha': result.commitSha,
+    published: String(result.published),
+    branch: result.branch,
+    artifacts: JSON.stringify(
+      result.artifacts.map(a => ({
+        attribute: a.attribute,
+        output: a.output,
+        'store-path': a.storePath,
+        system: a.system,
+        file: a.file,
+        'nar-hash': a.narHash,
+        'nar-size': a.narSize,
+        url: a.url,
+        published: a.published
+      }))
+    )
+  }
+  if (result.artifacts.length === 1) {
+    const [a] = result.artifacts
+    Object.assign(out, {
+      'store-path': a.storePath,
+      system: a.system,
+      file: a.file,
+      'nar-hash': a.narHash,
+      'nar-size': String(a.narSize),
+      url: a.url
+    })
+  }
+  return out
+}
+
+const code = (text: string) => `\`${text.replace(/`/g, "'")}\``
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+
+/** Markdown for the job summary: a table of the artifacts and how a consumer restores each. */
+export function summaryMarkdown(result: PublishResult, config: Config): string {
+  const lines: string[] = []
+  const title = result.dryRun
+    ? 'Dry run: nothing was pushed'
+    : result.published
+      ? `Published to \`${result.branch}\` at ${code(result.commitSha.slice(0, 12))}`
+      : `Already published: nothing to push to \`${result.branch}\``
+  lines.push(`### publish-nix-artifact: ${title}`, '')
+  lines.push(`Repository: ${config.repository.url}`, '')
+  lines.push('| Attribute | System | Store path | NAR hash | Size | File | New |')
+  lines.push('| --- | --- | --- | --- | ---: | --- | :---: |')
+  for (const a of result.artifacts) {
+    const file = a.url ? `[${cell(a.file)}](${a.url})` : code(a.file)
+    lines.push(
+      `| ${code(cell(a.attribute))} | ${a.system} | ${code(a.storePath)} | ${code(a.narHash)} | ${a.narSize} | ${file} | ${a.published ? 'yes' : 'no'} |`
+    )
+  }
+  lines.push('', '#### Restore', '')
+  lines.push(
+    'Each file is a plain NAR of its store path. Restore it with `nix-store --restore`, and check it with `nix hash file` (the hash must equal the NAR hash above):',
+    ''
+  )
+  lines.push('```sh')
+  for (const a of result.artifacts) {
+    const name = a.file.split('/').pop() ?? a.file
+    const raw = rawUrl(config.repository, result.commitSha, a.file)
+    if (raw) lines.push(`curl -fsSLo ${name} ${raw}`)
+    else lines.push(`# from a clone of ${config.repository.url}: cp ${a.file} .`)
+    lines.push(
+      `nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`
+    )
+    lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`)
+  }
+  lines.push('```', '')
+  return lines.join('\n')
+}
