@@ -29563,14 +29563,14 @@ function parseRepository(value, serverUrl) {
             ? "Input 'repository' is an SSH (scp-style) address; this action authenticates over HTTPS with a token: give https://HOST/OWNER/NAME.git."
             : "Input 'repository' is neither an HTTPS URL nor OWNER/NAME; give e.g. https://github.com/OWNER/NAME.git.");
     }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new errors/* UserError */.yo(`Input 'repository' uses the ${url.protocol.replace(/:$/, '')} transport; only https:// remotes are supported because the token is sent over HTTPS.`);
+    }
     if (url.username || url.password) {
         throw new errors/* UserError */.yo(`Input 'repository' contains credentials (https://USER:SECRET@${url.host}/…); remove them from the URL and pass the secret through the 'token' input.`);
     }
     if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
         throw new errors/* UserError */.yo(`Input 'repository' uses http:// for ${url.hostname}: the token would travel unencrypted. Use https:// (http is only accepted for loopback test servers).`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new errors/* UserError */.yo(`Input 'repository' uses the ${url.protocol.replace(/:$/, '')} transport; only https:// remotes are supported because the token is sent over HTTPS.`);
     }
     if (url.search || url.hash) {
         throw new errors/* UserError */.yo("Input 'repository' must not contain a query string or fragment.");

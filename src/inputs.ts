@@ -145,6 +145,11 @@ export function parseRepository(value: string, serverUrl: string): Repository {
         : "Input 'repository' is neither an HTTPS URL nor OWNER/NAME; give e.g. https://github.com/OWNER/NAME.git."
     )
   }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UserError(
+      `Input 'repository' uses the ${url.protocol.replace(/:$/, '')} transport; only https:// remotes are supported because the token is sent over HTTPS.`
+    )
+  }
   if (url.username || url.password) {
     throw new UserError(
       `Input 'repository' contains credentials (https://USER:SECRET@${url.host}/…); remove them from the URL and pass the secret through the 'token' input.`
@@ -153,11 +158,6 @@ export function parseRepository(value: string, serverUrl: string): Repository {
   if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
     throw new UserError(
       `Input 'repository' uses http:// for ${url.hostname}: the token would travel unencrypted. Use https:// (http is only accepted for loopback test servers).`
-    )
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UserError(
-      `Input 'repository' uses the ${url.protocol.replace(/:$/, '')} transport; only https:// remotes are supported because the token is sent over HTTPS.`
     )
   }
   if (url.search || url.hash) {

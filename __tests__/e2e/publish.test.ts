@@ -1,0 +1,267 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { startGitServer, type GitServer } from '../../scripts/lib/git-server.mjs'
+import {
+  errorLines,
+  runAction,
+  seedRepo,
+  serverGit,
+  sh,
+  SYSTEM,
+  tempDir,
+  writeFlake
+} from '../helpers/harness.js'
+
+const TOKEN = 'ghs_e2eTestToken0123456789abcdef'
+let server: GitServer
+let work: string
+
+beforeAll(async () => {
+  work = tempDir('e2e')
+  server = await startGitServer({ root: path.join(work, 'server'), token: TOKEN })
+})
+afterAll(async () => {
+  await server.close()
+  fs.rmSync(work, { recursive: true, force: true })
+})
+
+async function buildPath(ref: string): Promise<string> {
+  const out = await sh('nix', [
+    '--extra-experimental-features',
+    'nix-command flakes',
+    'build',
+    '--no-link',
+    '--json',
+    ref
+  ])
+  return JSON.parse(out)[0].outputs.out
+}
+
+async function narHashOf(storePath: string): Promise<{ narHash: string; narSize: number }> {
+  const out = JSON.parse(
+    await sh('nix', [
+      '--extra-experimental-features',
+      'nix-command',
+      'path-info',
+      '--json',
+      storePath
+    ])
+  )
+  return Array.isArray(out) ? out[0] : out[storePath]
+}
+
+function pushes(): number {
+  return server.state.requests.filter(
+    r => r.method === 'POST' && r.path.endsWith('/git-receive-pack')
+  ).length
+}
+
+describe('publishing one attribute', () => {
+  let flake: string
+  let repo: { dir: string; url: string }
+
+  beforeAll(() => {
+    flake = writeFlake(path.join(work, 'one'), {
+      hello:
+        'mkdir -p $out/bin $out/share; echo "#!/bin/sh" > $out/bin/hello; echo hi >> $out/bin/hello; chmod +x $out/bin/hello; echo data > $out/share/data; ln -s ../bin/hello $out/share/link'
+    })
+    repo = server.createRepo('one')
+  })
+
+  test('builds, exports a plain NAR, pushes it and reports it', async () => {
+    const run = await runAction({
+      'flake-attribute': `${flake}#hello`,
+      repository: repo.url,
+      token: TOKEN
+    })
+    expect(errorLines(run)).toEqual([])
+    expect(run.code).toBe(0)
+
+    const storePath = await buildPath(`${flake}#hello`)
+    const info = await narHashOf(storePath)
+    const base = path.basename(storePath)
+    const o = run.outputs
+    expect(o['store-path']).toBe(storePath)
+    expect(o.system).toBe(SYSTEM)
+    expect(o.file).toBe(`nix/${SYSTEM}/${base}.nar`)
+    expect(o['nar-hash']).toBe(info.narHash)
+    expect(o['nar-hash']).toMatch(/^sha256-[A-Za-z0-9+/]{43}=$/)
+    expect(o['nar-size']).toBe(String(info.narSize))
+    expect(o.published).toBe('true')
+    expect(o.branch).toBe('main')
+    expect(o['commit-sha']).toBe(await serverGit(repo.dir, 'rev-parse', 'refs/heads/main'))
+    expect(JSON.parse(o.artifacts)).toHaveLength(1)
+
+    // The pushed file is the NAR: its sha256 is the narHash and it restores to the store path.
+    const nar = path.join(work, `${base}.nar`)
+    await sh('sh', ['-c', `git --git-dir '${repo.dir}' cat-file blob 'main:${o.file}' > '${nar}'`])
+    const fileHash = (
+      await sh('nix', [
+        '--extra-experimental-features',
+        'nix-command',
+        'hash',
+        'file',
+        '--sri',
+        nar
+      ])
+    ).trim()
+    expect(fileHash).toBe(info.narHash)
+    const restored = path.join(work, 'restored')
+    await sh('sh', ['-c', `nix-store --restore '${restored}' < '${nar}'`])
+    await sh('diff', ['-r', '--no-dereference', storePath, restored])
+    expect(fs.readlinkSync(path.join(restored, 'share/link'))).toBe('../bin/hello')
+
+    // Log groups, job summary, no leftovers in RUNNER_TEMP.
+    expect(run.stdout).toContain('::group::Building')
+    expect(run.stdout).toContain('::group::Publishing')
+    expect(run.summary).toContain(storePath)
+    expect(run.summary).toContain(info.narHash)
+    expect(run.summary).toContain('nix-store --restore')
+    expect(fs.readdirSync(run.runnerTemp)).toEqual([])
+  })
+
+  test('a re-run pushes nothing and reports published=false', async () => {
+    const tip = await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')
+    const before = pushes()
+    const run = await runAction({
+      'flake-attribute': `${flake}#hello`,
+      repository: repo.url,
+      token: TOKEN
+    })
+    expect(run.code).toBe(0)
+    expect(run.outputs.published).toBe('false')
+    expect(run.outputs['commit-sha']).toBe(tip)
+    expect(pushes()).toBe(before)
+    expect(await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')).toBe(tip)
+  })
+
+  test('a wrong token fails fast with an authentication error and pushes nothing', async () => {
+    const tip = await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')
+    const run = await runAction({
+      'flake-attribute': `${flake}#hello`,
+      repository: repo.url,
+      token: 'wrong-token'
+    })
+    expect(run.code).not.toBe(0)
+    const errors = errorLines(run)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(/Authentication failed .*401/)
+    expect(run.stdout).not.toContain('::group::Building')
+    expect(await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')).toBe(tip)
+  })
+
+  test('dry run builds and exports but pushes nothing', async () => {
+    const other = writeFlake(path.join(work, 'dry'), { thing: 'echo dry > $out' })
+    const tip = await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')
+    const run = await runAction({
+      'flake-attribute': `${other}#thing`,
+      repository: repo.url,
+      token: TOKEN,
+      'dry-run': 'true'
+    })
+    expect(run.code).toBe(0)
+    expect(run.outputs.published).toBe('false')
+    expect(run.outputs['commit-sha']).toBe(tip)
+    expect(run.stdout).toContain(`Would add ${run.outputs.file}`)
+    expect(await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')).toBe(tip)
+  })
+})
+
+describe('publishing into a repository with content', () => {
+  test('several attributes land in one commit and existing files survive', async () => {
+    const repo = server.createRepo('existing')
+    await seedRepo(repo.dir, 'main', {
+      'README.md': '# binstore\n',
+      'nix/old/abc.nar': 'old artifact\n'
+    })
+    const seed = await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')
+    const before = await serverGit(repo.dir, 'ls-tree', '-r', seed)
+    const flake = writeFlake(
+      path.join(work, 'multi'),
+      { a: 'echo a > $out', b: 'echo b > $out' },
+      { bare: { '7': 'echo 7 > $out' } }
+    )
+    const run = await runAction({
+      'flake-attribute': `${flake}#a\n${flake}#b\n\n${flake}#packages.zosSequence.7\n`,
+      repository: repo.url,
+      token: TOKEN,
+      'commit-message': 'publish {attribute} from {source}'
+    })
+    expect(errorLines(run)).toEqual([])
+    expect(run.code).toBe(0)
+    const artifacts = JSON.parse(run.outputs.artifacts)
+    expect(artifacts).toHaveLength(3)
+    expect(run.outputs['store-path']).toBeUndefined()
+    expect(artifacts.map((a: { system: string }) => a.system)).toEqual([SYSTEM, SYSTEM, SYSTEM])
+
+    const tip = await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')
+    expect(run.outputs['commit-sha']).toBe(tip)
+    expect(await serverGit(repo.dir, 'rev-parse', `${tip}^`)).toBe(seed)
+    const after = await serverGit(repo.dir, 'ls-tree', '-r', tip)
+    for (const line of before.split('\n')) expect(after).toContain(line)
+    for (const a of artifacts) expect(after).toContain(a.file)
+    const message = await serverGit(repo.dir, 'log', '-1', '--format=%B', tip)
+    expect(message).toMatch(/^Publish 3 Nix artifacts/)
+    expect(message).toContain(`publish ${flake}#packages.zosSequence.7 from local`)
+    expect(await serverGit(repo.dir, 'rev-list', '--count', tip)).toBe('2')
+  })
+})
+
+describe('failures end with one clear error and push nothing', () => {
+  let repo: { dir: string; url: string }
+  let flake: string
+  beforeAll(async () => {
+    repo = server.createRepo('failures')
+    await seedRepo(repo.dir, 'main', { 'README.md': 'x\n' })
+    flake = writeFlake(path.join(work, 'fail'), {
+      broken: 'echo oops >&2; exit 3',
+      ok: 'echo ok > $out'
+    })
+  })
+
+  const cases: [string, () => Record<string, string>, () => NodeJS.ProcessEnv, RegExp][] = [
+    [
+      'a build failure',
+      () => ({ 'flake-attribute': `${flake}#broken` }),
+      () => ({}),
+      /nix build .*#broken' failed/
+    ],
+    [
+      'a missing attribute',
+      () => ({ 'flake-attribute': `${flake}#nope` }),
+      () => ({}),
+      /flake has no attribute for .*#nope/
+    ],
+    [
+      'Nix not installed',
+      () => ({ 'flake-attribute': `${flake}#ok` }),
+      () => ({ PATH: gitOnlyPath() }),
+      /Nix is not installed/
+    ],
+    [
+      'a repository that does not exist',
+      () => ({ 'flake-attribute': `${flake}#ok`, repository: `${server.base}/missing.git` }),
+      () => ({}),
+      /was not found \(HTTP 404\)/
+    ]
+  ]
+
+  test.each(cases)('%s', async (_name, inputs, env, pattern) => {
+    const tip = await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')
+    const run = await runAction({ repository: repo.url, token: TOKEN, ...inputs() }, env())
+    expect(run.code).not.toBe(0)
+    const errors = errorLines(run)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(pattern)
+    expect(await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')).toBe(tip)
+    expect(fs.readdirSync(run.runnerTemp)).toEqual([])
+  })
+})
+
+/** A PATH with git (and node) but without nix. */
+function gitOnlyPath(): string {
+  const dir = tempDir('path')
+  fs.symlinkSync('/usr/bin/git', path.join(dir, 'git'))
+  return dir
+}

@@ -1,0 +1,166 @@
+// Runs the bundled action (dist/index.js) the way the Actions runner does, against real Nix and a
+// real token-checking smart-HTTP git server on loopback.
+import { execFile, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const DIST = path.join(ROOT, 'dist/index.js')
+const execFileP = promisify(execFile)
+
+/** What an installer leaves in nix.conf on a single-user root machine; no experimental features. */
+export const NIX_CONFIG = 'build-users-group =\nsubstituters =\nsandbox = false'
+
+/** The system Nix builds for on this machine. */
+export const SYSTEM = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux`
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `pna-${prefix}-`))
+}
+
+export function nonce(): string {
+  return randomBytes(6).toString('hex')
+}
+
+/**
+ * Writes a flake whose packages are trivial derivations (no nixpkgs): `name → shell script`
+ * under packages.<system> and, for `bare`, under packages.<group>.<n> (no system in the path).
+ */
+export function writeFlake(
+  dir: string,
+  packages: Record<string, string>,
+  options: { bare?: Record<string, string>; tag?: string } = {}
+): string {
+  fs.mkdirSync(dir, { recursive: true })
+  const tag = options.tag ?? nonce()
+  const drv = (name: string, script: string) =>
+    `derivation { name = ${JSON.stringify(name)}; system = ${JSON.stringify(SYSTEM)}; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = ${JSON.stringify(tag)}; args = [ "-c" ${JSON.stringify(script)} ]; }`
+  const pkgs = Object.entries(packages)
+    .map(([name, script]) => `      ${JSON.stringify(name)} = ${drv(name, script)};`)
+    .join('\n')
+  const bare = Object.entries(options.bare ?? {})
+    .map(
+      ([name, script]) =>
+        `    packages.zosSequence.${JSON.stringify(name)} = ${drv(`zos-${name}`, script)};`
+    )
+    .join('\n')
+  fs.writeFileSync(
+    path.join(dir, 'flake.nix'),
+    `{\n  outputs = { self }: {\n    packages.${SYSTEM} = {\n${pkgs}\n    };\n${bare}\n  };\n}\n`
+  )
+  return dir
+}
+
+export interface ActionRun {
+  code: number
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+  runnerTemp: string
+}
+
+/** Parses the GITHUB_OUTPUT file format (`name<<DELIM\nvalue\nDELIM`). */
+export function parseOutputFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([^<]+)<<(.+)$/.exec(lines[i])
+    if (!m) continue
+    const value: string[] = []
+    for (i++; i < lines.length && lines[i] !== m[2]; i++) value.push(lines[i])
+    out[m[1]] = value.join('\n')
+  }
+  return out
+}
+
+export async function runAction(
+  inputs: Record<string, string>,
+  env: NodeJS.ProcessEnv = {}
+): Promise<ActionRun> {
+  const dir = tempDir('runner')
+  const runnerTemp = path.join(dir, 'temp')
+  fs.mkdirSync(runnerTemp)
+  const outputFile = path.join(dir, 'output')
+  const summaryFile = path.join(dir, 'summary')
+  fs.writeFileSync(outputFile, '')
+  fs.writeFileSync(summaryFile, '')
+  const childEnv: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NIX_CONFIG,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_ACTIONS: 'true',
+    ...env
+  }
+  for (const [name, value] of Object.entries(inputs)) {
+    childEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  }
+  const child = spawn(process.execPath, [DIST], { env: childEnv, cwd: dir })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', d => (stdout += d))
+  child.stderr.on('data', d => (stderr += d))
+  const code = await new Promise<number>(resolve => child.on('close', c => resolve(c ?? 1)))
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(fs.readFileSync(outputFile, 'utf8')),
+    summary: fs.readFileSync(summaryFile, 'utf8'),
+    runnerTemp
+  }
+}
+
+/** `::error::` lines of a run. */
+export function errorLines(run: ActionRun): string[] {
+  return run.stdout.split('\n').filter(line => line.startsWith('::error::'))
+}
+
+export async function sh(
+  command: string,
+  args: string[],
+  options: { cwd?: string; input?: string } = {}
+) {
+  const { stdout } = await execFileP(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, NIX_CONFIG },
+    maxBuffer: 256 * 1024 * 1024
+  })
+  return stdout
+}
+
+/** `git --git-dir=<bare repo on the server> …` (the server's own copy, no network). */
+export async function serverGit(repoDir: string, ...args: string[]): Promise<string> {
+  return (await sh('git', ['--git-dir', repoDir, ...args])).trim()
+}
+
+/** Adds files to a bare server repository as one commit (to set up existing content). */
+export async function seedRepo(repoDir: string, branch: string, files: Record<string, string>) {
+  const work = tempDir('seed')
+  await sh('git', ['init', '-q', work])
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true })
+    fs.writeFileSync(path.join(work, file), content)
+  }
+  await sh('git', ['-C', work, 'add', '-A'])
+  await sh('git', [
+    '-C',
+    work,
+    '-c',
+    'user.name=seed',
+    '-c',
+    'user.email=seed@example.com',
+    'commit',
+    '-qm',
+    'seed'
+  ])
+  await sh('git', ['-C', work, 'push', '-q', repoDir, `HEAD:refs/heads/${branch}`])
+  fs.rmSync(work, { recursive: true, force: true })
+}

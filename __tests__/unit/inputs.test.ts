@@ -1,0 +1,218 @@
+import { describe, expect, test } from '@jest/globals'
+import {
+  DEFAULT_MAX_FILE_SIZE,
+  normalizeRepoPath,
+  parseAttributes,
+  parseBoolean,
+  parseNixBuildArgs,
+  parseRepository,
+  parseSize,
+  readConfig,
+  splitArgs,
+  validateBranchSyntax,
+  validateToken
+} from '../../src/inputs.js'
+
+const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? ''
+
+describe('readConfig', () => {
+  test('applies documented defaults', () => {
+    const config = readConfig(
+      reader({ 'flake-attribute': '.#hello', repository: 'acme/binstore', token: 't' }),
+      {
+        GITHUB_SERVER_URL: 'https://github.example.com/',
+        RUNNER_TEMP: '/rt',
+        GITHUB_REPOSITORY: 'acme/src',
+        GITHUB_SHA: 'abc'
+      }
+    )
+    expect(config.attributes).toEqual(['.#hello'])
+    expect(config.repository.url).toBe('https://github.example.com/acme/binstore.git')
+    expect(config.repository.forge).toBe('github')
+    expect(config.repository.slug).toBe('acme/binstore')
+    expect(config.path).toBe('nix')
+    expect(config.branch).toBeUndefined()
+    expect(config.dryRun).toBe(false)
+    expect(config.maxFileSize).toBe(DEFAULT_MAX_FILE_SIZE)
+    expect(config.tempDir).toBe('/rt')
+    expect(config.source).toEqual({
+      repository: 'acme/src',
+      commit: 'abc',
+      ref: '',
+      serverUrl: 'https://github.example.com'
+    })
+    expect(config.gitUserName).toBe('github-actions[bot]')
+  })
+
+  test('reads every input', () => {
+    const config = readConfig(
+      reader({
+        'flake-attribute': '.#a\n.#b',
+        repository: 'https://gitlab.com/g/sub/repo.git',
+        token: 't',
+        branch: 'artifacts/nix',
+        path: './store/',
+        'commit-message': 'add {name}',
+        'nix-build-args': "--option cores 2 --arg x 'a b'",
+        'dry-run': 'true',
+        'max-file-size': '10M'
+      }),
+      {}
+    )
+    expect(config.attributes).toEqual(['.#a', '.#b'])
+    expect(config.repository.forge).toBe('gitlab')
+    expect(config.repository.slug).toBe('g/sub/repo')
+    expect(config.branch).toBe('artifacts/nix')
+    expect(config.path).toBe('store')
+    expect(config.nixBuildArgs).toEqual(['--option', 'cores', '2', '--arg', 'x', 'a b'])
+    expect(config.dryRun).toBe(true)
+    expect(config.maxFileSize).toBe(10 * 1024 * 1024)
+    expect(config.warnFileSize).toBe(10 * 1024 * 1024)
+  })
+
+  test('rejects an unknown commit-message placeholder', () => {
+    expect(() =>
+      readConfig(
+        reader({ 'flake-attribute': '.#a', repository: 'a/b', 'commit-message': '{nmae}' }),
+        {}
+      )
+    ).toThrow(/unknown placeholder \{nmae\}/)
+  })
+})
+
+describe('parseAttributes', () => {
+  test.each([
+    ['.#hello', ['.#hello']],
+    [
+      './nix-llm-context#packages.aarch64-linux.monsterGroupLlmContext',
+      ['./nix-llm-context#packages.aarch64-linux.monsterGroupLlmContext']
+    ],
+    ['./flake#packages.zosSequence.7', ['./flake#packages.zosSequence.7']],
+    ['github:acme/tools#hello\n  nixpkgs#jq  \n\n', ['github:acme/tools#hello', 'nixpkgs#jq']],
+    ['git+https://example.com/r.git?ref=main#x', ['git+https://example.com/r.git?ref=main#x']],
+    ['.', ['.']],
+    ['.#a\n.#a', ['.#a']]
+  ])('%j is accepted', (value, expected) => {
+    expect(parseAttributes(value)).toEqual(expected)
+  })
+
+  test.each([
+    ['', /required/],
+    ['--expr', /starts with '-'/],
+    ['-L', /starts with '-'/],
+    ['.#a b', /whitespace/],
+    ['.#a\tb', /whitespace/],
+    ['.#', /not a flake output reference/],
+    ['.#a#b', /not a flake output reference/],
+    ['$(id)#a', /not a flake output reference/],
+    ['`id`#a', /not a flake output reference/],
+    ['ext::sh -c touch% /tmp/pwned', /whitespace|transport/]
+  ])('%j is refused', (value, pattern) => {
+    expect(() => parseAttributes(value)).toThrow(pattern)
+  })
+})
+
+describe('parseRepository', () => {
+  const server = 'https://github.com'
+  test('OWNER/NAME is shorthand for the workflow server', () => {
+    expect(parseRepository('acme/binstore', server).url).toBe(
+      'https://github.com/acme/binstore.git'
+    )
+    expect(parseRepository('acme/binstore.git', server).url).toBe(
+      'https://github.com/acme/binstore.git'
+    )
+  })
+  test('https URLs are kept; http only on loopback', () => {
+    expect(parseRepository('https://example.com/x/y.git', server)).toEqual({
+      url: 'https://example.com/x/y.git',
+      origin: 'https://example.com'
+    })
+    expect(parseRepository('http://127.0.0.1:8080/r.git', server).origin).toBe(
+      'http://127.0.0.1:8080'
+    )
+    expect(parseRepository('http://localhost/r.git', server).url).toBe('http://localhost/r.git')
+  })
+  test.each([
+    ['', /required/],
+    ['http://example.com/a/b.git', /unencrypted/],
+    ['ssh://git@github.com/a/b.git', /ssh transport/],
+    ['git@github.com:a/b.git', /SSH \(scp-style\)/],
+    ['file:///tmp/repo', /file transport/],
+    ['ext::sh -c id', /whitespace/],
+    ['ext::sh', /remote helper/],
+    ['--upload-pack=touch /tmp/x', /whitespace|option/],
+    ['--upload-pack=id', /option/],
+    ['https://github.com/a/b.git?x=1', /query string/],
+    ['https://github.com/', /no repository path/],
+    ['not a url', /whitespace/],
+    ['nonsense', /neither an HTTPS URL/]
+  ])('%j is refused', (value, pattern) => {
+    expect(() => parseRepository(value, server)).toThrow(pattern)
+  })
+  test('embedded credentials are refused without echoing them', () => {
+    let message = ''
+    try {
+      parseRepository('https://user:hunter2secret@github.com/a/b.git', server)
+    } catch (e) {
+      message = (e as Error).message
+    }
+    expect(message).toMatch(/contains credentials/)
+    expect(message).not.toContain('hunter2secret')
+    expect(message).not.toContain('user:')
+  })
+})
+
+describe('small validators', () => {
+  test('tokens with line breaks would inject headers', () => {
+    expect(() => validateToken('abc\r\nX-Evil: 1')).toThrow(/control characters/)
+    expect(() => validateToken('abc\n')).toThrow()
+    expect(() => validateToken('ghp_abc123')).not.toThrow()
+    expect(() => validateToken('')).not.toThrow()
+  })
+  test.each(['main', 'artifacts/nix', 'release-1.2'])('branch %j is valid', b => {
+    expect(() => validateBranchSyntax(b)).not.toThrow()
+  })
+  test.each(['-f', 'a..b', 'a b', 'a~1', 'refs/heads/x', 'x.lock', 'a//b', '@', 'a@{1}', 'x/'])(
+    'branch %j is refused',
+    b => expect(() => validateBranchSyntax(b)).toThrow(/not a valid branch name/)
+  )
+  test('paths stay inside the repository', () => {
+    expect(normalizeRepoPath('nix')).toBe('nix')
+    expect(normalizeRepoPath('./a//b/')).toBe('a/b')
+    expect(normalizeRepoPath('.')).toBe('')
+    expect(() => normalizeRepoPath('../x')).toThrow(/'\.\.'/)
+    expect(() => normalizeRepoPath('a/../../x')).toThrow(/'\.\.'/)
+    expect(() => normalizeRepoPath('/etc')).toThrow(/absolute/)
+    expect(() => normalizeRepoPath('.git/hooks')).toThrow(/\.git/)
+    expect(() => normalizeRepoPath('a\\b')).toThrow(/backslash/)
+  })
+  test('splitArgs splits like a shell without running one', () => {
+    expect(splitArgs(`a "b c" 'd $(e)' f\\ g "h\\"i"`)).toEqual([
+      'a',
+      'b c',
+      'd $(e)',
+      'f g',
+      'h"i'
+    ])
+    expect(splitArgs('  ')).toEqual([])
+    expect(splitArgs(`''`)).toEqual([''])
+    expect(() => splitArgs(`"open`)).toThrow(/unterminated/)
+  })
+  test('nix-build-args may not take over what the action controls', () => {
+    expect(parseNixBuildArgs('--option cores 2')).toEqual(['--option', 'cores', '2'])
+    expect(() => parseNixBuildArgs('--out-link /tmp/x')).toThrow(/--out-link/)
+    expect(() => parseNixBuildArgs('--expr 1')).toThrow(/--expr/)
+    expect(() => parseNixBuildArgs('--json')).toThrow(/--json/)
+  })
+  test('booleans and sizes', () => {
+    expect(parseBoolean('TRUE', 'x')).toBe(true)
+    expect(parseBoolean('false', 'x')).toBe(false)
+    expect(() => parseBoolean('maybe', 'dry-run')).toThrow(/dry-run/)
+    expect(parseSize('100M', 'x')).toBe(104857600)
+    expect(parseSize('1.5GiB', 'x')).toBe(1.5 * 1024 ** 3)
+    expect(parseSize('2048', 'x')).toBe(2048)
+    expect(parseSize('4k', 'x')).toBe(4096)
+    expect(() => parseSize('lots', 'max-file-size')).toThrow(/max-file-size/)
+    expect(() => parseSize('0', 'x')).toThrow(/larger than zero/)
+  })
+})
