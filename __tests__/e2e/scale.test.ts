@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { randomBytes } from 'node:crypto'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { startGitServer, type GitServer } from '../../scripts/lib/git-server.mjs'
+import {
+  errorLines,
+  runAction,
+  seedRepo,
+  serverGit,
+  tempDir,
+  writeFlake
+} from '../helpers/harness.js'
+
+const TOKEN = 'ghs_scaleTestToken'
+let server: GitServer
+let work: string
+
+beforeAll(async () => {
+  work = tempDir('scale')
+  server = await startGitServer({ root: path.join(work, 'server'), token: TOKEN })
+})
+afterAll(async () => {
+  await server.close()
+  fs.rmSync(work, { recursive: true, force: true })
+})
+
+const uploadPackBytes = () =>
+  server.state.requests
+    .filter(r => r.path.endsWith('/git-upload-pack'))
+    .reduce((sum, r) => sum + r.bytes, 0)
+
+test('existing artifacts are never downloaded', async () => {
+  const repo = server.createRepo('big')
+  const files: Record<string, string> = {}
+  for (let i = 0; i < 20; i++)
+    files[`nix/x86_64-linux/old-${i}.nar`] = randomBytes(64 * 1024).toString('base64')
+  await seedRepo(repo.dir, 'main', files)
+  const flake = writeFlake(path.join(work, 'big'), { small: 'echo small > $out' })
+  server.resetLog()
+  const run = await runAction({
+    'flake-attribute': `${flake}#small`,
+    repository: repo.url,
+    token: TOKEN
+  })
+  expect(errorLines(run)).toEqual([])
+  expect(run.outputs.published).toBe('true')
+  // 20 × 85 KiB of incompressible existing content; the fetch takes only the commit and trees.
+  expect(uploadPackBytes()).toBeLessThan(16 * 1024)
+  const tree = await serverGit(repo.dir, 'ls-tree', '-r', '--name-only', 'main')
+  expect(tree.split('\n')).toHaveLength(21)
+})
+
+test('seven concurrent publishers all land, history stays linear', async () => {
+  const repo = server.createRepo('race')
+  await seedRepo(repo.dir, 'main', { 'README.md': 'binstore\n' })
+  const names = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7']
+  const flake = writeFlake(
+    path.join(work, 'race'),
+    Object.fromEntries(names.map(n => [n, `echo ${n} > $out`]))
+  )
+  const runs = await Promise.all(
+    names.map(n =>
+      runAction({ 'flake-attribute': `${flake}#${n}`, repository: repo.url, token: TOKEN })
+    )
+  )
+  for (const run of runs) {
+    expect(errorLines(run)).toEqual([])
+    expect(run.code).toBe(0)
+    expect(run.outputs.published).toBe('true')
+  }
+  const tree = await serverGit(repo.dir, 'ls-tree', '-r', '--name-only', 'main')
+  for (const run of runs) expect(tree).toContain(run.outputs.file)
+  expect(await serverGit(repo.dir, 'rev-list', '--count', 'main')).toBe('8')
+  expect(await serverGit(repo.dir, 'rev-list', '--merges', 'main')).toBe('')
+  // Every file holds what its publisher exported.
+  for (const run of runs) {
+    const size = await serverGit(repo.dir, 'cat-file', '-s', `main:${run.outputs.file}`)
+    expect(size).toBe(run.outputs['nar-size'])
+  }
+})
+
+test('a push answered with HTTP 500 is retried and lands', async () => {
+  const repo = server.createRepo('flaky')
+  const flake = writeFlake(path.join(work, 'flaky'), { f: 'echo f > $out' })
+  server.failPushes(500)
+  const run = await runAction({
+    'flake-attribute': `${flake}#f`,
+    repository: repo.url,
+    token: TOKEN
+  })
+  expect(errorLines(run)).toEqual([])
+  expect(run.stdout).toMatch(/Temporary failure .*500.*retrying/)
+  expect(run.outputs.published).toBe('true')
+  expect(await serverGit(repo.dir, 'rev-parse', 'main')).toBe(run.outputs['commit-sha'])
+})
+
+test('a server that is down fails after bounded retries with a clear message', async () => {
+  const down = await startGitServer({ root: path.join(work, 'down'), token: TOKEN })
+  const repo = down.createRepo('gone')
+  await down.close()
+  const flake = writeFlake(path.join(work, 'down-flake'), { d: 'echo d > $out' })
+  const started = Date.now()
+  const run = await runAction({
+    'flake-attribute': `${flake}#d`,
+    repository: repo.url,
+    token: TOKEN
+  })
+  expect(run.code).not.toBe(0)
+  const errors = errorLines(run)
+  expect(errors).toHaveLength(1)
+  expect(errors[0]).toMatch(
+    /Gave up after 6 attempts to reach the repository.*(Failed to connect|Couldn't connect)/
+  )
+  expect(Date.now() - started).toBeLessThan(60_000)
+  expect(run.stdout).not.toContain('::group::Building')
+})
+
+test('a file over max-file-size fails before anything is pushed', async () => {
+  const repo = server.createRepo('large')
+  await seedRepo(repo.dir, 'main', { 'README.md': 'x\n' })
+  const tip = await serverGit(repo.dir, 'rev-parse', 'main')
+  const flake = writeFlake(path.join(work, 'large'), {
+    big: 'head -c 3000000 /dev/zero > $out',
+    tiny: 'echo tiny > $out'
+  })
+  const run = await runAction({
+    'flake-attribute': `${flake}#tiny\n${flake}#big`,
+    repository: repo.url,
+    token: TOKEN,
+    'max-file-size': '1M'
+  })
+  expect(run.code).not.toBe(0)
+  const errors = errorLines(run)
+  expect(errors).toHaveLength(1)
+  expect(errors[0]).toMatch(
+    /big\.nar is 2\.9 MiB \(3000\d+ bytes\), over max-file-size 1\.0 MiB; nothing was pushed/
+  )
+  expect(await serverGit(repo.dir, 'rev-parse', 'main')).toBe(tip)
+})
+
+describe('a server without partial clone support', () => {
+  test('falls back to a full tip fetch, says so, and still publishes correctly', async () => {
+    const plain = await startGitServer({
+      root: path.join(work, 'plain'),
+      token: TOKEN,
+      allowFilter: false
+    })
+    try {
+      const repo = plain.createRepo('plain')
+      await seedRepo(repo.dir, 'main', { 'a.txt': 'a\n' })
+      const flake = writeFlake(path.join(work, 'plain-flake'), { q: 'echo q > $out' })
+      const run = await runAction({
+        'flake-attribute': `${flake}#q`,
+        repository: repo.url,
+        token: TOKEN
+      })
+      expect(errorLines(run)).toEqual([])
+      expect(run.stdout).toMatch(/::warning::The server does not support partial clone filters/)
+      expect(run.outputs.published).toBe('true')
+      expect(await serverGit(repo.dir, 'ls-tree', '-r', '--name-only', 'main')).toContain('a.txt')
+    } finally {
+      await plain.close()
+    }
+  })
+})
