@@ -29252,8 +29252,8 @@ function consoleLogger(verbose) {
     };
 }
 
-// EXTERNAL MODULE: ./src/publish.ts + 9 modules
-var publish = __nccwpck_require__(8377);
+// EXTERNAL MODULE: ./src/publish.ts + 8 modules
+var publish = __nccwpck_require__(9706);
 // EXTERNAL MODULE: ./src/report.ts
 var report = __nccwpck_require__(665);
 // EXTERNAL MODULE: ./src/secrets.ts
@@ -36583,8 +36583,8 @@ function getOctokit(token, options, ...additionalPlugins) {
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/inputs.ts + 1 modules
 var inputs = __nccwpck_require__(8415);
-// EXTERNAL MODULE: ./src/publish.ts + 9 modules
-var publish = __nccwpck_require__(8377);
+// EXTERNAL MODULE: ./src/publish.ts + 8 modules
+var publish = __nccwpck_require__(9706);
 // EXTERNAL MODULE: ./src/report.ts
 var report = __nccwpck_require__(665);
 // EXTERNAL MODULE: ./src/secrets.ts
@@ -36705,7 +36705,7 @@ function rawUrl(repo, commit, file) {
 
 /***/ }),
 
-/***/ 8377:
+/***/ 9706:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36728,12 +36728,7 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./src/proc.ts
-
 
 
 
@@ -36798,36 +36793,64 @@ function isNotFound(error) {
     return e?.code === 'ENOENT' || /Unable to locate executable file/.test(e?.message ?? '');
 }
 /**
- * Runs a program and streams its stdout into `file`, hashing it on the way: memory use is
- * constant whatever the size of the output, and nothing is held whole in this process.
+ * Runs a program with its stdout going straight into `file` (the bytes never pass through this
+ * process), while a reader follows the growing file with one reused buffer and hashes it. Memory
+ * use is constant whatever the size of the output: no per-chunk allocations, nothing held whole.
  */
 async function runToFile(command, args, file, options = {}) {
-    const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-        env: options.env ?? process.env,
-        stdio: ['ignore', 'pipe', 'pipe']
-    });
+    const out = (0,external_node_fs_.openSync)(file, 'w', 0o600);
+    let child;
+    try {
+        child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+            env: options.env ?? process.env,
+            stdio: ['ignore', out, 'pipe']
+        });
+    }
+    finally {
+        (0,external_node_fs_.closeSync)(out);
+    }
     let stderr = '';
-    child.stderr.on('data', (data) => {
+    child.stderr?.on('data', (data) => {
         stderr = (stderr + data.toString('utf8')).slice(-TAIL);
     });
+    let exitCode;
     const exited = new Promise((resolve, reject) => {
-        child.on('error', error => reject(isNotFound(error) ? new CommandNotFoundError(command) : error));
-        child.on('close', code => resolve(code ?? 1));
+        child.on('error', error => {
+            exitCode = 127;
+            reject(isNotFound(error) ? new CommandNotFoundError(command) : error);
+        });
+        child.on('close', code => {
+            exitCode = code ?? 1;
+            resolve(exitCode);
+        });
     });
     const hash = (0,external_node_crypto_.createHash)('sha256');
+    const buffer = Buffer.allocUnsafe(1024 * 1024);
     let size = 0;
-    const tap = new external_node_stream_.Transform({
-        transform(chunk, _encoding, callback) {
-            hash.update(chunk);
-            size += chunk.length;
-            callback(null, chunk);
-        }
-    });
-    const [, code] = await Promise.all([
-        (0,external_node_stream_promises_namespaceObject.pipeline)(child.stdout, tap, (0,external_node_fs_.createWriteStream)(file, { mode: 0o600 })),
-        exited
-    ]);
-    return { code, stderr, size, sha256: `sha256-${hash.digest('base64')}` };
+    const reader = await (0,promises_namespaceObject.open)(file, 'r');
+    try {
+        const follow = async () => {
+            for (;;) {
+                const done = exitCode !== undefined;
+                const { bytesRead } = await reader.read(buffer, 0, buffer.length, size);
+                if (bytesRead > 0) {
+                    hash.update(buffer.subarray(0, bytesRead));
+                    size += bytesRead;
+                }
+                else if (done) {
+                    return;
+                }
+                else {
+                    await new Promise(resolve => setTimeout(resolve, 2));
+                }
+            }
+        };
+        const [code] = await Promise.all([exited, follow()]);
+        return { code, stderr, size, sha256: `sha256-${hash.digest('base64')}` };
+    }
+    finally {
+        await reader.close();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/git.ts

@@ -1,9 +1,8 @@
 import * as exec from '@actions/exec'
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { closeSync, openSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { UserError } from './errors.js'
 
 export interface RunOptions {
@@ -89,8 +88,9 @@ export interface StreamResult {
 }
 
 /**
- * Runs a program and streams its stdout into `file`, hashing it on the way: memory use is
- * constant whatever the size of the output, and nothing is held whole in this process.
+ * Runs a program with its stdout going straight into `file` (the bytes never pass through this
+ * process), while a reader follows the growing file with one reused buffer and hashes it. Memory
+ * use is constant whatever the size of the output: no per-chunk allocations, nothing held whole.
  */
 export async function runToFile(
   command: string,
@@ -98,32 +98,53 @@ export async function runToFile(
   file: string,
   options: { env?: NodeJS.ProcessEnv } = {}
 ): Promise<StreamResult> {
-  const child = spawn(command, args, {
-    env: options.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
+  const out = openSync(file, 'w', 0o600)
+  let child
+  try {
+    child = spawn(command, args, {
+      env: options.env ?? process.env,
+      stdio: ['ignore', out, 'pipe']
+    })
+  } finally {
+    closeSync(out)
+  }
   let stderr = ''
-  child.stderr.on('data', (data: Buffer) => {
+  child.stderr?.on('data', (data: Buffer) => {
     stderr = (stderr + data.toString('utf8')).slice(-TAIL)
   })
+  let exitCode: number | undefined
   const exited = new Promise<number>((resolve, reject) => {
-    child.on('error', error =>
+    child.on('error', error => {
+      exitCode = 127
       reject(isNotFound(error) ? new CommandNotFoundError(command) : error)
-    )
-    child.on('close', code => resolve(code ?? 1))
+    })
+    child.on('close', code => {
+      exitCode = code ?? 1
+      resolve(exitCode)
+    })
   })
   const hash = createHash('sha256')
+  const buffer = Buffer.allocUnsafe(1024 * 1024)
   let size = 0
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk)
-      size += chunk.length
-      callback(null, chunk)
+  const reader = await open(file, 'r')
+  try {
+    const follow = async () => {
+      for (;;) {
+        const done = exitCode !== undefined
+        const { bytesRead } = await reader.read(buffer, 0, buffer.length, size)
+        if (bytesRead > 0) {
+          hash.update(buffer.subarray(0, bytesRead))
+          size += bytesRead
+        } else if (done) {
+          return
+        } else {
+          await new Promise(resolve => setTimeout(resolve, 2))
+        }
+      }
     }
-  })
-  const [, code] = await Promise.all([
-    pipeline(child.stdout, tap, createWriteStream(file, { mode: 0o600 })),
-    exited
-  ])
-  return { code, stderr, size, sha256: `sha256-${hash.digest('base64')}` }
+    const [code] = await Promise.all([exited, follow()])
+    return { code, stderr, size, sha256: `sha256-${hash.digest('base64')}` }
+  } finally {
+    await reader.close()
+  }
 }

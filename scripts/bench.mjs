@@ -1,0 +1,296 @@
+// npm run bench: measures the action (dist/index.js) against a real smart-HTTP git server on
+// loopback and real Nix, and prints a table of ratios measured side by side in this one run.
+//   1. publish into an empty repository vs one holding N=300 artifacts of 256 KiB (one commit each),
+//      and the legacy approach (full clone, nix-store --export, commit, push) on the large one;
+//   2. a 1 GiB artifact, dry run: peak RSS (VmHWM) of the Node.js process, and its export-and-hash
+//      time vs a bare `nix-store --dump PATH > FILE`;
+//   3. seven publishers started at once on one branch.
+// Needs root with Debian's nix-bin (single-user), git; about 2 GB of disk in /tmp and /nix.
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startGitServer } from './lib/git-server.mjs'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const N = Number(process.env.BENCH_N ?? 300)
+const REPS = Number(process.env.BENCH_REPS ?? 3)
+const BIG = Number(process.env.BENCH_BIG_BYTES ?? 1024 ** 3)
+const SYSTEM = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux`
+const token = `bench_${randomBytes(12).toString('hex')}`
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pna-bench-'))
+const env = { ...process.env, NIX_CONFIG: 'build-users-group =\nsubstituters =\nsandbox = false' }
+const authEnv = {
+  GIT_CONFIG_COUNT: '1',
+  GIT_CONFIG_KEY_0: 'http.extraHeader',
+  GIT_CONFIG_VALUE_0: `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`,
+  GIT_TERMINAL_PROMPT: '0'
+}
+
+function run(command, args, { input, cwd, extraEnv, stdout, pidCallback } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd,
+      env: { ...env, ...extraEnv },
+      stdio: ['pipe', stdout ?? 'pipe', 'pipe']
+    })
+    pidCallback?.(child.pid)
+    let out = ''
+    let err = ''
+    child.stdout?.on('data', d => (out += d))
+    child.stderr.on('data', d => (err += d))
+    child.on('error', reject)
+    child.on('close', code =>
+      code === 0
+        ? resolve(out)
+        : reject(
+            new Error(
+              `${command} ${args.join(' ')}: exit ${code}\n${out.slice(-2000)}${err.slice(-2000)}`
+            )
+          )
+    )
+    if (input !== undefined) child.stdin.end(input)
+    else child.stdin.end()
+  })
+}
+
+async function timed(fn) {
+  const start = process.hrtime.bigint()
+  const value = await fn()
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, value }
+}
+const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+let flakeCount = 0
+/** A fresh flake with one package per name (fresh store paths for every run). */
+function flake(packages) {
+  const dir = path.join(work, `flake-${flakeCount++}`)
+  fs.mkdirSync(dir)
+  const tag = randomBytes(6).toString('hex')
+  const body = Object.entries(packages)
+    .map(
+      ([n, script]) =>
+        `${n} = derivation { name = "${n}"; system = "${SYSTEM}"; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = "${tag}"; args = [ "-c" ${JSON.stringify(script)} ]; };`
+    )
+    .join('\n')
+  fs.writeFileSync(
+    path.join(dir, 'flake.nix'),
+    `{ outputs = { self }: { packages.${SYSTEM} = { ${body} }; }; }\n`
+  )
+  return dir
+}
+
+/** Runs the action like a runner; returns its stdout. Polls VmHWM when asked. */
+async function action(inputs, { memory } = {}) {
+  const runnerTemp = fs.mkdtempSync(path.join(work, 'rt-'))
+  const out = path.join(runnerTemp, 'out')
+  fs.writeFileSync(out, '')
+  let hwm = 0
+  let timer
+  const stdout = await run(process.execPath, [path.join(root, 'dist/index.js')], {
+    extraEnv: {
+      RUNNER_TEMP: runnerTemp,
+      GITHUB_OUTPUT: out,
+      INPUT_TOKEN: token,
+      ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]))
+    },
+    pidCallback: pid => {
+      if (!memory) return
+      timer = setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+          if (m) hwm = Math.max(hwm, Number(m[1]))
+        } catch {
+          // exited
+        }
+      }, 20)
+    }
+  }).finally(() => clearInterval(timer))
+  return { stdout, hwmKiB: hwm, outputs: fs.readFileSync(out, 'utf8') }
+}
+
+/** N commits of one random 256 KiB file each, written with git fast-import (no network). */
+async function seedLarge(dir, n) {
+  const chunks = []
+  for (let i = 0; i < n; i++) {
+    const data = randomBytes(256 * 1024)
+    chunks.push(
+      Buffer.from(
+        `commit refs/heads/main\ncommitter seed <seed@example.com> ${1700000000 + i} +0000\ndata 8\nseed ${String(i).padStart(3, '0')}\n${i ? '' : ''}M 100644 inline nix/${SYSTEM}/old-${i}.nar\ndata ${data.length}\n`
+      ),
+      data,
+      Buffer.from('\n')
+    )
+  }
+  await run('git', ['--git-dir', dir, 'fast-import', '--quiet'], { input: Buffer.concat(chunks) })
+  await run('git', ['--git-dir', dir, 'repack', '-adq'])
+}
+
+async function legacyPublish(url, attr) {
+  const dir = fs.mkdtempSync(path.join(work, 'legacy-'))
+  const built = JSON.parse(
+    await run('nix', [
+      '--extra-experimental-features',
+      'nix-command flakes',
+      'build',
+      '--json',
+      '--no-link',
+      attr
+    ])
+  )
+  const storePath = built[0].outputs.out
+  await run('git', ['clone', '-q', url, path.join(dir, 'binstore')], { extraEnv: authEnv })
+  const clone = path.join(dir, 'binstore')
+  const fd = fs.openSync(path.join(clone, `${path.basename(storePath)}.nar`), 'w')
+  await run('nix-store', ['--export', storePath], { stdout: fd })
+  fs.closeSync(fd)
+  await run('git', ['-C', clone, 'add', '.'])
+  await run('git', [
+    '-C',
+    clone,
+    '-c',
+    'user.name=legacy',
+    '-c',
+    'user.email=l@example.com',
+    'commit',
+    '-qm',
+    'feat(nar): add'
+  ])
+  await run('git', ['-C', clone, 'push', '-q', '-u', 'origin', 'refs/heads/main'], {
+    extraEnv: authEnv
+  })
+  fs.rmSync(dir, { recursive: true, force: true })
+}
+
+const server = await startGitServer({ root: path.join(work, 'server'), token })
+const rows = []
+try {
+  // 1. Growth
+  console.error(`[bench] seeding ${N} artifacts of 256 KiB…`)
+  const large = server.createRepo('large')
+  await seedLarge(large.dir, N)
+  const emptyMs = []
+  const largeMs = []
+  const legacyMs = []
+  for (let r = 0; r < REPS; r++) {
+    const f = flake({ e: 'echo e > $out', l: 'echo l > $out', g: 'echo g > $out' })
+    const empty = server.createRepo(`empty-${r}`)
+    emptyMs.push(
+      (await timed(() => action({ 'flake-attribute': `${f}#e`, repository: empty.url }))).ms
+    )
+    largeMs.push(
+      (await timed(() => action({ 'flake-attribute': `${f}#l`, repository: large.url }))).ms
+    )
+    legacyMs.push((await timed(() => legacyPublish(large.url, `${f}#g`))).ms)
+  }
+  const growth = median(largeMs) / median(emptyMs)
+  const legacyRatio = median(legacyMs) / median(largeMs)
+  rows.push([
+    `publish into N=${N} (75 MiB) ÷ into empty (action)`,
+    growth.toFixed(2),
+    '≤ 1.2',
+    growth <= 1.2
+  ])
+  rows.push([
+    `legacy full clone ÷ action, both at N=${N}`,
+    legacyRatio.toFixed(1),
+    '≥ 5',
+    legacyRatio >= 5
+  ])
+
+  // 2. Big artifact
+  console.error(`[bench] building a ${BIG} byte artifact…`)
+  const fb = flake({ big: `head -c ${BIG} /dev/urandom > $out` })
+  const bigRepo = server.createRepo('bigrepo')
+  const built = JSON.parse(
+    await run('nix', [
+      '--extra-experimental-features',
+      'nix-command flakes',
+      'build',
+      '--json',
+      '--no-link',
+      `${fb}#big`
+    ])
+  )
+  const bigPath = built[0].outputs.out
+  const bareMs = []
+  const exportMs = []
+  let hwm = 0
+  // Warm-up: the build just wrote the artifact; let its dirty pages settle before timing anything.
+  await run('sync', [])
+  for (let r = 0; r < REPS; r++) {
+    const target = path.join(work, 'bare.nar')
+    const fd = fs.openSync(target, 'w')
+    bareMs.push((await timed(() => run('nix-store', ['--dump', bigPath], { stdout: fd }))).ms)
+    fs.closeSync(fd)
+    fs.rmSync(target)
+    await run('sync', [])
+    const res = await action(
+      {
+        'flake-attribute': `${fb}#big`,
+        repository: bigRepo.url,
+        'dry-run': 'true',
+        'max-file-size': '4G'
+      },
+      { memory: true }
+    )
+    exportMs.push(Number(/export and hash (\d+) ms/.exec(res.stdout)[1]))
+    hwm = Math.max(hwm, res.hwmKiB)
+    await run('sync', [])
+  }
+  const exportRatio = median(exportMs) / median(bareMs)
+  rows.push([
+    `peak RSS of the action, ${(BIG / 1024 ** 3).toFixed(2)} GiB artifact (MB)`,
+    (hwm / 1024).toFixed(0),
+    '< 100',
+    hwm / 1024 < 100
+  ])
+  rows.push([
+    'export+hash ÷ bare nix-store --dump',
+    exportRatio.toFixed(2),
+    '≤ 1.3',
+    exportRatio <= 1.3
+  ])
+
+  // 3. Seven at once
+  const race = server.createRepo('race')
+  const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 's']
+  const fr = flake(Object.fromEntries(names.map(n => [n, `echo ${n} > $out`])))
+  const single = await timed(() => action({ 'flake-attribute': `${fr}#s`, repository: race.url }))
+  const together = await Promise.all(
+    names
+      .slice(0, 7)
+      .map(n => timed(() => action({ 'flake-attribute': `${fr}#${n}`, repository: race.url })))
+  )
+  const tree = await run('git', ['--git-dir', race.dir, 'ls-tree', '-r', '--name-only', 'main'])
+  const landed = names
+    .slice(0, 7)
+    .filter(
+      n =>
+        together.some(t => /published<<.*\ntrue/.test(t.value.outputs)) &&
+        tree.includes(`-${n}.nar`)
+    ).length
+  const merges = (await run('git', ['--git-dir', race.dir, 'rev-list', '--merges', 'main'])).trim()
+  const slowest = Math.max(...together.map(t => t.ms)) / single.ms
+  rows.push([
+    'concurrent publishers landed (linear history)',
+    `${landed}/7${merges ? ' (merges!)' : ''}`,
+    '7/7',
+    landed === 7 && !merges
+  ])
+  rows.push(['slowest of 7 concurrent ÷ one publish', slowest.toFixed(1), '(report)', true])
+} finally {
+  await server.close()
+  fs.rmSync(work, { recursive: true, force: true })
+}
+
+console.log(
+  `\nMachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}; medians of ${REPS}\n`
+)
+console.log('| Measurement | Result | Target | Met |')
+console.log('| --- | ---: | ---: | :---: |')
+for (const [name, value, target, ok] of rows)
+  console.log(`| ${name} | ${value} | ${target} | ${ok ? 'yes' : 'NO'} |`)
+process.exitCode = rows.every(r => r[3]) ? 0 : 1
