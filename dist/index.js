@@ -29331,6 +29331,10 @@ async function cli(argv = process.argv.slice(2)) {
             return typeof value === 'string' ? value : '';
         };
         const config = (0,inputs/* readConfig */.Xg)(input, process.env);
+        // Child processes (nix, the builders it starts, git) never inherit the token variable.
+        delete process.env.PUBLISH_NIX_ARTIFACT_TOKEN;
+        if (token && token === process.env.GITHUB_TOKEN)
+            delete process.env.GITHUB_TOKEN;
         const result = await (0,publish/* publish */.m)(config, log);
         process.stdout.write(`${JSON.stringify((0,report/* outputs */.V)(result), null, 2)}\n`);
         return 0;
@@ -36619,6 +36623,8 @@ async function run() {
             ...process.env,
             GITHUB_SHA: pr?.head?.sha ?? github_context.sha
         });
+        // Child processes (nix, the builders it starts, git) never inherit the token input.
+        delete process.env.INPUT_TOKEN;
         const result = await (0,publish/* publish */.m)(config, log);
         for (const [name, value] of Object.entries((0,report/* outputs */.V)(result)))
             setOutput(name, value);

@@ -72,6 +72,9 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
       return typeof value === 'string' ? value : ''
     }
     const config = readConfig(input, process.env)
+    // Child processes (nix, the builders it starts, git) never inherit the token variable.
+    delete process.env.PUBLISH_NIX_ARTIFACT_TOKEN
+    if (token && token === process.env.GITHUB_TOKEN) delete process.env.GITHUB_TOKEN
     const result = await publish(config, log)
     process.stdout.write(`${JSON.stringify(outputs(result), null, 2)}\n`)
     return 0

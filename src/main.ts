@@ -30,6 +30,8 @@ export async function run(): Promise<void> {
       ...process.env,
       GITHUB_SHA: pr?.head?.sha ?? context.sha
     })
+    // Child processes (nix, the builders it starts, git) never inherit the token input.
+    delete process.env.INPUT_TOKEN
     const result = await publish(config, log)
     for (const [name, value] of Object.entries(outputs(result))) core.setOutput(name, value)
     if (process.env.GITHUB_STEP_SUMMARY) {
