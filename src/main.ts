@@ -1,5 +1,4 @@
 import * as core from '@actions/core'
-import { context } from '@actions/github'
 import { errorMessage, UserError } from './errors.js'
 import { readConfig } from './inputs.js'
 import { Logger } from './log.js'
@@ -18,17 +17,27 @@ export function actionsLogger(): Logger {
   }
 }
 
+/**
+ * For pull requests the interesting commit is the head, not the merge commit in GITHUB_SHA. The
+ * event payload (and @actions/github with it) is only loaded for those events: it costs start-up
+ * time that every other run would pay for nothing.
+ */
+async function sourceCommit(): Promise<string | undefined> {
+  if (!process.env.GITHUB_EVENT_NAME?.startsWith('pull_request')) return process.env.GITHUB_SHA
+  const { context } = await import('@actions/github')
+  const pr = context.payload.pull_request as { head?: { sha?: string } } | undefined
+  return pr?.head?.sha ?? context.sha
+}
+
 /** The action's entry point: inputs from INPUT_*, outputs to GITHUB_OUTPUT, one ::error:: on failure. */
 export async function run(): Promise<void> {
   const log = actionsLogger()
   const token = core.getInput('token')
   maskToken(token, log)
   try {
-    // For pull requests the interesting commit is the head, not the merge commit in GITHUB_SHA.
-    const pr = context.payload.pull_request as { head?: { sha?: string } } | undefined
     const config = readConfig(name => core.getInput(name), {
       ...process.env,
-      GITHUB_SHA: pr?.head?.sha ?? context.sha
+      GITHUB_SHA: await sourceCommit()
     })
     // Child processes (nix, the builders it starts, git) never inherit the token input.
     delete process.env.INPUT_TOKEN

@@ -47,6 +47,9 @@ export async function publish(
       return state
     })
 
+    // The tip's commit and trees are fetched while Nix builds; the result is awaited only when
+    // the commit is made (a failed fetch surfaces there, after the build's own errors).
+    const firstTip = settle(remote.tip ? git.fetchTip(remote.branch) : Promise.resolve(undefined))
     const version = await nix.version()
     log.info(`Using Nix ${version}.`)
     const artifacts: Artifact[] = []
@@ -75,7 +78,7 @@ export async function publish(
     )
     return log.group(
       config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`,
-      () => commitAndPush(config, git, remote, exported, log, retry)
+      () => commitAndPush(config, git, remote, firstTip, exported, log, retry)
     )
   })
 }
@@ -130,6 +133,7 @@ async function commitAndPush(
   config: Config,
   git: Git,
   initial: RemoteState,
+  firstTip: () => Promise<string | undefined>,
   exported: Exported[],
   log: Logger,
   retry: RetryPolicy
@@ -149,7 +153,7 @@ async function commitAndPush(
   })
 
   return withRetries(`publish to '${branch}'`, retry, log, async attempt => {
-    const tip = attempt === 1 && !initial.tip ? undefined : await git.fetchTip(branch)
+    const tip = attempt === 1 ? await firstTip() : await git.fetchTip(branch)
     const plan = await git.plan(tip, files)
     for (const file of plan.present)
       log.info(`${file.path} is already on '${branch}' (same content).`)
@@ -178,6 +182,19 @@ async function commitAndPush(
     log.info(`Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s).`)
     return finish(commit, added, true)
   })
+}
+
+/** Starts a promise now without an unhandled rejection; the returned function re-raises. */
+function settle<T>(promise: Promise<T>): () => Promise<T> {
+  const result = promise.then(
+    value => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error })
+  )
+  return async () => {
+    const r = await result
+    if (!r.ok) throw r.error
+    return r.value
+  }
 }
 
 function uniqueFiles(exported: Exported[]): NewFile[] {
