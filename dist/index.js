@@ -31379,10 +31379,12 @@ class Nix {
      * and checks it against the store's own record of the path's NAR hash and size.
      */
     async dumpNar(storePath, file) {
-        const expected = await this.pathInfo(storePath);
-        const dumped = await runToFile('nix-store', ['--dump', storePath], file).catch(error => {
-            throw error instanceof CommandNotFoundError ? nixMissing() : error;
-        });
+        const [expected, dumped] = await Promise.all([
+            this.pathInfo(storePath),
+            runToFile('nix-store', ['--dump', storePath], file).catch(error => {
+                throw error instanceof CommandNotFoundError ? nixMissing() : error;
+            })
+        ]);
         if (dumped.code !== 0) {
             throw new errors/* UserError */.yo(`'nix-store --dump ${storePath}' failed: ${lastError(dumped)}`);
         }
@@ -31532,7 +31534,7 @@ var template = __nccwpck_require__(5237);
  */
 async function withWorkDir(parent, fn) {
     const dir = (0,external_node_fs_.mkdtempSync)(external_node_path_namespaceObject.join(parent, 'publish-nix-artifact-'));
-    const remove = () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+    const remove = () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true, maxRetries: 3 });
     const onSignal = (signal) => {
         remove();
         process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -31581,31 +31583,37 @@ async function publish(config, log, options = {}) {
         });
         // The tip's commit and trees are fetched while Nix builds; the result is awaited only when
         // the commit is made (a failed fetch surfaces there, after the build's own errors).
-        const firstTip = settle(remote.tip ? git.fetchTip(remote.branch) : Promise.resolve(undefined));
-        const version = await nix.version();
-        log.info(`Using Nix ${version}.`);
-        const artifacts = [];
-        for (const [i, attribute] of config.attributes.entries()) {
-            await log.group(`Building ${attribute}`, async () => {
-                const gcroot = external_node_path_namespaceObject.join(work, 'gcroots', `attr-${i}`);
-                const outputs = await nix.build(attribute, config.nixBuildArgs, gcroot);
-                for (const built of outputs) {
-                    const system = await nix.system(built.drvPath);
-                    artifacts.push({
-                        attribute,
-                        output: built.output,
-                        storePath: built.storePath,
-                        system,
-                        file: (0,naming/* narFilePath */.Tm)(config.path, system, built.storePath),
-                        narHash: '',
-                        narSize: 0
-                    });
-                    log.info(`${attribute} (${built.output}) → ${built.storePath} [${system}]`);
-                }
-            });
+        const firstTip = background(remote.tip ? git.fetchTip(remote.branch) : Promise.resolve(undefined));
+        try {
+            const version = await nix.version();
+            log.info(`Using Nix ${version}.`);
+            const artifacts = [];
+            for (const [i, attribute] of config.attributes.entries()) {
+                await log.group(`Building ${attribute}`, async () => {
+                    const gcroot = external_node_path_namespaceObject.join(work, 'gcroots', `attr-${i}`);
+                    const outputs = await nix.build(attribute, config.nixBuildArgs, gcroot);
+                    for (const built of outputs) {
+                        const system = await nix.system(built.drvPath);
+                        artifacts.push({
+                            attribute,
+                            output: built.output,
+                            storePath: built.storePath,
+                            system,
+                            file: (0,naming/* narFilePath */.Tm)(config.path, system, built.storePath),
+                            narHash: '',
+                            narSize: 0
+                        });
+                        log.info(`${attribute} (${built.output}) → ${built.storePath} [${system}]`);
+                    }
+                });
+            }
+            const exported = await log.group('Exporting NARs', () => exportAll(config, nix, git, work, artifacts, log));
+            return log.group(config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`, () => commitAndPush(config, git, remote, firstTip, exported, log, retry));
         }
-        const exported = await log.group('Exporting NARs', () => exportAll(config, nix, git, work, artifacts, log));
-        return log.group(config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`, () => commitAndPush(config, git, remote, firstTip, exported, log, retry));
+        finally {
+            // Never remove the work directory under a fetch that is still writing into it.
+            await firstTip.done;
+        }
     });
 }
 async function exportAll(config, nix, git, work, artifacts, log) {
@@ -31654,7 +31662,7 @@ async function commitAndPush(config, git, initial, firstTip, exported, log, retr
         dryRun: config.dryRun
     });
     return withRetries(`publish to '${branch}'`, retry, log, async (attempt) => {
-        const tip = attempt === 1 ? await firstTip() : await git.fetchTip(branch);
+        const tip = attempt === 1 ? await firstTip.get() : await git.fetchTip(branch);
         const plan = await git.plan(tip, files);
         for (const file of plan.present)
             log.info(`${file.path} is already on '${branch}' (same content).`);
@@ -31679,14 +31687,17 @@ async function commitAndPush(config, git, initial, firstTip, exported, log, retr
         return finish(commit, added, true);
     });
 }
-/** Starts a promise now without an unhandled rejection; the returned function re-raises. */
-function settle(promise) {
+/** Starts work now without an unhandled rejection; `get` re-raises its error where it is used. */
+function background(promise) {
     const result = promise.then(value => ({ ok: true, value }), (error) => ({ ok: false, error }));
-    return async () => {
-        const r = await result;
-        if (!r.ok)
-            throw r.error;
-        return r.value;
+    return {
+        done: result,
+        get: async () => {
+            const r = await result;
+            if (!r.ok)
+                throw r.error;
+            return r.value;
+        }
     };
 }
 function uniqueFiles(exported) {

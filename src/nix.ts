@@ -79,10 +79,12 @@ export class Nix {
    * and checks it against the store's own record of the path's NAR hash and size.
    */
   async dumpNar(storePath: string, file: string): Promise<PathInfo> {
-    const expected = await this.pathInfo(storePath)
-    const dumped = await runToFile('nix-store', ['--dump', storePath], file).catch(error => {
-      throw error instanceof CommandNotFoundError ? nixMissing() : error
-    })
+    const [expected, dumped] = await Promise.all([
+      this.pathInfo(storePath),
+      runToFile('nix-store', ['--dump', storePath], file).catch(error => {
+        throw error instanceof CommandNotFoundError ? nixMissing() : error
+      })
+    ])
     if (dumped.code !== 0) {
       throw new UserError(`'nix-store --dump ${storePath}' failed: ${lastError(dumped)}`)
     }

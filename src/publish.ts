@@ -49,37 +49,44 @@ export async function publish(
 
     // The tip's commit and trees are fetched while Nix builds; the result is awaited only when
     // the commit is made (a failed fetch surfaces there, after the build's own errors).
-    const firstTip = settle(remote.tip ? git.fetchTip(remote.branch) : Promise.resolve(undefined))
-    const version = await nix.version()
-    log.info(`Using Nix ${version}.`)
-    const artifacts: Artifact[] = []
-    for (const [i, attribute] of config.attributes.entries()) {
-      await log.group(`Building ${attribute}`, async () => {
-        const gcroot = path.join(work, 'gcroots', `attr-${i}`)
-        const outputs = await nix.build(attribute, config.nixBuildArgs, gcroot)
-        for (const built of outputs) {
-          const system = await nix.system(built.drvPath)
-          artifacts.push({
-            attribute,
-            output: built.output,
-            storePath: built.storePath,
-            system,
-            file: narFilePath(config.path, system, built.storePath),
-            narHash: '',
-            narSize: 0
-          })
-          log.info(`${attribute} (${built.output}) → ${built.storePath} [${system}]`)
-        }
-      })
-    }
+    const firstTip = background(
+      remote.tip ? git.fetchTip(remote.branch) : Promise.resolve(undefined)
+    )
+    try {
+      const version = await nix.version()
+      log.info(`Using Nix ${version}.`)
+      const artifacts: Artifact[] = []
+      for (const [i, attribute] of config.attributes.entries()) {
+        await log.group(`Building ${attribute}`, async () => {
+          const gcroot = path.join(work, 'gcroots', `attr-${i}`)
+          const outputs = await nix.build(attribute, config.nixBuildArgs, gcroot)
+          for (const built of outputs) {
+            const system = await nix.system(built.drvPath)
+            artifacts.push({
+              attribute,
+              output: built.output,
+              storePath: built.storePath,
+              system,
+              file: narFilePath(config.path, system, built.storePath),
+              narHash: '',
+              narSize: 0
+            })
+            log.info(`${attribute} (${built.output}) → ${built.storePath} [${system}]`)
+          }
+        })
+      }
 
-    const exported = await log.group('Exporting NARs', () =>
-      exportAll(config, nix, git, work, artifacts, log)
-    )
-    return log.group(
-      config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`,
-      () => commitAndPush(config, git, remote, firstTip, exported, log, retry)
-    )
+      const exported = await log.group('Exporting NARs', () =>
+        exportAll(config, nix, git, work, artifacts, log)
+      )
+      return log.group(
+        config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`,
+        () => commitAndPush(config, git, remote, firstTip, exported, log, retry)
+      )
+    } finally {
+      // Never remove the work directory under a fetch that is still writing into it.
+      await firstTip.done
+    }
   })
 }
 
@@ -133,7 +140,7 @@ async function commitAndPush(
   config: Config,
   git: Git,
   initial: RemoteState,
-  firstTip: () => Promise<string | undefined>,
+  firstTip: Background<string | undefined>,
   exported: Exported[],
   log: Logger,
   retry: RetryPolicy
@@ -153,7 +160,7 @@ async function commitAndPush(
   })
 
   return withRetries(`publish to '${branch}'`, retry, log, async attempt => {
-    const tip = attempt === 1 ? await firstTip() : await git.fetchTip(branch)
+    const tip = attempt === 1 ? await firstTip.get() : await git.fetchTip(branch)
     const plan = await git.plan(tip, files)
     for (const file of plan.present)
       log.info(`${file.path} is already on '${branch}' (same content).`)
@@ -184,16 +191,26 @@ async function commitAndPush(
   })
 }
 
-/** Starts a promise now without an unhandled rejection; the returned function re-raises. */
-function settle<T>(promise: Promise<T>): () => Promise<T> {
+interface Background<T> {
+  /** The value, or the error re-raised. */
+  get(): Promise<T>
+  /** Resolves when the work is over, however it ended. */
+  done: Promise<unknown>
+}
+
+/** Starts work now without an unhandled rejection; `get` re-raises its error where it is used. */
+function background<T>(promise: Promise<T>): Background<T> {
   const result = promise.then(
     value => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error })
   )
-  return async () => {
-    const r = await result
-    if (!r.ok) throw r.error
-    return r.value
+  return {
+    done: result,
+    get: async () => {
+      const r = await result
+      if (!r.ok) throw r.error
+      return r.value
+    }
   }
 }
 

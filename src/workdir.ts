@@ -8,7 +8,7 @@ import * as path from 'node:path'
  */
 export async function withWorkDir<T>(parent: string, fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(path.join(parent, 'publish-nix-artifact-'))
-  const remove = () => rmSync(dir, { recursive: true, force: true })
+  const remove = () => rmSync(dir, { recursive: true, force: true, maxRetries: 3 })
   const onSignal = (signal: NodeJS.Signals) => {
     remove()
     process.exit(signal === 'SIGINT' ? 130 : 143)

@@ -19,4 +19,5 @@ export function startGitServer(options: {
   root: string
   token: string
   allowFilter?: boolean
+  bytesPerSecond?: number
 }): Promise<GitServer>

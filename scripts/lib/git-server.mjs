@@ -7,9 +7,10 @@ import http from 'node:http'
 import path from 'node:path'
 
 /**
- * @param {{ root: string, token: string, allowFilter?: boolean }} options
+ * @param {{ root: string, token: string, allowFilter?: boolean, bytesPerSecond?: number }} options
+ *   bytesPerSecond: limit what the server sends, to model a real link instead of loopback.
  */
-export async function startGitServer({ root, token, allowFilter = true }) {
+export async function startGitServer({ root, token, allowFilter = true, bytesPerSecond = 0 }) {
   mkdirSync(root, { recursive: true })
   const expected = `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
   const state = {
@@ -71,11 +72,22 @@ export async function startGitServer({ root, token, allowFilter = true }) {
     req.pipe(child.stdin)
     let head = Buffer.alloc(0)
     let headersDone = false
+    let nextSend = 0
+    const send = chunk => {
+      record.bytes += chunk.length
+      state.bytesSent += chunk.length
+      if (!bytesPerSecond) return res.write(chunk)
+      const now = Date.now()
+      nextSend = Math.max(now, nextSend) + (chunk.length / bytesPerSecond) * 1000
+      child.stdout.pause()
+      setTimeout(() => {
+        res.write(chunk)
+        child.stdout.resume()
+      }, nextSend - now)
+    }
     child.stdout.on('data', chunk => {
       if (headersDone) {
-        record.bytes += chunk.length
-        state.bytesSent += chunk.length
-        res.write(chunk)
+        send(chunk)
         return
       }
       head = Buffer.concat([head, chunk])
@@ -93,10 +105,7 @@ export async function startGitServer({ root, token, allowFilter = true }) {
       }
       record.status = status
       res.writeHead(status, headers)
-      const body = head.subarray(end + 4)
-      record.bytes += body.length
-      state.bytesSent += body.length
-      res.write(body)
+      send(head.subarray(end + 4))
     })
     child.stderr.on('data', () => {})
     child.on('close', () => {
@@ -104,7 +113,7 @@ export async function startGitServer({ root, token, allowFilter = true }) {
         record.status = 500
         res.writeHead(500)
       }
-      res.end()
+      setTimeout(() => res.end(), Math.max(0, nextSend - Date.now()) + 1)
     })
   })
   server.on('connection', socket => {
