@@ -28402,6 +28402,8 @@ function consoleLogger(verbose) {
             if (secret)
                 secrets.push(secret);
         },
+        // stdout is reserved for the JSON result.
+        output: chunk => process.stderr.write(redact(chunk.toString('utf8'))),
         group: async (name, fn) => {
             write(`==> ${name}`);
             return fn();
@@ -30766,6 +30768,7 @@ function actionsLogger() {
         warning: message => warning(message),
         debug: message => core_debug(message),
         setSecret: secret => core_setSecret(secret),
+        output: chunk => process.stdout.write(chunk),
         group: (name, fn) => group(name, fn)
     };
 }
@@ -30935,13 +30938,10 @@ async function run(command, args, options = {}) {
                         overflow = true;
                     else
                         out.push(data);
-                    if (options.echoStdout)
-                        process.stdout.write(data);
                 },
                 stderr: data => {
                     err = (err + data.toString('utf8')).slice(-TAIL);
-                    if (options.echoStderr !== false)
-                        process.stdout.write(data);
+                    options.echo?.(data);
                 }
             }
         });
@@ -31099,7 +31099,7 @@ class Git {
     async git(args, options = {}) {
         try {
             return await run('git', args, {
-                echoStderr: options.network === true,
+                echo: options.network === true ? chunk => this.log.output(chunk) : undefined,
                 ...options,
                 env: { ...this.env(options.network === true), ...options.env }
             });
@@ -31321,9 +31321,11 @@ class Nix {
     constructor(log) {
         this.log = log;
     }
-    async nix(args, echoStderr = true) {
+    async nix(args, echo = true) {
         try {
-            return await run('nix', [...FEATURES, ...args], { echoStderr });
+            return await run('nix', [...FEATURES, ...args], {
+                echo: echo ? chunk => this.log.output(chunk) : undefined
+            });
         }
         catch (error) {
             throw error instanceof CommandNotFoundError ? nixMissing() : error;
@@ -31357,9 +31359,7 @@ class Nix {
     }
     /** The system a derivation builds for, read from the derivation itself. */
     async system(drvPath) {
-        const result = await run('nix-store', ['--query', '--binding', 'system', drvPath], {
-            echoStderr: false
-        }).catch(error => {
+        const result = await run('nix-store', ['--query', '--binding', 'system', drvPath]).catch(error => {
             throw error instanceof CommandNotFoundError ? nixMissing() : error;
         });
         if (result.code !== 0) {

@@ -109,7 +109,7 @@ export class Git {
   private async git(args: string[], options: RunOptions & { network?: boolean } = {}) {
     try {
       return await run('git', args, {
-        echoStderr: options.network === true,
+        echo: options.network === true ? chunk => this.log.output(chunk) : undefined,
         ...options,
         env: { ...this.env(options.network === true), ...options.env }
       })

@@ -8,6 +8,8 @@ export interface Logger {
   debug(message: string): void
   /** Register a secret so that no later log line shows it. */
   setSecret(secret: string): void
+  /** Raw output of a child process (build logs, git progress), passed through as it comes. */
+  output(chunk: Buffer): void
   /** Run `fn` inside a collapsible log group. */
   group<T>(name: string, fn: () => Promise<T>): Promise<T>
 }
@@ -29,6 +31,8 @@ export function consoleLogger(verbose: boolean): Logger {
     setSecret: secret => {
       if (secret) secrets.push(secret)
     },
+    // stdout is reserved for the JSON result.
+    output: chunk => process.stderr.write(redact(chunk.toString('utf8'))),
     group: async (name, fn) => {
       write(`==> ${name}`)
       return fn()

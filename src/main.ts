@@ -13,6 +13,7 @@ export function actionsLogger(): Logger {
     warning: message => core.warning(message),
     debug: message => core.debug(message),
     setSecret: secret => core.setSecret(secret),
+    output: chunk => process.stdout.write(chunk),
     group: (name, fn) => core.group(name, fn)
   }
 }

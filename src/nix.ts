@@ -19,9 +19,11 @@ export interface PathInfo {
 export class Nix {
   constructor(private readonly log: Logger) {}
 
-  private async nix(args: string[], echoStderr = true): Promise<RunResult> {
+  private async nix(args: string[], echo = true): Promise<RunResult> {
     try {
-      return await run('nix', [...FEATURES, ...args], { echoStderr })
+      return await run('nix', [...FEATURES, ...args], {
+        echo: echo ? chunk => this.log.output(chunk) : undefined
+      })
     } catch (error) {
       throw error instanceof CommandNotFoundError ? nixMissing() : error
     }
@@ -55,11 +57,11 @@ export class Nix {
 
   /** The system a derivation builds for, read from the derivation itself. */
   async system(drvPath: string): Promise<string> {
-    const result = await run('nix-store', ['--query', '--binding', 'system', drvPath], {
-      echoStderr: false
-    }).catch(error => {
-      throw error instanceof CommandNotFoundError ? nixMissing() : error
-    })
+    const result = await run('nix-store', ['--query', '--binding', 'system', drvPath]).catch(
+      error => {
+        throw error instanceof CommandNotFoundError ? nixMissing() : error
+      }
+    )
     if (result.code !== 0) {
       throw new UserError(`Could not read the system of ${drvPath}: ${lastError(result)}`)
     }

@@ -10,10 +10,8 @@ export interface RunOptions {
   cwd?: string
   /** Bytes written to the child's standard input. */
   input?: string
-  /** Echo stdout to the log (otherwise it is only captured). */
-  echoStdout?: boolean
-  /** Echo stderr to the log (default true: build logs and git progress are worth seeing). */
-  echoStderr?: boolean
+  /** Where to echo the child's stderr as it comes (build logs, git progress); not echoed if unset. */
+  echo?: (chunk: Buffer) => void
 }
 
 export interface RunResult {
@@ -52,11 +50,10 @@ export async function run(
           outSize += data.length
           if (outSize > MAX_STDOUT) overflow = true
           else out.push(data)
-          if (options.echoStdout) process.stdout.write(data)
         },
         stderr: data => {
           err = (err + data.toString('utf8')).slice(-TAIL)
-          if (options.echoStderr !== false) process.stdout.write(data)
+          options.echo?.(data)
         }
       }
     })

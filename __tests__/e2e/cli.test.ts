@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, expect, test } from '@jest/globals'
+import { spawn } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { startGitServer, type GitServer } from '../../scripts/lib/git-server.mjs'
+import { NIX_CONFIG, ROOT, serverGit, tempDir, writeFlake } from '../helpers/harness.js'
+
+const TOKEN = 'cli_token_123456'
+let server: GitServer
+let work: string
+
+beforeAll(async () => {
+  work = tempDir('cli')
+  server = await startGitServer({ root: path.join(work, 'server'), token: TOKEN })
+})
+afterAll(async () => {
+  await server.close()
+  fs.rmSync(work, { recursive: true, force: true })
+})
+
+function cli(args: string[], env: NodeJS.ProcessEnv) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin/publish-nix-artifact.js'), ...args],
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NIX_CONFIG, TMPDIR: work, ...env }
+      }
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', d => (stdout += d))
+    child.stderr.on('data', d => (stderr += d))
+    child.on('close', code => resolve({ code: code ?? 1, stdout, stderr }))
+  })
+}
+
+test('the command line publishes with the token from the environment and prints JSON', async () => {
+  const repo = server.createRepo('cli')
+  const flake = writeFlake(path.join(work, 'flake'), { one: 'echo 1 > $out', two: 'echo 2 > $out' })
+  const run = await cli(
+    ['--repository', repo.url, '--path', 'artifacts', `${flake}#one`, `${flake}#two`],
+    { PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN }
+  )
+  expect(run.stderr).not.toContain(TOKEN)
+  expect(run.code).toBe(0)
+  const out = JSON.parse(run.stdout)
+  expect(out.published).toBe('true')
+  expect(out['commit-sha']).toBe(await serverGit(repo.dir, 'rev-parse', 'main'))
+  const files = JSON.parse(out.artifacts).map((a: { file: string }) => a.file)
+  expect(files).toHaveLength(2)
+  for (const file of files)
+    expect(file).toMatch(/^artifacts\/[a-z0-9_]+-linux\/[0-9a-z]{32}-(one|two)\.nar$/)
+})
+
+test('the token is refused as an argument, and --help works', async () => {
+  const refused = await cli(
+    ['--token', TOKEN, '--repository', 'https://x.example/r.git', '.#a'],
+    {}
+  )
+  expect(refused.code).toBe(1)
+  expect(refused.stderr).toMatch(/not accepted as an argument/)
+  expect(refused.stderr).not.toContain(TOKEN)
+  const help = await cli(['--help'], {})
+  expect(help.code).toBe(0)
+  expect(help.stdout).toContain('PUBLISH_NIX_ARTIFACT_TOKEN')
+  const unknown = await cli(['--frobnicate'], {})
+  expect(unknown.code).toBe(2)
+  expect(unknown.stderr).toMatch(/Unknown option/)
+})
