@@ -31571,6 +31571,8 @@ async function publish(config, log, options = {}) {
         const identity = { name: config.gitUserName, email: config.gitUserEmail };
         const git = new Git(config.repository, config.token, work, identity, log);
         const nix = new Nix(log);
+        // `nix --version` (also the check that Nix is there) runs while the remote is asked.
+        const nixVersion = background(nix.version());
         const remote = await log.group(`Checking ${config.repository.url}`, async () => {
             await git.init();
             if (config.branch)
@@ -31585,29 +31587,19 @@ async function publish(config, log, options = {}) {
         // the commit is made (a failed fetch surfaces there, after the build's own errors).
         const firstTip = background(remote.tip ? git.fetchTip(remote.branch) : Promise.resolve(undefined));
         try {
-            const version = await nix.version();
-            log.info(`Using Nix ${version}.`);
-            const artifacts = [];
+            log.info(`Using Nix ${await nixVersion.get()}.`);
+            const built = [];
             for (const [i, attribute] of config.attributes.entries()) {
                 await log.group(`Building ${attribute}`, async () => {
                     const gcroot = external_node_path_namespaceObject.join(work, 'gcroots', `attr-${i}`);
                     const outputs = await nix.build(attribute, config.nixBuildArgs, gcroot);
-                    for (const built of outputs) {
-                        const system = await nix.system(built.drvPath);
-                        artifacts.push({
-                            attribute,
-                            output: built.output,
-                            storePath: built.storePath,
-                            system,
-                            file: (0,naming/* narFilePath */.Tm)(config.path, system, built.storePath),
-                            narHash: '',
-                            narSize: 0
-                        });
-                        log.info(`${attribute} (${built.output}) → ${built.storePath} [${system}]`);
+                    for (const output of outputs) {
+                        built.push({ ...output, attribute });
+                        log.info(`${attribute} (${output.output}) → ${output.storePath}`);
                     }
                 });
             }
-            const exported = await log.group('Exporting NARs', () => exportAll(config, nix, git, work, artifacts, log));
+            const exported = await log.group('Exporting NARs', () => exportAll(config, nix, git, work, built, log));
             return log.group(config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`, () => commitAndPush(config, git, remote, firstTip, exported, log, retry));
         }
         finally {
@@ -31616,24 +31608,35 @@ async function publish(config, log, options = {}) {
         }
     });
 }
-async function exportAll(config, nix, git, work, artifacts, log) {
+async function exportAll(config, nix, git, work, built, log) {
     const byPath = new Map();
     const result = [];
-    for (const artifact of artifacts) {
-        const done = byPath.get(artifact.storePath);
+    for (const b of built) {
+        const done = byPath.get(b.storePath);
         if (done) {
-            result.push({ ...artifact, narHash: done.narHash, narSize: done.narSize, oid: done.oid });
+            result.push({ ...done, attribute: b.attribute, output: b.output });
             continue;
         }
-        const file = external_node_path_namespaceObject.join(work, `${(0,naming/* storeBasename */.UF)(artifact.storePath)}.nar`);
+        const nar = external_node_path_namespaceObject.join(work, `${(0,naming/* storeBasename */.UF)(b.storePath)}.nar`);
         const started = Date.now();
-        const info = await nix.dumpNar(artifact.storePath, file);
+        // The derivation's system is read while the NAR is written.
+        const [system, info] = await Promise.all([nix.system(b.drvPath), nix.dumpNar(b.storePath, nar)]);
         const exportMs = Date.now() - started;
-        checkSize(config, artifact.file, info.narSize, log);
-        const oid = await git.hashObject(file, !config.dryRun);
-        log.info(`Exported ${artifact.storePath}: ${info.narSize} bytes, ${info.narHash} (export and hash ${exportMs} ms).`);
-        const entry = { ...artifact, narHash: info.narHash, narSize: info.narSize, oid };
-        byPath.set(artifact.storePath, entry);
+        const file = (0,naming/* narFilePath */.Tm)(config.path, system, b.storePath);
+        checkSize(config, file, info.narSize, log);
+        const oid = await git.hashObject(nar, !config.dryRun);
+        log.info(`Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${exportMs} ms).`);
+        const entry = {
+            attribute: b.attribute,
+            output: b.output,
+            storePath: b.storePath,
+            system,
+            file,
+            narHash: info.narHash,
+            narSize: info.narSize,
+            oid
+        };
+        byPath.set(b.storePath, entry);
         result.push(entry);
     }
     return result;

@@ -4,7 +4,7 @@ import { UserError } from './errors.js'
 import { Git, NewFile, RemoteState } from './git.js'
 import { Logger } from './log.js'
 import { fileUrl, narFilePath, storeBasename } from './naming.js'
-import { Nix } from './nix.js'
+import { BuiltOutput, Nix } from './nix.js'
 import { DEFAULT_RETRY, RetryPolicy, withRetries } from './retry.js'
 import { commitMessage } from './template.js'
 import { withWorkDir } from './workdir.js'
@@ -15,6 +15,10 @@ export interface PublishOptions {
 
 interface Exported extends Artifact {
   oid: string
+}
+
+interface Built extends BuiltOutput {
+  attribute: string
 }
 
 /**
@@ -33,6 +37,8 @@ export async function publish(
     const git = new Git(config.repository, config.token, work, identity, log)
     const nix = new Nix(log)
 
+    // `nix --version` (also the check that Nix is there) runs while the remote is asked.
+    const nixVersion = background(nix.version())
     const remote = await log.group(`Checking ${config.repository.url}`, async () => {
       await git.init()
       if (config.branch) await git.checkBranchName(config.branch)
@@ -53,31 +59,21 @@ export async function publish(
       remote.tip ? git.fetchTip(remote.branch) : Promise.resolve(undefined)
     )
     try {
-      const version = await nix.version()
-      log.info(`Using Nix ${version}.`)
-      const artifacts: Artifact[] = []
+      log.info(`Using Nix ${await nixVersion.get()}.`)
+      const built: Built[] = []
       for (const [i, attribute] of config.attributes.entries()) {
         await log.group(`Building ${attribute}`, async () => {
           const gcroot = path.join(work, 'gcroots', `attr-${i}`)
           const outputs = await nix.build(attribute, config.nixBuildArgs, gcroot)
-          for (const built of outputs) {
-            const system = await nix.system(built.drvPath)
-            artifacts.push({
-              attribute,
-              output: built.output,
-              storePath: built.storePath,
-              system,
-              file: narFilePath(config.path, system, built.storePath),
-              narHash: '',
-              narSize: 0
-            })
-            log.info(`${attribute} (${built.output}) → ${built.storePath} [${system}]`)
+          for (const output of outputs) {
+            built.push({ ...output, attribute })
+            log.info(`${attribute} (${output.output}) → ${output.storePath}`)
           }
         })
       }
 
       const exported = await log.group('Exporting NARs', () =>
-        exportAll(config, nix, git, work, artifacts, log)
+        exportAll(config, nix, git, work, built, log)
       )
       return log.group(
         config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`,
@@ -95,28 +91,39 @@ async function exportAll(
   nix: Nix,
   git: Git,
   work: string,
-  artifacts: Artifact[],
+  built: Built[],
   log: Logger
 ): Promise<Exported[]> {
   const byPath = new Map<string, Exported>()
   const result: Exported[] = []
-  for (const artifact of artifacts) {
-    const done = byPath.get(artifact.storePath)
+  for (const b of built) {
+    const done = byPath.get(b.storePath)
     if (done) {
-      result.push({ ...artifact, narHash: done.narHash, narSize: done.narSize, oid: done.oid })
+      result.push({ ...done, attribute: b.attribute, output: b.output })
       continue
     }
-    const file = path.join(work, `${storeBasename(artifact.storePath)}.nar`)
+    const nar = path.join(work, `${storeBasename(b.storePath)}.nar`)
     const started = Date.now()
-    const info = await nix.dumpNar(artifact.storePath, file)
+    // The derivation's system is read while the NAR is written.
+    const [system, info] = await Promise.all([nix.system(b.drvPath), nix.dumpNar(b.storePath, nar)])
     const exportMs = Date.now() - started
-    checkSize(config, artifact.file, info.narSize, log)
-    const oid = await git.hashObject(file, !config.dryRun)
+    const file = narFilePath(config.path, system, b.storePath)
+    checkSize(config, file, info.narSize, log)
+    const oid = await git.hashObject(nar, !config.dryRun)
     log.info(
-      `Exported ${artifact.storePath}: ${info.narSize} bytes, ${info.narHash} (export and hash ${exportMs} ms).`
+      `Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${exportMs} ms).`
     )
-    const entry = { ...artifact, narHash: info.narHash, narSize: info.narSize, oid }
-    byPath.set(artifact.storePath, entry)
+    const entry: Exported = {
+      attribute: b.attribute,
+      output: b.output,
+      storePath: b.storePath,
+      system,
+      file,
+      narHash: info.narHash,
+      narSize: info.narSize,
+      oid
+    }
+    byPath.set(b.storePath, entry)
     result.push(entry)
   }
   return result
