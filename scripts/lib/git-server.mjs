@@ -72,18 +72,18 @@ export async function startGitServer({ root, token, allowFilter = true, bytesPer
     req.pipe(child.stdin)
     let head = Buffer.alloc(0)
     let headersDone = false
+    // Paced sending keeps chunks in order on one promise chain.
+    let queue = Promise.resolve()
     let nextSend = 0
     const send = chunk => {
       record.bytes += chunk.length
       state.bytesSent += chunk.length
       if (!bytesPerSecond) return res.write(chunk)
-      const now = Date.now()
-      nextSend = Math.max(now, nextSend) + (chunk.length / bytesPerSecond) * 1000
-      child.stdout.pause()
-      setTimeout(() => {
-        res.write(chunk)
-        child.stdout.resume()
-      }, nextSend - now)
+      nextSend = Math.max(Date.now(), nextSend) + (chunk.length / bytesPerSecond) * 1000
+      const due = nextSend
+      queue = queue
+        .then(() => new Promise(resolve => setTimeout(resolve, Math.max(0, due - Date.now()))))
+        .then(() => res.write(chunk))
     }
     child.stdout.on('data', chunk => {
       if (headersDone) {
@@ -113,7 +113,7 @@ export async function startGitServer({ root, token, allowFilter = true, bytesPer
         record.status = 500
         res.writeHead(500)
       }
-      setTimeout(() => res.end(), Math.max(0, nextSend - Date.now()) + 1)
+      queue.then(() => res.end())
     })
   })
   server.on('connection', socket => {
