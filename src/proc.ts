@@ -22,6 +22,8 @@ export interface RunResult {
 }
 
 const TAIL = 16 * 1024
+/** Read size when following a file that a child process writes. */
+const CHUNK = 4 * 1024 * 1024
 /** Captured stdout is for small answers (a hash, a few refs); anything larger is a bug. */
 const MAX_STDOUT = 8 * 1024 * 1024
 
@@ -121,21 +123,31 @@ export async function runToFile(
     })
   })
   const hash = createHash('sha256')
-  const buffer = Buffer.allocUnsafe(1024 * 1024)
   let size = 0
   const reader = await open(file, 'r')
   try {
+    // Two buffers: the next read is under way while the current chunk is hashed.
+    const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)]
+    const issue = (index: number, position: number) => {
+      const finished = exitCode !== undefined
+      return reader.read(buffers[index], 0, CHUNK, position).then(r => ({ ...r, finished }))
+    }
     const follow = async () => {
+      let index = 0
+      let pending = issue(index, 0)
       for (;;) {
-        const done = exitCode !== undefined
-        const { bytesRead } = await reader.read(buffer, 0, buffer.length, size)
+        const { bytesRead, finished } = await pending
         if (bytesRead > 0) {
-          hash.update(buffer.subarray(0, bytesRead))
+          const current = buffers[index]
+          index ^= 1
+          pending = issue(index, size + bytesRead)
+          hash.update(current.subarray(0, bytesRead))
           size += bytesRead
-        } else if (done) {
+        } else if (finished) {
           return
         } else {
           await new Promise(resolve => setTimeout(resolve, 2))
+          pending = issue(index, size)
         }
       }
     }
