@@ -128,19 +128,22 @@ async function seedLarge(dir, n) {
   await run('git', ['--git-dir', dir, 'repack', '-adq'])
 }
 
+/** `nix build` an attribute and return its out path. */
+async function buildOut(attr) {
+  const json = await run('nix', [
+    '--extra-experimental-features',
+    'nix-command flakes',
+    'build',
+    '--json',
+    '--no-link',
+    attr
+  ])
+  return JSON.parse(json)[0].outputs.out
+}
+
 async function legacyPublish(url, attr) {
   const dir = fs.mkdtempSync(path.join(work, 'legacy-'))
-  const built = JSON.parse(
-    await run('nix', [
-      '--extra-experimental-features',
-      'nix-command flakes',
-      'build',
-      '--json',
-      '--no-link',
-      attr
-    ])
-  )
-  const storePath = built[0].outputs.out
+  const storePath = await buildOut(attr)
   await run('git', ['clone', '-q', url, path.join(dir, 'binstore')], { extraEnv: authEnv })
   const clone = path.join(dir, 'binstore')
   const fd = fs.openSync(path.join(clone, `${path.basename(storePath)}.nar`), 'w')
@@ -233,17 +236,7 @@ try {
   console.error(`[bench] building a ${BIG} byte artifact…`)
   const fb = flake({ big: `head -c ${BIG} /dev/urandom > $out` })
   const bigRepo = server.createRepo('bigrepo')
-  const built = JSON.parse(
-    await run('nix', [
-      '--extra-experimental-features',
-      'nix-command flakes',
-      'build',
-      '--json',
-      '--no-link',
-      `${fb}#big`
-    ])
-  )
-  const bigPath = built[0].outputs.out
+  const bigPath = await buildOut(`${fb}#big`)
   const bareMs = []
   const exportMs = []
   let hwm = 0

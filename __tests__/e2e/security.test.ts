@@ -7,7 +7,6 @@ import {
   runAction,
   seedRepo,
   serverGit,
-  sh,
   tempDir,
   writeFlake
 } from '../helpers/harness.js'
@@ -167,22 +166,7 @@ describe('bad-input catalogue', () => {
 
   test('a symlink in the existing tree is not written through', async () => {
     const linked = server.createRepo('linked')
-    const seedDir = tempDir('symlink')
-    await sh('git', ['init', '-q', seedDir])
-    fs.symlinkSync('/tmp', path.join(seedDir, 'nix'))
-    await sh('git', ['-C', seedDir, 'add', '-A'])
-    await sh('git', [
-      '-C',
-      seedDir,
-      '-c',
-      'user.name=s',
-      '-c',
-      'user.email=s@e',
-      'commit',
-      '-qm',
-      'link'
-    ])
-    await sh('git', ['-C', seedDir, 'push', '-q', linked.dir, 'HEAD:refs/heads/main'])
+    await seedRepo(linked.dir, 'main', {}, { nix: '/tmp' })
     const tip = await serverGit(linked.dir, 'rev-parse', 'main')
     const run = await runAction({
       'flake-attribute': `${flake}#ok`,

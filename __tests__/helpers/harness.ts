@@ -141,14 +141,21 @@ export async function serverGit(repoDir: string, ...args: string[]): Promise<str
   return (await sh('git', ['--git-dir', repoDir, ...args])).trim()
 }
 
-/** Adds files to a bare server repository as one commit (to set up existing content). */
-export async function seedRepo(repoDir: string, branch: string, files: Record<string, string>) {
+/** Adds files (and symlinks) to a bare server repository as one commit (existing content). */
+export async function seedRepo(
+  repoDir: string,
+  branch: string,
+  files: Record<string, string>,
+  symlinks: Record<string, string> = {}
+) {
   const work = tempDir('seed')
   await sh('git', ['init', '-q', work])
   for (const [file, content] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true })
     fs.writeFileSync(path.join(work, file), content)
   }
+  for (const [link, target] of Object.entries(symlinks))
+    fs.symlinkSync(target, path.join(work, link))
   await sh('git', ['-C', work, 'add', '-A'])
   await sh('git', [
     '-C',
