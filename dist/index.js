@@ -28595,7 +28595,8 @@ __webpack_async_result__();
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Xg: () => (/* binding */ readConfig)
+  Xg: () => (/* binding */ readConfig),
+  r6: () => (/* binding */ relaxingOptions)
 });
 
 // UNUSED EXPORTS: DEFAULT_MAX_FILE_SIZE, DEFAULT_PATH, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, normalizeRepoPath, parseAttributes, parseBoolean, parseNixBuildArgs, parseRepository, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
@@ -28885,6 +28886,38 @@ function parseNixBuildArgs(value) {
         }
     }
     return args;
+}
+const RELAXING_FLAGS = new Set(['--impure', '--accept-flake-config', '--no-require-sigs']);
+const RELAXING_SETTINGS = new Set([
+    'sandbox',
+    'require-sigs',
+    'substituters',
+    'extra-substituters',
+    'trusted-public-keys',
+    'extra-trusted-public-keys',
+    'accept-flake-config',
+    'allowed-uris',
+    'pure-eval',
+    'restrict-eval'
+]);
+/**
+ * The options in `nix-build-args` that loosen Nix's security settings. They are passed on (the
+ * workflow author wrote them), but the log says so.
+ */
+function relaxingOptions(args) {
+    const found = [];
+    for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        if (RELAXING_FLAGS.has(arg))
+            found.push(arg);
+        else if (arg === '--option' && RELAXING_SETTINGS.has(args[i + 1] ?? '')) {
+            found.push(`--option ${args[i + 1]} ${args[i + 2] ?? ''}`.trim());
+        }
+        else if (arg.startsWith('--') && RELAXING_SETTINGS.has(arg.slice(2).replace(/^(no-)/, ''))) {
+            found.push(arg);
+        }
+    }
+    return found;
 }
 function parseBoolean(value, name) {
     const v = value.trim().toLowerCase();
@@ -31321,6 +31354,8 @@ function classifyRemoteError(repo, verb, result) {
     return new errors/* UserError */.yo(`Could not ${verb} ${url}: ${tail(result)}`);
 }
 
+// EXTERNAL MODULE: ./src/inputs.ts + 1 modules
+var inputs = __nccwpck_require__(8415);
 // EXTERNAL MODULE: ./src/naming.ts
 var naming = __nccwpck_require__(8499);
 ;// CONCATENATED MODULE: ./src/nix.ts
@@ -31572,6 +31607,7 @@ async function withWorkDir(parent, fn) {
 
 
 
+
 /**
  * The whole job: check the remote, build, export, commit, push. Each step's failure is a
  * UserError that says what to do; nothing is pushed unless every artifact was built, exported and
@@ -31600,6 +31636,10 @@ async function publish(config, log, options = {}) {
         const firstTip = background(remote.tip ? git.fetchTip(remote.branch) : Promise.resolve(undefined));
         try {
             log.info(`Using Nix ${await nixVersion.get()}.`);
+            const relaxed = (0,inputs/* relaxingOptions */.r6)(config.nixBuildArgs);
+            if (relaxed.length > 0) {
+                log.warning(`nix-build-args loosens Nix's security settings (${relaxed.join(', ')}); they are used because the workflow sets them.`);
+            }
             const built = [];
             for (const [i, attribute] of config.attributes.entries()) {
                 await log.group(`Building ${attribute}`, async () => {

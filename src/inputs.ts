@@ -323,6 +323,38 @@ export function parseNixBuildArgs(value: string): string[] {
   return args
 }
 
+const RELAXING_FLAGS = new Set(['--impure', '--accept-flake-config', '--no-require-sigs'])
+const RELAXING_SETTINGS = new Set([
+  'sandbox',
+  'require-sigs',
+  'substituters',
+  'extra-substituters',
+  'trusted-public-keys',
+  'extra-trusted-public-keys',
+  'accept-flake-config',
+  'allowed-uris',
+  'pure-eval',
+  'restrict-eval'
+])
+
+/**
+ * The options in `nix-build-args` that loosen Nix's security settings. They are passed on (the
+ * workflow author wrote them), but the log says so.
+ */
+export function relaxingOptions(args: string[]): string[] {
+  const found: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]
+    if (RELAXING_FLAGS.has(arg)) found.push(arg)
+    else if (arg === '--option' && RELAXING_SETTINGS.has(args[i + 1] ?? '')) {
+      found.push(`--option ${args[i + 1]} ${args[i + 2] ?? ''}`.trim())
+    } else if (arg.startsWith('--') && RELAXING_SETTINGS.has(arg.slice(2).replace(/^(no-)/, ''))) {
+      found.push(arg)
+    }
+  }
+  return found
+}
+
 export function parseBoolean(value: string, name: string): boolean {
   const v = value.trim().toLowerCase()
   if (['true', 'yes', '1', 'on'].includes(v)) return true

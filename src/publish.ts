@@ -2,6 +2,7 @@ import * as path from 'node:path'
 import type { Artifact, ArtifactResult, Config, PublishResult } from './config.js'
 import { UserError } from './errors.js'
 import { Git, NewFile, RemoteState } from './git.js'
+import { relaxingOptions } from './inputs.js'
 import { Logger } from './log.js'
 import { fileUrl, narFilePath, storeBasename } from './naming.js'
 import { BuiltOutput, Nix } from './nix.js'
@@ -60,6 +61,12 @@ export async function publish(
     )
     try {
       log.info(`Using Nix ${await nixVersion.get()}.`)
+      const relaxed = relaxingOptions(config.nixBuildArgs)
+      if (relaxed.length > 0) {
+        log.warning(
+          `nix-build-args loosens Nix's security settings (${relaxed.join(', ')}); they are used because the workflow sets them.`
+        )
+      }
       const built: Built[] = []
       for (const [i, attribute] of config.attributes.entries()) {
         await log.group(`Building ${attribute}`, async () => {

@@ -158,12 +158,16 @@ describe('publishing one attribute', () => {
       'flake-attribute': `${other}#thing`,
       repository: repo.url,
       token: TOKEN,
-      'dry-run': 'true'
+      'dry-run': 'true',
+      'nix-build-args': '--option sandbox false --keep-going'
     })
     expect(run.code).toBe(0)
     expect(run.outputs.published).toBe('false')
     expect(run.outputs['commit-sha']).toBe(tip)
     expect(run.stdout).toContain(`Would add ${run.outputs.file}`)
+    expect(run.stdout).toMatch(
+      /::warning::nix-build-args loosens Nix's security settings \(--option sandbox false\)/
+    )
     expect(await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')).toBe(tip)
   })
 })

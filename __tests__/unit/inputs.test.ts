@@ -8,6 +8,7 @@ import {
   parseRepository,
   parseSize,
   readConfig,
+  relaxingOptions,
   splitArgs,
   validateBranchSyntax,
   validateToken
@@ -203,6 +204,17 @@ describe('small validators', () => {
     expect(() => parseNixBuildArgs('--out-link /tmp/x')).toThrow(/--out-link/)
     expect(() => parseNixBuildArgs('--expr 1')).toThrow(/--expr/)
     expect(() => parseNixBuildArgs('--json')).toThrow(/--json/)
+  })
+  test('options that loosen Nix security are recognised (and only those)', () => {
+    expect(
+      relaxingOptions(
+        parseNixBuildArgs(
+          '--impure --option sandbox false --extra-substituters https://x -L --option cores 2'
+        )
+      )
+    ).toEqual(['--impure', '--option sandbox false', '--extra-substituters'])
+    expect(relaxingOptions(parseNixBuildArgs('--option cores 2 --keep-going'))).toEqual([])
+    expect(relaxingOptions(['--no-sandbox'])).toEqual(['--no-sandbox'])
   })
   test('booleans and sizes', () => {
     expect(parseBoolean('TRUE', 'x')).toBe(true)
