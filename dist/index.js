@@ -28381,8 +28381,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var external_node_util_ = __nccwpck_require__(7975);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/inputs.ts + 1 modules
-var inputs = __nccwpck_require__(8415);
+// EXTERNAL MODULE: ./src/inputs.ts + 2 modules
+var inputs = __nccwpck_require__(4793);
 ;// CONCATENATED MODULE: ./src/log.ts
 /** A logger for the command line: plain text on stderr, debug lines only when asked for. */
 function consoleLogger(verbose) {
@@ -28438,6 +28438,7 @@ Options (same meaning as the action's inputs):
   --git-user-name NAME     commit author name
   --git-user-email EMAIL   commit author email
   --nix-build-args ARGS    extra arguments for nix build
+  --format LIST            nar, closure or both (default: nar)
   --max-file-size SIZE     refuse files larger than this (default: 100M)
   --dry-run                build and export, push nothing
   --verbose                debug output
@@ -28454,6 +28455,7 @@ const OPTIONS = [
     'git-user-name',
     'git-user-email',
     'nix-build-args',
+    'format',
     'max-file-size'
 ];
 /** The command-line entry point; returns the exit code. */
@@ -28589,7 +28591,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8415:
+/***/ 4793:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28599,15 +28601,20 @@ __nccwpck_require__.d(__webpack_exports__, {
   r6: () => (/* binding */ relaxingOptions)
 });
 
-// UNUSED EXPORTS: DEFAULT_MAX_FILE_SIZE, DEFAULT_PATH, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, normalizeRepoPath, parseAttributes, parseBoolean, parseNixBuildArgs, parseRepository, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
+// UNUSED EXPORTS: DEFAULT_MAX_FILE_SIZE, DEFAULT_PATH, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, normalizeRepoPath, parseAttributes, parseBoolean, parseFormats, parseNixBuildArgs, parseRepository, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/config.ts
+/** The typed configuration that the entry points build from their inputs and pass down. */
+const FORMATS = ['nar', 'closure'];
+
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/template.ts
 var template = __nccwpck_require__(5237);
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -28646,6 +28653,7 @@ function readConfig(input, env) {
         gitUserName: oneLine(input('git-user-name') || DEFAULT_USER_NAME, 'git-user-name'),
         gitUserEmail: oneLine(input('git-user-email') || DEFAULT_USER_EMAIL, 'git-user-email'),
         nixBuildArgs: parseNixBuildArgs(input('nix-build-args')),
+        formats: parseFormats(input('format') || 'nar'),
         dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
         maxFileSize,
         warnFileSize: Math.min(WARN_FILE_SIZE, maxFileSize),
@@ -28918,6 +28926,21 @@ function relaxingOptions(args) {
         }
     }
     return found;
+}
+/** `nar`, `closure`, or both, separated by commas or newlines; each at most once. */
+function parseFormats(value) {
+    const names = value
+        .split(/[,\n]/)
+        .map(name => name.trim().toLowerCase())
+        .filter(name => name !== '');
+    if (names.length === 0)
+        throw new errors/* UserError */.yo("Input 'format' is empty; use nar, closure or both.");
+    for (const name of names) {
+        if (!FORMATS.includes(name)) {
+            throw new errors/* UserError */.yo(`Input 'format' has an unknown format ${JSON.stringify(name)}; supported: ${FORMATS.join(', ')}.`);
+        }
+    }
+    return [...new Set(names)];
 }
 function parseBoolean(value, name) {
     const v = value.trim().toLowerCase();
@@ -30779,8 +30802,8 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/inputs.ts + 1 modules
-var inputs = __nccwpck_require__(8415);
+// EXTERNAL MODULE: ./src/inputs.ts + 2 modules
+var inputs = __nccwpck_require__(4793);
 // EXTERNAL MODULE: ./src/publish.ts + 8 modules
 var publish = __nccwpck_require__(9706);
 // EXTERNAL MODULE: ./src/report.ts
@@ -30851,11 +30874,13 @@ async function run() {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Es: () => (/* binding */ artifactFilePath),
 /* harmony export */   IU: () => (/* binding */ rawUrl),
-/* harmony export */   Tm: () => (/* binding */ narFilePath),
 /* harmony export */   UF: () => (/* binding */ storeBasename),
+/* harmony export */   Z1: () => (/* binding */ EXTENSIONS),
 /* harmony export */   iw: () => (/* binding */ fileUrl)
 /* harmony export */ });
+/* unused harmony export narFilePath */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 
 const STORE_BASENAME = /^[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+$/;
@@ -30874,10 +30899,20 @@ const SYSTEM = /^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/;
  * built the same store path, in which case the file is the same.
  */
 function narFilePath(dir, system, storePath) {
+    return artifactFilePath(dir, system, storePath, 'nar');
+}
+/**
+ * File extension per format. A closure is Nix's export format (what `nix-store --import` reads),
+ * so it must not end in `.nar`, which NAR readers would try and fail on.
+ */
+const EXTENSIONS = { nar: '.nar', closure: '.closure' };
+function artifactFilePath(dir, system, storePath, format) {
     if (!SYSTEM.test(system)) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`The derivation reports an unexpected system: ${JSON.stringify(system)}.`);
     }
-    return [dir, system, `${storeBasename(storePath)}.nar`].filter(part => part !== '').join('/');
+    return [dir, system, `${storeBasename(storePath)}${EXTENSIONS[format]}`]
+        .filter(part => part !== '')
+        .join('/');
 }
 function encodePath(file) {
     return file.split('/').map(encodeURIComponent).join('/');
@@ -31354,8 +31389,8 @@ function classifyRemoteError(repo, verb, result) {
     return new errors/* UserError */.yo(`Could not ${verb} ${url}: ${tail(result)}`);
 }
 
-// EXTERNAL MODULE: ./src/inputs.ts + 1 modules
-var inputs = __nccwpck_require__(8415);
+// EXTERNAL MODULE: ./src/inputs.ts + 2 modules
+var inputs = __nccwpck_require__(4793);
 // EXTERNAL MODULE: ./src/naming.ts
 var naming = __nccwpck_require__(8499);
 ;// CONCATENATED MODULE: ./src/nix.ts
@@ -31440,6 +31475,25 @@ class Nix {
         }
         this.log.debug(`${storePath}: ${dumped.size} bytes, ${dumped.sha256}`);
         return expected;
+    }
+    /**
+     * Writes the store path with its whole runtime closure in Nix's export format
+     * (`nix-store --export $(nix-store --query --requisites PATH)`), what `nix-store --import` reads
+     * on a machine that has none of the paths. Streamed and hashed like the NAR.
+     */
+    async exportClosure(storePath, file) {
+        const query = await run('nix-store', ['--query', '--requisites', storePath]).catch(error => {
+            throw error instanceof CommandNotFoundError ? nixMissing() : error;
+        });
+        if (query.code !== 0) {
+            throw new errors/* UserError */.yo(`Could not list the closure of ${storePath}: ${lastError(query)}`);
+        }
+        const paths = query.stdout.split('\n').filter(line => line.startsWith('/'));
+        const exported = await runToFile('nix-store', ['--export', ...paths], file);
+        if (exported.code !== 0) {
+            throw new errors/* UserError */.yo(`'nix-store --export' failed for ${storePath}: ${lastError(exported)}`);
+        }
+        return { paths, size: exported.size, sha256: exported.sha256 };
     }
 }
 function nixMissing() {
@@ -31669,24 +31723,42 @@ async function exportAll(config, nix, git, work, built, log) {
             result.push({ ...done, attribute: b.attribute, output: b.output });
             continue;
         }
-        const nar = external_node_path_namespaceObject.join(work, `${(0,naming/* storeBasename */.UF)(b.storePath)}.nar`);
+        const base = (0,naming/* storeBasename */.UF)(b.storePath);
+        const local = (format) => external_node_path_namespaceObject.join(work, `${base}${naming/* EXTENSIONS */.Z1[format]}`);
         const started = Date.now();
         // The derivation's system is read while the NAR is written.
-        const [system, info] = await Promise.all([nix.system(b.drvPath), nix.dumpNar(b.storePath, nar)]);
+        const [system, info] = await Promise.all([
+            nix.system(b.drvPath),
+            config.formats.includes('nar')
+                ? nix.dumpNar(b.storePath, local('nar'))
+                : nix.pathInfo(b.storePath)
+        ]);
         const exportMs = Date.now() - started;
-        const file = (0,naming/* narFilePath */.Tm)(config.path, system, b.storePath);
-        checkSize(config, file, info.narSize, log);
-        const oid = await git.hashObject(nar, !config.dryRun);
         log.info(`Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${exportMs} ms).`);
+        const files = [];
+        for (const format of config.formats) {
+            let size = info.narSize;
+            let sha256 = info.narHash;
+            if (format === 'closure') {
+                const closure = await nix.exportClosure(b.storePath, local('closure'));
+                size = closure.size;
+                sha256 = closure.sha256;
+                log.info(`Exported the closure of ${b.storePath}: ${closure.paths.length} paths, ${size} bytes.`);
+            }
+            const file = (0,naming/* artifactFilePath */.Es)(config.path, system, b.storePath, format);
+            checkSize(config, file, size, log);
+            const oid = await git.hashObject(local(format), !config.dryRun);
+            files.push({ format, path: file, size, sha256, oid });
+        }
         const entry = {
             attribute: b.attribute,
             output: b.output,
             storePath: b.storePath,
             system,
-            file,
+            file: files[0].path,
+            files,
             narHash: info.narHash,
-            narSize: info.narSize,
-            oid
+            narSize: info.narSize
         };
         byPath.set(b.storePath, entry);
         result.push(entry);
@@ -31706,9 +31778,10 @@ async function commitAndPush(config, git, initial, firstTip, exported, log, retr
     const files = uniqueFiles(exported);
     const branch = initial.branch;
     const finish = (commitSha, added, published) => ({
-        artifacts: exported.map(({ oid: _oid, ...a }) => ({
+        artifacts: exported.map((a) => ({
             ...a,
-            published: added.has(a.file),
+            files: a.files.map(({ oid: _oid, ...f }) => f),
+            published: a.files.some(f => added.has(f.path)),
             url: (0,naming/* fileUrl */.iw)(config.repository, commitSha, a.file)
         })),
         branch,
@@ -31729,7 +31802,7 @@ async function commitAndPush(config, git, initial, firstTip, exported, log, retr
             return finish(tip ?? '', new Set(), false);
         }
         const added = new Set(plan.added.map(f => f.path));
-        const message = (0,template/* commitMessage */.df)(config.commitMessage, exported.filter(a => added.has(a.file)), config.source);
+        const message = (0,template/* commitMessage */.df)(config.commitMessage, exported.filter(a => a.files.some(f => added.has(f.path))), config.source);
         if (config.dryRun) {
             for (const file of plan.added)
                 log.info(`Would add ${file.path} (${file.oid}).`);
@@ -31757,9 +31830,10 @@ function background(promise) {
 }
 function uniqueFiles(exported) {
     const seen = new Map();
-    for (const a of exported)
-        if (!seen.has(a.file))
-            seen.set(a.file, { path: a.file, oid: a.oid });
+    for (const f of exported.flatMap(a => a.files)) {
+        if (!seen.has(f.path))
+            seen.set(f.path, { path: f.path, oid: f.oid });
+    }
     return [...seen.values()];
 }
 
@@ -31790,7 +31864,13 @@ function outputs(result) {
             'nar-hash': a.narHash,
             'nar-size': a.narSize,
             url: a.url,
-            published: a.published
+            published: a.published,
+            files: a.files.map(f => ({
+                format: f.format,
+                file: f.path,
+                size: f.size,
+                sha256: f.sha256
+            }))
         })))
     };
     if (result.artifacts.length === 1) {
@@ -31825,17 +31905,24 @@ function summaryMarkdown(result, config) {
         lines.push(`| ${code(cell(a.attribute))} | ${a.system} | ${code(a.storePath)} | ${code(a.narHash)} | ${a.narSize} | ${file} | ${a.published ? 'yes' : 'no'} |`);
     }
     lines.push('', '#### Restore', '');
-    lines.push('Each file is a plain NAR of its store path. Restore it with `nix-store --restore`, and check it with `nix hash file` (the hash must equal the NAR hash above):', '');
+    lines.push("A `.nar` file is a plain NAR of its store path: restore it with `nix-store --restore`; its hash (`nix hash file`) equals the NAR hash above. A `.closure` file holds the store path and its runtime closure in Nix's export format: `nix-store --import` adds them all to a store.", '');
     lines.push('```sh');
     for (const a of result.artifacts) {
-        const name = a.file.split('/').pop() ?? a.file;
-        const raw = (0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .rawUrl */ .IU)(config.repository, result.commitSha, a.file);
-        if (raw)
-            lines.push(`curl -fsSLo ${name} ${raw}`);
-        else
-            lines.push(`# from a clone of ${config.repository.url}: cp ${a.file} .`);
-        lines.push(`nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`);
-        lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`);
+        for (const f of a.files) {
+            const name = f.path.split('/').pop() ?? f.path;
+            const raw = (0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .rawUrl */ .IU)(config.repository, result.commitSha, f.path);
+            if (raw)
+                lines.push(`curl -fsSLo ${name} ${raw}`);
+            else
+                lines.push(`# from a clone of ${config.repository.url}: cp ${f.path} .`);
+            if (f.format === 'nar') {
+                lines.push(`nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`);
+                lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`);
+            }
+            else {
+                lines.push(`nix-store --import < ${name}  # adds ${a.storePath} and its dependencies`);
+            }
+        }
     }
     lines.push('```', '');
     return lines.join('\n');

@@ -19,6 +19,7 @@ Options (same meaning as the action's inputs):
   --git-user-name NAME     commit author name
   --git-user-email EMAIL   commit author email
   --nix-build-args ARGS    extra arguments for nix build
+  --format LIST            nar, closure or both (default: nar)
   --max-file-size SIZE     refuse files larger than this (default: 100M)
   --dry-run                build and export, push nothing
   --verbose                debug output
@@ -36,6 +37,7 @@ const OPTIONS = [
   'git-user-name',
   'git-user-email',
   'nix-build-args',
+  'format',
   'max-file-size'
 ] as const
 

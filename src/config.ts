@@ -19,6 +19,10 @@ export interface SourceInfo {
   serverUrl: string
 }
 
+/** What is written for each store path. */
+export type Format = 'nar' | 'closure'
+export const FORMATS: readonly Format[] = ['nar', 'closure']
+
 export interface Config {
   attributes: string[]
   repository: Repository
@@ -31,6 +35,8 @@ export interface Config {
   gitUserName: string
   gitUserEmail: string
   nixBuildArgs: string[]
+  /** Formats to publish, in the order given; the first is the artifact's main `file`. */
+  formats: Format[]
   dryRun: boolean
   maxFileSize: number
   /** Warn when a file is larger than this (GitHub warns above 50 MB). */
@@ -47,10 +53,21 @@ export interface Artifact {
   output: string
   storePath: string
   system: string
-  /** Path of the file inside the repository. */
+  /** Path of the main file (the first format's) inside the repository. */
   file: string
+  /** Every file written for this store path, one per format. */
+  files: PublishedFile[]
   narHash: string
   narSize: number
+}
+
+export interface PublishedFile {
+  format: Format
+  /** Path inside the repository. */
+  path: string
+  size: number
+  /** SRI sha256 of the file itself (for `nar`, the same as narHash). */
+  sha256: string
 }
 
 export interface ArtifactResult extends Artifact {

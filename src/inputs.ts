@@ -1,5 +1,5 @@
 import * as os from 'node:os'
-import type { Config, Repository, SourceInfo } from './config.js'
+import { FORMATS, type Config, type Format, type Repository, type SourceInfo } from './config.js'
 import { UserError } from './errors.js'
 import { DEFAULT_COMMIT_MESSAGE, validateTemplate } from './template.js'
 
@@ -45,6 +45,7 @@ export function readConfig(input: InputReader, env: NodeJS.ProcessEnv): Config {
     gitUserName: oneLine(input('git-user-name') || DEFAULT_USER_NAME, 'git-user-name'),
     gitUserEmail: oneLine(input('git-user-email') || DEFAULT_USER_EMAIL, 'git-user-email'),
     nixBuildArgs: parseNixBuildArgs(input('nix-build-args')),
+    formats: parseFormats(input('format') || 'nar'),
     dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
     maxFileSize,
     warnFileSize: Math.min(WARN_FILE_SIZE, maxFileSize),
@@ -353,6 +354,23 @@ export function relaxingOptions(args: string[]): string[] {
     }
   }
   return found
+}
+
+/** `nar`, `closure`, or both, separated by commas or newlines; each at most once. */
+export function parseFormats(value: string): Format[] {
+  const names = value
+    .split(/[,\n]/)
+    .map(name => name.trim().toLowerCase())
+    .filter(name => name !== '')
+  if (names.length === 0) throw new UserError("Input 'format' is empty; use nar, closure or both.")
+  for (const name of names) {
+    if (!(FORMATS as readonly string[]).includes(name)) {
+      throw new UserError(
+        `Input 'format' has an unknown format ${JSON.stringify(name)}; supported: ${FORMATS.join(', ')}.`
+      )
+    }
+  }
+  return [...new Set(names as Format[])]
 }
 
 export function parseBoolean(value: string, name: string): boolean {

@@ -1,4 +1,4 @@
-import type { Repository } from './config.js'
+import type { Format, Repository } from './config.js'
 import { UserError } from './errors.js'
 
 const STORE_BASENAME = /^[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+$/
@@ -20,10 +20,27 @@ const SYSTEM = /^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/
  * built the same store path, in which case the file is the same.
  */
 export function narFilePath(dir: string, system: string, storePath: string): string {
+  return artifactFilePath(dir, system, storePath, 'nar')
+}
+
+/**
+ * File extension per format. A closure is Nix's export format (what `nix-store --import` reads),
+ * so it must not end in `.nar`, which NAR readers would try and fail on.
+ */
+export const EXTENSIONS: Record<Format, string> = { nar: '.nar', closure: '.closure' }
+
+export function artifactFilePath(
+  dir: string,
+  system: string,
+  storePath: string,
+  format: Format
+): string {
   if (!SYSTEM.test(system)) {
     throw new UserError(`The derivation reports an unexpected system: ${JSON.stringify(system)}.`)
   }
-  return [dir, system, `${storeBasename(storePath)}.nar`].filter(part => part !== '').join('/')
+  return [dir, system, `${storeBasename(storePath)}${EXTENSIONS[format]}`]
+    .filter(part => part !== '')
+    .join('/')
 }
 
 function encodePath(file: string): string {

@@ -98,6 +98,32 @@ export class Nix {
     this.log.debug(`${storePath}: ${dumped.size} bytes, ${dumped.sha256}`)
     return expected
   }
+
+  /**
+   * Writes the store path with its whole runtime closure in Nix's export format
+   * (`nix-store --export $(nix-store --query --requisites PATH)`), what `nix-store --import` reads
+   * on a machine that has none of the paths. Streamed and hashed like the NAR.
+   */
+  async exportClosure(storePath: string, file: string): Promise<ClosureExport> {
+    const query = await run('nix-store', ['--query', '--requisites', storePath]).catch(error => {
+      throw error instanceof CommandNotFoundError ? nixMissing() : error
+    })
+    if (query.code !== 0) {
+      throw new UserError(`Could not list the closure of ${storePath}: ${lastError(query)}`)
+    }
+    const paths = query.stdout.split('\n').filter(line => line.startsWith('/'))
+    const exported = await runToFile('nix-store', ['--export', ...paths], file)
+    if (exported.code !== 0) {
+      throw new UserError(`'nix-store --export' failed for ${storePath}: ${lastError(exported)}`)
+    }
+    return { paths, size: exported.size, sha256: exported.sha256 }
+  }
+}
+
+export interface ClosureExport {
+  paths: string[]
+  size: number
+  sha256: string
 }
 
 function nixMissing(): UserError {

@@ -1,10 +1,17 @@
 import * as path from 'node:path'
-import type { Artifact, ArtifactResult, Config, PublishResult } from './config.js'
+import type {
+  Artifact,
+  ArtifactResult,
+  Config,
+  Format,
+  PublishedFile,
+  PublishResult
+} from './config.js'
 import { UserError } from './errors.js'
 import { Git, NewFile, RemoteState } from './git.js'
 import { relaxingOptions } from './inputs.js'
 import { Logger } from './log.js'
-import { fileUrl, narFilePath, storeBasename } from './naming.js'
+import { artifactFilePath, EXTENSIONS, fileUrl, storeBasename } from './naming.js'
 import { BuiltOutput, Nix } from './nix.js'
 import { DEFAULT_RETRY, RetryPolicy, withRetries } from './retry.js'
 import { commitMessage } from './template.js'
@@ -14,8 +21,12 @@ export interface PublishOptions {
   retry?: RetryPolicy
 }
 
-interface Exported extends Artifact {
+interface ExportedFile extends PublishedFile {
   oid: string
+}
+
+interface Exported extends Artifact {
+  files: ExportedFile[]
 }
 
 interface Built extends BuiltOutput {
@@ -109,26 +120,46 @@ async function exportAll(
       result.push({ ...done, attribute: b.attribute, output: b.output })
       continue
     }
-    const nar = path.join(work, `${storeBasename(b.storePath)}.nar`)
+    const base = storeBasename(b.storePath)
+    const local = (format: Format) => path.join(work, `${base}${EXTENSIONS[format]}`)
     const started = Date.now()
     // The derivation's system is read while the NAR is written.
-    const [system, info] = await Promise.all([nix.system(b.drvPath), nix.dumpNar(b.storePath, nar)])
+    const [system, info] = await Promise.all([
+      nix.system(b.drvPath),
+      config.formats.includes('nar')
+        ? nix.dumpNar(b.storePath, local('nar'))
+        : nix.pathInfo(b.storePath)
+    ])
     const exportMs = Date.now() - started
-    const file = narFilePath(config.path, system, b.storePath)
-    checkSize(config, file, info.narSize, log)
-    const oid = await git.hashObject(nar, !config.dryRun)
     log.info(
       `Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${exportMs} ms).`
     )
+    const files: ExportedFile[] = []
+    for (const format of config.formats) {
+      let size = info.narSize
+      let sha256 = info.narHash
+      if (format === 'closure') {
+        const closure = await nix.exportClosure(b.storePath, local('closure'))
+        size = closure.size
+        sha256 = closure.sha256
+        log.info(
+          `Exported the closure of ${b.storePath}: ${closure.paths.length} paths, ${size} bytes.`
+        )
+      }
+      const file = artifactFilePath(config.path, system, b.storePath, format)
+      checkSize(config, file, size, log)
+      const oid = await git.hashObject(local(format), !config.dryRun)
+      files.push({ format, path: file, size, sha256, oid })
+    }
     const entry: Exported = {
       attribute: b.attribute,
       output: b.output,
       storePath: b.storePath,
       system,
-      file,
+      file: files[0].path,
+      files,
       narHash: info.narHash,
-      narSize: info.narSize,
-      oid
+      narSize: info.narSize
     }
     byPath.set(b.storePath, entry)
     result.push(entry)
@@ -162,9 +193,10 @@ async function commitAndPush(
   const files = uniqueFiles(exported)
   const branch = initial.branch
   const finish = (commitSha: string, added: Set<string>, published: boolean): PublishResult => ({
-    artifacts: exported.map(({ oid: _oid, ...a }): ArtifactResult => ({
+    artifacts: exported.map((a): ArtifactResult => ({
       ...a,
-      published: added.has(a.file),
+      files: a.files.map(({ oid: _oid, ...f }) => f),
+      published: a.files.some(f => added.has(f.path)),
       url: fileUrl(config.repository, commitSha, a.file)
     })),
     branch,
@@ -190,7 +222,7 @@ async function commitAndPush(
     const added = new Set(plan.added.map(f => f.path))
     const message = commitMessage(
       config.commitMessage,
-      exported.filter(a => added.has(a.file)),
+      exported.filter(a => a.files.some(f => added.has(f.path))),
       config.source
     )
     if (config.dryRun) {
@@ -230,6 +262,8 @@ function background<T>(promise: Promise<T>): Background<T> {
 
 function uniqueFiles(exported: Exported[]): NewFile[] {
   const seen = new Map<string, NewFile>()
-  for (const a of exported) if (!seen.has(a.file)) seen.set(a.file, { path: a.file, oid: a.oid })
+  for (const f of exported.flatMap(a => a.files)) {
+    if (!seen.has(f.path)) seen.set(f.path, { path: f.path, oid: f.oid })
+  }
   return [...seen.values()]
 }

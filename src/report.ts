@@ -17,7 +17,13 @@ export function outputs(result: PublishResult): Record<string, string> {
         'nar-hash': a.narHash,
         'nar-size': a.narSize,
         url: a.url,
-        published: a.published
+        published: a.published,
+        files: a.files.map(f => ({
+          format: f.format,
+          file: f.path,
+          size: f.size,
+          sha256: f.sha256
+        }))
       }))
     )
   }
@@ -58,19 +64,25 @@ export function summaryMarkdown(result: PublishResult, config: Config): string {
   }
   lines.push('', '#### Restore', '')
   lines.push(
-    'Each file is a plain NAR of its store path. Restore it with `nix-store --restore`, and check it with `nix hash file` (the hash must equal the NAR hash above):',
+    "A `.nar` file is a plain NAR of its store path: restore it with `nix-store --restore`; its hash (`nix hash file`) equals the NAR hash above. A `.closure` file holds the store path and its runtime closure in Nix's export format: `nix-store --import` adds them all to a store.",
     ''
   )
   lines.push('```sh')
   for (const a of result.artifacts) {
-    const name = a.file.split('/').pop() ?? a.file
-    const raw = rawUrl(config.repository, result.commitSha, a.file)
-    if (raw) lines.push(`curl -fsSLo ${name} ${raw}`)
-    else lines.push(`# from a clone of ${config.repository.url}: cp ${a.file} .`)
-    lines.push(
-      `nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`
-    )
-    lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`)
+    for (const f of a.files) {
+      const name = f.path.split('/').pop() ?? f.path
+      const raw = rawUrl(config.repository, result.commitSha, f.path)
+      if (raw) lines.push(`curl -fsSLo ${name} ${raw}`)
+      else lines.push(`# from a clone of ${config.repository.url}: cp ${f.path} .`)
+      if (f.format === 'nar') {
+        lines.push(
+          `nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`
+        )
+        lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`)
+      } else {
+        lines.push(`nix-store --import < ${name}  # adds ${a.storePath} and its dependencies`)
+      }
+    }
   }
   lines.push('```', '')
   return lines.join('\n')

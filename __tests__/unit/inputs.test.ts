@@ -4,6 +4,7 @@ import {
   normalizeRepoPath,
   parseAttributes,
   parseBoolean,
+  parseFormats,
   parseNixBuildArgs,
   parseRepository,
   parseSize,
@@ -215,6 +216,16 @@ describe('small validators', () => {
     ).toEqual(['--impure', '--option sandbox false', '--extra-substituters'])
     expect(relaxingOptions(parseNixBuildArgs('--option cores 2 --keep-going'))).toEqual([])
     expect(relaxingOptions(['--no-sandbox'])).toEqual(['--no-sandbox'])
+  })
+  test('formats: nar by default, comma or newline separated, known names only', () => {
+    expect(readConfig(reader({ 'flake-attribute': '.#a', repository: 'a/b' }), {}).formats).toEqual(
+      ['nar']
+    )
+    expect(parseFormats('closure, nar\nnar')).toEqual(['closure', 'nar'])
+    expect(() => parseFormats('tarball')).toThrow(
+      /unknown format "tarball"; supported: nar, closure/
+    )
+    expect(() => parseFormats(' , ')).toThrow(/'format' is empty/)
   })
   test('booleans and sizes', () => {
     expect(parseBoolean('TRUE', 'x')).toBe(true)

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import type { Artifact, SourceInfo } from '../../src/config.js'
-import { fileUrl, narFilePath, rawUrl, storeBasename } from '../../src/naming.js'
+import { artifactFilePath, fileUrl, narFilePath, rawUrl, storeBasename } from '../../src/naming.js'
 import { commitMessage, DEFAULT_COMMIT_MESSAGE, renderTemplate } from '../../src/template.js'
 
 const STORE = '/nix/store/15bihchg1vf5csfsd5b9sdmayai2hr24-hello-2.12'
@@ -10,6 +10,7 @@ const artifact: Artifact = {
   storePath: STORE,
   system: 'aarch64-linux',
   file: 'nix/aarch64-linux/15bihchg1vf5csfsd5b9sdmayai2hr24-hello-2.12.nar',
+  files: [],
   narHash: 'sha256-EFUdrtf6Rn0LWIJufrmg8q99aT3jGfLvd1//zaJEufY=',
   narSize: 120
 }
@@ -29,6 +30,11 @@ describe('naming', () => {
       'aarch64-linux/15bihchg1vf5csfsd5b9sdmayai2hr24-hello-2.12.nar'
     )
     expect(narFilePath('a/b', 'aarch64-darwin', STORE)).toMatch(/^a\/b\/aarch64-darwin\//)
+  })
+  test('a closure can never be mistaken for a NAR', () => {
+    expect(artifactFilePath('nix', 'x86_64-linux', STORE, 'closure')).toBe(
+      'nix/x86_64-linux/15bihchg1vf5csfsd5b9sdmayai2hr24-hello-2.12.closure'
+    )
   })
   test('unexpected store paths and systems are refused', () => {
     expect(() => storeBasename('/nix/store/../../etc/passwd')).toThrow(/unexpected store path/)

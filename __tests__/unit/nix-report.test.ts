@@ -57,6 +57,20 @@ describe('outputs and summary', () => {
         file: 'nix/x86_64-linux/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar',
         narHash: SRI,
         narSize: 120,
+        files: [
+          {
+            format: 'nar' as const,
+            path: 'nix/x86_64-linux/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar',
+            size: 120,
+            sha256: SRI
+          },
+          {
+            format: 'closure' as const,
+            path: 'nix/x86_64-linux/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.closure',
+            size: 600,
+            sha256: 'sha256-x'
+          }
+        ],
         published: true,
         url: 'https://github.com/acme/bin/blob/c0ffee/nix/x86_64-linux/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar'
       }
@@ -77,6 +91,12 @@ describe('outputs and summary', () => {
       'commit-sha': 'c0ffee'
     })
     expect(JSON.parse(o.artifacts)[0]['nar-hash']).toBe(SRI)
+    expect(JSON.parse(o.artifacts)[0].files[1]).toEqual({
+      format: 'closure',
+      file: 'nix/x86_64-linux/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.closure',
+      size: 600,
+      sha256: 'sha256-x'
+    })
     const two = outputs({ ...result, artifacts: [result.artifacts[0], result.artifacts[0]] })
     expect(two['store-path']).toBeUndefined()
     expect(JSON.parse(two.artifacts)).toHaveLength(2)
@@ -90,6 +110,7 @@ describe('outputs and summary', () => {
     expect(md).toContain(
       'curl -fsSLo wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar https://raw.githubusercontent.com/acme/bin/c0ffee/'
     )
+    expect(md).toContain('nix-store --import < wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.closure')
     expect(md).toContain(
       'nix-store --restore ./wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello < wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar'
     )

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, expect, test } from '@jest/globals'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { startGitServer, type GitServer } from '../../scripts/lib/git-server.mjs'
+import { errorLines, nonce, runAction, serverGit, sh, SYSTEM, tempDir } from '../helpers/harness.js'
+
+const TOKEN = 'formats_token_42'
+let server: GitServer
+let work: string
+let flake: string
+
+beforeAll(async () => {
+  work = tempDir('formats')
+  server = await startGitServer({ root: path.join(work, 'server'), token: TOKEN })
+  // `app` refers to `dep` by store path, so dep is in app's runtime closure.
+  flake = path.join(work, 'flake')
+  fs.mkdirSync(flake)
+  const drv = (name: string, extra: string, script: string) =>
+    `derivation { name = "${name}"; system = "${SYSTEM}"; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = "${nonce()}"; ${extra} args = [ "-c" ${JSON.stringify(script)} ]; }`
+  fs.writeFileSync(
+    path.join(flake, 'flake.nix'),
+    `{ outputs = { self }: rec { packages.${SYSTEM} = rec {
+      dep = ${drv('dep', '', 'mkdir $out; echo dependency > $out/data')};
+      app = ${drv('app', 'inherit dep;', 'mkdir $out; echo "$dep/data" > $out/uses')};
+    }; }; }\n`
+  )
+})
+afterAll(async () => {
+  await server.close()
+  fs.rmSync(work, { recursive: true, force: true })
+})
+
+async function blobToFile(repoDir: string, file: string, target: string) {
+  await sh('sh', [
+    '-c',
+    'git --git-dir "$1" cat-file blob "main:$2" > "$3"',
+    'sh',
+    repoDir,
+    file,
+    target
+  ])
+}
+
+test('nar and closure: both files land; the closure imports with its dependency into an empty store', async () => {
+  const repo = server.createRepo('formats')
+  const run = await runAction({
+    'flake-attribute': `${flake}#app`,
+    repository: repo.url,
+    token: TOKEN,
+    format: 'nar, closure'
+  })
+  expect(errorLines(run)).toEqual([])
+  const [artifact] = JSON.parse(run.outputs.artifacts)
+  expect(artifact.files.map((f: { format: string }) => f.format)).toEqual(['nar', 'closure'])
+  const [nar, closure] = artifact.files
+  expect(run.outputs.file).toBe(nar.file)
+  expect(nar.file).toMatch(/-app\.nar$/)
+  expect(closure.file).toMatch(/-app\.closure$/)
+  expect(run.summary).toContain('nix-store --import <')
+
+  // The NAR restores byte-identically.
+  const narFile = path.join(work, 'app.nar')
+  await blobToFile(repo.dir, nar.file, narFile)
+  await sh('sh', [
+    '-c',
+    'nix-store --restore "$1" < "$2"',
+    'sh',
+    path.join(work, 'restored'),
+    narFile
+  ])
+  await sh('diff', ['-r', artifact['store-path'], path.join(work, 'restored')])
+
+  // The closure imports into a store that has none of the paths, dependency included.
+  const closureFile = path.join(work, 'app.closure')
+  await blobToFile(repo.dir, closure.file, closureFile)
+  const fileHash = (
+    await sh('nix', [
+      '--extra-experimental-features',
+      'nix-command',
+      'hash',
+      'file',
+      '--sri',
+      closureFile
+    ])
+  ).trim()
+  expect(fileHash).toBe(closure.sha256)
+  expect(fs.statSync(closureFile).size).toBe(closure.size)
+  const fresh = path.join(work, 'fresh-store')
+  const imported = await sh('sh', [
+    '-c',
+    'nix-store --store "$1" --import < "$2"',
+    'sh',
+    fresh,
+    closureFile
+  ])
+  const paths = imported.trim().split('\n')
+  expect(paths).toContain(artifact['store-path'])
+  expect(paths.some(p => p.endsWith('-dep'))).toBe(true)
+  await sh('nix-store', ['--store', fresh, '--verify-path', artifact['store-path']])
+  const depPath = paths.find(p => p.endsWith('-dep')) as string
+  expect(fs.readFileSync(path.join(fresh, depPath, 'data'), 'utf8')).toBe('dependency\n')
+
+  // Re-publishing with both formats pushes nothing.
+  const again = await runAction({
+    'flake-attribute': `${flake}#app`,
+    repository: repo.url,
+    token: TOKEN,
+    format: 'nar,closure'
+  })
+  expect(again.outputs.published).toBe('false')
+  expect(await serverGit(repo.dir, 'rev-list', '--count', 'main')).toBe('1')
+})
+
+test('closure only: the main file is the closure', async () => {
+  const repo = server.createRepo('closure-only')
+  const run = await runAction({
+    'flake-attribute': `${flake}#dep`,
+    repository: repo.url,
+    token: TOKEN,
+    format: 'closure'
+  })
+  expect(errorLines(run)).toEqual([])
+  expect(run.outputs.file).toMatch(new RegExp(`^nix/${SYSTEM}/[0-9a-z]{32}-dep\\.closure$`))
+  expect(run.outputs['nar-hash']).toMatch(/^sha256-/)
+  const tree = await serverGit(repo.dir, 'ls-tree', '-r', '--name-only', 'main')
+  expect(tree).toBe(run.outputs.file)
+})
