@@ -212,6 +212,25 @@ export class Git {
     return (await this.ok(args)).trim()
   }
 
+  /** Writes (or only hashes) a small text into the object store. */
+  async hashText(text: string, write: boolean): Promise<string> {
+    const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--stdin']
+    return (await this.ok(args, { input: text })).trim()
+  }
+
+  /**
+   * Reads one (small) file of the tip. In a partial clone its blob is fetched on demand from the
+   * remote, so this is a network call; nothing else of the tree is downloaded.
+   */
+  async readFile(tip: string, file: string): Promise<string | undefined> {
+    const entries = await this.lsTree(tip, [file])
+    const entry = entries.get(file)
+    if (!entry || entry.type !== 'blob') return undefined
+    const result = await this.git(['cat-file', 'blob', entry.oid], { network: true })
+    if (result.code !== 0) throw classifyRemoteError(this.repo, 'read a file from', result)
+    return result.stdout
+  }
+
   /** The entries of `paths` in `tree` (exact paths, not their contents). */
   async lsTree(tip: string, paths: string[]): Promise<Map<string, TreeEntry>> {
     const entries = new Map<string, TreeEntry>()

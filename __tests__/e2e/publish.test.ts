@@ -164,7 +164,7 @@ describe('publishing one attribute', () => {
     expect(run.code).toBe(0)
     expect(run.outputs.published).toBe('false')
     expect(run.outputs['commit-sha']).toBe(tip)
-    expect(run.stdout).toContain(`Would add ${run.outputs.file}`)
+    expect(run.stdout).toContain(`Would write ${run.outputs.file}`)
     expect(run.stdout).toMatch(
       /::warning::nix-build-args loosens Nix's security settings \(--option sandbox false\)/
     )

@@ -48,7 +48,9 @@ test('existing artifacts are never downloaded', async () => {
   // 20 × 85 KiB of incompressible existing content; the fetch takes only the commit and trees.
   expect(uploadPackBytes()).toBeLessThan(16 * 1024)
   const tree = await serverGit(repo.dir, 'ls-tree', '-r', '--name-only', 'main')
-  expect(tree.split('\n')).toHaveLength(21)
+  // 20 old files, the new NAR, and the manifest and index the action owns.
+  expect(tree.split('\n')).toHaveLength(23)
+  expect(tree).toContain('nix/index.json')
 })
 
 test('seven concurrent publishers all land, history stays linear', async () => {
@@ -73,6 +75,16 @@ test('seven concurrent publishers all land, history stays linear', async () => {
   for (const run of runs) expect(tree).toContain(run.outputs.file)
   expect(await serverGit(repo.dir, 'rev-list', '--count', 'main')).toBe('8')
   expect(await serverGit(repo.dir, 'rev-list', '--merges', 'main')).toBe('')
+  // The manifest lists all seven, sorted, and is valid JSON after every commit.
+  const manifest = JSON.parse(await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/index.json'))
+  const listed = manifest.artifacts.map((e: { file: string }) => e.file)
+  expect(listed).toEqual(runs.map(r => r.outputs.file).sort())
+  for (const commit of (await serverGit(repo.dir, 'rev-list', 'main')).split('\n').slice(0, 7)) {
+    const text = await serverGit(repo.dir, 'cat-file', 'blob', `${commit}:nix/index.json`)
+    expect(() => JSON.parse(text)).not.toThrow()
+  }
+  const index = await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/README.md')
+  for (const run of runs) expect(index).toContain(path.basename(run.outputs.file))
   // Every file holds what its publisher exported.
   for (const run of runs) {
     const size = await serverGit(repo.dir, 'cat-file', '-s', `main:${run.outputs.file}`)

@@ -1,0 +1,82 @@
+import { describe, expect, test } from '@jest/globals'
+import type { Artifact, PublishedFile } from '../../src/config.js'
+import {
+  GENERATED_MARK,
+  mergeManifest,
+  parseManifest,
+  renderIndex,
+  renderManifest
+} from '../../src/manifest.js'
+
+const source = {
+  repository: 'acme/src',
+  commit: 'c0ffee1234567890',
+  ref: 'refs/tags/v1',
+  serverUrl: ''
+}
+const artifact = (name: string): Artifact & { files: PublishedFile[] } => ({
+  attribute: `.#${name}`,
+  output: 'out',
+  storePath: `/nix/store/${'a'.repeat(32)}-${name}`,
+  system: 'x86_64-linux',
+  file: `nix/x86_64-linux/${'a'.repeat(32)}-${name}.nar`,
+  files: [
+    {
+      format: 'nar',
+      path: `nix/x86_64-linux/${'a'.repeat(32)}-${name}.nar`,
+      size: 10,
+      sha256: 'sha256-x'
+    }
+  ],
+  narHash: 'sha256-x',
+  narSize: 10
+})
+
+describe('manifest', () => {
+  test('merging adds missing entries, keeps existing ones and sorts by file', () => {
+    const first = mergeManifest(
+      parseManifest(undefined, 'x'),
+      [artifact('zeta')],
+      source,
+      new Date(0)
+    )
+    expect(first.added).toBe(1)
+    const text = renderManifest(first.manifest)
+    const second = mergeManifest(
+      parseManifest(text, 'x'),
+      [artifact('alpha'), artifact('zeta')],
+      { ...source, commit: 'other' },
+      new Date(1000)
+    )
+    expect(second.added).toBe(1)
+    expect(second.manifest.artifacts.map(e => e.attribute)).toEqual(['.#alpha', '.#zeta'])
+    // The existing entry was not rewritten.
+    expect(second.manifest.artifacts[1].source.commit).toBe('c0ffee1234567890')
+    expect(second.manifest.artifacts[1].publishedAt).toBe('1970-01-01T00:00:00.000Z')
+    const third = mergeManifest(second.manifest, [artifact('alpha')], source, new Date())
+    expect(third.added).toBe(0)
+  })
+  test('a broken or foreign manifest is an error, not overwritten', () => {
+    expect(() => parseManifest('{nope', 'nix/index.json')).toThrow(
+      /nix\/index\.json .* not valid JSON/
+    )
+    expect(() => parseManifest('{"artifacts": 1}', 'nix/index.json')).toThrow(
+      /not a publish-nix-artifact manifest/
+    )
+  })
+  test('the index is generated, marked, and links files relative to its directory', () => {
+    const { manifest } = mergeManifest(
+      parseManifest(undefined, 'x'),
+      [artifact('hello')],
+      source,
+      new Date(0)
+    )
+    const md = renderIndex(manifest, 'nix')
+    expect(md.startsWith(GENERATED_MARK)).toBe(true)
+    expect(md).toContain(
+      `[x86_64-linux/${'a'.repeat(32)}-hello.nar](x86_64-linux/${'a'.repeat(32)}-hello.nar)`
+    )
+    expect(md).toContain('acme/src@c0ffee123456')
+    expect(md).toContain('nix-store --import')
+  })
+})
