@@ -28438,14 +28438,16 @@ Options (same meaning as the action's inputs):
   --git-user-name NAME     commit author name
   --git-user-email EMAIL   commit author email
   --nix-build-args ARGS    extra arguments for nix build
-  --format LIST            nar, closure or both (default: nar)
+  --format LIST            nar, closure, binary-cache (comma-separated; default: nar)
+  --compression NAME       none, xz or zstd for the binary cache (default: xz)
   --max-file-size SIZE     refuse files larger than this (default: 100M)
   --dry-run                build and export, push nothing
   --verbose                debug output
   -h, --help               this text
 
 The token is read from the environment, never from an argument:
-  PUBLISH_NIX_ARTIFACT_TOKEN, or else GITHUB_TOKEN.
+  PUBLISH_NIX_ARTIFACT_TOKEN, or else GITHUB_TOKEN; the binary cache's signing key likewise
+  from PUBLISH_NIX_ARTIFACT_SIGNING_KEY.
 `;
 const OPTIONS = [
     'repository',
@@ -28456,6 +28458,7 @@ const OPTIONS = [
     'git-user-email',
     'nix-build-args',
     'format',
+    'compression',
     'max-file-size'
 ];
 /** The command-line entry point; returns the exit code. */
@@ -28463,6 +28466,7 @@ async function cli(argv = process.argv.slice(2)) {
     const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || '';
     const log = consoleLogger(argv.includes('--verbose'));
     (0,secrets/* maskToken */.gg)(token, log);
+    log.setSecret(process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '');
     try {
         if (argv.some(arg => arg === '--token' || arg.startsWith('--token='))) {
             throw new errors/* UserError */.yo('The token is not accepted as an argument (other users can read process arguments). Set PUBLISH_NIX_ARTIFACT_TOKEN in the environment instead.');
@@ -28484,6 +28488,8 @@ async function cli(argv = process.argv.slice(2)) {
         const input = name => {
             if (name === 'token')
                 return token;
+            if (name === 'signing-key')
+                return process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '';
             if (name === 'flake-attribute')
                 return positionals.join('\n');
             if (name === 'dry-run')
@@ -28494,6 +28500,7 @@ async function cli(argv = process.argv.slice(2)) {
         const config = (0,inputs/* readConfig */.Xg)(input, process.env);
         // Child processes (nix, the builders it starts, git) never inherit the token variable.
         delete process.env.PUBLISH_NIX_ARTIFACT_TOKEN;
+        delete process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY;
         if (token && token === process.env.GITHUB_TOKEN)
             delete process.env.GITHUB_TOKEN;
         const result = await (0,publish/* publish */.m)(config, log);
@@ -28601,13 +28608,14 @@ __nccwpck_require__.d(__webpack_exports__, {
   r6: () => (/* binding */ relaxingOptions)
 });
 
-// UNUSED EXPORTS: DEFAULT_MAX_FILE_SIZE, DEFAULT_PATH, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, normalizeRepoPath, parseAttributes, parseBoolean, parseFormats, parseNixBuildArgs, parseRepository, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
+// UNUSED EXPORTS: DEFAULT_MAX_FILE_SIZE, DEFAULT_PATH, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, normalizeRepoPath, parseAttributes, parseBoolean, parseCompression, parseFormats, parseNixBuildArgs, parseRepository, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 ;// CONCATENATED MODULE: ./src/config.ts
 /** The typed configuration that the entry points build from their inputs and pass down. */
-const FORMATS = ['nar', 'closure'];
+const FORMATS = ['nar', 'closure', 'binary-cache'];
+const COMPRESSIONS = ['none', 'xz', 'zstd'];
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
@@ -28654,6 +28662,8 @@ function readConfig(input, env) {
         gitUserEmail: oneLine(input('git-user-email') || DEFAULT_USER_EMAIL, 'git-user-email'),
         nixBuildArgs: parseNixBuildArgs(input('nix-build-args')),
         formats: parseFormats(input('format') || 'nar'),
+        compression: parseCompression(input('compression') || 'xz'),
+        signingKey: parseSigningKey(input('signing-key')),
         dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
         maxFileSize,
         warnFileSize: Math.min(WARN_FILE_SIZE, maxFileSize),
@@ -28941,6 +28951,23 @@ function parseFormats(value) {
         }
     }
     return [...new Set(names)];
+}
+function parseCompression(value) {
+    const v = value.trim().toLowerCase();
+    if (!COMPRESSIONS.includes(v)) {
+        throw new errors/* UserError */.yo(`Input 'compression' must be one of ${COMPRESSIONS.join(', ')}, not ${JSON.stringify(value)}.`);
+    }
+    return v;
+}
+/** A Nix secret key is `name:base64`; the value is never echoed. */
+function parseSigningKey(value) {
+    const key = value.trim();
+    if (key === '')
+        return '';
+    if (!/^[A-Za-z0-9._-]+:[A-Za-z0-9+/]+={0,2}$/.test(key)) {
+        throw new errors/* UserError */.yo("Input 'signing-key' is not a Nix secret key (NAME:BASE64, as printed by 'nix key generate-secret --key-name NAME').");
+    }
+    return key;
 }
 function parseBoolean(value, name) {
     const v = value.trim().toLowerCase();
@@ -30845,6 +30872,10 @@ async function run() {
     const log = actionsLogger();
     const token = getInput('token');
     (0,secrets/* maskToken */.gg)(token, log);
+    const signingKey = getInput('signing-key');
+    if (signingKey)
+        for (const part of [signingKey, ...signingKey.split(':').slice(1)])
+            log.setSecret(part.trim());
     try {
         const config = (0,inputs/* readConfig */.Xg)(name => getInput(name), {
             ...process.env,
@@ -30852,6 +30883,7 @@ async function run() {
         });
         // Child processes (nix, the builders it starts, git) never inherit the token input.
         delete process.env.INPUT_TOKEN;
+        delete process.env['INPUT_SIGNING-KEY'];
         const result = await (0,publish/* publish */.m)(config, log);
         for (const [name, value] of Object.entries((0,report/* outputs */.V)(result)))
             setOutput(name, value);
@@ -30876,6 +30908,7 @@ async function run() {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Es: () => (/* binding */ artifactFilePath),
 /* harmony export */   IU: () => (/* binding */ rawUrl),
+/* harmony export */   RL: () => (/* binding */ storeHashPart),
 /* harmony export */   UF: () => (/* binding */ storeBasename),
 /* harmony export */   Z1: () => (/* binding */ EXTENSIONS),
 /* harmony export */   iw: () => (/* binding */ fileUrl)
@@ -30905,7 +30938,15 @@ function narFilePath(dir, system, storePath) {
  * File extension per format. A closure is Nix's export format (what `nix-store --import` reads),
  * so it must not end in `.nar`, which NAR readers would try and fail on.
  */
-const EXTENSIONS = { nar: '.nar', closure: '.closure' };
+const EXTENSIONS = {
+    nar: '.nar',
+    closure: '.closure',
+    'binary-cache': '.narinfo'
+};
+/** `/nix/store/<hash>-<name>` → `<hash>`: how a binary cache names the path's narinfo. */
+function storeHashPart(storePath) {
+    return storeBasename(storePath).slice(0, 32);
+}
 function artifactFilePath(dir, system, storePath, format) {
     if (!SYSTEM.test(system)) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`The derivation reports an unexpected system: ${JSON.stringify(system)}.`);
@@ -30959,18 +31000,18 @@ __nccwpck_require__.d(__webpack_exports__, {
   m: () => (/* binding */ publish)
 });
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 5 modules
 var exec = __nccwpck_require__(2876);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/proc.ts
@@ -31440,7 +31481,7 @@ function parseManifest(text, file) {
  * Adds an entry for every file that has none; existing entries are kept as they are. The result
  * is sorted by file path, so concurrent publishers that re-apply on a new tip converge.
  */
-function mergeManifest(manifest, artifacts, source, now) {
+function mergeManifest(manifest, artifacts, source, now, compression = 'none') {
     const byFile = new Map(manifest.artifacts.map(entry => [entry.file, entry]));
     let added = 0;
     for (const a of artifacts) {
@@ -31458,7 +31499,7 @@ function mergeManifest(manifest, artifacts, source, now) {
                 narSize: a.narSize,
                 fileSize: f.size,
                 fileSha256: f.sha256,
-                compression: 'none',
+                compression: f.format === 'binary-cache' ? compression : 'none',
                 source: { repository: source.repository, commit: source.commit, ref: source.ref },
                 publishedAt: now.toISOString()
             });
@@ -31581,6 +31622,29 @@ class Nix {
         }
         this.log.debug(`${storePath}: ${dumped.size} bytes, ${dumped.sha256}`);
         return expected;
+    }
+    /**
+     * Copies the store path and its closure into a local binary cache directory with Nix's own
+     * `nix copy --to file://DIR?…` (nix-cache-info, <hash>.narinfo, nar/…), signed when a key is given.
+     */
+    async copyToCache(storePath, dir, options) {
+        const params = new URLSearchParams({ compression: options.compression });
+        if (options.secretKeyFile)
+            params.set('secret-key', options.secretKeyFile);
+        const result = await this.nix(['copy', '--to', `file://${dir}?${params.toString()}`, storePath]);
+        if (result.code !== 0) {
+            throw new errors/* UserError */.yo(`'nix copy' to the binary cache failed for ${storePath}: ${lastError(result)}`);
+        }
+    }
+    /** The public half of a secret key, as `trusted-public-keys` wants it. */
+    async publicKey(secretKey) {
+        const result = await run('nix', [...FEATURES, 'key', 'convert-secret-to-public'], {
+            input: secretKey
+        });
+        if (result.code !== 0) {
+            throw new errors/* UserError */.yo(`Input 'signing-key' was refused by 'nix key convert-secret-to-public': ${lastError(result)}`);
+        }
+        return result.stdout.trim();
     }
     /**
      * Writes the store path with its whole runtime closure in Nix's export format
@@ -31769,6 +31833,8 @@ async function withWorkDir(parent, fn) {
 
 
 
+
+
 /**
  * The whole job: check the remote, build, export, commit, push. Each step's failure is a
  * UserError that says what to do; nothing is pushed unless every artifact was built, exported and
@@ -31812,8 +31878,17 @@ async function publish(config, log, options = {}) {
                     }
                 });
             }
-            const exported = await log.group('Exporting NARs', () => exportAll(config, nix, git, work, built, log));
-            return log.group(config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`, () => commitAndPush(config, git, remote, firstTip, exported, log, retry));
+            const cache = await cacheTarget(config, nix, work);
+            const exported = await log.group('Exporting', () => exportAll(config, nix, git, work, built, cache, log));
+            const cacheFiles = config.formats.includes('binary-cache')
+                ? await cacheContents(git, cache, !config.dryRun)
+                : [];
+            const result = await log.group(config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`, () => commitAndPush(config, git, remote, firstTip, exported, cacheFiles, log, retry));
+            return {
+                ...result,
+                binaryCacheDir: cacheFiles.length > 0 ? cache.repoDir : '',
+                publicKey: cache.publicKey
+            };
         }
         finally {
             // Never remove the work directory under a fetch that is still writing into it.
@@ -31821,7 +31896,7 @@ async function publish(config, log, options = {}) {
         }
     });
 }
-async function exportAll(config, nix, git, work, built, log) {
+async function exportAll(config, nix, git, work, built, cache, log) {
     const byPath = new Map();
     const result = [];
     for (const b of built) {
@@ -31846,6 +31921,15 @@ async function exportAll(config, nix, git, work, built, log) {
         for (const format of config.formats) {
             let size = info.narSize;
             let sha256 = info.narHash;
+            if (format === 'binary-cache') {
+                await nix.copyToCache(b.storePath, cache.localDir, cache);
+                const narinfo = external_node_path_namespaceObject.join(cache.localDir, `${(0,naming/* storeHashPart */.RL)(b.storePath)}.narinfo`);
+                const file = `${cache.repoDir}/${(0,naming/* storeHashPart */.RL)(b.storePath)}.narinfo`;
+                const content = await promises_namespaceObject.readFile(narinfo);
+                const oid = await git.hashObject(narinfo, !config.dryRun);
+                files.push({ format, path: file, size: content.length, sha256: sri(content), oid });
+                continue;
+            }
             if (format === 'closure') {
                 const closure = await nix.exportClosure(b.storePath, local('closure'));
                 size = closure.size;
@@ -31881,7 +31965,7 @@ function checkSize(config, file, size, log) {
         log.warning(`${file} is ${mib(size)}: GitHub warns above 50 MiB and refuses files over 100 MiB; consider a smaller output.`);
     }
 }
-async function commitAndPush(config, git, initial, firstTip, exported, log, retry) {
+async function commitAndPush(config, git, initial, firstTip, exported, cacheFiles, log, retry) {
     const files = uniqueFiles(exported);
     const branch = initial.branch;
     const finish = (commitSha, added, published) => ({
@@ -31899,11 +31983,20 @@ async function commitAndPush(config, git, initial, firstTip, exported, log, retr
     return withRetries(`publish to '${branch}'`, retry, log, async (attempt) => {
         const tip = attempt === 1 ? await firstTip.get() : await git.fetchTip(branch);
         const plan = await git.plan(tip, files);
-        for (const file of plan.present)
+        for (const file of plan.present) {
             log.info(`${file.path} is already on '${branch}' (same content).`);
+        }
         for (const file of plan.conflicting) {
             log.warning(`${file.path} is already on '${branch}' with different content (the build is not reproducible, or the file was changed by hand); the existing file was left as it is.`);
         }
+        // Binary cache files are content-addressed by name: one that exists is never rewritten, even
+        // if this run would write it differently (another signature or compression).
+        const cachePlan = await git.plan(tip, cacheFiles);
+        if (cachePlan.present.length + cachePlan.conflicting.length > 0) {
+            log.info(`${cachePlan.present.length + cachePlan.conflicting.length} binary cache file(s) already on '${branch}' were kept as they are.`);
+        }
+        plan.added.push(...cachePlan.added);
+        plan.present.push(...cachePlan.present, ...cachePlan.conflicting);
         const owned = await ownedFiles(config, git, tip, exported, plan, log);
         if (plan.added.length === 0 && owned.length === 0) {
             log.info('Nothing to commit: every file is already published.');
@@ -31933,7 +32026,7 @@ async function ownedFiles(config, git, tip, exported, plan, log) {
     const manifestFile = manifestPath(config.path, MANIFEST_NAME);
     const indexFile = manifestPath(config.path, INDEX_NAME);
     const current = tip ? await git.readFile(tip, manifestFile) : undefined;
-    const merged = mergeManifest(parseManifest(current, manifestFile), artifacts, config.source, new Date());
+    const merged = mergeManifest(parseManifest(current, manifestFile), artifacts, config.source, new Date(), config.compression);
     if (merged.added === 0)
         return [];
     const write = !config.dryRun;
@@ -31952,6 +32045,36 @@ async function ownedFiles(config, git, tip, exported, plan, log) {
     }
     return files;
 }
+async function cacheTarget(config, nix, work) {
+    const target = {
+        localDir: external_node_path_namespaceObject.join(work, 'binary-cache'),
+        repoDir: manifestPath(config.path, 'cache'),
+        compression: config.compression,
+        secretKeyFile: '',
+        publicKey: ''
+    };
+    if (config.formats.includes('binary-cache') && config.signingKey) {
+        target.secretKeyFile = external_node_path_namespaceObject.join(work, 'signing-key');
+        await promises_namespaceObject.writeFile(target.secretKeyFile, config.signingKey, { mode: 0o600 });
+        target.publicKey = await nix.publicKey(config.signingKey);
+    }
+    return target;
+}
+/** Every file `nix copy` wrote into the local cache, as files for the repository. */
+async function cacheContents(git, cache, write) {
+    const entries = await promises_namespaceObject.readdir(cache.localDir, { recursive: true, withFileTypes: true });
+    const files = [];
+    for (const entry of entries.filter(e => e.isFile())) {
+        const parent = entry.parentPath ?? entry.path;
+        const local = external_node_path_namespaceObject.join(parent, entry.name);
+        const rel = external_node_path_namespaceObject.relative(cache.localDir, local).split(external_node_path_namespaceObject.sep).join('/');
+        files.push({ path: `${cache.repoDir}/${rel}`, oid: await git.hashObject(local, write) });
+    }
+    return files.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+function sri(content) {
+    return `sha256-${(0,external_node_crypto_.createHash)('sha256').update(content).digest('base64')}`;
+}
 /** Starts work now without an unhandled rejection; `get` re-raises its error where it is used. */
 function background(promise) {
     const result = promise.then(value => ({ ok: true, value }), (error) => ({ ok: false, error }));
@@ -31965,9 +32088,10 @@ function background(promise) {
         }
     };
 }
+/** The files that are the artifacts themselves (the binary cache is planned on its own). */
 function uniqueFiles(exported) {
     const seen = new Map();
-    for (const f of exported.flatMap(a => a.files)) {
+    for (const f of exported.flatMap(a => a.files).filter(f => f.format !== 'binary-cache')) {
         if (!seen.has(f.path))
             seen.set(f.path, { path: f.path, oid: f.oid });
     }
@@ -31992,6 +32116,8 @@ function outputs(result) {
         'commit-sha': result.commitSha,
         published: String(result.published),
         branch: result.branch,
+        'binary-cache-dir': result.binaryCacheDir,
+        'public-key': result.publicKey,
         artifacts: JSON.stringify(result.artifacts.map(a => ({
             attribute: a.attribute,
             output: a.output,
@@ -32056,12 +32182,23 @@ function summaryMarkdown(result, config) {
                 lines.push(`nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`);
                 lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`);
             }
-            else {
+            else if (f.format === 'closure') {
                 lines.push(`nix-store --import < ${name}  # adds ${a.storePath} and its dependencies`);
             }
         }
     }
     lines.push('```', '');
+    if (result.binaryCacheDir) {
+        const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .rawUrl */ .IU)(config.repository, result.branch, result.binaryCacheDir) ||
+            `<URL where ${result.binaryCacheDir} of ${config.repository.url} is served>`;
+        lines.push('#### Binary cache', '');
+        lines.push(`The closure is in a Nix binary cache at \`${result.binaryCacheDir}\`. In \`nix.conf\`:`, '');
+        lines.push('```ini', `extra-substituters = ${url}`);
+        lines.push(result.publicKey
+            ? `extra-trusted-public-keys = ${result.publicKey}`
+            : '# unsigned cache: sign it with the signing-key input, or copy with --no-check-sigs');
+        lines.push('```', '');
+    }
     return lines.join('\n');
 }
 

@@ -19,14 +19,16 @@ Options (same meaning as the action's inputs):
   --git-user-name NAME     commit author name
   --git-user-email EMAIL   commit author email
   --nix-build-args ARGS    extra arguments for nix build
-  --format LIST            nar, closure or both (default: nar)
+  --format LIST            nar, closure, binary-cache (comma-separated; default: nar)
+  --compression NAME       none, xz or zstd for the binary cache (default: xz)
   --max-file-size SIZE     refuse files larger than this (default: 100M)
   --dry-run                build and export, push nothing
   --verbose                debug output
   -h, --help               this text
 
 The token is read from the environment, never from an argument:
-  PUBLISH_NIX_ARTIFACT_TOKEN, or else GITHUB_TOKEN.
+  PUBLISH_NIX_ARTIFACT_TOKEN, or else GITHUB_TOKEN; the binary cache's signing key likewise
+  from PUBLISH_NIX_ARTIFACT_SIGNING_KEY.
 `
 
 const OPTIONS = [
@@ -38,6 +40,7 @@ const OPTIONS = [
   'git-user-email',
   'nix-build-args',
   'format',
+  'compression',
   'max-file-size'
 ] as const
 
@@ -46,6 +49,7 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
   const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || ''
   const log = consoleLogger(argv.includes('--verbose'))
   maskToken(token, log)
+  log.setSecret(process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '')
   try {
     if (argv.some(arg => arg === '--token' || arg.startsWith('--token='))) {
       throw new UserError(
@@ -68,6 +72,7 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
     }
     const input: InputReader = name => {
       if (name === 'token') return token
+      if (name === 'signing-key') return process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? ''
       if (name === 'flake-attribute') return positionals.join('\n')
       if (name === 'dry-run') return values['dry-run'] ? 'true' : 'false'
       const value = (values as Record<string, unknown>)[name]
@@ -76,6 +81,7 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
     const config = readConfig(input, process.env)
     // Child processes (nix, the builders it starts, git) never inherit the token variable.
     delete process.env.PUBLISH_NIX_ARTIFACT_TOKEN
+    delete process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY
     if (token && token === process.env.GITHUB_TOKEN) delete process.env.GITHUB_TOKEN
     const result = await publish(config, log)
     process.stdout.write(`${JSON.stringify(outputs(result), null, 2)}\n`)

@@ -20,8 +20,10 @@ export interface SourceInfo {
 }
 
 /** What is written for each store path. */
-export type Format = 'nar' | 'closure'
-export const FORMATS: readonly Format[] = ['nar', 'closure']
+export type Format = 'nar' | 'closure' | 'binary-cache'
+export const FORMATS: readonly Format[] = ['nar', 'closure', 'binary-cache']
+export type Compression = 'none' | 'xz' | 'zstd'
+export const COMPRESSIONS: readonly Compression[] = ['none', 'xz', 'zstd']
 
 export interface Config {
   attributes: string[]
@@ -37,6 +39,10 @@ export interface Config {
   nixBuildArgs: string[]
   /** Formats to publish, in the order given; the first is the artifact's main `file`. */
   formats: Format[]
+  /** Compression of the NARs in the binary cache (NAR and closure files stay uncompressed). */
+  compression: Compression
+  /** Nix secret key (`name:base64`) that signs the binary cache's narinfos; '' for none. */
+  signingKey: string
   dryRun: boolean
   maxFileSize: number
   /** Warn when a file is larger than this (GitHub warns above 50 MB). */
@@ -78,6 +84,10 @@ export interface ArtifactResult extends Artifact {
 
 export interface PublishResult {
   artifacts: ArtifactResult[]
+  /** Directory of the binary cache inside the repository ('' when not published). */
+  binaryCacheDir: string
+  /** `name:base64` public half of the signing key ('' when unsigned). */
+  publicKey: string
   branch: string
   /** The commit now at the tip of the branch ('' when the branch does not exist, e.g. a dry run). */
   commitSha: string

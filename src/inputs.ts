@@ -1,5 +1,13 @@
 import * as os from 'node:os'
-import { FORMATS, type Config, type Format, type Repository, type SourceInfo } from './config.js'
+import {
+  COMPRESSIONS,
+  FORMATS,
+  type Compression,
+  type Config,
+  type Format,
+  type Repository,
+  type SourceInfo
+} from './config.js'
 import { UserError } from './errors.js'
 import { DEFAULT_COMMIT_MESSAGE, validateTemplate } from './template.js'
 
@@ -46,6 +54,8 @@ export function readConfig(input: InputReader, env: NodeJS.ProcessEnv): Config {
     gitUserEmail: oneLine(input('git-user-email') || DEFAULT_USER_EMAIL, 'git-user-email'),
     nixBuildArgs: parseNixBuildArgs(input('nix-build-args')),
     formats: parseFormats(input('format') || 'nar'),
+    compression: parseCompression(input('compression') || 'xz'),
+    signingKey: parseSigningKey(input('signing-key')),
     dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
     maxFileSize,
     warnFileSize: Math.min(WARN_FILE_SIZE, maxFileSize),
@@ -371,6 +381,28 @@ export function parseFormats(value: string): Format[] {
     }
   }
   return [...new Set(names as Format[])]
+}
+
+export function parseCompression(value: string): Compression {
+  const v = value.trim().toLowerCase()
+  if (!(COMPRESSIONS as readonly string[]).includes(v)) {
+    throw new UserError(
+      `Input 'compression' must be one of ${COMPRESSIONS.join(', ')}, not ${JSON.stringify(value)}.`
+    )
+  }
+  return v as Compression
+}
+
+/** A Nix secret key is `name:base64`; the value is never echoed. */
+export function parseSigningKey(value: string): string {
+  const key = value.trim()
+  if (key === '') return ''
+  if (!/^[A-Za-z0-9._-]+:[A-Za-z0-9+/]+={0,2}$/.test(key)) {
+    throw new UserError(
+      "Input 'signing-key' is not a Nix secret key (NAME:BASE64, as printed by 'nix key generate-secret --key-name NAME')."
+    )
+  }
+  return key
 }
 
 export function parseBoolean(value: string, name: string): boolean {

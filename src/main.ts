@@ -35,6 +35,9 @@ export async function run(): Promise<void> {
   const log = actionsLogger()
   const token = core.getInput('token')
   maskToken(token, log)
+  const signingKey = core.getInput('signing-key')
+  if (signingKey)
+    for (const part of [signingKey, ...signingKey.split(':').slice(1)]) log.setSecret(part.trim())
   try {
     const config = readConfig(name => core.getInput(name), {
       ...process.env,
@@ -42,6 +45,7 @@ export async function run(): Promise<void> {
     })
     // Child processes (nix, the builders it starts, git) never inherit the token input.
     delete process.env.INPUT_TOKEN
+    delete process.env['INPUT_SIGNING-KEY']
     const result = await publish(config, log)
     for (const [name, value] of Object.entries(outputs(result))) core.setOutput(name, value)
     if (process.env.GITHUB_STEP_SUMMARY) {

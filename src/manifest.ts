@@ -58,7 +58,8 @@ export function mergeManifest(
   manifest: Manifest,
   artifacts: (Artifact & { files: PublishedFile[] })[],
   source: SourceInfo,
-  now: Date
+  now: Date,
+  compression = 'none'
 ): { manifest: Manifest; added: number } {
   const byFile = new Map(manifest.artifacts.map(entry => [entry.file, entry]))
   let added = 0
@@ -76,7 +77,7 @@ export function mergeManifest(
         narSize: a.narSize,
         fileSize: f.size,
         fileSha256: f.sha256,
-        compression: 'none',
+        compression: f.format === 'binary-cache' ? compression : 'none',
         source: { repository: source.repository, commit: source.commit, ref: source.ref },
         publishedAt: now.toISOString()
       })

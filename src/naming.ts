@@ -27,7 +27,16 @@ export function narFilePath(dir: string, system: string, storePath: string): str
  * File extension per format. A closure is Nix's export format (what `nix-store --import` reads),
  * so it must not end in `.nar`, which NAR readers would try and fail on.
  */
-export const EXTENSIONS: Record<Format, string> = { nar: '.nar', closure: '.closure' }
+export const EXTENSIONS: Record<Format, string> = {
+  nar: '.nar',
+  closure: '.closure',
+  'binary-cache': '.narinfo'
+}
+
+/** `/nix/store/<hash>-<name>` → `<hash>`: how a binary cache names the path's narinfo. */
+export function storeHashPart(storePath: string): string {
+  return storeBasename(storePath).slice(0, 32)
+}
 
 export function artifactFilePath(
   dir: string,

@@ -100,6 +100,34 @@ export class Nix {
   }
 
   /**
+   * Copies the store path and its closure into a local binary cache directory with Nix's own
+   * `nix copy --to file://DIR?…` (nix-cache-info, <hash>.narinfo, nar/…), signed when a key is given.
+   */
+  async copyToCache(storePath: string, dir: string, options: CacheOptions): Promise<void> {
+    const params = new URLSearchParams({ compression: options.compression })
+    if (options.secretKeyFile) params.set('secret-key', options.secretKeyFile)
+    const result = await this.nix(['copy', '--to', `file://${dir}?${params.toString()}`, storePath])
+    if (result.code !== 0) {
+      throw new UserError(
+        `'nix copy' to the binary cache failed for ${storePath}: ${lastError(result)}`
+      )
+    }
+  }
+
+  /** The public half of a secret key, as `trusted-public-keys` wants it. */
+  async publicKey(secretKey: string): Promise<string> {
+    const result = await run('nix', [...FEATURES, 'key', 'convert-secret-to-public'], {
+      input: secretKey
+    })
+    if (result.code !== 0) {
+      throw new UserError(
+        `Input 'signing-key' was refused by 'nix key convert-secret-to-public': ${lastError(result)}`
+      )
+    }
+    return result.stdout.trim()
+  }
+
+  /**
    * Writes the store path with its whole runtime closure in Nix's export format
    * (`nix-store --export $(nix-store --query --requisites PATH)`), what `nix-store --import` reads
    * on a machine that has none of the paths. Streamed and hashed like the NAR.
@@ -124,6 +152,12 @@ export interface ClosureExport {
   paths: string[]
   size: number
   sha256: string
+}
+
+export interface CacheOptions {
+  compression: string
+  /** File holding the secret key, or '' for an unsigned cache. */
+  secretKeyFile: string
 }
 
 function nixMissing(): UserError {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import type {
   Artifact,
@@ -21,8 +23,8 @@ import {
   renderIndex,
   renderManifest
 } from './manifest.js'
-import { artifactFilePath, EXTENSIONS, fileUrl, storeBasename } from './naming.js'
-import { BuiltOutput, Nix } from './nix.js'
+import { artifactFilePath, EXTENSIONS, fileUrl, storeBasename, storeHashPart } from './naming.js'
+import { BuiltOutput, CacheOptions, Nix } from './nix.js'
 import { DEFAULT_RETRY, RetryPolicy, withRetries } from './retry.js'
 import { commitMessage } from './template.js'
 import { withWorkDir } from './workdir.js'
@@ -100,18 +102,34 @@ export async function publish(
         })
       }
 
-      const exported = await log.group('Exporting NARs', () =>
-        exportAll(config, nix, git, work, built, log)
+      const cache = await cacheTarget(config, nix, work)
+      const exported = await log.group('Exporting', () =>
+        exportAll(config, nix, git, work, built, cache, log)
       )
-      return log.group(
+      const cacheFiles = config.formats.includes('binary-cache')
+        ? await cacheContents(git, cache, !config.dryRun)
+        : []
+      const result = await log.group(
         config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`,
-        () => commitAndPush(config, git, remote, firstTip, exported, log, retry)
+        () => commitAndPush(config, git, remote, firstTip, exported, cacheFiles, log, retry)
       )
+      return {
+        ...result,
+        binaryCacheDir: cacheFiles.length > 0 ? cache.repoDir : '',
+        publicKey: cache.publicKey
+      }
     } finally {
       // Never remove the work directory under a fetch that is still writing into it.
       await firstTip.done
     }
   })
+}
+
+interface CacheTarget extends CacheOptions {
+  /** Where `nix copy` writes the cache in the work directory. */
+  localDir: string
+  /** Where the cache lives in the repository. */
+  repoDir: string
 }
 
 async function exportAll(
@@ -120,6 +138,7 @@ async function exportAll(
   git: Git,
   work: string,
   built: Built[],
+  cache: CacheTarget,
   log: Logger
 ): Promise<Exported[]> {
   const byPath = new Map<string, Exported>()
@@ -148,6 +167,15 @@ async function exportAll(
     for (const format of config.formats) {
       let size = info.narSize
       let sha256 = info.narHash
+      if (format === 'binary-cache') {
+        await nix.copyToCache(b.storePath, cache.localDir, cache)
+        const narinfo = path.join(cache.localDir, `${storeHashPart(b.storePath)}.narinfo`)
+        const file = `${cache.repoDir}/${storeHashPart(b.storePath)}.narinfo`
+        const content = await fs.readFile(narinfo)
+        const oid = await git.hashObject(narinfo, !config.dryRun)
+        files.push({ format, path: file, size: content.length, sha256: sri(content), oid })
+        continue
+      }
       if (format === 'closure') {
         const closure = await nix.exportClosure(b.storePath, local('closure'))
         size = closure.size
@@ -197,12 +225,13 @@ async function commitAndPush(
   initial: RemoteState,
   firstTip: Background<string | undefined>,
   exported: Exported[],
+  cacheFiles: NewFile[],
   log: Logger,
   retry: RetryPolicy
-): Promise<PublishResult> {
+): Promise<Omit<PublishResult, 'binaryCacheDir' | 'publicKey'>> {
   const files = uniqueFiles(exported)
   const branch = initial.branch
-  const finish = (commitSha: string, added: Set<string>, published: boolean): PublishResult => ({
+  const finish = (commitSha: string, added: Set<string>, published: boolean) => ({
     artifacts: exported.map((a): ArtifactResult => ({
       ...a,
       files: a.files.map(({ oid: _oid, ...f }) => f),
@@ -218,13 +247,24 @@ async function commitAndPush(
   return withRetries(`publish to '${branch}'`, retry, log, async attempt => {
     const tip = attempt === 1 ? await firstTip.get() : await git.fetchTip(branch)
     const plan = await git.plan(tip, files)
-    for (const file of plan.present)
+    for (const file of plan.present) {
       log.info(`${file.path} is already on '${branch}' (same content).`)
+    }
     for (const file of plan.conflicting) {
       log.warning(
         `${file.path} is already on '${branch}' with different content (the build is not reproducible, or the file was changed by hand); the existing file was left as it is.`
       )
     }
+    // Binary cache files are content-addressed by name: one that exists is never rewritten, even
+    // if this run would write it differently (another signature or compression).
+    const cachePlan = await git.plan(tip, cacheFiles)
+    if (cachePlan.present.length + cachePlan.conflicting.length > 0) {
+      log.info(
+        `${cachePlan.present.length + cachePlan.conflicting.length} binary cache file(s) already on '${branch}' were kept as they are.`
+      )
+    }
+    plan.added.push(...cachePlan.added)
+    plan.present.push(...cachePlan.present, ...cachePlan.conflicting)
     const owned = await ownedFiles(config, git, tip, exported, plan, log)
     if (plan.added.length === 0 && owned.length === 0) {
       log.info('Nothing to commit: every file is already published.')
@@ -272,7 +312,8 @@ async function ownedFiles(
     parseManifest(current, manifestFile),
     artifacts,
     config.source,
-    new Date()
+    new Date(),
+    config.compression
   )
   if (merged.added === 0) return []
   const write = !config.dryRun
@@ -289,6 +330,43 @@ async function ownedFiles(
     log.warning(`${indexFile} exists and was not generated by this action; it was left as it is.`)
   }
   return files
+}
+
+async function cacheTarget(
+  config: Config,
+  nix: Nix,
+  work: string
+): Promise<CacheTarget & { publicKey: string }> {
+  const target = {
+    localDir: path.join(work, 'binary-cache'),
+    repoDir: manifestPath(config.path, 'cache'),
+    compression: config.compression,
+    secretKeyFile: '',
+    publicKey: ''
+  }
+  if (config.formats.includes('binary-cache') && config.signingKey) {
+    target.secretKeyFile = path.join(work, 'signing-key')
+    await fs.writeFile(target.secretKeyFile, config.signingKey, { mode: 0o600 })
+    target.publicKey = await nix.publicKey(config.signingKey)
+  }
+  return target
+}
+
+/** Every file `nix copy` wrote into the local cache, as files for the repository. */
+async function cacheContents(git: Git, cache: CacheTarget, write: boolean): Promise<NewFile[]> {
+  const entries = await fs.readdir(cache.localDir, { recursive: true, withFileTypes: true })
+  const files: NewFile[] = []
+  for (const entry of entries.filter(e => e.isFile())) {
+    const parent = entry.parentPath ?? (entry as unknown as { path: string }).path
+    const local = path.join(parent, entry.name)
+    const rel = path.relative(cache.localDir, local).split(path.sep).join('/')
+    files.push({ path: `${cache.repoDir}/${rel}`, oid: await git.hashObject(local, write) })
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : 1))
+}
+
+function sri(content: Buffer): string {
+  return `sha256-${createHash('sha256').update(content).digest('base64')}`
 }
 
 interface Background<T> {
@@ -314,9 +392,10 @@ function background<T>(promise: Promise<T>): Background<T> {
   }
 }
 
+/** The files that are the artifacts themselves (the binary cache is planned on its own). */
 function uniqueFiles(exported: Exported[]): NewFile[] {
   const seen = new Map<string, NewFile>()
-  for (const f of exported.flatMap(a => a.files)) {
+  for (const f of exported.flatMap(a => a.files).filter(f => f.format !== 'binary-cache')) {
     if (!seen.has(f.path)) seen.set(f.path, { path: f.path, oid: f.oid })
   }
   return [...seen.values()]

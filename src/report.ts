@@ -7,6 +7,8 @@ export function outputs(result: PublishResult): Record<string, string> {
     'commit-sha': result.commitSha,
     published: String(result.published),
     branch: result.branch,
+    'binary-cache-dir': result.binaryCacheDir,
+    'public-key': result.publicKey,
     artifacts: JSON.stringify(
       result.artifacts.map(a => ({
         attribute: a.attribute,
@@ -79,11 +81,28 @@ export function summaryMarkdown(result: PublishResult, config: Config): string {
           `nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`
         )
         lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`)
-      } else {
+      } else if (f.format === 'closure') {
         lines.push(`nix-store --import < ${name}  # adds ${a.storePath} and its dependencies`)
       }
     }
   }
   lines.push('```', '')
+  if (result.binaryCacheDir) {
+    const url =
+      rawUrl(config.repository, result.branch, result.binaryCacheDir) ||
+      `<URL where ${result.binaryCacheDir} of ${config.repository.url} is served>`
+    lines.push('#### Binary cache', '')
+    lines.push(
+      `The closure is in a Nix binary cache at \`${result.binaryCacheDir}\`. In \`nix.conf\`:`,
+      ''
+    )
+    lines.push('```ini', `extra-substituters = ${url}`)
+    lines.push(
+      result.publicKey
+        ? `extra-trusted-public-keys = ${result.publicKey}`
+        : '# unsigned cache: sign it with the signing-key input, or copy with --no-check-sigs'
+    )
+    lines.push('```', '')
+  }
   return lines.join('\n')
 }

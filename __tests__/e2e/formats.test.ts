@@ -169,3 +169,95 @@ test('the manifest records every file; a README the action did not write is left
     expect(Date.parse(entry.publishedAt)).toBeGreaterThan(0)
   }
 })
+
+test('binary cache: signed, served from a clone with stock nix copy, refused under another key', async () => {
+  const repo = server.createRepo('cache')
+  const nixArgs = ['--extra-experimental-features', 'nix-command']
+  const secret = (
+    await sh('nix', [...nixArgs, 'key', 'generate-secret', '--key-name', 'binstore-test-1'])
+  ).trim()
+  const other = (
+    await sh('nix', [...nixArgs, 'key', 'generate-secret', '--key-name', 'other-1'])
+  ).trim()
+  const publicKey = (
+    await sh('sh', [
+      '-c',
+      'printf %s "$1" | nix --extra-experimental-features nix-command key convert-secret-to-public',
+      'sh',
+      secret
+    ])
+  ).trim()
+  const otherPublic = (
+    await sh('sh', [
+      '-c',
+      'printf %s "$1" | nix --extra-experimental-features nix-command key convert-secret-to-public',
+      'sh',
+      other
+    ])
+  ).trim()
+  const inputs = {
+    'flake-attribute': `${flake}#app`,
+    repository: repo.url,
+    token: TOKEN,
+    format: 'nar\nbinary-cache',
+    compression: 'zstd',
+    'signing-key': secret
+  }
+  const run = await runAction(inputs)
+  expect(errorLines(run)).toEqual([])
+  expect(run.outputs['binary-cache-dir']).toBe('nix/cache')
+  expect(run.outputs['public-key']).toBe(publicKey)
+  // The runner consumes ::add-mask:: commands; no other line may show the key.
+  const log = run.stdout
+    .split('\n')
+    .filter(l => !l.startsWith('::add-mask::'))
+    .join('\n')
+  expect(log).not.toContain(secret.split(':')[1])
+  expect(run.summary).toContain(`extra-trusted-public-keys = ${publicKey}`)
+  const tree = (await serverGit(repo.dir, 'ls-tree', '-r', '--name-only', 'main')).split('\n')
+  expect(tree).toContain('nix/cache/nix-cache-info')
+  expect(tree.filter(f => f.endsWith('.narinfo'))).toHaveLength(2)
+  expect(tree.filter(f => /^nix\/cache\/nar\/.*\.nar\.zst$/.test(f))).toHaveLength(2)
+  const manifest = JSON.parse(await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/index.json'))
+  expect(
+    manifest.artifacts.find((e: { format: string }) => e.format === 'binary-cache').compression
+  ).toBe('zstd')
+
+  // A consumer: a plain clone of the repository, used as a file:// substituter.
+  const clone = path.join(work, 'cache-clone')
+  await sh('git', ['clone', '-q', repo.dir, clone])
+  const [artifact] = JSON.parse(run.outputs.artifacts)
+  const from = `file://${clone}/nix/cache`
+  const trusted = path.join(work, 'store-trusted')
+  await sh('nix', [
+    ...nixArgs,
+    'copy',
+    '--from',
+    from,
+    '--to',
+    trusted,
+    '--option',
+    'trusted-public-keys',
+    publicKey,
+    artifact['store-path']
+  ])
+  await sh('nix-store', ['--store', trusted, '--verify-path', artifact['store-path']])
+  const refused = sh('nix', [
+    ...nixArgs,
+    'copy',
+    '--from',
+    from,
+    '--to',
+    path.join(work, 'store-other'),
+    '--option',
+    'trusted-public-keys',
+    otherPublic,
+    artifact['store-path']
+  ])
+  await expect(refused).rejects.toThrow(/signature/)
+
+  // Publishing again changes nothing: cache files are never rewritten.
+  const again = await runAction(inputs)
+  expect(again.outputs.published).toBe('false')
+  expect(await serverGit(repo.dir, 'rev-list', '--count', 'main')).toBe('1')
+})

@@ -227,6 +227,24 @@ describe('small validators', () => {
     )
     expect(() => parseFormats(' , ')).toThrow(/'format' is empty/)
   })
+  test('compression and signing key', () => {
+    const base = { 'flake-attribute': '.#a', repository: 'a/b' }
+    expect(readConfig(reader(base), {}).compression).toBe('xz')
+    expect(readConfig(reader({ ...base, compression: 'ZSTD' }), {}).compression).toBe('zstd')
+    expect(() => readConfig(reader({ ...base, compression: 'gzip' }), {})).toThrow(
+      /'compression' must be one of none, xz, zstd/
+    )
+    const key = 'test-1:QhhD/sE9Rt0YnAAAA+bb=='
+    expect(readConfig(reader({ ...base, 'signing-key': ` ${key}\n` }), {}).signingKey).toBe(key)
+    let message = ''
+    try {
+      readConfig(reader({ ...base, 'signing-key': 'not a key s3cret' }), {})
+    } catch (e) {
+      message = (e as Error).message
+    }
+    expect(message).toMatch(/not a Nix secret key/)
+    expect(message).not.toContain('s3cret')
+  })
   test('booleans and sizes', () => {
     expect(parseBoolean('TRUE', 'x')).toBe(true)
     expect(parseBoolean('false', 'x')).toBe(false)

@@ -76,6 +76,8 @@ describe('outputs and summary', () => {
       }
     ],
     branch: 'main',
+    binaryCacheDir: 'nix/cache',
+    publicKey: 'test-1:aJqbXvS5d8TLoNVeUP00yOZXP2ZBHDhKt62vx4Q5j7E=',
     commitSha: 'c0ffee',
     published: true,
     dryRun: false
@@ -91,6 +93,8 @@ describe('outputs and summary', () => {
       'commit-sha': 'c0ffee'
     })
     expect(JSON.parse(o.artifacts)[0]['nar-hash']).toBe(SRI)
+    expect(o['binary-cache-dir']).toBe('nix/cache')
+    expect(o['public-key']).toMatch(/^test-1:/)
     expect(JSON.parse(o.artifacts)[0].files[1]).toEqual({
       format: 'closure',
       file: 'nix/x86_64-linux/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.closure',
@@ -103,6 +107,12 @@ describe('outputs and summary', () => {
   })
   test('the summary has the table and the restore commands', () => {
     const md = summaryMarkdown(result, config)
+    expect(md).toContain(
+      'extra-substituters = https://raw.githubusercontent.com/acme/bin/main/nix/cache'
+    )
+    expect(md).toContain(
+      'extra-trusted-public-keys = test-1:aJqbXvS5d8TLoNVeUP00yOZXP2ZBHDhKt62vx4Q5j7E='
+    )
     expect(md).toContain('| `.#hello` | x86_64-linux |')
     expect(md).toContain(
       `[nix/x86_64-linux/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar](${result.artifacts[0].url})`
