@@ -31475,7 +31475,7 @@ function parseManifest(text, file) {
     if (!m || m.version !== 1 || !Array.isArray(m.artifacts)) {
         throw new errors/* UserError */.yo(`${file} on the branch is not a publish-nix-artifact manifest (version 1).`);
     }
-    return { version: 1, artifacts: m.artifacts };
+    return { version: 1, index: m.index, artifacts: m.artifacts };
 }
 /**
  * Adds an entry for every file that has none; existing entries are kept as they are. The result
@@ -31507,7 +31507,7 @@ function mergeManifest(manifest, artifacts, source, now, compression = 'none') {
         }
     }
     const sorted = [...byFile.values()].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
-    return { manifest: { version: 1, artifacts: sorted }, added };
+    return { manifest: { version: 1, index: manifest.index, artifacts: sorted }, added };
 }
 function renderManifest(manifest) {
     return `${JSON.stringify(manifest, null, 2)}\n`;
@@ -31860,7 +31860,7 @@ async function publish(config, log, options = {}) {
         });
         // The tip's commit and trees are fetched while Nix builds; the result is awaited only when
         // the commit is made (a failed fetch surfaces there, after the build's own errors).
-        const firstTip = background(remote.tip ? git.fetchTip(remote.branch) : Promise.resolve(undefined));
+        const firstTip = background(remote.tip ? fetchTipState(config, git, remote.branch) : Promise.resolve({}));
         try {
             log.info(`Using Nix ${await nixVersion.get()}.`);
             const relaxed = (0,inputs/* relaxingOptions */.r6)(config.nixBuildArgs);
@@ -31981,7 +31981,8 @@ async function commitAndPush(config, git, initial, firstTip, exported, cacheFile
         dryRun: config.dryRun
     });
     return withRetries(`publish to '${branch}'`, retry, log, async (attempt) => {
-        const tip = attempt === 1 ? await firstTip.get() : await git.fetchTip(branch);
+        const state = attempt === 1 ? await firstTip.get() : await fetchTipState(config, git, branch);
+        const tip = state.tip;
         const plan = await git.plan(tip, files);
         for (const file of plan.present) {
             log.info(`${file.path} is already on '${branch}' (same content).`);
@@ -31997,7 +31998,7 @@ async function commitAndPush(config, git, initial, firstTip, exported, cacheFile
         }
         plan.added.push(...cachePlan.added);
         plan.present.push(...cachePlan.present, ...cachePlan.conflicting);
-        const owned = await ownedFiles(config, git, tip, exported, plan, log);
+        const owned = await ownedFiles(config, git, tip, state.manifest, exported, plan, log);
         if (plan.added.length === 0 && owned.length === 0) {
             log.info('Nothing to commit: every file is already published.');
             return finish(tip ?? '', new Set(), false);
@@ -32020,30 +32021,41 @@ async function commitAndPush(config, git, initial, firstTip, exported, cacheFile
  * The files the action owns next to the artifacts: the manifest (`index.json`), merged with the
  * tip's copy, and the README generated from it. Empty when the manifest already lists every file.
  */
-async function ownedFiles(config, git, tip, exported, plan, log) {
+async function ownedFiles(config, git, tip, current, exported, plan, log) {
     const ours = new Set([...plan.added, ...plan.present].map(f => f.path));
     const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }));
     const manifestFile = manifestPath(config.path, MANIFEST_NAME);
     const indexFile = manifestPath(config.path, INDEX_NAME);
-    const current = tip ? await git.readFile(tip, manifestFile) : undefined;
     const merged = mergeManifest(parseManifest(current, manifestFile), artifacts, config.source, new Date(), config.compression);
     if (merged.added === 0)
         return [];
+    const manifest = merged.manifest;
+    if (!manifest.index) {
+        // Decided once, when the manifest is created: later runs need not read the README.
+        const readme = tip ? await git.readFile(tip, indexFile) : undefined;
+        manifest.index =
+            readme === undefined || readme.startsWith(GENERATED_MARK) ? 'generated' : 'kept';
+    }
     const write = !config.dryRun;
     const files = [
-        { path: manifestFile, oid: await git.hashText(renderManifest(merged.manifest), write) }
+        { path: manifestFile, oid: await git.hashText(renderManifest(manifest), write) }
     ];
-    const readme = tip ? await git.readFile(tip, indexFile) : undefined;
-    if (readme === undefined || readme.startsWith(GENERATED_MARK)) {
+    if (manifest.index === 'generated') {
         files.push({
             path: indexFile,
-            oid: await git.hashText(renderIndex(merged.manifest, config.path), write)
+            oid: await git.hashText(renderIndex(manifest, config.path), write)
         });
     }
     else {
-        log.warning(`${indexFile} exists and was not generated by this action; it was left as it is.`);
+        log.warning(`${indexFile} was not generated by this action; it is left as it is.`);
     }
     return files;
+}
+async function fetchTipState(config, git, branch) {
+    const tip = await git.fetchTip(branch);
+    if (!tip)
+        return {};
+    return { tip, manifest: await git.readFile(tip, manifestPath(config.path, MANIFEST_NAME)) };
 }
 async function cacheTarget(config, nix, work) {
     const target = {

@@ -26,6 +26,11 @@ export interface ManifestEntry {
 
 export interface Manifest {
   version: 1
+  /**
+   * Whether the action writes `README.md` beside the manifest ('generated'), or found one it did
+   * not write and leaves it alone ('kept'). Decided once, when the manifest is created.
+   */
+  index?: 'generated' | 'kept'
   artifacts: ManifestEntry[]
 }
 
@@ -47,7 +52,7 @@ export function parseManifest(text: string | undefined, file: string): Manifest 
   if (!m || m.version !== 1 || !Array.isArray(m.artifacts)) {
     throw new UserError(`${file} on the branch is not a publish-nix-artifact manifest (version 1).`)
   }
-  return { version: 1, artifacts: m.artifacts }
+  return { version: 1, index: m.index, artifacts: m.artifacts }
 }
 
 /**
@@ -87,7 +92,7 @@ export function mergeManifest(
   const sorted = [...byFile.values()].sort((a, b) =>
     a.file < b.file ? -1 : a.file > b.file ? 1 : 0
   )
-  return { manifest: { version: 1, artifacts: sorted }, added }
+  return { manifest: { version: 1, index: manifest.index, artifacts: sorted }, added }
 }
 
 export function renderManifest(manifest: Manifest): string {

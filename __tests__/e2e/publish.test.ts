@@ -3,7 +3,9 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { startGitServer, type GitServer } from '../../scripts/lib/git-server.mjs'
 import {
+  blobToFile,
   errorLines,
+  hashFile,
   runAction,
   seedRepo,
   serverGit,
@@ -95,18 +97,8 @@ describe('publishing one attribute', () => {
 
     // The pushed file is the NAR: its sha256 is the narHash and it restores to the store path.
     const nar = path.join(work, `${base}.nar`)
-    await sh('sh', ['-c', `git --git-dir '${repo.dir}' cat-file blob 'main:${o.file}' > '${nar}'`])
-    const fileHash = (
-      await sh('nix', [
-        '--extra-experimental-features',
-        'nix-command',
-        'hash',
-        'file',
-        '--sri',
-        nar
-      ])
-    ).trim()
-    expect(fileHash).toBe(info.narHash)
+    await blobToFile(repo.dir, o.file, nar)
+    expect(await hashFile(nar)).toBe(info.narHash)
     const restored = path.join(work, 'restored')
     await sh('sh', ['-c', `nix-store --restore '${restored}' < '${nar}'`])
     await sh('diff', ['-r', '--no-dereference', storePath, restored])

@@ -171,3 +171,22 @@ export async function seedRepo(
   await sh('git', ['-C', work, 'push', '-q', repoDir, `HEAD:refs/heads/${branch}`])
   fs.rmSync(work, { recursive: true, force: true })
 }
+
+/** Writes the blob at `main:<file>` of a server repository to `target`. */
+export async function blobToFile(repoDir: string, file: string, target: string): Promise<void> {
+  await sh('sh', [
+    '-c',
+    'git --git-dir "$1" cat-file blob "main:$2" > "$3"',
+    'sh',
+    repoDir,
+    file,
+    target
+  ])
+}
+
+/** `nix hash file --sri FILE`: what a consumer compares with the published hash. */
+export async function hashFile(file: string): Promise<string> {
+  return (
+    await sh('nix', ['--extra-experimental-features', 'nix-command', 'hash', 'file', '--sri', file])
+  ).trim()
+}

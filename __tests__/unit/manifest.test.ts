@@ -53,6 +53,13 @@ describe('manifest', () => {
     // The existing entry was not rewritten.
     expect(second.manifest.artifacts[1].source.commit).toBe('c0ffee1234567890')
     expect(second.manifest.artifacts[1].publishedAt).toBe('1970-01-01T00:00:00.000Z')
+    const owned = mergeManifest(
+      parseManifest(renderManifest({ ...second.manifest, index: 'kept' }), 'x'),
+      [artifact('beta')],
+      source,
+      new Date()
+    )
+    expect(owned.manifest.index).toBe('kept')
     const third = mergeManifest(second.manifest, [artifact('alpha')], source, new Date())
     expect(third.added).toBe(0)
   })
