@@ -4,7 +4,7 @@ import { InputReader, readConfig } from './inputs.js'
 import { consoleLogger } from './log.js'
 import { publish } from './publish.js'
 import { outputs } from './report.js'
-import { maskToken, redact } from './secrets.js'
+import { maskSigningKey, maskToken, redact } from './secrets.js'
 
 const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTRIBUTE...
 
@@ -49,7 +49,7 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
   const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || ''
   const log = consoleLogger(argv.includes('--verbose'))
   maskToken(token, log)
-  log.setSecret(process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '')
+  maskSigningKey(process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '', log)
   try {
     if (argv.some(arg => arg === '--token' || arg.startsWith('--token='))) {
       throw new UserError(

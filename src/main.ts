@@ -4,7 +4,7 @@ import { readConfig } from './inputs.js'
 import { Logger } from './log.js'
 import { publish } from './publish.js'
 import { outputs, summaryMarkdown } from './report.js'
-import { maskToken, redact } from './secrets.js'
+import { maskSigningKey, maskToken, redact } from './secrets.js'
 
 /** The runner's logger: collapsible groups, masking, annotations. */
 export function actionsLogger(): Logger {
@@ -35,9 +35,7 @@ export async function run(): Promise<void> {
   const log = actionsLogger()
   const token = core.getInput('token')
   maskToken(token, log)
-  const signingKey = core.getInput('signing-key')
-  if (signingKey)
-    for (const part of [signingKey, ...signingKey.split(':').slice(1)]) log.setSecret(part.trim())
+  maskSigningKey(core.getInput('signing-key'), log)
   try {
     const config = readConfig(name => core.getInput(name), {
       ...process.env,

@@ -34,10 +34,6 @@ export interface Manifest {
   artifacts: ManifestEntry[]
 }
 
-export function manifestPath(dir: string, name: string): string {
-  return [dir, name].filter(Boolean).join('/')
-}
-
 export function parseManifest(text: string | undefined, file: string): Manifest {
   if (text === undefined) return { version: 1, artifacts: [] }
   let parsed: unknown
@@ -112,6 +108,7 @@ export function renderIndex(manifest: Manifest, dir: string): string {
     '',
     '- `.nar`: a plain NAR of the store path. `nix-store --restore DIR < FILE`; `nix hash file --sri FILE` equals the NAR hash.',
     "- `.closure`: the store path and its runtime closure in Nix's export format. `nix-store --import < FILE`.",
+    "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
     '',
     '| File | Format | Attribute | System | Store path | NAR hash | Size | Source |',
     '| --- | --- | --- | --- | --- | --- | ---: | --- |'

@@ -12,6 +12,11 @@ export function storeBasename(storePath: string): string {
   return base
 }
 
+/** Joins path parts inside the repository; an empty part (the root `path`) is skipped. */
+export function repoPath(...parts: string[]): string {
+  return parts.filter(part => part !== '').join('/')
+}
+
 const SYSTEM = /^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/
 
 /**
@@ -19,10 +24,6 @@ const SYSTEM = /^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/
  * `<path>/<system>/<hash>-<name>.nar`. Two jobs of a matrix never write the same file unless they
  * built the same store path, in which case the file is the same.
  */
-export function narFilePath(dir: string, system: string, storePath: string): string {
-  return artifactFilePath(dir, system, storePath, 'nar')
-}
-
 /**
  * File extension per format. A closure is Nix's export format (what `nix-store --import` reads),
  * so it must not end in `.nar`, which NAR readers would try and fail on.
@@ -47,9 +48,7 @@ export function artifactFilePath(
   if (!SYSTEM.test(system)) {
     throw new UserError(`The derivation reports an unexpected system: ${JSON.stringify(system)}.`)
   }
-  return [dir, system, `${storeBasename(storePath)}${EXTENSIONS[format]}`]
-    .filter(part => part !== '')
-    .join('/')
+  return repoPath(dir, system, `${storeBasename(storePath)}${EXTENSIONS[format]}`)
 }
 
 function encodePath(file: string): string {

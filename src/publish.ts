@@ -17,13 +17,19 @@ import {
   GENERATED_MARK,
   INDEX_NAME,
   MANIFEST_NAME,
-  manifestPath,
   mergeManifest,
   parseManifest,
   renderIndex,
   renderManifest
 } from './manifest.js'
-import { artifactFilePath, EXTENSIONS, fileUrl, storeBasename, storeHashPart } from './naming.js'
+import {
+  artifactFilePath,
+  EXTENSIONS,
+  fileUrl,
+  repoPath,
+  storeBasename,
+  storeHashPart
+} from './naming.js'
 import { BuiltOutput, CacheOptions, Nix } from './nix.js'
 import { DEFAULT_RETRY, RetryPolicy, withRetries } from './retry.js'
 import { commitMessage } from './template.js'
@@ -107,7 +113,7 @@ export async function publish(
         exportAll(config, nix, git, work, built, cache, log)
       )
       const cacheFiles = config.formats.includes('binary-cache')
-        ? await cacheContents(git, cache, !config.dryRun)
+        ? await cacheContents(config, git, cache, log)
         : []
       const result = await log.group(
         config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`,
@@ -170,7 +176,7 @@ async function exportAll(
       if (format === 'binary-cache') {
         await nix.copyToCache(b.storePath, cache.localDir, cache)
         const narinfo = path.join(cache.localDir, `${storeHashPart(b.storePath)}.narinfo`)
-        const file = `${cache.repoDir}/${storeHashPart(b.storePath)}.narinfo`
+        const file = repoPath(cache.repoDir, `${storeHashPart(b.storePath)}.narinfo`)
         const content = await fs.readFile(narinfo)
         const oid = await git.hashObject(narinfo, !config.dryRun)
         files.push({ format, path: file, size: content.length, sha256: sri(content), oid })
@@ -307,8 +313,8 @@ async function ownedFiles(
 ): Promise<NewFile[]> {
   const ours = new Set([...plan.added, ...plan.present].map(f => f.path))
   const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }))
-  const manifestFile = manifestPath(config.path, MANIFEST_NAME)
-  const indexFile = manifestPath(config.path, INDEX_NAME)
+  const manifestFile = repoPath(config.path, MANIFEST_NAME)
+  const indexFile = repoPath(config.path, INDEX_NAME)
   const merged = mergeManifest(
     parseManifest(current, manifestFile),
     artifacts,
@@ -348,7 +354,7 @@ interface TipState {
 async function fetchTipState(config: Config, git: Git, branch: string): Promise<TipState> {
   const tip = await git.fetchTip(branch)
   if (!tip) return {}
-  return { tip, manifest: await git.readFile(tip, manifestPath(config.path, MANIFEST_NAME)) }
+  return { tip, manifest: await git.readFile(tip, repoPath(config.path, MANIFEST_NAME)) }
 }
 
 async function cacheTarget(
@@ -358,7 +364,7 @@ async function cacheTarget(
 ): Promise<CacheTarget & { publicKey: string }> {
   const target = {
     localDir: path.join(work, 'binary-cache'),
-    repoDir: manifestPath(config.path, 'cache'),
+    repoDir: repoPath(config.path, 'cache'),
     compression: config.compression,
     secretKeyFile: '',
     publicKey: ''
@@ -372,14 +378,24 @@ async function cacheTarget(
 }
 
 /** Every file `nix copy` wrote into the local cache, as files for the repository. */
-async function cacheContents(git: Git, cache: CacheTarget, write: boolean): Promise<NewFile[]> {
+async function cacheContents(
+  config: Config,
+  git: Git,
+  cache: CacheTarget,
+  log: Logger
+): Promise<NewFile[]> {
   const entries = await fs.readdir(cache.localDir, { recursive: true, withFileTypes: true })
   const files: NewFile[] = []
   for (const entry of entries.filter(e => e.isFile())) {
     const parent = entry.parentPath ?? (entry as unknown as { path: string }).path
     const local = path.join(parent, entry.name)
-    const rel = path.relative(cache.localDir, local).split(path.sep).join('/')
-    files.push({ path: `${cache.repoDir}/${rel}`, oid: await git.hashObject(local, write) })
+    const file = repoPath(
+      cache.repoDir,
+      path.relative(cache.localDir, local).split(path.sep).join('/')
+    )
+    // The cache's NARs are files in the repository like any other: the same size limit applies.
+    checkSize(config, file, (await fs.stat(local)).size, log)
+    files.push({ path: file, oid: await git.hashObject(local, !config.dryRun) })
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : 1))
 }

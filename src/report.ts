@@ -71,7 +71,7 @@ export function summaryMarkdown(result: PublishResult, config: Config): string {
   )
   lines.push('```sh')
   for (const a of result.artifacts) {
-    for (const f of a.files) {
+    for (const f of a.files.filter(file => file.format !== 'binary-cache')) {
       const name = f.path.split('/').pop() ?? f.path
       const raw = rawUrl(config.repository, result.commitSha, f.path)
       if (raw) lines.push(`curl -fsSLo ${name} ${raw}`)

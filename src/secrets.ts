@@ -16,3 +16,12 @@ export function maskToken(token: string, log: Logger): void {
 export function redact(text: string, token: string): string {
   return tokenForms(token).reduce((t, form) => t.split(form).join('***'), text)
 }
+
+/** Masks a Nix secret key (`NAME:BASE64`): the whole key and its base64 part. */
+export function maskSigningKey(key: string, log: Logger): void {
+  const trimmed = key.trim()
+  if (!trimmed) return
+  log.setSecret(trimmed)
+  const secret = trimmed.split(':').slice(1).join(':')
+  if (secret) log.setSecret(secret)
+}

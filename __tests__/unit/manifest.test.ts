@@ -85,5 +85,6 @@ describe('manifest', () => {
     )
     expect(md).toContain('acme/src@c0ffee123456')
     expect(md).toContain('nix-store --import')
+    expect(md).toContain('`cache/`: a Nix binary cache')
   })
 })

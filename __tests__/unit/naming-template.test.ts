@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import type { Artifact, SourceInfo } from '../../src/config.js'
-import { artifactFilePath, fileUrl, narFilePath, rawUrl, storeBasename } from '../../src/naming.js'
+import { artifactFilePath, fileUrl, rawUrl, storeBasename } from '../../src/naming.js'
 import { commitMessage, DEFAULT_COMMIT_MESSAGE, renderTemplate } from '../../src/template.js'
 
 const STORE = '/nix/store/15bihchg1vf5csfsd5b9sdmayai2hr24-hello-2.12'
@@ -23,13 +23,15 @@ const source: SourceInfo = {
 
 describe('naming', () => {
   test('files are content-addressed by store path and grouped per system', () => {
-    expect(narFilePath('nix', 'x86_64-linux', STORE)).toBe(
+    expect(artifactFilePath('nix', 'x86_64-linux', STORE, 'nar')).toBe(
       'nix/x86_64-linux/15bihchg1vf5csfsd5b9sdmayai2hr24-hello-2.12.nar'
     )
-    expect(narFilePath('', 'aarch64-linux', STORE)).toBe(
+    expect(artifactFilePath('', 'aarch64-linux', STORE, 'nar')).toBe(
       'aarch64-linux/15bihchg1vf5csfsd5b9sdmayai2hr24-hello-2.12.nar'
     )
-    expect(narFilePath('a/b', 'aarch64-darwin', STORE)).toMatch(/^a\/b\/aarch64-darwin\//)
+    expect(artifactFilePath('a/b', 'aarch64-darwin', STORE, 'nar')).toMatch(
+      /^a\/b\/aarch64-darwin\//
+    )
   })
   test('a closure can never be mistaken for a NAR', () => {
     expect(artifactFilePath('nix', 'x86_64-linux', STORE, 'closure')).toBe(
@@ -39,7 +41,7 @@ describe('naming', () => {
   test('unexpected store paths and systems are refused', () => {
     expect(() => storeBasename('/nix/store/../../etc/passwd')).toThrow(/unexpected store path/)
     expect(() => storeBasename('/nix/store/short-x')).toThrow()
-    expect(() => narFilePath('nix', '../x', STORE)).toThrow(/unexpected system/)
+    expect(() => artifactFilePath('nix', '../x', STORE, 'nar')).toThrow(/unexpected system/)
   })
   test('links for known hosts', () => {
     const gh = {
