@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { UserError } from './errors.js'
 import { Logger } from './log.js'
 import { CommandNotFoundError, run, runToFile, RunResult } from './proc.js'
@@ -55,8 +56,14 @@ export class Nix {
     return parseBuildJson(result.stdout)
   }
 
-  /** The system a derivation builds for, read from the derivation itself. */
+  /**
+   * The system a derivation builds for, read from the derivation itself: from its store file when
+   * it can be read here (no process), otherwise by asking `nix-store --query --binding system`.
+   */
   async system(drvPath: string): Promise<string> {
+    const text = await readFile(drvPath, 'utf8').catch(() => undefined)
+    const fromFile = text === undefined ? undefined : drvSystem(text)
+    if (fromFile) return fromFile
     const result = await run('nix-store', ['--query', '--binding', 'system', drvPath]).catch(
       error => {
         throw error instanceof CommandNotFoundError ? nixMissing() : error
@@ -232,6 +239,47 @@ export function parsePathInfo(stdout: string, storePath: string): PathInfo {
     )
   }
   return { narHash: toSri(info.narHash), narSize: info.narSize }
+}
+
+/**
+ * The platform field of a derivation file, Nix's ATerm form
+ * `Derive([outputs],[inputDrvs],[inputSrcs],"system","builder",[args],[env])`: the first string
+ * after three lists. Undefined for anything else (the caller then asks Nix).
+ */
+export function drvSystem(text: string): string | undefined {
+  if (!text.startsWith('Derive(')) return undefined
+  let i = 'Derive('.length
+  /** Index just past the string that starts at `at` (a `"`), honouring backslash escapes. */
+  const skipString = (at: number): number => {
+    for (let j = at + 1; j < text.length; j++) {
+      if (text[j] === '\\') j++
+      else if (text[j] === '"') return j + 1
+    }
+    return -1
+  }
+  for (let list = 0; list < 3; list++) {
+    if (text[i] !== '[') return undefined
+    let depth = 0
+    while (i < text.length) {
+      const c = text[i]
+      if (c === '"') {
+        i = skipString(i)
+        if (i < 0) return undefined
+        continue
+      }
+      i++
+      if (c === '[' || c === '(') depth++
+      else if ((c === ']' || c === ')') && --depth === 0) break
+    }
+    if (depth !== 0 || text[i] !== ',') return undefined
+    i++
+  }
+  if (text[i] !== '"') return undefined
+  const end = skipString(i)
+  if (end < 0) return undefined
+  const system = text.slice(i + 1, end - 1)
+  // Systems are plain words (x86_64-linux, aarch64-darwin); anything else is not trusted here.
+  return /^[A-Za-z0-9_.-]+$/.test(system) ? system : undefined
 }
 
 const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz'

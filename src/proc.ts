@@ -1,4 +1,5 @@
 import * as exec from '@actions/exec'
+import * as io from '@actions/io'
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { closeSync, openSync } from 'node:fs'
@@ -27,6 +28,22 @@ const CHUNK = 4 * 1024 * 1024
 /** Captured stdout is for small answers (a hash, a few refs); anything larger is a bug. */
 const MAX_STDOUT = 8 * 1024 * 1024
 
+const resolved = new Map<string, Promise<string>>()
+
+/**
+ * The absolute path of a program on PATH, looked up once per process: @actions/exec would
+ * otherwise walk PATH again for every one of the dozen short git and nix calls of a publish.
+ */
+function resolveTool(command: string): Promise<string> {
+  let found = resolved.get(command)
+  if (!found) {
+    found = io.which(command, true)
+    found.catch(() => resolved.delete(command))
+    resolved.set(command, found)
+  }
+  return found
+}
+
 /**
  * Runs a program with an argument vector, never through a shell, and returns its exit code,
  * its (small) stdout and the tail of its stderr. A missing program is reported by name.
@@ -41,7 +58,7 @@ export async function run(
   let overflow = false
   let err = ''
   try {
-    const code = await exec.exec(command, args, {
+    const code = await exec.exec(await resolveTool(command), args, {
       cwd: options.cwd,
       env: options.env as Record<string, string> | undefined,
       input: options.input === undefined ? undefined : Buffer.from(options.input),

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { lastError, parseBuildJson, parsePathInfo, toSri } from '../../src/nix.js'
+import { drvSystem, lastError, parseBuildJson, parsePathInfo, toSri } from '../../src/nix.js'
 import { outputs, summaryMarkdown } from '../../src/report.js'
 import { readConfig } from '../../src/inputs.js'
 import { redact, tokenForms } from '../../src/secrets.js'
@@ -15,6 +15,21 @@ describe('Nix output formats', () => {
     expect(parsePathInfo(old, P)).toEqual({ narHash: SRI, narSize: 120 })
     expect(parsePathInfo(modern, P)).toEqual({ narHash: SRI, narSize: 120 })
     expect(() => parsePathInfo('{}', P)).toThrow(/did not describe/)
+  })
+  test('the system is read from the derivation file (ATerm), escapes and nesting included', () => {
+    // As Nix 2.8 and 2.26 write it (from a test flake of this project).
+    const plain =
+      'Derive([("out","/nix/store/w86h3qa3j9x0jmhdcsgm7n3bqf3nq00g-m","","")],[],[],"x86_64-linux","/bin/sh",["-c","echo m > $out"],[("PATH","/bin:/usr/bin"),("system","x86_64-linux")])'
+    expect(drvSystem(plain)).toBe('x86_64-linux')
+    // Input derivations with several outputs, and strings holding brackets, quotes and a system-like word.
+    const nested =
+      'Derive([("dev","/nix/store/a-x-dev","",""),("out","/nix/store/b-x","","")],[("/nix/store/c-dep.drv",["dev","out"])],["/nix/store/d-src \\"]) [","/nix/store/e-b.sh"],"aarch64-linux","/bin/sh",["-c","x"],[("system","x86_64-linux")])'
+    expect(drvSystem(nested)).toBe('aarch64-linux')
+    // Anything that is not that form is left to `nix-store --query --binding system`.
+    expect(drvSystem('{"drvPath":"x"}')).toBeUndefined()
+    expect(drvSystem('Derive([],[],"x86_64-linux")')).toBeUndefined()
+    expect(drvSystem('Derive([],[],[],"x86_64-linux')).toBeUndefined()
+    expect(drvSystem('Derive([],[],[],"a b",[],[])')).toBeUndefined()
   })
   test('hashes in other notations are converted to SRI', () => {
     const hex = Buffer.from(SRI.slice(7), 'base64').toString('hex')
