@@ -2014,14 +2014,17 @@ class Git {
         return result.stdout;
     }
     async init() {
-        const version = await this.ok(['version']);
+        // The version check and `git init` are independent: run them side by side.
+        const [version] = await Promise.all([
+            this.ok(['version']),
+            this.ok(['init', '--bare', '--quiet', this.gitDir], { env: { GIT_DIR: undefined } })
+        ]);
         const m = /(\d+)\.(\d+)/.exec(version);
         if (!m ||
             Number(m[1]) < MIN_GIT[0] ||
             (Number(m[1]) === MIN_GIT[0] && Number(m[2]) < MIN_GIT[1])) {
             throw new errors/* UserError */.yo(`git ${version.trim()} is too old; this action needs git 2.31 or later.`);
         }
-        await this.ok(['init', '--bare', '--quiet', this.gitDir], { env: { GIT_DIR: undefined } });
         await this.ok(['remote', 'add', 'origin', this.repo.url]);
     }
     /** `git check-ref-format --branch` has the last word on branch names. */
@@ -2058,9 +2061,13 @@ class Git {
             tip: refs.get(`refs/heads/${target}`) ?? (branch ? undefined : refs.get('HEAD'))
         };
     }
-    /** Fetches the branch tip with its trees but without any file contents; returns its id. */
+    /**
+     * Fetches the tip of `branch` (of the remote's default branch, HEAD, when none is named) with its
+     * trees but without any file contents; returns its id, or undefined when there is no such tip.
+     */
     async fetchTip(branch) {
-        const ref = `refs/remotes/origin/${branch}`;
+        const ref = 'refs/publish-nix-artifact/tip';
+        const source = branch ? `refs/heads/${branch}` : 'HEAD';
         const result = await this.git([
             'fetch',
             '--quiet',
@@ -2069,7 +2076,7 @@ class Git {
             '--depth=1',
             '--filter=blob:none',
             'origin',
-            `+refs/heads/${branch}:${ref}`
+            `+${source}:${ref}`
         ], { network: true });
         if (result.code !== 0) {
             if (/couldn't find remote ref/i.test(result.stderr))
@@ -2081,26 +2088,46 @@ class Git {
         }
         return (await this.ok(['rev-parse', '--verify', `${ref}^{commit}`])).trim();
     }
-    /** Writes a file into the object store (or only hashes it), streaming from disk. */
-    async hashObject(file, write) {
-        const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--', file];
-        return (await this.ok(args)).trim();
+    /**
+     * Downloads these blobs (small files the action reads or rewrites) in one request, the way git
+     * itself fills in a missing object of a partial clone, but for all of them at once.
+     */
+    async fetchBlobs(oids) {
+        if (oids.length === 0)
+            return;
+        const result = await this.git([
+            '-c',
+            'fetch.negotiationAlgorithm=noop',
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            '--no-write-fetch-head',
+            '--recurse-submodules=no',
+            '--filter=blob:none',
+            'origin',
+            ...oids
+        ], { network: true });
+        if (result.code !== 0)
+            throw classifyRemoteError(this.repo, 'fetch from', result);
     }
-    /** Writes (or only hashes) a small text into the object store. */
-    async hashText(text, write) {
-        const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--stdin'];
-        return (await this.ok(args, { input: text })).trim();
+    /** Writes files into the object store (or only hashes them), streaming from disk; one git call. */
+    async hashFiles(files, write) {
+        const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--', ...files];
+        const oids = (await this.ok(args)).trim().split('\n');
+        if (oids.length !== files.length) {
+            throw new Error(`git hash-object printed ${oids.length} ids for ${files.length} files`);
+        }
+        return oids;
+    }
+    async hashObject(file, write) {
+        return (await this.hashFiles([file], write))[0];
     }
     /**
-     * Reads one (small) file of the tip. In a partial clone its blob is fetched on demand from the
-     * remote, so this is a network call; nothing else of the tree is downloaded.
+     * Reads one (small) blob. In a partial clone a blob that is not here yet is fetched on demand
+     * from the remote, so this may be a network call; nothing else of the tree is downloaded.
      */
-    async readFile(tip, file) {
-        const entries = await this.lsTree(tip, [file]);
-        const entry = entries.get(file);
-        if (!entry || entry.type !== 'blob')
-            return undefined;
-        const result = await this.git(['cat-file', 'blob', entry.oid], { network: true });
+    async readBlob(oid) {
+        const result = await this.git(['cat-file', 'blob', oid], { network: true });
         if (result.code !== 0)
             throw classifyRemoteError(this.repo, 'read a file from', result);
         return result.stdout;
@@ -2678,20 +2705,22 @@ async function publish(config, log, options = {}) {
         const nix = new Nix(log);
         // `nix --version` (also the check that Nix is there) runs while the remote is asked.
         const nixVersion = background(nix.version());
-        const remote = await log.group(`Checking ${config.repository.url}`, async () => {
-            await git.init();
-            if (config.branch)
-                await git.checkBranchName(config.branch);
-            const state = await withRetries('reach the repository', retry, log, () => git.remoteState(config.branch));
-            log.info(state.tip
-                ? `Branch '${state.branch}' is at ${state.tip}.`
-                : `Branch '${state.branch}' does not exist yet; it will be created.`);
-            return state;
-        });
-        // The tip's commit and trees are fetched while Nix builds; the result is awaited only when
-        // the commit is made (a failed fetch surfaces there, after the build's own errors).
-        const firstTip = background(remote.tip ? fetchTipState(config, git, remote.branch) : Promise.resolve({}));
+        let firstTip;
         try {
+            const { remote, first } = await log.group(`Checking ${config.repository.url}`, async () => {
+                await git.init();
+                if (config.branch)
+                    await git.checkBranchName(config.branch);
+                // The tip's commit and trees are fetched while the remote is asked and Nix builds. The
+                // result is used only if it is the tip that ls-remote reports (see firstTipState).
+                firstTip = background(fetchTipState(config, git, config.branch));
+                const state = await withRetries('reach the repository', retry, log, () => git.remoteState(config.branch));
+                log.info(state.tip
+                    ? `Branch '${state.branch}' is at ${state.tip}.`
+                    : `Branch '${state.branch}' does not exist yet; it will be created.`);
+                return { remote: state, first: firstTip };
+            });
+            const tipState = firstTipState(config, git, remote, first);
             log.info(`Using Nix ${await nixVersion.get()}.`);
             const relaxed = (0,inputs/* relaxingOptions */.r6)(config.nixBuildArgs);
             if (relaxed.length > 0) {
@@ -2713,7 +2742,7 @@ async function publish(config, log, options = {}) {
             const cacheFiles = config.formats.includes('binary-cache')
                 ? await cacheContents(config, git, cache, log)
                 : [];
-            const result = await log.group(config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`, () => commitAndPush(config, git, remote, firstTip, exported, cacheFiles, log, retry));
+            const result = await log.group(config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`, () => commitAndPush(config, git, work, remote, tipState, exported, cacheFiles, log, retry));
             return {
                 ...result,
                 binaryCacheDir: cacheFiles.length > 0 ? cache.repoDir : '',
@@ -2722,7 +2751,7 @@ async function publish(config, log, options = {}) {
         }
         finally {
             // Never remove the work directory under a fetch that is still writing into it.
-            await firstTip.done;
+            await firstTip?.done;
         }
     });
 }
@@ -2795,7 +2824,7 @@ function checkSize(config, file, size, log) {
         log.warning(`${file} is ${mib(size)}: GitHub warns above 50 MiB and refuses files over 100 MiB; consider a smaller output.`);
     }
 }
-async function commitAndPush(config, git, initial, firstTip, exported, cacheFiles, log, retry) {
+async function commitAndPush(config, git, work, initial, firstTip, exported, cacheFiles, log, retry) {
     const files = uniqueFiles(exported);
     const branch = initial.branch;
     const finish = (commitSha, added, published) => ({
@@ -2811,7 +2840,7 @@ async function commitAndPush(config, git, initial, firstTip, exported, cacheFile
         dryRun: config.dryRun
     });
     return withRetries(`publish to '${branch}'`, retry, log, async (attempt) => {
-        const state = attempt === 1 ? await firstTip.get() : await fetchTipState(config, git, branch);
+        const state = attempt === 1 ? await firstTip() : await fetchTipState(config, git, branch);
         const tip = state.tip;
         const plan = await git.plan(tip, files);
         for (const file of plan.present) {
@@ -2828,7 +2857,7 @@ async function commitAndPush(config, git, initial, firstTip, exported, cacheFile
         }
         plan.added.push(...cachePlan.added);
         plan.present.push(...cachePlan.present, ...cachePlan.conflicting);
-        const owned = await ownedFiles(config, git, tip, state.manifest, exported, plan, log);
+        const owned = await ownedFiles(config, git, work, state, exported, plan, log);
         if (plan.added.length === 0 && owned.length === 0) {
             log.info('Nothing to commit: every file is already published.');
             return finish(tip ?? '', new Set(), false);
@@ -2851,41 +2880,67 @@ async function commitAndPush(config, git, initial, firstTip, exported, cacheFile
  * The files the action owns next to the artifacts: the manifest (`index.json`), merged with the
  * tip's copy, and the README generated from it. Empty when the manifest already lists every file.
  */
-async function ownedFiles(config, git, tip, current, exported, plan, log) {
+async function ownedFiles(config, git, work, state, exported, plan, log) {
     const ours = new Set([...plan.added, ...plan.present].map(f => f.path));
     const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }));
     const manifestFile = (0,naming/* repoPath */.qN)(config.path, MANIFEST_NAME);
     const indexFile = (0,naming/* repoPath */.qN)(config.path, INDEX_NAME);
-    const merged = mergeManifest(parseManifest(current, manifestFile), artifacts, config.source, new Date(), config.compression);
+    const merged = mergeManifest(parseManifest(state.manifest, manifestFile), artifacts, config.source, new Date(), config.compression);
     if (merged.added === 0)
         return [];
     const manifest = merged.manifest;
     if (!manifest.index) {
         // Decided once, when the manifest is created: later runs need not read the README.
-        const readme = tip ? await git.readFile(tip, indexFile) : undefined;
+        const readme = state.index?.type === 'blob' ? await git.readBlob(state.index.oid) : undefined;
         manifest.index =
             readme === undefined || readme.startsWith(GENERATED_MARK) ? 'generated' : 'kept';
     }
-    const write = !config.dryRun;
-    const files = [
-        { path: manifestFile, oid: await git.hashText(renderManifest(manifest), write) }
-    ];
+    const owned = [{ path: manifestFile, text: renderManifest(manifest) }];
     if (manifest.index === 'generated') {
-        files.push({
-            path: indexFile,
-            oid: await git.hashText(renderIndex(manifest, config.path), write)
-        });
+        owned.push({ path: indexFile, text: renderIndex(manifest, config.path) });
     }
     else {
         log.warning(`${indexFile} was not generated by this action; it is left as it is.`);
     }
-    return files;
+    // Both go into the object store in one git call.
+    const local = owned.map((_, i) => external_node_path_namespaceObject.join(work, `owned-${i}`));
+    await Promise.all(owned.map((file, i) => promises_namespaceObject.writeFile(local[i], file.text)));
+    const oids = await git.hashFiles(local, !config.dryRun);
+    return owned.map((file, i) => ({ path: file.path, oid: oids[i] }));
 }
+/** `branch` undefined: the remote's default branch (HEAD). */
 async function fetchTipState(config, git, branch) {
     const tip = await git.fetchTip(branch);
     if (!tip)
         return {};
-    return { tip, manifest: await git.readFile(tip, (0,naming/* repoPath */.qN)(config.path, MANIFEST_NAME)) };
+    const manifestFile = (0,naming/* repoPath */.qN)(config.path, MANIFEST_NAME);
+    const indexFile = (0,naming/* repoPath */.qN)(config.path, INDEX_NAME);
+    const entries = await git.lsTree(tip, [manifestFile, indexFile]);
+    const manifest = entries.get(manifestFile);
+    // Both are downloaded now, in one request: the manifest is merged into, and both are the
+    // previous versions that `git push` looks up as delta bases for the files it rewrites (without
+    // them here, it would download each one on its own while pushing).
+    const blobs = [manifest, entries.get(indexFile)].filter(e => e?.type === 'blob');
+    await git.fetchBlobs(blobs.map(e => e.oid));
+    return {
+        tip,
+        manifest: manifest?.type === 'blob' ? await git.readBlob(manifest.oid) : undefined,
+        index: entries.get(indexFile)
+    };
+}
+/**
+ * The state for the first attempt: the one fetched in the background if it is the tip that
+ * ls-remote reported for the branch (it was fetched before the default branch was known, and the
+ * branch may have moved in between), otherwise fetched again now. A failed background fetch is
+ * not an error of its own: the fetch is simply made again, with its own retries.
+ */
+function firstTipState(config, git, remote, first) {
+    return async () => {
+        const settled = await first.done;
+        if (settled.ok && settled.value.tip === remote.tip)
+            return settled.value;
+        return fetchTipState(config, git, remote.branch);
+    };
 }
 async function cacheTarget(config, nix, work) {
     const target = {

@@ -130,7 +130,11 @@ export class Git {
   }
 
   async init(): Promise<void> {
-    const version = await this.ok(['version'])
+    // The version check and `git init` are independent: run them side by side.
+    const [version] = await Promise.all([
+      this.ok(['version']),
+      this.ok(['init', '--bare', '--quiet', this.gitDir], { env: { GIT_DIR: undefined } })
+    ])
     const m = /(\d+)\.(\d+)/.exec(version)
     if (
       !m ||
@@ -139,7 +143,6 @@ export class Git {
     ) {
       throw new UserError(`git ${version.trim()} is too old; this action needs git 2.31 or later.`)
     }
-    await this.ok(['init', '--bare', '--quiet', this.gitDir], { env: { GIT_DIR: undefined } })
     await this.ok(['remote', 'add', 'origin', this.repo.url])
   }
 
@@ -178,9 +181,13 @@ export class Git {
     }
   }
 
-  /** Fetches the branch tip with its trees but without any file contents; returns its id. */
-  async fetchTip(branch: string): Promise<string | undefined> {
-    const ref = `refs/remotes/origin/${branch}`
+  /**
+   * Fetches the tip of `branch` (of the remote's default branch, HEAD, when none is named) with its
+   * trees but without any file contents; returns its id, or undefined when there is no such tip.
+   */
+  async fetchTip(branch?: string): Promise<string | undefined> {
+    const ref = 'refs/publish-nix-artifact/tip'
+    const source = branch ? `refs/heads/${branch}` : 'HEAD'
     const result = await this.git(
       [
         'fetch',
@@ -190,7 +197,7 @@ export class Git {
         '--depth=1',
         '--filter=blob:none',
         'origin',
-        `+refs/heads/${branch}:${ref}`
+        `+${source}:${ref}`
       ],
       { network: true }
     )
@@ -206,27 +213,50 @@ export class Git {
     return (await this.ok(['rev-parse', '--verify', `${ref}^{commit}`])).trim()
   }
 
-  /** Writes a file into the object store (or only hashes it), streaming from disk. */
-  async hashObject(file: string, write: boolean): Promise<string> {
-    const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--', file]
-    return (await this.ok(args)).trim()
+  /**
+   * Downloads these blobs (small files the action reads or rewrites) in one request, the way git
+   * itself fills in a missing object of a partial clone, but for all of them at once.
+   */
+  async fetchBlobs(oids: string[]): Promise<void> {
+    if (oids.length === 0) return
+    const result = await this.git(
+      [
+        '-c',
+        'fetch.negotiationAlgorithm=noop',
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--recurse-submodules=no',
+        '--filter=blob:none',
+        'origin',
+        ...oids
+      ],
+      { network: true }
+    )
+    if (result.code !== 0) throw classifyRemoteError(this.repo, 'fetch from', result)
   }
 
-  /** Writes (or only hashes) a small text into the object store. */
-  async hashText(text: string, write: boolean): Promise<string> {
-    const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--stdin']
-    return (await this.ok(args, { input: text })).trim()
+  /** Writes files into the object store (or only hashes them), streaming from disk; one git call. */
+  async hashFiles(files: string[], write: boolean): Promise<string[]> {
+    const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--', ...files]
+    const oids = (await this.ok(args)).trim().split('\n')
+    if (oids.length !== files.length) {
+      throw new Error(`git hash-object printed ${oids.length} ids for ${files.length} files`)
+    }
+    return oids
+  }
+
+  async hashObject(file: string, write: boolean): Promise<string> {
+    return (await this.hashFiles([file], write))[0]
   }
 
   /**
-   * Reads one (small) file of the tip. In a partial clone its blob is fetched on demand from the
-   * remote, so this is a network call; nothing else of the tree is downloaded.
+   * Reads one (small) blob. In a partial clone a blob that is not here yet is fetched on demand
+   * from the remote, so this may be a network call; nothing else of the tree is downloaded.
    */
-  async readFile(tip: string, file: string): Promise<string | undefined> {
-    const entries = await this.lsTree(tip, [file])
-    const entry = entries.get(file)
-    if (!entry || entry.type !== 'blob') return undefined
-    const result = await this.git(['cat-file', 'blob', entry.oid], { network: true })
+  async readBlob(oid: string): Promise<string> {
+    const result = await this.git(['cat-file', 'blob', oid], { network: true })
     if (result.code !== 0) throw classifyRemoteError(this.repo, 'read a file from', result)
     return result.stdout
   }

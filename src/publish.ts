@@ -10,7 +10,7 @@ import type {
   PublishResult
 } from './config.js'
 import { UserError } from './errors.js'
-import { CommitPlan, Git, NewFile, RemoteState } from './git.js'
+import { CommitPlan, Git, NewFile, RemoteState, TreeEntry } from './git.js'
 import { relaxingOptions } from './inputs.js'
 import { Logger } from './log.js'
 import {
@@ -69,26 +69,26 @@ export async function publish(
 
     // `nix --version` (also the check that Nix is there) runs while the remote is asked.
     const nixVersion = background(nix.version())
-    const remote = await log.group(`Checking ${config.repository.url}`, async () => {
-      await git.init()
-      if (config.branch) await git.checkBranchName(config.branch)
-      const state = await withRetries('reach the repository', retry, log, () =>
-        git.remoteState(config.branch)
-      )
-      log.info(
-        state.tip
-          ? `Branch '${state.branch}' is at ${state.tip}.`
-          : `Branch '${state.branch}' does not exist yet; it will be created.`
-      )
-      return state
-    })
-
-    // The tip's commit and trees are fetched while Nix builds; the result is awaited only when
-    // the commit is made (a failed fetch surfaces there, after the build's own errors).
-    const firstTip = background(
-      remote.tip ? fetchTipState(config, git, remote.branch) : Promise.resolve({} as TipState)
-    )
+    let firstTip: Background<TipState> | undefined
     try {
+      const { remote, first } = await log.group(`Checking ${config.repository.url}`, async () => {
+        await git.init()
+        if (config.branch) await git.checkBranchName(config.branch)
+        // The tip's commit and trees are fetched while the remote is asked and Nix builds. The
+        // result is used only if it is the tip that ls-remote reports (see firstTipState).
+        firstTip = background(fetchTipState(config, git, config.branch))
+        const state = await withRetries('reach the repository', retry, log, () =>
+          git.remoteState(config.branch)
+        )
+        log.info(
+          state.tip
+            ? `Branch '${state.branch}' is at ${state.tip}.`
+            : `Branch '${state.branch}' does not exist yet; it will be created.`
+        )
+        return { remote: state, first: firstTip }
+      })
+      const tipState = firstTipState(config, git, remote, first)
+
       log.info(`Using Nix ${await nixVersion.get()}.`)
       const relaxed = relaxingOptions(config.nixBuildArgs)
       if (relaxed.length > 0) {
@@ -117,7 +117,7 @@ export async function publish(
         : []
       const result = await log.group(
         config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`,
-        () => commitAndPush(config, git, remote, firstTip, exported, cacheFiles, log, retry)
+        () => commitAndPush(config, git, work, remote, tipState, exported, cacheFiles, log, retry)
       )
       return {
         ...result,
@@ -126,7 +126,7 @@ export async function publish(
       }
     } finally {
       // Never remove the work directory under a fetch that is still writing into it.
-      await firstTip.done
+      await firstTip?.done
     }
   })
 }
@@ -228,8 +228,9 @@ function checkSize(config: Config, file: string, size: number, log: Logger): voi
 async function commitAndPush(
   config: Config,
   git: Git,
+  work: string,
   initial: RemoteState,
-  firstTip: Background<TipState>,
+  firstTip: () => Promise<TipState>,
   exported: Exported[],
   cacheFiles: NewFile[],
   log: Logger,
@@ -251,7 +252,7 @@ async function commitAndPush(
   })
 
   return withRetries(`publish to '${branch}'`, retry, log, async attempt => {
-    const state = attempt === 1 ? await firstTip.get() : await fetchTipState(config, git, branch)
+    const state = attempt === 1 ? await firstTip() : await fetchTipState(config, git, branch)
     const tip = state.tip
     const plan = await git.plan(tip, files)
     for (const file of plan.present) {
@@ -272,7 +273,7 @@ async function commitAndPush(
     }
     plan.added.push(...cachePlan.added)
     plan.present.push(...cachePlan.present, ...cachePlan.conflicting)
-    const owned = await ownedFiles(config, git, tip, state.manifest, exported, plan, log)
+    const owned = await ownedFiles(config, git, work, state, exported, plan, log)
     if (plan.added.length === 0 && owned.length === 0) {
       log.info('Nothing to commit: every file is already published.')
       return finish(tip ?? '', new Set(), false)
@@ -305,8 +306,8 @@ async function commitAndPush(
 async function ownedFiles(
   config: Config,
   git: Git,
-  tip: string | undefined,
-  current: string | undefined,
+  work: string,
+  state: TipState,
   exported: Exported[],
   plan: CommitPlan,
   log: Logger
@@ -316,7 +317,7 @@ async function ownedFiles(
   const manifestFile = repoPath(config.path, MANIFEST_NAME)
   const indexFile = repoPath(config.path, INDEX_NAME)
   const merged = mergeManifest(
-    parseManifest(current, manifestFile),
+    parseManifest(state.manifest, manifestFile),
     artifacts,
     config.source,
     new Date(),
@@ -326,35 +327,67 @@ async function ownedFiles(
   const manifest = merged.manifest
   if (!manifest.index) {
     // Decided once, when the manifest is created: later runs need not read the README.
-    const readme = tip ? await git.readFile(tip, indexFile) : undefined
+    const readme = state.index?.type === 'blob' ? await git.readBlob(state.index.oid) : undefined
     manifest.index =
       readme === undefined || readme.startsWith(GENERATED_MARK) ? 'generated' : 'kept'
   }
-  const write = !config.dryRun
-  const files: NewFile[] = [
-    { path: manifestFile, oid: await git.hashText(renderManifest(manifest), write) }
-  ]
+  const owned = [{ path: manifestFile, text: renderManifest(manifest) }]
   if (manifest.index === 'generated') {
-    files.push({
-      path: indexFile,
-      oid: await git.hashText(renderIndex(manifest, config.path), write)
-    })
+    owned.push({ path: indexFile, text: renderIndex(manifest, config.path) })
   } else {
     log.warning(`${indexFile} was not generated by this action; it is left as it is.`)
   }
-  return files
+  // Both go into the object store in one git call.
+  const local = owned.map((_, i) => path.join(work, `owned-${i}`))
+  await Promise.all(owned.map((file, i) => fs.writeFile(local[i], file.text)))
+  const oids = await git.hashFiles(local, !config.dryRun)
+  return owned.map((file, i) => ({ path: file.path, oid: oids[i] }))
 }
 
-/** The tip and the manifest on it, fetched together. */
+/** The tip, the manifest on it and the README's entry beside it, fetched together. */
 interface TipState {
   tip?: string
   manifest?: string
+  index?: TreeEntry
 }
 
-async function fetchTipState(config: Config, git: Git, branch: string): Promise<TipState> {
+/** `branch` undefined: the remote's default branch (HEAD). */
+async function fetchTipState(config: Config, git: Git, branch?: string): Promise<TipState> {
   const tip = await git.fetchTip(branch)
   if (!tip) return {}
-  return { tip, manifest: await git.readFile(tip, repoPath(config.path, MANIFEST_NAME)) }
+  const manifestFile = repoPath(config.path, MANIFEST_NAME)
+  const indexFile = repoPath(config.path, INDEX_NAME)
+  const entries = await git.lsTree(tip, [manifestFile, indexFile])
+  const manifest = entries.get(manifestFile)
+  // Both are downloaded now, in one request: the manifest is merged into, and both are the
+  // previous versions that `git push` looks up as delta bases for the files it rewrites (without
+  // them here, it would download each one on its own while pushing).
+  const blobs = [manifest, entries.get(indexFile)].filter(e => e?.type === 'blob')
+  await git.fetchBlobs(blobs.map(e => e!.oid))
+  return {
+    tip,
+    manifest: manifest?.type === 'blob' ? await git.readBlob(manifest.oid) : undefined,
+    index: entries.get(indexFile)
+  }
+}
+
+/**
+ * The state for the first attempt: the one fetched in the background if it is the tip that
+ * ls-remote reported for the branch (it was fetched before the default branch was known, and the
+ * branch may have moved in between), otherwise fetched again now. A failed background fetch is
+ * not an error of its own: the fetch is simply made again, with its own retries.
+ */
+function firstTipState(
+  config: Config,
+  git: Git,
+  remote: RemoteState,
+  first: Background<TipState>
+): () => Promise<TipState> {
+  return async () => {
+    const settled = await first.done
+    if (settled.ok && settled.value.tip === remote.tip) return settled.value
+    return fetchTipState(config, git, remote.branch)
+  }
 }
 
 async function cacheTarget(
@@ -404,16 +437,18 @@ function sri(content: Buffer): string {
   return `sha256-${createHash('sha256').update(content).digest('base64')}`
 }
 
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown }
+
 interface Background<T> {
   /** The value, or the error re-raised. */
   get(): Promise<T>
   /** Resolves when the work is over, however it ended. */
-  done: Promise<unknown>
+  done: Promise<Settled<T>>
 }
 
 /** Starts work now without an unhandled rejection; `get` re-raises its error where it is used. */
 function background<T>(promise: Promise<T>): Background<T> {
-  const result = promise.then(
+  const result: Promise<Settled<T>> = promise.then(
     value => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error })
   )
