@@ -2036,12 +2036,14 @@ class Git {
     }
     /**
      * Asks the remote for its default branch and the target branch's tip. This is also the check
-     * that the URL and the token work, made before anything is built.
+     * that the URL and the token work, made before anything is built. Needs no repository.
      */
     async remoteState(branch) {
         const patterns = branch ? ['HEAD', `refs/heads/${branch}`] : ['HEAD'];
-        const result = await this.git(['ls-remote', '--symref', 'origin', ...patterns], {
-            network: true
+        // By URL, outside any repository: it needs none, so it can start before `init` is done.
+        const result = await this.git(['ls-remote', '--symref', this.repo.url, ...patterns], {
+            network: true,
+            env: { GIT_DIR: undefined }
         });
         if (result.code !== 0)
             throw classifyRemoteError(this.repo, 'reach', result);
@@ -2705,16 +2707,19 @@ async function publish(config, log, options = {}) {
         const nix = new Nix(log);
         // `nix --version` (also the check that Nix is there) runs while the remote is asked.
         const nixVersion = background(nix.version());
+        let reach;
         let firstTip;
         try {
             const { remote, first } = await log.group(`Checking ${config.repository.url}`, async () => {
+                // ls-remote needs no repository: it is under way while the private one is set up.
+                reach = background(withRetries('reach the repository', retry, log, () => git.remoteState(config.branch)));
                 await git.init();
                 if (config.branch)
                     await git.checkBranchName(config.branch);
                 // The tip's commit and trees are fetched while the remote is asked and Nix builds. The
                 // result is used only if it is the tip that ls-remote reports (see firstTipState).
                 firstTip = background(fetchTipState(config, git, config.branch));
-                const state = await withRetries('reach the repository', retry, log, () => git.remoteState(config.branch));
+                const state = await reach.get();
                 log.info(state.tip
                     ? `Branch '${state.branch}' is at ${state.tip}.`
                     : `Branch '${state.branch}' does not exist yet; it will be created.`);
@@ -2750,8 +2755,9 @@ async function publish(config, log, options = {}) {
             };
         }
         finally {
-            // Never remove the work directory under a fetch that is still writing into it.
-            await firstTip?.done;
+            // Never remove the work directory under a fetch that is still writing into it, nor leave a
+            // remote check retrying after a setup error.
+            await Promise.all([reach?.done, firstTip?.done]);
         }
     });
 }

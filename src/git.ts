@@ -158,12 +158,14 @@ export class Git {
 
   /**
    * Asks the remote for its default branch and the target branch's tip. This is also the check
-   * that the URL and the token work, made before anything is built.
+   * that the URL and the token work, made before anything is built. Needs no repository.
    */
   async remoteState(branch?: string): Promise<RemoteState> {
     const patterns = branch ? ['HEAD', `refs/heads/${branch}`] : ['HEAD']
-    const result = await this.git(['ls-remote', '--symref', 'origin', ...patterns], {
-      network: true
+    // By URL, outside any repository: it needs none, so it can start before `init` is done.
+    const result = await this.git(['ls-remote', '--symref', this.repo.url, ...patterns], {
+      network: true,
+      env: { GIT_DIR: undefined }
     })
     if (result.code !== 0) throw classifyRemoteError(this.repo, 'reach', result)
     const refs = new Map<string, string>()

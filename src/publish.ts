@@ -69,17 +69,20 @@ export async function publish(
 
     // `nix --version` (also the check that Nix is there) runs while the remote is asked.
     const nixVersion = background(nix.version())
+    let reach: Background<RemoteState> | undefined
     let firstTip: Background<TipState> | undefined
     try {
       const { remote, first } = await log.group(`Checking ${config.repository.url}`, async () => {
+        // ls-remote needs no repository: it is under way while the private one is set up.
+        reach = background(
+          withRetries('reach the repository', retry, log, () => git.remoteState(config.branch))
+        )
         await git.init()
         if (config.branch) await git.checkBranchName(config.branch)
         // The tip's commit and trees are fetched while the remote is asked and Nix builds. The
         // result is used only if it is the tip that ls-remote reports (see firstTipState).
         firstTip = background(fetchTipState(config, git, config.branch))
-        const state = await withRetries('reach the repository', retry, log, () =>
-          git.remoteState(config.branch)
-        )
+        const state = await reach.get()
         log.info(
           state.tip
             ? `Branch '${state.branch}' is at ${state.tip}.`
@@ -125,8 +128,9 @@ export async function publish(
         publicKey: cache.publicKey
       }
     } finally {
-      // Never remove the work directory under a fetch that is still writing into it.
-      await firstTip?.done
+      // Never remove the work directory under a fetch that is still writing into it, nor leave a
+      // remote check retrying after a setup error.
+      await Promise.all([reach?.done, firstTip?.done])
     }
   })
 }
