@@ -53,6 +53,48 @@ test('existing artifacts are never downloaded', async () => {
   expect(tree).toContain('nix/index.json')
 })
 
+test('pushing downloads nothing: the files it rewrites were fetched with the tip', async () => {
+  // A repository the action already publishes to: it holds a manifest and a generated README,
+  // which the next publish rewrites. A thin pack looks up their previous versions as delta
+  // bases; they must be here already, not fetched on demand in the middle of the push.
+  const repo = server.createRepo('rewrite')
+  const files: Record<string, string> = {}
+  for (let i = 0; i < 20; i++)
+    files[`nix/x86_64-linux/old-${i}.nar`] = randomBytes(64 * 1024).toString('base64')
+  await seedRepo(repo.dir, 'main', files)
+  const flake = writeFlake(path.join(work, 'rewrite'), {
+    one: 'echo one > $out',
+    two: 'echo two > $out'
+  })
+  const first = await runAction({
+    'flake-attribute': `${flake}#one`,
+    repository: repo.url,
+    token: TOKEN
+  })
+  expect(errorLines(first)).toEqual([])
+  server.resetLog()
+  const run = await runAction({
+    'flake-attribute': `${flake}#two`,
+    repository: repo.url,
+    token: TOKEN
+  })
+  expect(errorLines(run)).toEqual([])
+  expect(run.outputs.published).toBe('true')
+  const requests = server.state.requests
+  const pushStart = requests.findIndex(r => r.query === '?service=git-receive-pack')
+  expect(pushStart).toBeGreaterThan(0)
+  const uploadPack = requests
+    .map((r, i) => ({ ...r, i }))
+    .filter(r => r.path.endsWith('/git-upload-pack') || r.query === '?service=git-upload-pack')
+  expect(uploadPack.length).toBeGreaterThan(0)
+  expect(uploadPack.filter(r => r.i > pushStart)).toEqual([])
+  // The tip's trees, the manifest and the README: nothing of the 1.7 MB of existing files.
+  expect(uploadPackBytes()).toBeLessThan(16 * 1024)
+  const index = await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/README.md')
+  expect(index).toContain(path.basename(run.outputs.file))
+  expect(index).toContain(path.basename(first.outputs.file))
+})
+
 test('seven concurrent publishers all land, history stays linear', async () => {
   const repo = server.createRepo('race')
   await seedRepo(repo.dir, 'main', { 'README.md': 'binstore\n' })
