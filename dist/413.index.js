@@ -34231,5 +34231,3 @@ function getOctokit(token, options, ...additionalPlugins) {
 /***/ })
 
 };
-
-//# sourceMappingURL=413.index.js.map

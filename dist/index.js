@@ -1,4 +1,4 @@
-import './sourcemap-register.cjs';import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
 /***/ 6009:
@@ -4871,5 +4871,3 @@ function copyFile(srcFile, destFile, force) {
 /******/ var __webpack_exports__run = __webpack_exports__.e;
 /******/ export { __webpack_exports__cli as cli, __webpack_exports__run as run };
 /******/ 
-
-//# sourceMappingURL=index.js.map
