@@ -2414,23 +2414,29 @@ class Nix {
     }
     /**
      * Writes the plain NAR of `storePath` to `file` (what `nix-store --restore` reads), streaming,
-     * and checks it against the store's own record of the path's NAR hash and size.
+     * and returns its hash and size as computed on the stream. The check against the store's own
+     * record of the path (`nix path-info`) runs meanwhile and is returned as `verified`: the caller
+     * awaits it before anything is committed, so the query need not hold up the steps in between.
      */
     async dumpNar(storePath, file) {
-        const [expected, dumped] = await Promise.all([
-            this.pathInfo(storePath),
-            runToFile('nix-store', ['--dump', storePath], file).catch(error => {
-                throw error instanceof CommandNotFoundError ? nixMissing() : error;
-            })
-        ]);
+        const expected = this.pathInfo(storePath);
+        // Handled here so that a failure elsewhere first cannot leave it unhandled; awaiting
+        // `verified` still raises it.
+        expected.catch(() => undefined);
+        const dumped = await runToFile('nix-store', ['--dump', storePath], file).catch(error => {
+            throw error instanceof CommandNotFoundError ? nixMissing() : error;
+        });
         if (dumped.code !== 0) {
             throw new errors/* UserError */.yo(`'nix-store --dump ${storePath}' failed: ${lastError(dumped)}`);
         }
-        if (dumped.sha256 !== expected.narHash || dumped.size !== expected.narSize) {
-            throw new errors/* UserError */.yo(`The NAR of ${storePath} does not match the store's record (got ${dumped.sha256}, ${dumped.size} bytes; expected ${expected.narHash}, ${expected.narSize} bytes). The store may be corrupt: run 'nix-store --verify-path ${storePath}'.`);
-        }
-        this.log.debug(`${storePath}: ${dumped.size} bytes, ${dumped.sha256}`);
-        return expected;
+        const verified = expected.then(record => {
+            if (dumped.sha256 !== record.narHash || dumped.size !== record.narSize) {
+                throw new errors/* UserError */.yo(`The NAR of ${storePath} does not match the store's record (got ${dumped.sha256}, ${dumped.size} bytes; expected ${record.narHash}, ${record.narSize} bytes). The store may be corrupt: run 'nix-store --verify-path ${storePath}'.`);
+            }
+            this.log.debug(`${storePath}: ${dumped.size} bytes, ${dumped.sha256}, as the store records`);
+        });
+        verified.catch(() => undefined);
+        return { narHash: dumped.sha256, narSize: dumped.size, verified };
     }
     /**
      * Copies the store path and its closure into a local binary cache directory with Nix's own
@@ -2778,7 +2784,7 @@ async function exportAll(config, nix, git, work, built, cache, log) {
             nix.system(b.drvPath),
             config.formats.includes('nar')
                 ? nix.dumpNar(b.storePath, local('nar'))
-                : nix.pathInfo(b.storePath)
+                : nix.pathInfo(b.storePath).then(record => ({ ...record, verified: Promise.resolve() }))
         ]);
         const exportMs = Date.now() - started;
         log.info(`Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${exportMs} ms).`);
@@ -2814,7 +2820,8 @@ async function exportAll(config, nix, git, work, built, cache, log) {
             file: files[0].path,
             files,
             narHash: info.narHash,
-            narSize: info.narSize
+            narSize: info.narSize,
+            verified: info.verified
         };
         byPath.set(b.storePath, entry);
         result.push(entry);
@@ -2834,7 +2841,7 @@ async function commitAndPush(config, git, work, initial, firstTip, exported, cac
     const files = uniqueFiles(exported);
     const branch = initial.branch;
     const finish = (commitSha, added, published) => ({
-        artifacts: exported.map((a) => ({
+        artifacts: exported.map(({ verified: _verified, ...a }) => ({
             ...a,
             files: a.files.map(({ oid: _oid, ...f }) => f),
             published: a.files.some(f => added.has(f.path)),
@@ -2864,6 +2871,9 @@ async function commitAndPush(config, git, work, initial, firstTip, exported, cac
         plan.added.push(...cachePlan.added);
         plan.present.push(...cachePlan.present, ...cachePlan.conflicting);
         const owned = await ownedFiles(config, git, work, state, exported, plan, log);
+        // Nothing is committed, nor reported as publishable, before every NAR was found equal to the
+        // store's record of its path; that check has been running while the steps above were made.
+        await Promise.all(exported.map(a => a.verified));
         if (plan.added.length === 0 && owned.length === 0) {
             log.info('Nothing to commit: every file is already published.');
             return finish(tip ?? '', new Set(), false);

@@ -17,6 +17,11 @@ export interface PathInfo {
   narSize: number
 }
 
+export interface DumpedNar extends PathInfo {
+  /** Resolves when the NAR equals the store's record of the path; rejects with a UserError if not. */
+  verified: Promise<void>
+}
+
 export class Nix {
   constructor(private readonly log: Logger) {}
 
@@ -85,25 +90,31 @@ export class Nix {
 
   /**
    * Writes the plain NAR of `storePath` to `file` (what `nix-store --restore` reads), streaming,
-   * and checks it against the store's own record of the path's NAR hash and size.
+   * and returns its hash and size as computed on the stream. The check against the store's own
+   * record of the path (`nix path-info`) runs meanwhile and is returned as `verified`: the caller
+   * awaits it before anything is committed, so the query need not hold up the steps in between.
    */
-  async dumpNar(storePath: string, file: string): Promise<PathInfo> {
-    const [expected, dumped] = await Promise.all([
-      this.pathInfo(storePath),
-      runToFile('nix-store', ['--dump', storePath], file).catch(error => {
-        throw error instanceof CommandNotFoundError ? nixMissing() : error
-      })
-    ])
+  async dumpNar(storePath: string, file: string): Promise<DumpedNar> {
+    const expected = this.pathInfo(storePath)
+    // Handled here so that a failure elsewhere first cannot leave it unhandled; awaiting
+    // `verified` still raises it.
+    expected.catch(() => undefined)
+    const dumped = await runToFile('nix-store', ['--dump', storePath], file).catch(error => {
+      throw error instanceof CommandNotFoundError ? nixMissing() : error
+    })
     if (dumped.code !== 0) {
       throw new UserError(`'nix-store --dump ${storePath}' failed: ${lastError(dumped)}`)
     }
-    if (dumped.sha256 !== expected.narHash || dumped.size !== expected.narSize) {
-      throw new UserError(
-        `The NAR of ${storePath} does not match the store's record (got ${dumped.sha256}, ${dumped.size} bytes; expected ${expected.narHash}, ${expected.narSize} bytes). The store may be corrupt: run 'nix-store --verify-path ${storePath}'.`
-      )
-    }
-    this.log.debug(`${storePath}: ${dumped.size} bytes, ${dumped.sha256}`)
-    return expected
+    const verified = expected.then(record => {
+      if (dumped.sha256 !== record.narHash || dumped.size !== record.narSize) {
+        throw new UserError(
+          `The NAR of ${storePath} does not match the store's record (got ${dumped.sha256}, ${dumped.size} bytes; expected ${record.narHash}, ${record.narSize} bytes). The store may be corrupt: run 'nix-store --verify-path ${storePath}'.`
+        )
+      }
+      this.log.debug(`${storePath}: ${dumped.size} bytes, ${dumped.sha256}, as the store records`)
+    })
+    verified.catch(() => undefined)
+    return { narHash: dumped.sha256, narSize: dumped.size, verified }
   }
 
   /**

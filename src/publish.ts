@@ -45,6 +45,8 @@ interface ExportedFile extends PublishedFile {
 
 interface Exported extends Artifact {
   files: ExportedFile[]
+  /** Resolves when the exported NAR was checked against the store's record of the path. */
+  verified: Promise<void>
 }
 
 interface Built extends BuiltOutput {
@@ -167,7 +169,7 @@ async function exportAll(
       nix.system(b.drvPath),
       config.formats.includes('nar')
         ? nix.dumpNar(b.storePath, local('nar'))
-        : nix.pathInfo(b.storePath)
+        : nix.pathInfo(b.storePath).then(record => ({ ...record, verified: Promise.resolve() }))
     ])
     const exportMs = Date.now() - started
     log.info(
@@ -207,7 +209,8 @@ async function exportAll(
       file: files[0].path,
       files,
       narHash: info.narHash,
-      narSize: info.narSize
+      narSize: info.narSize,
+      verified: info.verified
     }
     byPath.set(b.storePath, entry)
     result.push(entry)
@@ -243,7 +246,7 @@ async function commitAndPush(
   const files = uniqueFiles(exported)
   const branch = initial.branch
   const finish = (commitSha: string, added: Set<string>, published: boolean) => ({
-    artifacts: exported.map((a): ArtifactResult => ({
+    artifacts: exported.map(({ verified: _verified, ...a }): ArtifactResult => ({
       ...a,
       files: a.files.map(({ oid: _oid, ...f }) => f),
       published: a.files.some(f => added.has(f.path)),
@@ -278,6 +281,9 @@ async function commitAndPush(
     plan.added.push(...cachePlan.added)
     plan.present.push(...cachePlan.present, ...cachePlan.conflicting)
     const owned = await ownedFiles(config, git, work, state, exported, plan, log)
+    // Nothing is committed, nor reported as publishable, before every NAR was found equal to the
+    // store's record of its path; that check has been running while the steps above were made.
+    await Promise.all(exported.map(a => a.verified))
     if (plan.added.length === 0 && owned.length === 0) {
       log.info('Nothing to commit: every file is already published.')
       return finish(tip ?? '', new Set(), false)

@@ -255,6 +255,44 @@ describe('failures end with one clear error and push nothing', () => {
   })
 })
 
+describe('a NAR that differs from the store’s record', () => {
+  test('is refused before anything is committed, in a publish and in a dry run', async () => {
+    const repo = server.createRepo('corrupt')
+    await seedRepo(repo.dir, 'main', { 'README.md': 'x\n' })
+    const flake = writeFlake(path.join(work, 'corrupt'), { c: 'echo intact > $out' })
+    const out = await buildPath(`${flake}#c`)
+    // A corrupt store: the file changed behind Nix's back (root may write into this store), so
+    // what nix-store --dump writes no longer matches the NAR hash and size Nix recorded.
+    fs.chmodSync(out, 0o644)
+    fs.writeFileSync(out, 'tampered\n')
+    fs.chmodSync(out, 0o444)
+    try {
+      for (const dryRun of ['false', 'true']) {
+        const tip = await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')
+        server.resetLog()
+        const run = await runAction({
+          'flake-attribute': `${flake}#c`,
+          repository: repo.url,
+          token: TOKEN,
+          'dry-run': dryRun
+        })
+        expect(run.code).not.toBe(0)
+        const errors = errorLines(run)
+        expect(errors).toHaveLength(1)
+        expect(errors[0]).toMatch(
+          /does not match the store's record .*run 'nix-store --verify-path \/nix\/store\/[^']+-c'/
+        )
+        expect(server.state.requests.filter(r => r.path.endsWith('/git-receive-pack'))).toEqual([])
+        expect(await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')).toBe(tip)
+        expect(fs.readdirSync(run.runnerTemp)).toEqual([])
+      }
+    } finally {
+      // Leave no corrupt path in the store.
+      await sh('nix-store', ['--delete', out]).catch(() => undefined)
+    }
+  })
+})
+
 /** A PATH with git (and node) but without nix. */
 function gitOnlyPath(): string {
   const dir = tempDir('path')
