@@ -264,7 +264,12 @@ try {
     '≥ 5',
     linkRatio >= 5
   ])
-  rows.push([`(for scale) action at N=${N} on loopback, ms`, median(largeMs).toFixed(0), '', true])
+  rows.push([
+    `(for scale) medians on loopback, ms: action into empty, action at N=${N}, legacy at N=${N}`,
+    `${median(emptyMs).toFixed(0)}, ${median(largeMs).toFixed(0)}, ${median(legacyMs).toFixed(0)}`,
+    '',
+    true
+  ])
 
   // 2. Big artifact
   console.error(`[bench] building a ${BIG} byte artifact…`)
@@ -309,6 +314,12 @@ try {
     exportRatio.toFixed(2),
     '≤ 1.3',
     exportRatio <= 1.3
+  ])
+  rows.push([
+    '(for scale) bare nix-store --dump, export+hash: medians, and ranges, ms',
+    `${median(bareMs).toFixed(0)} (${Math.min(...bareMs).toFixed(0)}–${Math.max(...bareMs).toFixed(0)}), ${median(exportMs).toFixed(0)} (${Math.min(...exportMs)}–${Math.max(...exportMs)})`,
+    '',
+    true
   ])
 
   // 3. Seven at once

@@ -30,12 +30,18 @@ const uploadPackBytes = () =>
     .filter(r => r.path.endsWith('/git-upload-pack'))
     .reduce((sum, r) => sum + r.bytes, 0)
 
-test('existing artifacts are never downloaded', async () => {
-  const repo = server.createRepo('big')
+/** A repository whose branch holds 20 files of 85 KiB of incompressible content (1.7 MB). */
+async function repoWithOldFiles(name: string) {
+  const repo = server.createRepo(name)
   const files: Record<string, string> = {}
   for (let i = 0; i < 20; i++)
     files[`nix/x86_64-linux/old-${i}.nar`] = randomBytes(64 * 1024).toString('base64')
   await seedRepo(repo.dir, 'main', files)
+  return repo
+}
+
+test('existing artifacts are never downloaded', async () => {
+  const repo = await repoWithOldFiles('big')
   const flake = writeFlake(path.join(work, 'big'), { small: 'echo small > $out' })
   server.resetLog()
   const run = await runAction({
@@ -57,11 +63,7 @@ test('pushing downloads nothing: the files it rewrites were fetched with the tip
   // A repository the action already publishes to: it holds a manifest and a generated README,
   // which the next publish rewrites. A thin pack looks up their previous versions as delta
   // bases; they must be here already, not fetched on demand in the middle of the push.
-  const repo = server.createRepo('rewrite')
-  const files: Record<string, string> = {}
-  for (let i = 0; i < 20; i++)
-    files[`nix/x86_64-linux/old-${i}.nar`] = randomBytes(64 * 1024).toString('base64')
-  await seedRepo(repo.dir, 'main', files)
+  const repo = await repoWithOldFiles('rewrite')
   const flake = writeFlake(path.join(work, 'rewrite'), {
     one: 'echo one > $out',
     two: 'echo two > $out'
