@@ -2629,30 +2629,45 @@ function nix32Decode(text) {
 
 ;// CONCATENATED MODULE: ./src/retry.ts
 
-const DEFAULT_RETRY = { attempts: 6, baseDelayMs: 250, maxDelayMs: 5000 };
+const DEFAULT_RETRY = {
+    attempts: 6,
+    raceAttempts: 12,
+    baseDelayMs: 250,
+    maxDelayMs: 5000
+};
 const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
 /**
  * Runs `fn` until it succeeds, retrying RaceError and TransientError with full-jitter exponential
- * back-off; any other error (authentication, not found, refused by a hook) ends it at once.
+ * back-off, each kind within its own budget; any other error (authentication, not found, refused
+ * by a hook) ends it at once.
  */
 async function withRetries(what, policy, log, fn) {
+    let races = 0;
+    let failures = 0;
     for (let attempt = 1;; attempt++) {
         try {
             return await fn(attempt);
         }
         catch (error) {
-            const retriable = error instanceof errors/* RaceError */.CL || error instanceof errors/* TransientError */.N_;
-            if (!retriable)
+            const race = error instanceof errors/* RaceError */.CL;
+            if (!race && !(error instanceof errors/* TransientError */.N_))
                 throw error;
-            if (attempt >= policy.attempts) {
-                if (error instanceof errors/* RaceError */.CL) {
-                    throw new errors/* TransientError */.N_(`Gave up after ${attempt} attempts to ${what}: ${(0,errors/* errorMessage */.gJ)(error)} every time. Another publisher is pushing to the same branch very often; run again.`);
-                }
+            if (race)
+                races++;
+            else
+                failures++;
+            if (race && races >= policy.raceAttempts) {
+                throw new errors/* TransientError */.N_(`Gave up after ${attempt} attempts to ${what}: ${(0,errors/* errorMessage */.gJ)(error)}, ${races} times. Another publisher is pushing to the same branch very often; run again.`);
+            }
+            if (!race && failures >= policy.attempts) {
                 throw new errors/* TransientError */.N_(`Gave up after ${attempt} attempts to ${what}. Last error: ${(0,errors/* errorMessage */.gJ)(error)}`);
             }
             const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
             const delay = Math.round(Math.random() * ceiling);
-            log.info(`${error instanceof errors/* RaceError */.CL ? 'Branch moved' : 'Temporary failure'} (${(0,errors/* errorMessage */.gJ)(error)}); retrying to ${what} in ${delay} ms (attempt ${attempt + 1} of ${policy.attempts}).`);
+            const budget = race
+                ? `up to ${policy.raceAttempts} while the branch keeps moving`
+                : `up to ${policy.attempts} while the server keeps failing`;
+            log.info(`${race ? 'Branch moved' : 'Temporary failure'} (${(0,errors/* errorMessage */.gJ)(error)}); retrying to ${what} in ${delay} ms (attempt ${attempt + 1}, ${budget}).`);
             await sleep(delay);
         }
     }

@@ -2,19 +2,31 @@ import { errorMessage, RaceError, TransientError } from './errors.js'
 import { Logger } from './log.js'
 
 export interface RetryPolicy {
+  /** Tries in all while the server fails (HTTP 5xx, reset or refused connections): it may be down. */
   attempts: number
+  /**
+   * Tries in all while pushes are rejected because the branch moved. Every such round means another
+   * publisher landed, so a matrix of N jobs racing on one branch may need up to N tries.
+   */
+  raceAttempts: number
   /** First back-off ceiling in ms; doubles on every attempt up to maxDelayMs. */
   baseDelayMs: number
   maxDelayMs: number
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDelayMs: 5000 }
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 6,
+  raceAttempts: 12,
+  baseDelayMs: 250,
+  maxDelayMs: 5000
+}
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 /**
  * Runs `fn` until it succeeds, retrying RaceError and TransientError with full-jitter exponential
- * back-off; any other error (authentication, not found, refused by a hook) ends it at once.
+ * back-off, each kind within its own budget; any other error (authentication, not found, refused
+ * by a hook) ends it at once.
  */
 export async function withRetries<T>(
   what: string,
@@ -22,26 +34,33 @@ export async function withRetries<T>(
   log: Logger,
   fn: (attempt: number) => Promise<T>
 ): Promise<T> {
+  let races = 0
+  let failures = 0
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn(attempt)
     } catch (error) {
-      const retriable = error instanceof RaceError || error instanceof TransientError
-      if (!retriable) throw error
-      if (attempt >= policy.attempts) {
-        if (error instanceof RaceError) {
-          throw new TransientError(
-            `Gave up after ${attempt} attempts to ${what}: ${errorMessage(error)} every time. Another publisher is pushing to the same branch very often; run again.`
-          )
-        }
+      const race = error instanceof RaceError
+      if (!race && !(error instanceof TransientError)) throw error
+      if (race) races++
+      else failures++
+      if (race && races >= policy.raceAttempts) {
+        throw new TransientError(
+          `Gave up after ${attempt} attempts to ${what}: ${errorMessage(error)}, ${races} times. Another publisher is pushing to the same branch very often; run again.`
+        )
+      }
+      if (!race && failures >= policy.attempts) {
         throw new TransientError(
           `Gave up after ${attempt} attempts to ${what}. Last error: ${errorMessage(error)}`
         )
       }
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))
       const delay = Math.round(Math.random() * ceiling)
+      const budget = race
+        ? `up to ${policy.raceAttempts} while the branch keeps moving`
+        : `up to ${policy.attempts} while the server keeps failing`
       log.info(
-        `${error instanceof RaceError ? 'Branch moved' : 'Temporary failure'} (${errorMessage(error)}); retrying to ${what} in ${delay} ms (attempt ${attempt + 1} of ${policy.attempts}).`
+        `${race ? 'Branch moved' : 'Temporary failure'} (${errorMessage(error)}); retrying to ${what} in ${delay} ms (attempt ${attempt + 1}, ${budget}).`
       )
       await sleep(delay)
     }

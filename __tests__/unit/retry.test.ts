@@ -1,0 +1,87 @@
+import { describe, expect, test } from '@jest/globals'
+import { RaceError, TransientError, UserError } from '../../src/errors.js'
+import { Logger } from '../../src/log.js'
+import { RetryPolicy, withRetries } from '../../src/retry.js'
+
+const FAST: RetryPolicy = { attempts: 3, raceAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 }
+
+/** A logger that keeps its info lines, to read what a user would see. */
+function lines(): { log: Logger; info: string[] } {
+  const info: string[] = []
+  const log: Logger = {
+    info: message => info.push(message),
+    warning: () => undefined,
+    debug: () => undefined,
+    setSecret: () => undefined,
+    output: () => undefined,
+    group: (_name, fn) => fn()
+  }
+  return { log, info }
+}
+
+/** A step that fails with `errors[i]` on try i + 1, then returns the number of the try. */
+function failing(errors: Error[]) {
+  let calls = 0
+  const fn = async (attempt: number) => {
+    calls++
+    if (attempt <= errors.length) throw errors[attempt - 1]
+    return attempt
+  }
+  return { fn, calls: () => calls }
+}
+
+const race = () => new RaceError("the branch 'main' moved while pushing")
+const down = () => new TransientError('Could not push: HTTP 500')
+
+describe('withRetries', () => {
+  test('an error that is neither a race nor transient ends it at once', async () => {
+    const { log } = lines()
+    const step = failing([new UserError('Authentication failed (HTTP 401)')])
+    await expect(withRetries('publish', FAST, log, step.fn)).rejects.toThrow(/HTTP 401/)
+    expect(step.calls()).toBe(1)
+  })
+
+  test('server failures are retried up to `attempts` tries, then it gives up naming the error', async () => {
+    const { log, info } = lines()
+    const recovers = failing([down(), down()])
+    await expect(withRetries('publish', FAST, log, recovers.fn)).resolves.toBe(3)
+    expect(info[0]).toMatch(
+      /^Temporary failure \(Could not push: HTTP 500\); retrying to publish in \d+ ms \(attempt 2, up to 3 while the server keeps failing\)\.$/
+    )
+
+    const stays = failing([down(), down(), down()])
+    const error = await withRetries('publish', FAST, lines().log, stays.fn).catch(e => e)
+    expect(error).toBeInstanceOf(TransientError)
+    expect(error.message).toBe(
+      'Gave up after 3 attempts to publish. Last error: Could not push: HTTP 500'
+    )
+    expect(stays.calls()).toBe(3)
+  })
+
+  test('races have their own, larger budget: each rejected round means another publisher landed', async () => {
+    const { log, info } = lines()
+    // Four races: more than `attempts` (3), within `raceAttempts` (5).
+    const lands = failing([race(), race(), race(), race()])
+    await expect(withRetries('publish', FAST, log, lands.fn)).resolves.toBe(5)
+    expect(info).toHaveLength(4)
+    expect(info[3]).toMatch(
+      /^Branch moved .*\(attempt 5, up to 5 while the branch keeps moving\)\.$/
+    )
+
+    const never = failing(Array.from({ length: 5 }, race))
+    const error = await withRetries('publish', FAST, lines().log, never.fn).catch(e => e)
+    expect(error.message).toBe(
+      "Gave up after 5 attempts to publish: the branch 'main' moved while pushing, 5 times. Another publisher is pushing to the same branch very often; run again."
+    )
+    expect(never.calls()).toBe(5)
+  })
+
+  test('the two budgets are counted apart: server failures after races still get their retries', async () => {
+    const step = failing([race(), race(), race(), down(), down()])
+    await expect(withRetries('publish', FAST, lines().log, step.fn)).resolves.toBe(6)
+    const exhausted = failing([race(), down(), race(), down(), down()])
+    await expect(withRetries('publish', FAST, lines().log, exhausted.fn)).rejects.toThrow(
+      /^Gave up after 5 attempts to publish\. Last error: Could not push: HTTP 500$/
+    )
+  })
+})
