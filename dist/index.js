@@ -1939,17 +1939,17 @@ const MIN_GIT = [2, 31]; // GIT_CONFIG_COUNT/KEY/VALUE
  */
 class Git {
     repo;
+    workDir;
     identity;
     log;
     gitDir;
-    indexFile;
     authHeader;
     constructor(repo, token, workDir, identity, log) {
         this.repo = repo;
+        this.workDir = workDir;
         this.identity = identity;
         this.log = log;
         this.gitDir = external_node_path_namespaceObject.join(workDir, 'repo.git');
-        this.indexFile = external_node_path_namespaceObject.join(workDir, 'index');
         this.authHeader = token
             ? `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
             : '';
@@ -2112,17 +2112,10 @@ class Git {
         if (result.code !== 0)
             throw classifyRemoteError(this.repo, 'fetch from', result);
     }
-    /** Writes files into the object store (or only hashes them), streaming from disk; one git call. */
-    async hashFiles(files, write) {
-        const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--', ...files];
-        const oids = (await this.ok(args)).trim().split('\n');
-        if (oids.length !== files.length) {
-            throw new Error(`git hash-object printed ${oids.length} ids for ${files.length} files`);
-        }
-        return oids;
-    }
+    /** Writes a file into the object store (or only hashes it), streaming from disk. */
     async hashObject(file, write) {
-        return (await this.hashFiles([file], write))[0];
+        const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--', file];
+        return (await this.ok(args)).trim();
     }
     /**
      * Reads one (small) blob. In a partial clone a blob that is not here yet is fetched on demand
@@ -2184,17 +2177,30 @@ class Git {
         }
         return plan;
     }
-    /** Builds a commit on `tip` that adds `files`, without a checkout: a private index of ids. */
-    async commit(tip, files, message) {
-        const env = { GIT_INDEX_FILE: this.indexFile };
-        await promises_namespaceObject.rm(this.indexFile, { force: true });
-        if (tip)
-            await this.ok(['read-tree', tip], { env });
-        const list = files.map(f => `100644 blob ${f.oid}\t${f.path}\0`).join('');
-        await this.ok(['update-index', '-z', '--add', '--index-info'], { env, input: list });
-        const tree = (await this.ok(['write-tree', '--missing-ok'], { env })).trim();
-        const parents = tip ? ['-p', tip] : [];
-        return (await this.ok(['commit-tree', tree, ...parents, '-F', '-'], { input: message })).trim();
+    /**
+     * Makes one commit on `tip` (a root commit when there is none) that adds `files`, blobs already
+     * in the object store named by id, and `texts`, small files given whole. No checkout and no
+     * index: one `git fast-import`, which reads only the trees on the way to the paths it writes.
+     */
+    async commit(tip, files, texts, message) {
+        const ref = 'refs/publish-nix-artifact/commit';
+        const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+        const stream = [
+            // `reset` first: a retry must not build on the commit of the attempt before.
+            `reset ${ref}\n`,
+            `commit ${ref}\nmark :1\n`,
+            `committer ${this.identity.name} <${this.identity.email}> now\n`,
+            data(message),
+            tip ? `from ${tip}\n` : '',
+            ...files.map(f => `M 100644 ${f.oid} ${quotePath(f.path)}\n`),
+            ...texts.map(t => `M 100644 inline ${quotePath(t.path)}\n${data(t.text)}`)
+        ].join('');
+        const marks = external_node_path_namespaceObject.join(this.workDir, 'fast-import-marks');
+        await this.ok(['fast-import', '--quiet', '--force', '--date-format=now', `--export-marks=${marks}`], { input: stream });
+        const commit = /^:1 ([0-9a-f]{40,64})$/m.exec(await promises_namespaceObject.readFile(marks, 'utf8'))?.[1];
+        if (!commit)
+            throw new Error('git fast-import did not report the commit it made');
+        return commit;
     }
     /** Pushes `commit` to the branch, never forcing: a moved branch is a RaceError. */
     async push(commit, branch) {
@@ -2214,6 +2220,10 @@ class Git {
         }
         throw classifyRemoteError(this.repo, 'push to', result);
     }
+}
+/** A path as fast-import reads it: always C-quoted, so no file name can end or break a command. */
+function quotePath(file) {
+    return `"${file.replace(/["\\]/g, c => `\\${c}`)}"`;
 }
 function tail(result) {
     return (result.stderr
@@ -2768,7 +2778,7 @@ async function publish(config, log, options = {}) {
             const cacheFiles = config.formats.includes('binary-cache')
                 ? await cacheContents(config, git, cache, log)
                 : [];
-            const result = await log.group(config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`, () => commitAndPush(config, git, work, remote, tipState, exported, cacheFiles, log, retry));
+            const result = await log.group(config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`, () => commitAndPush(config, git, remote, tipState, exported, cacheFiles, log, retry));
             return {
                 ...result,
                 binaryCacheDir: cacheFiles.length > 0 ? cache.repoDir : '',
@@ -2852,7 +2862,7 @@ function checkSize(config, file, size, log) {
         log.warning(`${file} is ${mib(size)}: GitHub warns above 50 MiB and refuses files over 100 MiB; consider a smaller output.`);
     }
 }
-async function commitAndPush(config, git, work, initial, firstTip, exported, cacheFiles, log, retry) {
+async function commitAndPush(config, git, initial, firstTip, exported, cacheFiles, log, retry) {
     const files = uniqueFiles(exported);
     const branch = initial.branch;
     const finish = (commitSha, added, published) => ({
@@ -2885,7 +2895,7 @@ async function commitAndPush(config, git, work, initial, firstTip, exported, cac
         }
         plan.added.push(...cachePlan.added);
         plan.present.push(...cachePlan.present, ...cachePlan.conflicting);
-        const owned = await ownedFiles(config, git, work, state, exported, plan, log);
+        const owned = await ownedFiles(config, git, state, exported, plan, log);
         // Nothing is committed, nor reported as publishable, before every NAR was found equal to the
         // store's record of its path; that check has been running while the steps above were made.
         await Promise.all(exported.map(a => a.verified));
@@ -2896,12 +2906,14 @@ async function commitAndPush(config, git, work, initial, firstTip, exported, cac
         const added = new Set(plan.added.map(f => f.path));
         const message = (0,template/* commitMessage */.df)(config.commitMessage, exported.filter(a => a.files.some(f => added.has(f.path))), config.source);
         if (config.dryRun) {
-            for (const file of [...plan.added, ...owned])
+            for (const file of plan.added)
                 log.info(`Would write ${file.path} (${file.oid}).`);
+            for (const file of owned)
+                log.info(`Would write ${file.path} (${Buffer.byteLength(file.text)} bytes, regenerated).`);
             log.info(`Would commit with this message:\n${message}`);
             return finish(tip ?? '', added, false);
         }
-        const commit = await git.commit(tip, [...plan.added, ...owned], message);
+        const commit = await git.commit(tip, plan.added, owned, message);
         await git.push(commit, branch);
         log.info(`Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`);
         return finish(commit, added, true);
@@ -2911,7 +2923,7 @@ async function commitAndPush(config, git, work, initial, firstTip, exported, cac
  * The files the action owns next to the artifacts: the manifest (`index.json`), merged with the
  * tip's copy, and the README generated from it. Empty when the manifest already lists every file.
  */
-async function ownedFiles(config, git, work, state, exported, plan, log) {
+async function ownedFiles(config, git, state, exported, plan, log) {
     const ours = new Set([...plan.added, ...plan.present].map(f => f.path));
     const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }));
     const manifestFile = (0,naming/* repoPath */.qN)(config.path, MANIFEST_NAME);
@@ -2933,11 +2945,7 @@ async function ownedFiles(config, git, work, state, exported, plan, log) {
     else {
         log.warning(`${indexFile} was not generated by this action; it is left as it is.`);
     }
-    // Both go into the object store in one git call.
-    const local = owned.map((_, i) => external_node_path_namespaceObject.join(work, `owned-${i}`));
-    await Promise.all(owned.map((file, i) => promises_namespaceObject.writeFile(local[i], file.text)));
-    const oids = await git.hashFiles(local, !config.dryRun);
-    return owned.map((file, i) => ({ path: file.path, oid: oids[i] }));
+    return owned;
 }
 /** `branch` undefined: the remote's default branch (HEAD). */
 async function fetchTipState(config, git, branch) {

@@ -23,6 +23,13 @@ export interface NewFile {
   oid: string
 }
 
+export interface NewText {
+  /** Path inside the repository. */
+  path: string
+  /** The whole content (a small file: the manifest, the generated README). */
+  text: string
+}
+
 export interface TreeEntry {
   mode: string
   type: string
@@ -51,18 +58,16 @@ const MIN_GIT = [2, 31] // GIT_CONFIG_COUNT/KEY/VALUE
  */
 export class Git {
   private readonly gitDir: string
-  private readonly indexFile: string
   private readonly authHeader: string
 
   constructor(
     private readonly repo: Repository,
     token: string,
-    workDir: string,
+    private readonly workDir: string,
     private readonly identity: Identity,
     private readonly log: Logger
   ) {
     this.gitDir = path.join(workDir, 'repo.git')
-    this.indexFile = path.join(workDir, 'index')
     this.authHeader = token
       ? `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
       : ''
@@ -239,18 +244,10 @@ export class Git {
     if (result.code !== 0) throw classifyRemoteError(this.repo, 'fetch from', result)
   }
 
-  /** Writes files into the object store (or only hashes them), streaming from disk; one git call. */
-  async hashFiles(files: string[], write: boolean): Promise<string[]> {
-    const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--', ...files]
-    const oids = (await this.ok(args)).trim().split('\n')
-    if (oids.length !== files.length) {
-      throw new Error(`git hash-object printed ${oids.length} ids for ${files.length} files`)
-    }
-    return oids
-  }
-
+  /** Writes a file into the object store (or only hashes it), streaming from disk. */
   async hashObject(file: string, write: boolean): Promise<string> {
-    return (await this.hashFiles([file], write))[0]
+    const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--', file]
+    return (await this.ok(args)).trim()
   }
 
   /**
@@ -312,16 +309,37 @@ export class Git {
     return plan
   }
 
-  /** Builds a commit on `tip` that adds `files`, without a checkout: a private index of ids. */
-  async commit(tip: string | undefined, files: NewFile[], message: string): Promise<string> {
-    const env = { GIT_INDEX_FILE: this.indexFile }
-    await fs.rm(this.indexFile, { force: true })
-    if (tip) await this.ok(['read-tree', tip], { env })
-    const list = files.map(f => `100644 blob ${f.oid}\t${f.path}\0`).join('')
-    await this.ok(['update-index', '-z', '--add', '--index-info'], { env, input: list })
-    const tree = (await this.ok(['write-tree', '--missing-ok'], { env })).trim()
-    const parents = tip ? ['-p', tip] : []
-    return (await this.ok(['commit-tree', tree, ...parents, '-F', '-'], { input: message })).trim()
+  /**
+   * Makes one commit on `tip` (a root commit when there is none) that adds `files`, blobs already
+   * in the object store named by id, and `texts`, small files given whole. No checkout and no
+   * index: one `git fast-import`, which reads only the trees on the way to the paths it writes.
+   */
+  async commit(
+    tip: string | undefined,
+    files: NewFile[],
+    texts: NewText[],
+    message: string
+  ): Promise<string> {
+    const ref = 'refs/publish-nix-artifact/commit'
+    const data = (text: string) => `data ${Buffer.byteLength(text)}\n${text}\n`
+    const stream = [
+      // `reset` first: a retry must not build on the commit of the attempt before.
+      `reset ${ref}\n`,
+      `commit ${ref}\nmark :1\n`,
+      `committer ${this.identity.name} <${this.identity.email}> now\n`,
+      data(message),
+      tip ? `from ${tip}\n` : '',
+      ...files.map(f => `M 100644 ${f.oid} ${quotePath(f.path)}\n`),
+      ...texts.map(t => `M 100644 inline ${quotePath(t.path)}\n${data(t.text)}`)
+    ].join('')
+    const marks = path.join(this.workDir, 'fast-import-marks')
+    await this.ok(
+      ['fast-import', '--quiet', '--force', '--date-format=now', `--export-marks=${marks}`],
+      { input: stream }
+    )
+    const commit = /^:1 ([0-9a-f]{40,64})$/m.exec(await fs.readFile(marks, 'utf8'))?.[1]
+    if (!commit) throw new Error('git fast-import did not report the commit it made')
+    return commit
   }
 
   /** Pushes `commit` to the branch, never forcing: a moved branch is a RaceError. */
@@ -346,6 +364,11 @@ export class Git {
     }
     throw classifyRemoteError(this.repo, 'push to', result)
   }
+}
+
+/** A path as fast-import reads it: always C-quoted, so no file name can end or break a command. */
+function quotePath(file: string): string {
+  return `"${file.replace(/["\\]/g, c => `\\${c}`)}"`
 }
 
 function tail(result: RunResult): string {

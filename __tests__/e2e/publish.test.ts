@@ -204,6 +204,31 @@ describe('publishing into a repository with content', () => {
   })
 })
 
+describe('a path with quotes and spaces', () => {
+  test('lands exactly where it says, with its manifest and index', async () => {
+    const repo = server.createRepo('quoted')
+    await seedRepo(repo.dir, 'main', { 'README.md': 'x\n' })
+    const flake = writeFlake(path.join(work, 'quoted'), { q: 'echo q > $out' })
+    const dir = '"odd" store/with space'
+    const run = await runAction({
+      'flake-attribute': `${flake}#q`,
+      repository: repo.url,
+      token: TOKEN,
+      path: dir
+    })
+    expect(errorLines(run)).toEqual([])
+    expect(run.outputs.file).toMatch(
+      new RegExp(`^"odd" store/with space/${SYSTEM}/[a-z0-9]{32}-q\\.nar$`)
+    )
+    const tree = (await serverGit(repo.dir, 'ls-tree', '-r', '-z', '--name-only', 'main')).split(
+      '\0'
+    )
+    expect(tree.filter(Boolean).sort()).toEqual(
+      ['README.md', `${dir}/README.md`, `${dir}/index.json`, run.outputs.file].sort()
+    )
+  })
+})
+
 describe('failures end with one clear error and push nothing', () => {
   let repo: { dir: string; url: string }
   let flake: string
