@@ -2065,7 +2065,8 @@ class Git {
     }
     /**
      * Fetches the tip of `branch` (of the remote's default branch, HEAD, when none is named) with its
-     * trees but without any file contents; returns its id, or undefined when there is no such tip.
+     * trees but without any file contents; returns the local ref it is under, or undefined when
+     * there is no such tip.
      */
     async fetchTip(branch) {
         const ref = 'refs/publish-nix-artifact/tip';
@@ -2088,6 +2089,10 @@ class Git {
         if (/filtering not recognized by server/i.test(result.stderr)) {
             this.log.warning('The server does not support partial clone filters: the tip’s existing files were downloaded too. Publishing is still correct, only slower on large repositories.');
         }
+        return ref;
+    }
+    /** The id of the commit `ref` points to. */
+    async commitId(ref) {
         return (await this.ok(['rev-parse', '--verify', `${ref}^{commit}`])).trim();
     }
     /**
@@ -2127,7 +2132,7 @@ class Git {
             throw classifyRemoteError(this.repo, 'read a file from', result);
         return result.stdout;
     }
-    /** The entries of `paths` in `tree` (exact paths, not their contents). */
+    /** The entries of `paths` in the tree of `tip`, a commit id or ref (paths, not contents). */
     async lsTree(tip, paths) {
         const entries = new Map();
         if (paths.length === 0)
@@ -2949,12 +2954,15 @@ async function ownedFiles(config, git, state, exported, plan, log) {
 }
 /** `branch` undefined: the remote's default branch (HEAD). */
 async function fetchTipState(config, git, branch) {
-    const tip = await git.fetchTip(branch);
-    if (!tip)
+    const ref = await git.fetchTip(branch);
+    if (!ref)
         return {};
     const manifestFile = (0,naming/* repoPath */.qN)(config.path, MANIFEST_NAME);
     const indexFile = (0,naming/* repoPath */.qN)(config.path, INDEX_NAME);
-    const entries = await git.lsTree(tip, [manifestFile, indexFile]);
+    const [tip, entries] = await Promise.all([
+        git.commitId(ref),
+        git.lsTree(ref, [manifestFile, indexFile])
+    ]);
     const manifest = entries.get(manifestFile);
     // Both are downloaded now, in one request: the manifest is merged into, and both are the
     // previous versions that `git push` looks up as delta bases for the files it rewrites (without

@@ -190,7 +190,8 @@ export class Git {
 
   /**
    * Fetches the tip of `branch` (of the remote's default branch, HEAD, when none is named) with its
-   * trees but without any file contents; returns its id, or undefined when there is no such tip.
+   * trees but without any file contents; returns the local ref it is under, or undefined when
+   * there is no such tip.
    */
   async fetchTip(branch?: string): Promise<string | undefined> {
     const ref = 'refs/publish-nix-artifact/tip'
@@ -217,6 +218,11 @@ export class Git {
         'The server does not support partial clone filters: the tip’s existing files were downloaded too. Publishing is still correct, only slower on large repositories.'
       )
     }
+    return ref
+  }
+
+  /** The id of the commit `ref` points to. */
+  async commitId(ref: string): Promise<string> {
     return (await this.ok(['rev-parse', '--verify', `${ref}^{commit}`])).trim()
   }
 
@@ -260,7 +266,7 @@ export class Git {
     return result.stdout
   }
 
-  /** The entries of `paths` in `tree` (exact paths, not their contents). */
+  /** The entries of `paths` in the tree of `tip`, a commit id or ref (paths, not contents). */
   async lsTree(tip: string, paths: string[]): Promise<Map<string, TreeEntry>> {
     const entries = new Map<string, TreeEntry>()
     if (paths.length === 0) return entries

@@ -358,11 +358,14 @@ interface TipState {
 
 /** `branch` undefined: the remote's default branch (HEAD). */
 async function fetchTipState(config: Config, git: Git, branch?: string): Promise<TipState> {
-  const tip = await git.fetchTip(branch)
-  if (!tip) return {}
+  const ref = await git.fetchTip(branch)
+  if (!ref) return {}
   const manifestFile = repoPath(config.path, MANIFEST_NAME)
   const indexFile = repoPath(config.path, INDEX_NAME)
-  const entries = await git.lsTree(tip, [manifestFile, indexFile])
+  const [tip, entries] = await Promise.all([
+    git.commitId(ref),
+    git.lsTree(ref, [manifestFile, indexFile])
+  ])
   const manifest = entries.get(manifestFile)
   // Both are downloaded now, in one request: the manifest is merged into, and both are the
   // previous versions that `git push` looks up as delta bases for the files it rewrites (without
