@@ -21,7 +21,7 @@ import { startGitServer } from './lib/git-server.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.env.BENCH_N ?? 300)
-const REPS = Number(process.env.BENCH_REPS ?? 5)
+const REPS = Number(process.env.BENCH_REPS ?? 7)
 const BIG = Number(process.env.BENCH_BIG_BYTES ?? 1024 ** 3)
 const SYSTEM = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux`
 const token = `bench_${randomBytes(12).toString('hex')}`
