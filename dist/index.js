@@ -1931,8 +1931,8 @@ const MIN_GIT = [2, 31]; // GIT_CONFIG_COUNT/KEY/VALUE
 /**
  * A private, bare, partial and shallow repository in the work directory, and the one remote it
  * talks to. Existing artifacts are never downloaded: fetches take the tip commit and its trees
- * (`--depth=1 --filter=blob:none`), new trees are built in a private index from object ids, and
- * nothing is ever checked out.
+ * (`--depth=1 --filter=blob:none`) and the small files the action rewrites, commits are made by
+ * `git fast-import` from object ids, and nothing is ever checked out.
  *
  * The token travels only in the environment of git processes, as an Authorization header scoped
  * to the remote's origin (GIT_CONFIG_COUNT/KEY/VALUE): never in an argument, never in a file.
@@ -2967,7 +2967,7 @@ async function fetchTipState(config, git, branch) {
     // Both are downloaded now, in one request: the manifest is merged into, and both are the
     // previous versions that `git push` looks up as delta bases for the files it rewrites (without
     // them here, it would download each one on its own while pushing).
-    const blobs = [manifest, entries.get(indexFile)].filter(e => e?.type === 'blob');
+    const blobs = [manifest, entries.get(indexFile)].filter((e) => e?.type === 'blob');
     await git.fetchBlobs(blobs.map(e => e.oid));
     return {
         tip,

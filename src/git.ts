@@ -50,8 +50,8 @@ const MIN_GIT = [2, 31] // GIT_CONFIG_COUNT/KEY/VALUE
 /**
  * A private, bare, partial and shallow repository in the work directory, and the one remote it
  * talks to. Existing artifacts are never downloaded: fetches take the tip commit and its trees
- * (`--depth=1 --filter=blob:none`), new trees are built in a private index from object ids, and
- * nothing is ever checked out.
+ * (`--depth=1 --filter=blob:none`) and the small files the action rewrites, commits are made by
+ * `git fast-import` from object ids, and nothing is ever checked out.
  *
  * The token travels only in the environment of git processes, as an Authorization header scoped
  * to the remote's origin (GIT_CONFIG_COUNT/KEY/VALUE): never in an argument, never in a file.

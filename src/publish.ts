@@ -370,8 +370,8 @@ async function fetchTipState(config: Config, git: Git, branch?: string): Promise
   // Both are downloaded now, in one request: the manifest is merged into, and both are the
   // previous versions that `git push` looks up as delta bases for the files it rewrites (without
   // them here, it would download each one on its own while pushing).
-  const blobs = [manifest, entries.get(indexFile)].filter(e => e?.type === 'blob')
-  await git.fetchBlobs(blobs.map(e => e!.oid))
+  const blobs = [manifest, entries.get(indexFile)].filter((e): e is TreeEntry => e?.type === 'blob')
+  await git.fetchBlobs(blobs.map(e => e.oid))
   return {
     tip,
     manifest: manifest?.type === 'blob' ? await git.readBlob(manifest.oid) : undefined,
