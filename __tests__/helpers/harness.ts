@@ -1,6 +1,6 @@
 // Runs the bundled action (dist/index.js) the way the Actions runner does, against real Nix and a
 // real token-checking smart-HTTP git server on loopback.
-import { execFile, spawn } from 'node:child_process'
+import { ChildProcess, execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -82,6 +82,23 @@ export async function runAction(
   inputs: Record<string, string>,
   env: NodeJS.ProcessEnv = {}
 ): Promise<ActionRun> {
+  return startAction(inputs, env).done
+}
+
+export interface StartedAction {
+  /** The node process running dist/index.js, alone in the runner's process group. */
+  child: ChildProcess
+  /** What it printed so far. */
+  stdout(): string
+  runnerTemp: string
+  done: Promise<ActionRun>
+}
+
+/** Starts the bundled action as the runner does and returns at once (see runAction). */
+export function startAction(
+  inputs: Record<string, string>,
+  env: NodeJS.ProcessEnv = {}
+): StartedAction {
   const dir = tempDir('runner')
   const runnerTemp = path.join(dir, 'temp')
   fs.mkdirSync(runnerTemp)
@@ -107,15 +124,17 @@ export async function runAction(
   let stderr = ''
   child.stdout.on('data', d => (stdout += d))
   child.stderr.on('data', d => (stderr += d))
-  const code = await new Promise<number>(resolve => child.on('close', c => resolve(c ?? 1)))
-  return {
+  const done = new Promise<number>(resolve =>
+    child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)))
+  ).then(code => ({
     code,
     stdout,
     stderr,
     outputs: parseOutputFile(fs.readFileSync(outputFile, 'utf8')),
     summary: fs.readFileSync(summaryFile, 'utf8'),
     runnerTemp
-  }
+  }))
+  return { child, stdout: () => stdout, runnerTemp, done }
 }
 
 /** `::error::` lines of a run. */

@@ -3,15 +3,42 @@ export interface RequestRecord {
   path: string
   query: string
   authorized: boolean
+  credentials: boolean
   status: number
   bytes: number
+  abandoned: boolean
+}
+export type RuleAction =
+  | { redirect: string; status?: number }
+  | { stall: true }
+  | { loseReply: true }
+  | { respond: { status?: number; headers?: Record<string, string>; body?: string | Buffer } }
+  | { delayMs: number }
+export interface Rule {
+  method?: string
+  path?: RegExp
+  query?: RegExp
+  body?: RegExp
+  once?: boolean
+  action: RuleAction
 }
 export interface GitServer {
   base: string
   port: number
-  state: { requests: RequestRecord[]; pushFailures: number[]; bytesSent: number }
+  state: {
+    requests: RequestRecord[]
+    pushFailures: number[]
+    rules: Rule[]
+    bytesSent: number
+  }
   createRepo(name: string, options?: { defaultBranch?: string }): { dir: string; url: string }
   failPushes(...statuses: number[]): void
+  addRule(rule: Rule): void
+  clearRules(): void
+  waitForRequest(
+    predicate: (r: RequestRecord) => boolean,
+    timeoutMs?: number
+  ): Promise<RequestRecord>
   resetLog(): void
   close(): Promise<void>
 }
@@ -20,4 +47,5 @@ export function startGitServer(options: {
   token: string
   allowFilter?: boolean
   bytesPerSecond?: number
+  uploadBytesPerSecond?: number
 }): Promise<GitServer>

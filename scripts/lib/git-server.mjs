@@ -1,40 +1,104 @@
 // A real smart-HTTP git server on loopback for tests, the demo and the benchmark:
 // `git http-backend` behind a small Node HTTP server that demands a token over Basic auth.
-// It can also answer pushes with errors (to test retries) and counts what clients ask for.
+// It can also answer pushes with errors (to test retries), behave like a hostile or broken server
+// (redirect, stall, lose the reply to a push, send raw bytes), and records what clients ask for.
 import { spawn, execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 
 /**
- * @param {{ root: string, token: string, allowFilter?: boolean, bytesPerSecond?: number }} options
- *   bytesPerSecond: limit what the server sends, to model a real link instead of loopback.
+ * @param {{ root: string, token: string, allowFilter?: boolean, bytesPerSecond?: number,
+ *   uploadBytesPerSecond?: number }} options
+ *   bytesPerSecond: limit what the server sends, to model a real link instead of loopback;
+ *   uploadBytesPerSecond: likewise for what it reads (a push's pack).
  */
-export async function startGitServer({ root, token, allowFilter = true, bytesPerSecond = 0 }) {
+export async function startGitServer({
+  root,
+  token,
+  allowFilter = true,
+  bytesPerSecond = 0,
+  uploadBytesPerSecond = 0
+}) {
   mkdirSync(root, { recursive: true })
   const expected = `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
   const state = {
     requests: [],
     /** HTTP status codes to answer the next receive-pack POSTs with, one each. */
     pushFailures: [],
+    /**
+     * Behaviours for matching requests, first match wins: { method?, path? (RegExp on the path),
+     * query? (RegExp), body? (RegExp on the request body, e.g. /command=fetch/ to tell protocol
+     * v2's fetch from its ls-refs), once?, action } where action is one of
+     *   { redirect: URL, status? }   answer with a redirect (Location: URL, default 302)
+     *   { stall: true }              accept the request and never answer
+     *   { loseReply: true }          let git handle it (a push lands) but never send the answer
+     *   { respond: { status?, headers?, body } }   answer with these bytes
+     *   { delayMs }                  hold it that long, then serve it if the client is still there
+     */
+    rules: [],
     bytesSent: 0
   }
   const sockets = new Set()
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
+    // Rules that look at the body need it whole before anything is decided (small requests only).
+    let body
+    if (req.method === 'POST' && state.rules.some(r => r.body)) {
+      const chunks = []
+      for await (const chunk of req) chunks.push(chunk)
+      body = Buffer.concat(chunks)
+    }
     const record = {
       method: req.method,
       path: url.pathname,
       query: url.search,
       authorized: req.headers.authorization === expected,
+      /** Whether any credentials came with it (a token where none should go). */
+      credentials: Boolean(req.headers.authorization),
       status: 0,
-      bytes: 0
+      bytes: 0,
+      /** The client closed the connection before the answer was complete. */
+      abandoned: false
     }
+    res.on('close', () => {
+      if (!res.writableFinished) record.abandoned = true
+    })
     state.requests.push(record)
     const answer = (status, text, headers = {}) => {
       record.status = status
       res.writeHead(status, { 'Content-Type': 'text/plain', ...headers })
       res.end(text)
+    }
+    const rule = state.rules.find(
+      r =>
+        (!r.method || r.method === req.method) &&
+        (!r.path || r.path.test(url.pathname)) &&
+        (!r.query || r.query.test(url.search)) &&
+        (!r.body || (body !== undefined && r.body.test(body.toString('latin1'))))
+    )
+    if (rule?.once) state.rules.splice(state.rules.indexOf(rule), 1)
+    const action = rule?.action
+    if (action?.redirect) {
+      req.resume()
+      answer(action.status ?? 302, 'moved\n', { Location: action.redirect })
+      return
+    }
+    if (action?.stall) {
+      req.resume()
+      record.status = -1
+      return
+    }
+    if (action?.respond) {
+      req.resume()
+      record.status = action.respond.status ?? 200
+      res.writeHead(record.status, action.respond.headers ?? {})
+      res.end(action.respond.body ?? '')
+      return
+    }
+    if (action?.delayMs) {
+      await new Promise(resolve => setTimeout(resolve, action.delayMs))
+      if (record.abandoned || res.destroyed) return
     }
     if (!record.authorized) {
       req.resume()
@@ -69,7 +133,21 @@ export async function startGitServer({ root, token, allowFilter = true, bytesPer
       },
       stdio: ['pipe', 'pipe', 'pipe']
     })
-    req.pipe(child.stdin)
+    if (body !== undefined) {
+      child.stdin.end(body)
+    } else if (uploadBytesPerSecond) {
+      // Read the request no faster than the link would carry it.
+      let due = Date.now()
+      req.on('data', chunk => {
+        req.pause()
+        due = Math.max(Date.now(), due) + (chunk.length / uploadBytesPerSecond) * 1000
+        child.stdin.write(chunk, () => setTimeout(() => req.resume(), due - Date.now()))
+      })
+      req.on('end', () => child.stdin.end())
+    } else {
+      req.pipe(child.stdin)
+    }
+    child.stdin.on('error', () => {})
     let head = Buffer.alloc(0)
     let headersDone = false
     // Paced sending keeps chunks in order on one promise chain.
@@ -86,6 +164,11 @@ export async function startGitServer({ root, token, allowFilter = true, bytesPer
         .then(() => res.write(chunk))
     }
     child.stdout.on('data', chunk => {
+      if (action?.loseReply) {
+        // The server did the work (a push landed); the answer never leaves.
+        record.status = -2
+        return
+      }
       if (headersDone) {
         send(chunk)
         return
@@ -109,6 +192,7 @@ export async function startGitServer({ root, token, allowFilter = true, bytesPer
     })
     child.stderr.on('data', () => {})
     child.on('close', () => {
+      if (action?.loseReply) return
       if (!headersDone) {
         record.status = 500
         res.writeHead(500)
@@ -140,6 +224,23 @@ export async function startGitServer({ root, token, allowFilter = true, bytesPer
     /** Answer the next pushes with these HTTP statuses (e.g. [500]). */
     failPushes(...statuses) {
       state.pushFailures.push(...statuses)
+    },
+    /** Adds a behaviour for matching requests (see state.rules). */
+    addRule(rule) {
+      state.rules.push(rule)
+    },
+    /** Resolves with the first request (past or future) that `predicate` accepts. */
+    async waitForRequest(predicate, timeoutMs = 30000) {
+      const until = Date.now() + timeoutMs
+      for (;;) {
+        const found = state.requests.find(predicate)
+        if (found) return found
+        if (Date.now() > until) throw new Error('no such request came')
+        await new Promise(resolve => setTimeout(resolve, 20))
+      }
+    },
+    clearRules() {
+      state.rules.length = 0
     },
     resetLog() {
       state.requests.length = 0
