@@ -102,6 +102,8 @@ export class Git {
       GIT_DIR: this.gitDir,
       GIT_TERMINAL_PROMPT: '0',
       GIT_TRACE_REDACT: '1',
+      // Paths are file names, never pathspec magic (`:(top)`, a leading `:`, globs).
+      GIT_LITERAL_PATHSPECS: '1',
       GIT_ALLOW_PROTOCOL: this.repo.url.startsWith('http:') ? 'http' : 'https',
       GIT_AUTHOR_NAME: this.identity.name,
       GIT_AUTHOR_EMAIL: this.identity.email,

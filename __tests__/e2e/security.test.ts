@@ -267,3 +267,45 @@ describe('token hygiene', () => {
     fs.rmSync(dir, { recursive: true, force: true })
   })
 })
+
+describe('paths that git could read as pathspec magic', () => {
+  test.each([':nix', ':(top)bin', 'a*b/[x]'])(
+    'path %j publishes, stays idempotent, and its manifest keeps every entry',
+    async dir => {
+      const target = server.createRepo(`magic-${receivePacks()}-${Date.now()}`)
+      await seedRepo(target.dir, 'main', { 'README.md': 'binstore\n' })
+      const f = writeFlake(path.join(work, `magic-${Date.now()}`), {
+        a: 'echo a > $out',
+        b: 'echo b > $out',
+        c: 'echo c > $out'
+      })
+      const publish = (attr: string) =>
+        runAction({
+          'flake-attribute': `${f}#${attr}`,
+          repository: target.url,
+          token: TOKEN,
+          path: dir
+        })
+      for (const attr of ['a', 'b', 'c']) {
+        const run = await publish(attr)
+        expect(errorLines(run)).toEqual([])
+        expect(run.outputs.published).toBe('true')
+        expect(run.outputs.file.startsWith(`${dir}/`)).toBe(true)
+      }
+      const manifest = JSON.parse(
+        await serverGit(target.dir, 'cat-file', 'blob', `main:${dir}/index.json`)
+      )
+      const files: string[] = manifest.artifacts.map((e: { file: string }) => e.file)
+      expect(files).toHaveLength(3)
+      expect(files.every(file => file.startsWith(`${dir}/`))).toBe(true)
+      expect(files.map(file => /-(\w)\.nar$/.exec(file)?.[1]).sort()).toEqual(['a', 'b', 'c'])
+      const tip = await serverGit(target.dir, 'rev-parse', 'main')
+      const pushesBefore = receivePacks()
+      const again = await publish('a')
+      expect(errorLines(again)).toEqual([])
+      expect(again.outputs.published).toBe('false')
+      expect(receivePacks()).toBe(pushesBefore)
+      expect(await serverGit(target.dir, 'rev-parse', 'main')).toBe(tip)
+    }
+  )
+})
