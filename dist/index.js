@@ -1,56 +1,20 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 6009:
+/***/ 5581:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  x: () => (/* binding */ cli)
-});
-
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/inputs.ts + 2 modules
-var inputs = __nccwpck_require__(4793);
-;// CONCATENATED MODULE: ./src/log.ts
-/** A logger for the command line: plain text on stderr, debug lines only when asked for. */
-function consoleLogger(verbose) {
-    const secrets = [];
-    const redact = (message) => secrets.reduce((text, secret) => text.split(secret).join('***'), message);
-    const write = (message) => {
-        process.stderr.write(`${redact(message)}\n`);
-    };
-    return {
-        info: write,
-        warning: message => write(`warning: ${message}`),
-        debug: message => {
-            if (verbose)
-                write(`debug: ${message}`);
-        },
-        setSecret: secret => {
-            if (secret)
-                secrets.push(secret);
-        },
-        // stdout is reserved for the JSON result.
-        output: chunk => process.stderr.write(redact(chunk.toString('utf8'))),
-        group: async (name, fn) => {
-            write(`==> ${name}`);
-            return fn();
-        }
-    };
-}
-
-// EXTERNAL MODULE: ./src/publish.ts + 9 modules
-var publish = __nccwpck_require__(7392);
-// EXTERNAL MODULE: ./src/report.ts
-var report = __nccwpck_require__(665);
-// EXTERNAL MODULE: ./src/secrets.ts
-var secrets = __nccwpck_require__(7194);
-;// CONCATENATED MODULE: ./src/cli.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   x: () => (/* binding */ cli)
+/* harmony export */ });
+/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
+/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_util__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4793);
+/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5625);
+/* harmony import */ var _publish_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1803);
+/* harmony import */ var _report_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(665);
+/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7194);
 
 
 
@@ -74,6 +38,8 @@ Options (same meaning as the action's inputs):
   --format LIST            nar, closure, binary-cache (comma-separated; default: nar)
   --compression NAME       none, xz or zstd for the binary cache (default: xz)
   --max-file-size SIZE     refuse files larger than this (default: 100M)
+  --stall-timeout TIME     abandon and retry a request that moves no data this long (default: 60s)
+  --network-timeout TIME   end each network operation, retries included, by then (default: 30m)
   --dry-run                build and export, push nothing
   --verbose                debug output
   -h, --help               this text
@@ -92,19 +58,21 @@ const OPTIONS = [
     'nix-build-args',
     'format',
     'compression',
-    'max-file-size'
+    'max-file-size',
+    'stall-timeout',
+    'network-timeout'
 ];
 /** The command-line entry point; returns the exit code. */
 async function cli(argv = process.argv.slice(2)) {
     const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || '';
-    const log = consoleLogger(argv.includes('--verbose'));
-    (0,secrets/* maskToken */.gg)(token, log);
-    (0,secrets/* maskSigningKey */.P2)(process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '', log);
+    const log = (0,_log_js__WEBPACK_IMPORTED_MODULE_5__/* .consoleLogger */ .kS)(argv.includes('--verbose'));
+    (0,_secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .maskToken */ .gg)(token, log);
+    (0,_secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .maskSigningKey */ .P2)(process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '', log);
     try {
         if (argv.some(arg => arg === '--token' || arg.startsWith('--token='))) {
-            throw new errors/* UserError */.yo('The token is not accepted as an argument (other users can read process arguments). Set PUBLISH_NIX_ARTIFACT_TOKEN in the environment instead.');
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo('The token is not accepted as an argument (other users can read process arguments). Set PUBLISH_NIX_ARTIFACT_TOKEN in the environment instead.');
         }
-        const { values, positionals } = (0,external_node_util_.parseArgs)({
+        const { values, positionals } = (0,node_util__WEBPACK_IMPORTED_MODULE_0__.parseArgs)({
             args: argv,
             allowPositionals: true,
             options: {
@@ -130,18 +98,18 @@ async function cli(argv = process.argv.slice(2)) {
             const value = values[name];
             return typeof value === 'string' ? value : '';
         };
-        const config = (0,inputs/* readConfig */.Xg)(input, process.env);
+        const config = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .readConfig */ .Xg)(input, process.env);
         // Child processes (nix, the builders it starts, git) never inherit the token variable.
         delete process.env.PUBLISH_NIX_ARTIFACT_TOKEN;
         delete process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY;
         if (token && token === process.env.GITHUB_TOKEN)
             delete process.env.GITHUB_TOKEN;
-        const result = await (0,publish/* publish */.m)(config, log);
-        process.stdout.write(`${JSON.stringify((0,report/* outputs */.V)(result), null, 2)}\n`);
+        const result = await (0,_publish_js__WEBPACK_IMPORTED_MODULE_3__/* .publish */ .m)(config, log);
+        process.stdout.write(`${JSON.stringify((0,_report_js__WEBPACK_IMPORTED_MODULE_4__/* .outputs */ .V)(result), null, 2)}\n`);
         return 0;
     }
     catch (error) {
-        const message = (0,secrets/* redact */.E$)((0,errors/* errorMessage */.gJ)(error), token);
+        const message = (0,_secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .redact */ .E$)((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error), token);
         const usage = error instanceof TypeError && /Unknown option|argument/.test(message);
         process.stderr.write(`error: ${message}\n${usage ? `\n${USAGE}` : ''}`);
         return usage ? 2 : 1;
@@ -156,6 +124,7 @@ async function cli(argv = process.argv.slice(2)) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   CL: () => (/* binding */ RaceError),
+/* harmony export */   MU: () => (/* binding */ TimeoutError),
 /* harmony export */   N_: () => (/* binding */ TransientError),
 /* harmony export */   gJ: () => (/* binding */ errorMessage),
 /* harmony export */   yo: () => (/* binding */ UserError)
@@ -185,6 +154,13 @@ class RaceError extends UserError {
         this.name = 'RaceError';
     }
 }
+/** A network operation ran out of the time 'network-timeout' allows it: not retried. */
+class TimeoutError extends UserError {
+    constructor(message) {
+        super(message);
+        this.name = 'TimeoutError';
+    }
+}
 function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
 }
@@ -204,8 +180,8 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(97);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6009);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1275);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5581);
 /**
  * The bundled entry point (dist/index.js). Run by the Actions runner, it runs the action; imported
  * (by bin/publish-nix-artifact.js), it only exports the command-line entry point.
@@ -241,7 +217,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   r6: () => (/* binding */ relaxingOptions)
 });
 
-// UNUSED EXPORTS: DEFAULT_MAX_FILE_SIZE, DEFAULT_PATH, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, normalizeRepoPath, parseAttributes, parseBoolean, parseCompression, parseFormats, parseNixBuildArgs, parseRepository, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
+// UNUSED EXPORTS: DEFAULT_MAX_FILE_SIZE, DEFAULT_NETWORK_TIMEOUT, DEFAULT_PATH, DEFAULT_STALL_TIMEOUT, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, normalizeRepoPath, parseAttributes, parseBoolean, parseCompression, parseDuration, parseFormats, parseNixBuildArgs, parseRepository, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
 
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
@@ -265,6 +241,13 @@ const DEFAULT_USER_EMAIL = '41898282+github-actions[bot]@users.noreply.github.co
 /** GitHub rejects files over 100 MiB and warns above 50 MiB. */
 const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
 const WARN_FILE_SIZE = 50 * 1024 * 1024;
+/**
+ * A network request that moves no byte for this long is abandoned (and retried): long enough for
+ * a server that checks a large push before it answers, short enough not to hold a runner.
+ */
+const DEFAULT_STALL_TIMEOUT = '60s';
+/** Each network operation, retries and back-off included, ends by then. */
+const DEFAULT_NETWORK_TIMEOUT = '30m';
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** Builds the configuration from the action's inputs and the runner's environment. */
@@ -300,6 +283,10 @@ function readConfig(input, env) {
         dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
         maxFileSize,
         warnFileSize: Math.min(WARN_FILE_SIZE, maxFileSize),
+        network: {
+            stallSeconds: parseDuration(input('stall-timeout') || DEFAULT_STALL_TIMEOUT, 'stall-timeout'),
+            timeoutSeconds: parseDuration(input('network-timeout') || DEFAULT_NETWORK_TIMEOUT, 'network-timeout')
+        },
         source,
         tempDir: env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir()
     };
@@ -622,6 +609,18 @@ function parseSize(value, name) {
         throw new errors/* UserError */.yo(`Input '${name}' must be larger than zero.`);
     return bytes;
 }
+/** `90`, `90s`, `5m`, `1h`, `1.5m`: a duration, in whole seconds (at least one). */
+function parseDuration(value, name) {
+    const m = /^(\d+(?:\.\d+)?)\s*([smh]?)$/i.exec(value.trim());
+    if (!m) {
+        throw new errors/* UserError */.yo(`Input '${name}' must be a duration such as 90, 90s, 5m or 1h, not ${JSON.stringify(value)}.`);
+    }
+    const unit = { '': 1, s: 1, m: 60, h: 3600 }[m[2].toLowerCase()];
+    const seconds = Math.round(Number(m[1]) * unit);
+    if (seconds < 1)
+        throw new errors/* UserError */.yo(`Input '${name}' must be at least one second.`);
+    return seconds;
+}
 function oneLine(value, name) {
     if (CONTROL.test(value) || /[<>]/.test(value)) {
         throw new errors/* UserError */.yo(`Input '${name}' must be one line without control characters or '<>'.`);
@@ -632,7 +631,70 @@ function oneLine(value, name) {
 
 /***/ }),
 
-/***/ 97:
+/***/ 5625:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $0: () => (/* binding */ neutralise),
+/* harmony export */   kS: () => (/* binding */ consoleLogger)
+/* harmony export */ });
+/* unused harmony export NEUTRAL_PREFIX */
+/**
+ * Lines that the Actions runner would read as a workflow command: `::name …::` after leading white
+ * space (and, to be safe, after invisible characters), or the legacy `##[name]` anywhere.
+ */
+const COMMAND_START = /^[\s\p{C}]*::/u;
+const LEGACY_COMMAND = /##\[/g;
+/** What a neutralised line starts with: visible, so the text stays readable, and not a command. */
+const NEUTRAL_PREFIX = '> ';
+/**
+ * Makes text that came from elsewhere (a git server, a build log) safe to print in a step's log:
+ * split into lines the way the runner splits them (`\n`, `\r\n`, `\r`), and every line that the
+ * runner could take for a workflow command (`::error::`, `::add-mask::`, `::stop-commands::`, …)
+ * is prefixed and its legacy `##[` markers broken up, so that a server or a build can neither
+ * forge outputs and annotations nor hide the action's own lines.
+ */
+function neutralise(text) {
+    return text
+        .split(/\r\n|\r|\n/)
+        .map(line => {
+        const safe = line.replace(LEGACY_COMMAND, '##\u200b[');
+        return COMMAND_START.test(safe) ? `${NEUTRAL_PREFIX}${safe}` : safe;
+    })
+        .join('\n');
+}
+/** A logger for the command line: plain text on stderr, debug lines only when asked for. */
+function consoleLogger(verbose) {
+    const secrets = [];
+    const redact = (message) => secrets.reduce((text, secret) => text.split(secret).join('***'), message);
+    // The CLI may itself run in a workflow step: its lines are neutralised like the action's.
+    const write = (message) => {
+        process.stderr.write(`${neutralise(redact(message))}\n`);
+    };
+    return {
+        info: write,
+        warning: message => write(`warning: ${message}`),
+        debug: message => {
+            if (verbose)
+                write(`debug: ${message}`);
+        },
+        setSecret: secret => {
+            if (secret)
+                secrets.push(secret);
+        },
+        // stdout is reserved for the JSON result.
+        output: write,
+        group: async (name, fn) => {
+            write(`==> ${name}`);
+            return fn();
+        }
+    };
+}
+
+
+/***/ }),
+
+/***/ 1275:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1203,8 +1265,686 @@ function toPlatformPath(pth) {
     return pth.replace(/[/\\]/g, path.sep);
 }
 //# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 3 modules
-var lib_exec = __nccwpck_require__(7187);
+// EXTERNAL MODULE: external "string_decoder"
+var external_string_decoder_ = __nccwpck_require__(3193);
+// EXTERNAL MODULE: external "events"
+var external_events_ = __nccwpck_require__(4434);
+;// CONCATENATED MODULE: external "child_process"
+const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: ./node_modules/@actions/io/lib/io.js
+var io = __nccwpck_require__(8701);
+// EXTERNAL MODULE: ./node_modules/@actions/io/lib/io-util.js
+var io_util = __nccwpck_require__(90);
+;// CONCATENATED MODULE: external "timers"
+const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
+var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+/* eslint-disable @typescript-eslint/unbound-method */
+const IS_WINDOWS = process.platform === 'win32';
+/*
+ * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
+ */
+class ToolRunner extends external_events_.EventEmitter {
+    constructor(toolPath, args, options) {
+        super();
+        if (!toolPath) {
+            throw new Error("Parameter 'toolPath' cannot be null or empty.");
+        }
+        this.toolPath = toolPath;
+        this.args = args || [];
+        this.options = options || {};
+    }
+    _debug(message) {
+        if (this.options.listeners && this.options.listeners.debug) {
+            this.options.listeners.debug(message);
+        }
+    }
+    _getCommandString(options, noPrefix) {
+        const toolPath = this._getSpawnFileName();
+        const args = this._getSpawnArgs(options);
+        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
+        if (IS_WINDOWS) {
+            // Windows + cmd file
+            if (this._isCmdFile()) {
+                cmd += toolPath;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows + verbatim
+            else if (options.windowsVerbatimArguments) {
+                cmd += `"${toolPath}"`;
+                for (const a of args) {
+                    cmd += ` ${a}`;
+                }
+            }
+            // Windows (regular)
+            else {
+                cmd += this._windowsQuoteCmdArg(toolPath);
+                for (const a of args) {
+                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
+                }
+            }
+        }
+        else {
+            // OSX/Linux - this can likely be improved with some form of quoting.
+            // creating processes on Unix is fundamentally different than Windows.
+            // on Unix, execvp() takes an arg array.
+            cmd += toolPath;
+            for (const a of args) {
+                cmd += ` ${a}`;
+            }
+        }
+        return cmd;
+    }
+    _processLineBuffer(data, strBuffer, onLine) {
+        try {
+            let s = strBuffer + data.toString();
+            let n = s.indexOf(external_os_.EOL);
+            while (n > -1) {
+                const line = s.substring(0, n);
+                onLine(line);
+                // the rest of the string ...
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
+            }
+            return s;
+        }
+        catch (err) {
+            // streaming lines to console is best effort.  Don't fail a build.
+            this._debug(`error processing line. Failed with error ${err}`);
+            return '';
+        }
+    }
+    _getSpawnFileName() {
+        if (IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                return process.env['COMSPEC'] || 'cmd.exe';
+            }
+        }
+        return this.toolPath;
+    }
+    _getSpawnArgs(options) {
+        if (IS_WINDOWS) {
+            if (this._isCmdFile()) {
+                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
+                for (const a of this.args) {
+                    argline += ' ';
+                    argline += options.windowsVerbatimArguments
+                        ? a
+                        : this._windowsQuoteCmdArg(a);
+                }
+                argline += '"';
+                return [argline];
+            }
+        }
+        return this.args;
+    }
+    _endsWith(str, end) {
+        return str.endsWith(end);
+    }
+    _isCmdFile() {
+        const upperToolPath = this.toolPath.toUpperCase();
+        return (this._endsWith(upperToolPath, '.CMD') ||
+            this._endsWith(upperToolPath, '.BAT'));
+    }
+    _windowsQuoteCmdArg(arg) {
+        // for .exe, apply the normal quoting rules that libuv applies
+        if (!this._isCmdFile()) {
+            return this._uvQuoteCmdArg(arg);
+        }
+        // otherwise apply quoting rules specific to the cmd.exe command line parser.
+        // the libuv rules are generic and are not designed specifically for cmd.exe
+        // command line parser.
+        //
+        // for a detailed description of the cmd.exe command line parser, refer to
+        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
+        // need quotes for empty arg
+        if (!arg) {
+            return '""';
+        }
+        // determine whether the arg needs to be quoted
+        const cmdSpecialChars = [
+            ' ',
+            '\t',
+            '&',
+            '(',
+            ')',
+            '[',
+            ']',
+            '{',
+            '}',
+            '^',
+            '=',
+            ';',
+            '!',
+            "'",
+            '+',
+            ',',
+            '`',
+            '~',
+            '|',
+            '<',
+            '>',
+            '"'
+        ];
+        let needsQuotes = false;
+        for (const char of arg) {
+            if (cmdSpecialChars.some(x => x === char)) {
+                needsQuotes = true;
+                break;
+            }
+        }
+        // short-circuit if quotes not needed
+        if (!needsQuotes) {
+            return arg;
+        }
+        // the following quoting rules are very similar to the rules that by libuv applies.
+        //
+        // 1) wrap the string in quotes
+        //
+        // 2) double-up quotes - i.e. " => ""
+        //
+        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
+        //    doesn't work well with a cmd.exe command line.
+        //
+        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
+        //    for example, the command line:
+        //          foo.exe "myarg:""my val"""
+        //    is parsed by a .NET console app into an arg array:
+        //          [ "myarg:\"my val\"" ]
+        //    which is the same end result when applying libuv quoting rules. although the actual
+        //    command line from libuv quoting rules would look like:
+        //          foo.exe "myarg:\"my val\""
+        //
+        // 3) double-up slashes that precede a quote,
+        //    e.g.  hello \world    => "hello \world"
+        //          hello\"world    => "hello\\""world"
+        //          hello\\"world   => "hello\\\\""world"
+        //          hello world\    => "hello world\\"
+        //
+        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
+        //    the reasons for including this as a .cmd quoting rule are:
+        //
+        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
+        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
+        //
+        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
+        //       haven't heard any complaints about that aspect.
+        //
+        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
+        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
+        // by using %%.
+        //
+        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
+        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
+        //
+        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
+        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
+        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
+        // to an external program.
+        //
+        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
+        // % can be escaped within a .cmd file.
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\'; // double the slash
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '"'; // double the quote
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _uvQuoteCmdArg(arg) {
+        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
+        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
+        // is used.
+        //
+        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
+        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
+        // pasting copyright notice from Node within this function:
+        //
+        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
+        //
+        //      Permission is hereby granted, free of charge, to any person obtaining a copy
+        //      of this software and associated documentation files (the "Software"), to
+        //      deal in the Software without restriction, including without limitation the
+        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
+        //      sell copies of the Software, and to permit persons to whom the Software is
+        //      furnished to do so, subject to the following conditions:
+        //
+        //      The above copyright notice and this permission notice shall be included in
+        //      all copies or substantial portions of the Software.
+        //
+        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
+        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
+        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
+        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
+        //      IN THE SOFTWARE.
+        if (!arg) {
+            // Need double quotation for empty argument
+            return '""';
+        }
+        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
+            // No quotation needed
+            return arg;
+        }
+        if (!arg.includes('"') && !arg.includes('\\')) {
+            // No embedded double quotes or backslashes, so I can just wrap
+            // quote marks around the whole thing.
+            return `"${arg}"`;
+        }
+        // Expected input/output:
+        //   input : hello"world
+        //   output: "hello\"world"
+        //   input : hello""world
+        //   output: "hello\"\"world"
+        //   input : hello\world
+        //   output: hello\world
+        //   input : hello\\world
+        //   output: hello\\world
+        //   input : hello\"world
+        //   output: "hello\\\"world"
+        //   input : hello\\"world
+        //   output: "hello\\\\\"world"
+        //   input : hello world\
+        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
+        //                             but it appears the comment is wrong, it should be "hello world\\"
+        let reverse = '"';
+        let quoteHit = true;
+        for (let i = arg.length; i > 0; i--) {
+            // walk the string in reverse
+            reverse += arg[i - 1];
+            if (quoteHit && arg[i - 1] === '\\') {
+                reverse += '\\';
+            }
+            else if (arg[i - 1] === '"') {
+                quoteHit = true;
+                reverse += '\\';
+            }
+            else {
+                quoteHit = false;
+            }
+        }
+        reverse += '"';
+        return reverse.split('').reverse().join('');
+    }
+    _cloneExecOptions(options) {
+        options = options || {};
+        const result = {
+            cwd: options.cwd || process.cwd(),
+            env: options.env || process.env,
+            silent: options.silent || false,
+            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
+            failOnStdErr: options.failOnStdErr || false,
+            ignoreReturnCode: options.ignoreReturnCode || false,
+            delay: options.delay || 10000
+        };
+        result.outStream = options.outStream || process.stdout;
+        result.errStream = options.errStream || process.stderr;
+        return result;
+    }
+    _getSpawnOptions(options, toolPath) {
+        options = options || {};
+        const result = {};
+        result.cwd = options.cwd;
+        result.env = options.env;
+        result['windowsVerbatimArguments'] =
+            options.windowsVerbatimArguments || this._isCmdFile();
+        if (options.windowsVerbatimArguments) {
+            result.argv0 = `"${toolPath}"`;
+        }
+        return result;
+    }
+    /**
+     * Exec a tool.
+     * Output will be streamed to the live console.
+     * Returns promise with return code
+     *
+     * @param     tool     path to tool to exec
+     * @param     options  optional exec options.  See ExecOptions
+     * @returns   number
+     */
+    exec() {
+        return toolrunner_awaiter(this, void 0, void 0, function* () {
+            // root the tool path if it is unrooted and contains relative pathing
+            if (!io_util/* isRooted */.Qh(this.toolPath) &&
+                (this.toolPath.includes('/') ||
+                    (IS_WINDOWS && this.toolPath.includes('\\')))) {
+                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
+                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
+            }
+            // if the tool is only a file name, then resolve it from the PATH
+            // otherwise verify it exists (add extension on Windows if necessary)
+            this.toolPath = yield io/* which */.K7(this.toolPath, true);
+            return new Promise((resolve, reject) => toolrunner_awaiter(this, void 0, void 0, function* () {
+                this._debug(`exec tool: ${this.toolPath}`);
+                this._debug('arguments:');
+                for (const arg of this.args) {
+                    this._debug(`   ${arg}`);
+                }
+                const optionsNonNull = this._cloneExecOptions(this.options);
+                if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
+                }
+                const state = new ExecState(optionsNonNull, this.toolPath);
+                state.on('debug', (message) => {
+                    this._debug(message);
+                });
+                if (this.options.cwd && !(yield io_util/* exists */.t2(this.options.cwd))) {
+                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
+                }
+                const fileName = this._getSpawnFileName();
+                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                let stdbuffer = '';
+                if (cp.stdout) {
+                    cp.stdout.on('data', (data) => {
+                        if (this.options.listeners && this.options.listeners.stdout) {
+                            this.options.listeners.stdout(data);
+                        }
+                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
+                            optionsNonNull.outStream.write(data);
+                        }
+                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.stdline) {
+                                this.options.listeners.stdline(line);
+                            }
+                        });
+                    });
+                }
+                let errbuffer = '';
+                if (cp.stderr) {
+                    cp.stderr.on('data', (data) => {
+                        state.processStderr = true;
+                        if (this.options.listeners && this.options.listeners.stderr) {
+                            this.options.listeners.stderr(data);
+                        }
+                        if (!optionsNonNull.silent &&
+                            optionsNonNull.errStream &&
+                            optionsNonNull.outStream) {
+                            const s = optionsNonNull.failOnStdErr
+                                ? optionsNonNull.errStream
+                                : optionsNonNull.outStream;
+                            s.write(data);
+                        }
+                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
+                            if (this.options.listeners && this.options.listeners.errline) {
+                                this.options.listeners.errline(line);
+                            }
+                        });
+                    });
+                }
+                cp.on('error', (err) => {
+                    state.processError = err.message;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    state.CheckComplete();
+                });
+                cp.on('exit', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                cp.on('close', (code) => {
+                    state.processExitCode = code;
+                    state.processExited = true;
+                    state.processClosed = true;
+                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
+                    state.CheckComplete();
+                });
+                state.on('done', (error, exitCode) => {
+                    if (stdbuffer.length > 0) {
+                        this.emit('stdline', stdbuffer);
+                    }
+                    if (errbuffer.length > 0) {
+                        this.emit('errline', errbuffer);
+                    }
+                    cp.removeAllListeners();
+                    if (error) {
+                        reject(error);
+                    }
+                    else {
+                        resolve(exitCode);
+                    }
+                });
+                if (this.options.input) {
+                    if (!cp.stdin) {
+                        throw new Error('child process missing stdin');
+                    }
+                    cp.stdin.end(this.options.input);
+                }
+            }));
+        });
+    }
+}
+/**
+ * Convert an arg string to an array of args. Handles escaping
+ *
+ * @param    argString   string of arguments
+ * @returns  string[]    array of arguments
+ */
+function argStringToArray(argString) {
+    const args = [];
+    let inQuotes = false;
+    let escaped = false;
+    let arg = '';
+    function append(c) {
+        // we only escape double quotes.
+        if (escaped && c !== '"') {
+            arg += '\\';
+        }
+        arg += c;
+        escaped = false;
+    }
+    for (let i = 0; i < argString.length; i++) {
+        const c = argString.charAt(i);
+        if (c === '"') {
+            if (!escaped) {
+                inQuotes = !inQuotes;
+            }
+            else {
+                append(c);
+            }
+            continue;
+        }
+        if (c === '\\' && escaped) {
+            append(c);
+            continue;
+        }
+        if (c === '\\' && inQuotes) {
+            escaped = true;
+            continue;
+        }
+        if (c === ' ' && !inQuotes) {
+            if (arg.length > 0) {
+                args.push(arg);
+                arg = '';
+            }
+            continue;
+        }
+        append(c);
+    }
+    if (arg.length > 0) {
+        args.push(arg.trim());
+    }
+    return args;
+}
+class ExecState extends external_events_.EventEmitter {
+    constructor(options, toolPath) {
+        super();
+        this.processClosed = false; // tracks whether the process has exited and stdio is closed
+        this.processError = '';
+        this.processExitCode = 0;
+        this.processExited = false; // tracks whether the process has exited
+        this.processStderr = false; // tracks whether stderr was written to
+        this.delay = 10000; // 10 seconds
+        this.done = false;
+        this.timeout = null;
+        if (!toolPath) {
+            throw new Error('toolPath must not be empty');
+        }
+        this.options = options;
+        this.toolPath = toolPath;
+        if (options.delay) {
+            this.delay = options.delay;
+        }
+    }
+    CheckComplete() {
+        if (this.done) {
+            return;
+        }
+        if (this.processClosed) {
+            this._setResult();
+        }
+        else if (this.processExited) {
+            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
+        }
+    }
+    _debug(message) {
+        this.emit('debug', message);
+    }
+    _setResult() {
+        // determine whether there is an error
+        let error;
+        if (this.processExited) {
+            if (this.processError) {
+                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
+            }
+            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
+                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
+            }
+            else if (this.processStderr && this.options.failOnStdErr) {
+                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
+            }
+        }
+        // clear the timeout
+        if (this.timeout) {
+            clearTimeout(this.timeout);
+            this.timeout = null;
+        }
+        this.done = true;
+        this.emit('done', error, this.processExitCode);
+    }
+    static HandleTimeout(state) {
+        if (state.done) {
+            return;
+        }
+        if (!state.processClosed && state.processExited) {
+            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
+            state._debug(message);
+        }
+        state._setResult();
+    }
+}
+//# sourceMappingURL=toolrunner.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
+var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+/**
+ * Exec a command.
+ * Output will be streamed to the live console.
+ * Returns promise with return code
+ *
+ * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
+ * @param     args               optional arguments for tool. Escaping is handled by the lib.
+ * @param     options            optional exec options.  See ExecOptions
+ * @returns   Promise<number>    exit code
+ */
+function exec_exec(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        const commandArgs = tr.argStringToArray(commandLine);
+        if (commandArgs.length === 0) {
+            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
+        }
+        // Path to tool to execute should be first arg
+        const toolPath = commandArgs[0];
+        args = commandArgs.slice(1).concat(args || []);
+        const runner = new tr.ToolRunner(toolPath, args, options);
+        return runner.exec();
+    });
+}
+/**
+ * Exec a command and get the output.
+ * Output will be streamed to the live console.
+ * Returns promise with the exit code and collected stdout and stderr
+ *
+ * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
+ * @param     args                  optional arguments for tool. Escaping is handled by the lib.
+ * @param     options               optional exec options.  See ExecOptions
+ * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
+ */
+function getExecOutput(commandLine, args, options) {
+    return exec_awaiter(this, void 0, void 0, function* () {
+        var _a, _b;
+        let stdout = '';
+        let stderr = '';
+        //Using string decoder covers the case where a mult-byte character is split
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
+        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
+        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
+        const stdErrListener = (data) => {
+            stderr += stderrDecoder.write(data);
+            if (originalStdErrListener) {
+                originalStdErrListener(data);
+            }
+        };
+        const stdOutListener = (data) => {
+            stdout += stdoutDecoder.write(data);
+            if (originalStdoutListener) {
+                originalStdoutListener(data);
+            }
+        };
+        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
+        const exitCode = yield exec_exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
+        //flush any remaining characters
+        stdout += stdoutDecoder.end();
+        stderr += stderrDecoder.end();
+        return {
+            exitCode,
+            stdout,
+            stderr
+        };
+    });
+}
+//# sourceMappingURL=exec.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -1592,8 +2332,10 @@ function getIDToken(aud) {
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/inputs.ts + 2 modules
 var inputs = __nccwpck_require__(4793);
-// EXTERNAL MODULE: ./src/publish.ts + 9 modules
-var publish = __nccwpck_require__(7392);
+// EXTERNAL MODULE: ./src/log.ts
+var log = __nccwpck_require__(5625);
+// EXTERNAL MODULE: ./src/publish.ts + 11 modules
+var publish = __nccwpck_require__(1803);
 // EXTERNAL MODULE: ./src/report.ts
 var report = __nccwpck_require__(665);
 // EXTERNAL MODULE: ./src/secrets.ts
@@ -1605,14 +2347,19 @@ var secrets = __nccwpck_require__(7194);
 
 
 
-/** The runner's logger: collapsible groups, masking, annotations. */
+
+/**
+ * The runner's logger: collapsible groups, masking, annotations. Plain lines are neutralised (see
+ * `neutralise`): they may carry what a server or a build printed. Annotations, debug lines and
+ * group names are escaped by @actions/core itself.
+ */
 function actionsLogger() {
     return {
-        info: message => info(message),
+        info: message => info((0,log/* neutralise */.$0)(message)),
         warning: message => warning(message),
         debug: message => core_debug(message),
         setSecret: secret => core_setSecret(secret),
-        output: chunk => process.stdout.write(chunk),
+        output: line => info((0,log/* neutralise */.$0)(line)),
         group: (name, fn) => group(name, fn)
     };
 }
@@ -1748,7 +2495,7 @@ function rawUrl(repo, commit, file) {
 
 /***/ }),
 
-/***/ 7392:
+/***/ 1803:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -1765,8 +2512,6 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 3 modules
-var exec = __nccwpck_require__(7187);
 // EXTERNAL MODULE: ./node_modules/@actions/io/lib/io.js
 var io = __nccwpck_require__(8701);
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -1780,16 +2525,17 @@ var external_node_fs_ = __nccwpck_require__(3024);
 
 
 
-
 const TAIL = 16 * 1024;
 /** Read size when following a file that a child process writes. */
 const CHUNK = 4 * 1024 * 1024;
 /** Captured stdout is for small answers (a hash, a few refs); anything larger is a bug. */
 const MAX_STDOUT = 8 * 1024 * 1024;
+/** How long a child may take to exit after SIGTERM before it is killed. */
+const GRACE_MS = 3000;
 const resolved = new Map();
 /**
- * The absolute path of a program on PATH, looked up once per process: @actions/exec would
- * otherwise walk PATH again for every one of the dozen short git and nix calls of a publish.
+ * The absolute path of a program on PATH, looked up once per process: otherwise PATH would be
+ * walked again for every one of the dozen short git and nix calls of a publish.
  */
 function resolveTool(command) {
     let found = resolved.get(command);
@@ -1800,46 +2546,6 @@ function resolveTool(command) {
     }
     return found;
 }
-/**
- * Runs a program with an argument vector, never through a shell, and returns its exit code,
- * its (small) stdout and the tail of its stderr. A missing program is reported by name.
- */
-async function run(command, args, options = {}) {
-    const out = [];
-    let outSize = 0;
-    let overflow = false;
-    let err = '';
-    try {
-        const code = await exec/* exec */.m(await resolveTool(command), args, {
-            cwd: options.cwd,
-            env: options.env,
-            input: options.input === undefined ? undefined : Buffer.from(options.input),
-            silent: true,
-            ignoreReturnCode: true,
-            listeners: {
-                stdout: data => {
-                    outSize += data.length;
-                    if (outSize > MAX_STDOUT)
-                        overflow = true;
-                    else
-                        out.push(data);
-                },
-                stderr: data => {
-                    err = (err + data.toString('utf8')).slice(-TAIL);
-                    options.echo?.(data);
-                }
-            }
-        });
-        if (overflow)
-            throw new Error(`${command} printed more than ${MAX_STDOUT} bytes`);
-        return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: err };
-    }
-    catch (error) {
-        if (isNotFound(error))
-            throw new CommandNotFoundError(command);
-        throw error;
-    }
-}
 class CommandNotFoundError extends errors/* UserError */.yo {
     command;
     constructor(command) {
@@ -1847,42 +2553,178 @@ class CommandNotFoundError extends errors/* UserError */.yo {
         this.command = command;
     }
 }
+/** The step was cancelled (SIGTERM or SIGINT): no new process starts, running ones are stopped. */
+class CancelledError extends errors/* UserError */.yo {
+    constructor(signal) {
+        super(`Cancelled (${signal}): the running git and Nix processes were stopped; nothing more was pushed.`);
+        this.name = 'CancelledError';
+    }
+}
 function isNotFound(error) {
     const e = error;
     return e?.code === 'ENOENT' || /Unable to locate executable file/.test(e?.message ?? '');
+}
+/** Every child that is running now. Each leads its own process group (see `start`). */
+const live = new Set();
+let cancelledBy;
+function signalGroup(child, signal) {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null)
+        return;
+    try {
+        process.kill(-child.pid, signal);
+    }
+    catch {
+        // Already gone.
+    }
+}
+function proc_closed(child) {
+    if (child.exitCode !== null || child.signalCode !== null)
+        return Promise.resolve();
+    return new Promise(resolve => child.once('close', () => resolve()));
+}
+/** SIGTERM to the child's whole process group, then SIGKILL if it is still there after `graceMs`. */
+async function stop(child, graceMs) {
+    signalGroup(child, 'SIGTERM');
+    let timer;
+    const killed = new Promise(resolve => {
+        timer = setTimeout(() => {
+            signalGroup(child, 'SIGKILL');
+            resolve();
+        }, graceMs);
+    });
+    await Promise.race([proc_closed(child), killed]);
+    clearTimeout(timer);
+    // After SIGKILL the pipes close at once; bounded all the same.
+    await Promise.race([proc_closed(child), new Promise(resolve => setTimeout(resolve, 1000))]);
+}
+/**
+ * Cancels the step: no process starts any more, and every running child and everything it started
+ * (git's helpers, Nix's builders) gets SIGTERM, then SIGKILL after `graceMs`. Resolves once they
+ * are gone, so that nothing writes into the work directory after it was removed.
+ */
+async function cancelAll(signal, graceMs = GRACE_MS) {
+    cancelledBy ??= signal;
+    await Promise.all([...live].map(child => stop(child, graceMs)));
+}
+/**
+ * Starts a program by absolute path, never through a shell, as the leader of a new process group,
+ * so that a timeout or a cancellation stops it together with every process it started.
+ */
+async function start(command, args, env, stdio) {
+    if (cancelledBy)
+        throw new CancelledError(cancelledBy);
+    let tool;
+    try {
+        tool = await resolveTool(command);
+    }
+    catch (error) {
+        throw isNotFound(error) ? new CommandNotFoundError(command) : error;
+    }
+    if (cancelledBy)
+        throw new CancelledError(cancelledBy);
+    const child = (0,external_node_child_process_namespaceObject.spawn)(tool, args, { env: env ?? process.env, stdio, detached: true });
+    live.add(child);
+    child.once('close', () => live.delete(child));
+    return child;
+}
+/** Calls `echo` once per line of what arrives, whatever the chunking. */
+function lineSplitter(echo) {
+    let rest = '';
+    return {
+        push(text) {
+            if (!echo)
+                return;
+            const parts = (rest + text).split(/\r\n|\r|\n/);
+            rest = parts.pop() ?? '';
+            // A lone `\r` at the end of a chunk may be the first half of `\r\n`: the next chunk decides.
+            for (const line of parts)
+                echo(line);
+        },
+        end() {
+            if (echo && rest !== '')
+                echo(rest);
+            rest = '';
+        }
+    };
+}
+/** Runs `child` to its end, stopping it at `timeoutMs`; collects the stderr tail. */
+function supervise(child, command, options) {
+    let stderr = '';
+    const lines = lineSplitter(options.echo);
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text) => {
+        stderr = (stderr + text).slice(-TAIL);
+        lines.push(text);
+    });
+    let timedOut = false;
+    const timer = options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            void stop(child, GRACE_MS);
+        }, Math.max(0, options.timeoutMs));
+    return new Promise((resolve, reject) => {
+        child.once('error', error => {
+            clearTimeout(timer);
+            reject(isNotFound(error) ? new CommandNotFoundError(command) : error);
+        });
+        child.once('close', (code, signal) => {
+            clearTimeout(timer);
+            lines.end();
+            if (cancelledBy)
+                reject(new CancelledError(cancelledBy));
+            else
+                resolve({ code: code ?? (signal ? 128 : 1), stderr, timedOut });
+        });
+    });
+}
+/**
+ * Runs a program with an argument vector, never through a shell, and returns its exit code,
+ * its (small) stdout and the tail of its stderr. A missing program is reported by name.
+ */
+async function run(command, args, options = {}) {
+    const child = await start(command, args, options.env, [
+        options.input === undefined ? 'ignore' : 'pipe',
+        'pipe',
+        'pipe'
+    ]);
+    const out = [];
+    let outSize = 0;
+    child.stdout?.on('data', (data) => {
+        outSize += data.length;
+        if (outSize <= MAX_STDOUT)
+            out.push(data);
+    });
+    if (options.input !== undefined) {
+        // A child that exits without reading its input must not crash this process (EPIPE).
+        child.stdin?.on('error', () => undefined);
+        child.stdin?.end(options.input);
+    }
+    const result = await supervise(child, command, options);
+    if (outSize > MAX_STDOUT)
+        throw new Error(`${command} printed more than ${MAX_STDOUT} bytes`);
+    return { ...result, stdout: Buffer.concat(out).toString('utf8') };
 }
 /**
  * Runs a program with its stdout going straight into `file` (the bytes never pass through this
  * process), while a reader follows the growing file with one reused buffer and hashes it. Memory
  * use is constant whatever the size of the output: no per-chunk allocations, nothing held whole.
  */
-async function runToFile(command, args, file, options = {}) {
+async function runToFile(command, args, file) {
     const out = (0,external_node_fs_.openSync)(file, 'w', 0o600);
     let child;
     try {
-        child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            env: options.env ?? process.env,
-            stdio: ['ignore', out, 'pipe']
-        });
+        child = await start(command, args, undefined, ['ignore', out, 'pipe']);
     }
     finally {
         (0,external_node_fs_.closeSync)(out);
     }
-    let stderr = '';
-    child.stderr?.on('data', (data) => {
-        stderr = (stderr + data.toString('utf8')).slice(-TAIL);
+    let finished = false;
+    const exited = supervise(child, command, {}).finally(() => {
+        finished = true;
     });
-    let exitCode;
-    const exited = new Promise((resolve, reject) => {
-        child.on('error', error => {
-            exitCode = 127;
-            reject(isNotFound(error) ? new CommandNotFoundError(command) : error);
-        });
-        child.on('close', code => {
-            exitCode = code ?? 1;
-            resolve(exitCode);
-        });
-    });
+    // Handled here so that a failure of the reader first cannot leave it unhandled.
+    exited.catch(() => undefined);
     const hash = (0,external_node_crypto_.createHash)('sha256');
     let size = 0;
     const reader = await (0,promises_namespaceObject.open)(file, 'r');
@@ -1890,14 +2732,14 @@ async function runToFile(command, args, file, options = {}) {
         // Two buffers: the next read is under way while the current chunk is hashed.
         const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
         const issue = (index, position) => {
-            const finished = exitCode !== undefined;
-            return reader.read(buffers[index], 0, CHUNK, position).then(r => ({ ...r, finished }));
+            const done = finished;
+            return reader.read(buffers[index], 0, CHUNK, position).then(r => ({ ...r, done }));
         };
         const follow = async () => {
             let index = 0;
             let pending = issue(index, 0);
             for (;;) {
-                const { bytesRead, finished } = await pending;
+                const { bytesRead, done } = await pending;
                 if (bytesRead > 0) {
                     const current = buffers[index];
                     index ^= 1;
@@ -1905,7 +2747,7 @@ async function runToFile(command, args, file, options = {}) {
                     hash.update(current.subarray(0, bytesRead));
                     size += bytesRead;
                 }
-                else if (finished) {
+                else if (done) {
                     return;
                 }
                 else {
@@ -1914,7 +2756,7 @@ async function runToFile(command, args, file, options = {}) {
                 }
             }
         };
-        const [code] = await Promise.all([exited, follow()]);
+        const [{ code, stderr }] = await Promise.all([exited, follow()]);
         return { code, stderr, size, sha256: `sha256-${hash.digest('base64')}` };
     }
     finally {
@@ -1922,7 +2764,64 @@ async function runToFile(command, args, file, options = {}) {
     }
 }
 
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+;// CONCATENATED MODULE: ./src/redirect.ts
+
+
+/**
+ * Asks the remote where it redirects the smart-HTTP discovery request of `service`
+ * (`git-upload-pack` or `git-receive-pack`), without following the answer: the request goes only to
+ * the URL the user named, with the same header git sends there. Used after git failed on a 3xx,
+ * so that the error can name the new location. Undefined when the answer is not a redirect, or
+ * none comes within `timeoutMs`.
+ */
+function probeRedirect(url, service, authHeader, timeoutMs = 10000) {
+    const target = new URL(`${url.replace(/\/+$/, '')}/info/refs?service=${service}`);
+    const client = target.protocol === 'https:' ? external_node_https_namespaceObject : external_node_http_;
+    const headers = { 'User-Agent': 'git/2 (publish-nix-artifact)' };
+    const colon = authHeader.indexOf(':');
+    if (colon > 0)
+        headers[authHeader.slice(0, colon)] = authHeader.slice(colon + 1).trim();
+    return new Promise(resolve => {
+        const request = client.get(target, { headers, timeout: timeoutMs }, response => {
+            const status = response.statusCode ?? 0;
+            const raw = response.headers.location ?? '';
+            response.destroy();
+            if (status < 300 || status > 399)
+                return resolve(undefined);
+            let location = '';
+            try {
+                location = raw ? new URL(raw, target).href : '';
+            }
+            catch {
+                location = '';
+            }
+            resolve({ status, location });
+        });
+        request.on('timeout', () => request.destroy());
+        request.on('error', () => resolve(undefined));
+    });
+}
+/** `https://host/a/b.git/info/refs?service=…` → `https://host/a/b.git`: the repository's URL. */
+function repositoryOf(location) {
+    try {
+        const url = new URL(location);
+        url.search = '';
+        url.hash = '';
+        return url.href
+            .replace(/\/info\/refs$/, '')
+            .replace(/\/(git-upload-pack|git-receive-pack)$/, '');
+    }
+    catch {
+        return location;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/git.ts
+
 
 
 
@@ -1936,19 +2835,24 @@ const MIN_GIT = [2, 31]; // GIT_CONFIG_COUNT/KEY/VALUE
  *
  * The token travels only in the environment of git processes, as an Authorization header scoped
  * to the remote's origin (GIT_CONFIG_COUNT/KEY/VALUE): never in an argument, never in a file.
+ * Redirects are never followed (git would send the header on to wherever they point), and every
+ * network call is bounded: by git's low-speed limit when nothing moves, and by the deadline of
+ * the operation it belongs to.
  */
 class Git {
     repo;
     workDir;
     identity;
     log;
+    limits;
     gitDir;
     authHeader;
-    constructor(repo, token, workDir, identity, log) {
+    constructor(repo, token, workDir, identity, log, limits) {
         this.repo = repo;
         this.workDir = workDir;
         this.identity = identity;
         this.log = log;
+        this.limits = limits;
         this.gitDir = external_node_path_namespaceObject.join(workDir, 'repo.git');
         this.authHeader = token
             ? `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
@@ -1970,8 +2874,15 @@ class Git {
             ['maintenance.auto', 'false'],
             ['advice.detachedHead', 'false']
         ];
-        if (network && this.authHeader) {
-            config.push([`http.${this.repo.origin}/.extraHeader`, this.authHeader]);
+        if (network) {
+            config.push(
+            // A redirect is an error, not a new destination for the token (see remoteError).
+            ['http.followRedirects', 'false'], 
+            // Abandon a request that moves less than a byte a second for stall-timeout seconds.
+            ['http.lowSpeedLimit', '1'], ['http.lowSpeedTime', String(this.limits.stallSeconds)]);
+            if (this.authHeader) {
+                config.push([`http.${this.repo.origin}/.extraHeader`, this.authHeader]);
+            }
         }
         config.forEach(([key, value], i) => {
             env[`GIT_CONFIG_KEY_${i}`] = key;
@@ -1996,7 +2907,7 @@ class Git {
     async git(args, options = {}) {
         try {
             return await run('git', args, {
-                echo: options.network === true ? chunk => this.log.output(chunk) : undefined,
+                echo: options.network === true ? line => this.log.output(line) : undefined,
                 ...options,
                 env: { ...this.env(options.network === true), ...options.env }
             });
@@ -2007,6 +2918,26 @@ class Git {
             }
             throw error;
         }
+    }
+    /** A git call that talks to the remote; it is stopped if it is still running at `deadline`. */
+    async network(args, deadline, env) {
+        return this.git(args, { network: true, env, timeoutMs: deadline - Date.now() });
+    }
+    /**
+     * The error for a failed network call, with what to do. A redirect is looked up at the remote
+     * (not followed) to name where it points; `service` is the smart-HTTP service the call used.
+     */
+    async remoteError(verb, result, service = 'git-upload-pack') {
+        const where = `${verb} ${this.repo.url}`;
+        if (result.timedOut) {
+            return new errors/* TimeoutError */.MU(`Gave up trying to ${where}: the server was still not done when the ${this.limits.timeoutSeconds} s that 'network-timeout' allows were over.`);
+        }
+        const status = httpStatus(result.stderr);
+        if (status?.startsWith('3')) {
+            const redirect = await probeRedirect(this.repo.url, service, this.authHeader);
+            return redirectError(this.repo, where, redirect?.location ?? '', status);
+        }
+        return classifyRemoteError(this.repo, verb, result);
     }
     async ok(args, options = {}) {
         const result = await this.git(args, options);
@@ -2040,15 +2971,12 @@ class Git {
      * Asks the remote for its default branch and the target branch's tip. This is also the check
      * that the URL and the token work, made before anything is built. Needs no repository.
      */
-    async remoteState(branch) {
+    async remoteState(deadline, branch) {
         const patterns = branch ? ['HEAD', `refs/heads/${branch}`] : ['HEAD'];
         // By URL, outside any repository: it needs none, so it can start before `init` is done.
-        const result = await this.git(['ls-remote', '--symref', this.repo.url, ...patterns], {
-            network: true,
-            env: { GIT_DIR: undefined }
-        });
+        const result = await this.network(['ls-remote', '--symref', this.repo.url, ...patterns], deadline, { GIT_DIR: undefined });
         if (result.code !== 0)
-            throw classifyRemoteError(this.repo, 'reach', result);
+            throw await this.remoteError('reach', result);
         const refs = new Map();
         let head;
         for (const line of result.stdout.split('\n')) {
@@ -2070,10 +2998,10 @@ class Git {
      * trees but without any file contents; returns the local ref it is under, or undefined when
      * there is no such tip.
      */
-    async fetchTip(branch) {
+    async fetchTip(deadline, branch) {
         const ref = 'refs/publish-nix-artifact/tip';
         const source = branch ? `refs/heads/${branch}` : 'HEAD';
-        const result = await this.git([
+        const result = await this.network([
             'fetch',
             '--quiet',
             '--no-tags',
@@ -2082,11 +3010,11 @@ class Git {
             '--filter=blob:none',
             'origin',
             `+${source}:${ref}`
-        ], { network: true });
+        ], deadline);
         if (result.code !== 0) {
-            if (/couldn't find remote ref/i.test(result.stderr))
+            if (!result.timedOut && /couldn't find remote ref/i.test(result.stderr))
                 return undefined;
-            throw classifyRemoteError(this.repo, 'fetch from', result);
+            throw await this.remoteError('fetch from', result);
         }
         if (/filtering not recognized by server/i.test(result.stderr)) {
             this.log.warning('The server does not support partial clone filters: the tip’s existing files were downloaded too. Publishing is still correct, only slower on large repositories.');
@@ -2101,10 +3029,10 @@ class Git {
      * Downloads these blobs (small files the action reads or rewrites) in one request, the way git
      * itself fills in a missing object of a partial clone, but for all of them at once.
      */
-    async fetchBlobs(oids) {
+    async fetchBlobs(oids, deadline) {
         if (oids.length === 0)
             return;
-        const result = await this.git([
+        const result = await this.network([
             '-c',
             'fetch.negotiationAlgorithm=noop',
             'fetch',
@@ -2115,9 +3043,9 @@ class Git {
             '--filter=blob:none',
             'origin',
             ...oids
-        ], { network: true });
+        ], deadline);
         if (result.code !== 0)
-            throw classifyRemoteError(this.repo, 'fetch from', result);
+            throw await this.remoteError('fetch from', result);
     }
     /** Writes a file into the object store (or only hashes it), streaming from disk. */
     async hashObject(file, write) {
@@ -2128,11 +3056,17 @@ class Git {
      * Reads one (small) blob. In a partial clone a blob that is not here yet is fetched on demand
      * from the remote, so this may be a network call; nothing else of the tree is downloaded.
      */
-    async readBlob(oid) {
-        const result = await this.git(['cat-file', 'blob', oid], { network: true });
+    async readBlob(oid, deadline) {
+        const result = await this.network(['cat-file', 'blob', oid], deadline);
         if (result.code !== 0)
-            throw classifyRemoteError(this.repo, 'read a file from', result);
+            throw await this.remoteError('read a file from', result);
         return result.stdout;
+    }
+    /** The parents of a commit that is here (the fetched tip of a shallow clone included). */
+    async parents(commit) {
+        const text = await this.ok(['cat-file', 'commit', commit]);
+        const header = text.slice(0, text.indexOf('\n\n'));
+        return [...header.matchAll(/^parent ([0-9a-f]+)$/gm)].map(m => m[1]);
     }
     /** The entries of `paths` in the tree of `tip`, a commit id or ref (paths, not contents). */
     async lsTree(tip, paths) {
@@ -2210,10 +3144,12 @@ class Git {
         return commit;
     }
     /** Pushes `commit` to the branch, never forcing: a moved branch is a RaceError. */
-    async push(commit, branch) {
-        const result = await this.git(['push', '--porcelain', '--no-verify', 'origin', `${commit}:refs/heads/${branch}`], { network: true });
+    async push(commit, branch, deadline) {
+        const result = await this.network(['push', '--porcelain', '--no-verify', 'origin', `${commit}:refs/heads/${branch}`], deadline);
         if (result.code === 0)
             return;
+        if (result.timedOut)
+            throw await this.remoteError('push to', result, 'git-receive-pack');
         const text = `${result.stdout}\n${result.stderr}`;
         if (/\[remote rejected\]/.test(text)) {
             const reason = /\[remote rejected\]\s*\(([^)]*)\)/.exec(text)?.[1] ?? 'no reason given';
@@ -2225,20 +3161,19 @@ class Git {
         if (/\[rejected\]|non-fast-forward|fetch first/.test(text)) {
             throw new errors/* RaceError */.CL(`the branch '${branch}' moved while pushing`);
         }
-        throw classifyRemoteError(this.repo, 'push to', result);
+        throw await this.remoteError('push to', result, 'git-receive-pack');
     }
 }
 /** A path as fast-import reads it: always C-quoted, so no file name can end or break a command. */
 function quotePath(file) {
     return `"${file.replace(/["\\]/g, c => `\\${c}`)}"`;
 }
+/** What git said went wrong: from its first `fatal:` or `error:` line, or else its last lines. */
 function tail(result) {
-    return (result.stderr
-        .split('\n')
-        .filter(line => line.trim() !== '')
-        .slice(-4)
-        .join(' ')
-        .trim() || `exit code ${result.code}`);
+    const lines = result.stderr.split(/\r\n|\r|\n/).filter(line => line.trim() !== '');
+    const start = lines.findIndex(line => /^(fatal|error):/.test(line));
+    const picked = start === -1 ? lines.slice(-4) : lines.slice(start, start + 4);
+    return picked.join(' ').trim() || `exit code ${result.code}`;
 }
 function remoteLines(result) {
     return result.stderr
@@ -2247,11 +3182,43 @@ function remoteLines(result) {
         .slice(-5)
         .join(' ');
 }
+/** The HTTP status git reports in its error output, if any. */
+function httpStatus(stderr) {
+    return /returned error: (\d{3})/.exec(stderr)?.[1] ?? /HTTP (\d{3})/.exec(stderr)?.[1];
+}
+/**
+ * The remote answered with a redirect. It is never followed: git would send the Authorization
+ * header to wherever it points. The message names the new location (when the remote gave one) so
+ * that the user can update 'repository' if the move is genuine.
+ */
+function redirectError(repo, where, location, status) {
+    const shown = location.length > 300 ? `${location.slice(0, 300)}…` : location;
+    let origin = '';
+    try {
+        origin = location ? new URL(location).origin : '';
+    }
+    catch {
+        origin = '';
+    }
+    const fix = `If the repository has moved, set 'repository' to its new URL${shown ? ` (${repositoryOf(shown)})` : ''}.`;
+    if (!shown) {
+        return new errors/* UserError */.yo(`Could not ${where}: the server answered with a redirect (HTTP ${status}). Redirects are not followed, so that the token is only ever sent to ${repo.origin}. ${fix}`);
+    }
+    if (origin !== repo.origin) {
+        return new errors/* UserError */.yo(`Could not ${where}: it redirects (HTTP ${status}) to ${shown}, away from ${repo.origin}. The token is only ever sent to ${repo.origin}, so the redirect was not followed. ${fix}`);
+    }
+    return new errors/* UserError */.yo(`Could not ${where}: it redirects (HTTP ${status}) to ${shown}. Redirects are not followed, so that the token only goes to the URL you named. ${fix}`);
+}
 /** Turns git's stderr into one message that says what to do; transient failures are retried. */
 function classifyRemoteError(repo, verb, result) {
     const err = result.stderr;
     const url = repo.url;
-    const status = /returned error: (\d{3})/.exec(err)?.[1] ?? /HTTP (\d{3})/.exec(err)?.[1];
+    const status = httpStatus(err);
+    // curl's low-speed limit (http.lowSpeedLimit/Time, set from 'stall-timeout').
+    const stall = /Operation too slow.*the last (\d+) seconds/i.exec(err);
+    if (stall) {
+        return new errors/* TransientError */.N_(`No data from ${repo.origin} for ${stall[1]} s while trying to ${verb} ${url} ('stall-timeout'): the server stopped answering.`);
+    }
     if (status === '401' ||
         /Authentication failed|could not read Username|terminal prompts disabled/i.test(err)) {
         return new errors/* UserError */.yo(`Authentication failed for ${url} (HTTP 401): the token was refused. Check that the 'token' input holds a valid, unexpired token for this host; the default github.token only works for the workflow's own repository.`);
@@ -2372,7 +3339,7 @@ class Nix {
     async nix(args, echo = true) {
         try {
             return await run('nix', [...FEATURES, ...args], {
-                echo: echo ? chunk => this.log.output(chunk) : undefined
+                echo: echo ? line => this.log.output(line) : undefined
             });
         }
         catch (error) {
@@ -2650,20 +3617,23 @@ const DEFAULT_RETRY = {
     attempts: 6,
     raceAttempts: 12,
     baseDelayMs: 250,
-    maxDelayMs: 5000
+    maxDelayMs: 5000,
+    timeoutMs: 30 * 60 * 1000
 };
 const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
 /**
  * Runs `fn` until it succeeds, retrying RaceError and TransientError with full-jitter exponential
  * back-off, each kind within its own budget; any other error (authentication, not found, refused
- * by a hook) ends it at once.
+ * by a hook) ends it at once. Each attempt is given the deadline of the whole operation (epoch
+ * ms), which the processes it starts must not outlive; no attempt starts after it.
  */
 async function withRetries(what, policy, log, fn) {
+    const deadline = Date.now() + policy.timeoutMs;
     let races = 0;
     let failures = 0;
     for (let attempt = 1;; attempt++) {
         try {
-            return await fn(attempt);
+            return await fn(attempt, deadline);
         }
         catch (error) {
             const race = error instanceof errors/* RaceError */.CL;
@@ -2681,6 +3651,9 @@ async function withRetries(what, policy, log, fn) {
             }
             const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
             const delay = Math.round(Math.random() * ceiling);
+            if (Date.now() + delay >= deadline) {
+                throw new errors/* TimeoutError */.MU(`Gave up after ${attempt} attempts to ${what}: the ${seconds(policy.timeoutMs)} that 'network-timeout' allows are over. Last error: ${(0,errors/* errorMessage */.gJ)(error)}`);
+            }
             const budget = race
                 ? `up to ${policy.raceAttempts} while the branch keeps moving`
                 : `up to ${policy.attempts} while the server keeps failing`;
@@ -2689,23 +3662,33 @@ async function withRetries(what, policy, log, fn) {
         }
     }
 }
+function seconds(ms) {
+    return `${Math.round(ms / 1000)} s`;
+}
 
 // EXTERNAL MODULE: ./src/template.ts
 var template = __nccwpck_require__(5237);
 ;// CONCATENATED MODULE: ./src/workdir.ts
 
 
+
 /**
  * Runs `fn` with a private work directory under `parent` (RUNNER_TEMP on a runner) and removes it
  * afterwards, whatever happens: on success, on error, and when the job is cancelled (SIGINT,
- * SIGTERM), so no half-written state is left behind.
+ * SIGTERM). On cancellation the running git and Nix processes are stopped first and waited for,
+ * so that none of them writes into the directory (or makes a GC root) after it was removed.
  */
 async function withWorkDir(parent, fn) {
     const dir = (0,external_node_fs_.mkdtempSync)(external_node_path_namespaceObject.join(parent, 'publish-nix-artifact-'));
     const remove = () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true, maxRetries: 3 });
+    let cancelling;
     const onSignal = (signal) => {
-        remove();
-        process.exit(signal === 'SIGINT' ? 130 : 143);
+        cancelling = cancelAll(signal).finally(() => {
+            remove();
+            // The pipeline now fails with a CancelledError and reports it; if anything still holds the
+            // process (a back-off sleep), it ends anyway.
+            setTimeout(() => process.exit(signal === 'SIGINT' ? 130 : 143), 1000).unref();
+        });
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
@@ -2715,6 +3698,7 @@ async function withWorkDir(parent, fn) {
     finally {
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);
+        await cancelling;
         remove();
     }
 }
@@ -2738,10 +3722,13 @@ async function withWorkDir(parent, fn) {
  * checked.
  */
 async function publish(config, log, options = {}) {
-    const retry = options.retry ?? DEFAULT_RETRY;
+    const retry = options.retry ?? {
+        ...DEFAULT_RETRY,
+        timeoutMs: config.network.timeoutSeconds * 1000
+    };
     return withWorkDir(config.tempDir, async (work) => {
         const identity = { name: config.gitUserName, email: config.gitUserEmail };
-        const git = new Git(config.repository, config.token, work, identity, log);
+        const git = new Git(config.repository, config.token, work, identity, log, config.network);
         const nix = new Nix(log);
         // `nix --version` (also the check that Nix is there) runs while the remote is asked.
         const nixVersion = background(nix.version());
@@ -2750,13 +3737,13 @@ async function publish(config, log, options = {}) {
         try {
             const { remote, first } = await log.group(`Checking ${config.repository.url}`, async () => {
                 // ls-remote needs no repository: it is under way while the private one is set up.
-                reach = background(withRetries('reach the repository', retry, log, () => git.remoteState(config.branch)));
+                reach = background(withRetries('reach the repository', retry, log, (_attempt, deadline) => git.remoteState(deadline, config.branch)));
                 await git.init();
                 if (config.branch)
                     await git.checkBranchName(config.branch);
                 // The tip's commit and trees are fetched while the remote is asked and Nix builds. The
                 // result is used only if it is the tip that ls-remote reports (see firstTipState).
-                firstTip = background(fetchTipState(config, git, config.branch));
+                firstTip = background(fetchTipState(config, git, Date.now() + retry.timeoutMs, config.branch));
                 const state = await reach.get();
                 log.info(state.tip
                     ? `Branch '${state.branch}' is at ${state.tip}.`
@@ -2884,9 +3871,17 @@ async function commitAndPush(config, git, initial, firstTip, exported, cacheFile
         published,
         dryRun: config.dryRun
     });
-    return withRetries(`publish to '${branch}'`, retry, log, async (attempt) => {
-        const state = attempt === 1 ? await firstTip() : await fetchTipState(config, git, branch);
+    // The commit of the last push whose outcome is unknown (its answer was lost or stalled).
+    let pushed;
+    return withRetries(`publish to '${branch}'`, retry, log, async (attempt, deadline) => {
+        const state = attempt === 1 ? await firstTip(deadline) : await fetchTipState(config, git, deadline, branch);
         const tip = state.tip;
+        if (pushed &&
+            tip &&
+            (tip === pushed.commit || (await git.parents(tip)).includes(pushed.commit))) {
+            log.info(`${pushed.commit} is on '${branch}': the last push landed, only its answer was lost.`);
+            return finish(pushed.commit, pushed.added, true);
+        }
         const plan = await git.plan(tip, files);
         for (const file of plan.present) {
             log.info(`${file.path} is already on '${branch}' (same content).`);
@@ -2902,7 +3897,7 @@ async function commitAndPush(config, git, initial, firstTip, exported, cacheFile
         }
         plan.added.push(...cachePlan.added);
         plan.present.push(...cachePlan.present, ...cachePlan.conflicting);
-        const owned = await ownedFiles(config, git, state, exported, plan, log);
+        const owned = await ownedFiles(config, git, state, exported, plan, log, deadline);
         // Nothing is committed, nor reported as publishable, before every NAR was found equal to the
         // store's record of its path; that check has been running while the steps above were made.
         await Promise.all(exported.map(a => a.verified));
@@ -2921,7 +3916,8 @@ async function commitAndPush(config, git, initial, firstTip, exported, cacheFile
             return finish(tip ?? '', added, false);
         }
         const commit = await git.commit(tip, plan.added, owned, message);
-        await git.push(commit, branch);
+        pushed = { commit, added };
+        await git.push(commit, branch, deadline);
         log.info(`Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`);
         return finish(commit, added, true);
     });
@@ -2930,7 +3926,7 @@ async function commitAndPush(config, git, initial, firstTip, exported, cacheFile
  * The files the action owns next to the artifacts: the manifest (`index.json`), merged with the
  * tip's copy, and the README generated from it. Empty when the manifest already lists every file.
  */
-async function ownedFiles(config, git, state, exported, plan, log) {
+async function ownedFiles(config, git, state, exported, plan, log, deadline) {
     const ours = new Set([...plan.added, ...plan.present].map(f => f.path));
     const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }));
     const manifestFile = (0,naming/* repoPath */.qN)(config.path, MANIFEST_NAME);
@@ -2941,7 +3937,7 @@ async function ownedFiles(config, git, state, exported, plan, log) {
     const manifest = merged.manifest;
     if (!manifest.index) {
         // Decided once, when the manifest is created: later runs need not read the README.
-        const readme = state.index?.type === 'blob' ? await git.readBlob(state.index.oid) : undefined;
+        const readme = state.index?.type === 'blob' ? await git.readBlob(state.index.oid, deadline) : undefined;
         manifest.index =
             readme === undefined || readme.startsWith(GENERATED_MARK) ? 'generated' : 'kept';
     }
@@ -2955,8 +3951,8 @@ async function ownedFiles(config, git, state, exported, plan, log) {
     return owned;
 }
 /** `branch` undefined: the remote's default branch (HEAD). */
-async function fetchTipState(config, git, branch) {
-    const ref = await git.fetchTip(branch);
+async function fetchTipState(config, git, deadline, branch) {
+    const ref = await git.fetchTip(deadline, branch);
     if (!ref)
         return {};
     const manifestFile = (0,naming/* repoPath */.qN)(config.path, MANIFEST_NAME);
@@ -2970,10 +3966,10 @@ async function fetchTipState(config, git, branch) {
     // previous versions that `git push` looks up as delta bases for the files it rewrites (without
     // them here, it would download each one on its own while pushing).
     const blobs = [manifest, entries.get(indexFile)].filter((e) => e?.type === 'blob');
-    await git.fetchBlobs(blobs.map(e => e.oid));
+    await git.fetchBlobs(blobs.map(e => e.oid), deadline);
     return {
         tip,
-        manifest: manifest?.type === 'blob' ? await git.readBlob(manifest.oid) : undefined,
+        manifest: manifest?.type === 'blob' ? await git.readBlob(manifest.oid, deadline) : undefined,
         index: entries.get(indexFile)
     };
 }
@@ -2984,11 +3980,11 @@ async function fetchTipState(config, git, branch) {
  * not an error of its own: the fetch is simply made again, with its own retries.
  */
 function firstTipState(config, git, remote, first) {
-    return async () => {
+    return async (deadline) => {
         const settled = await first.done;
         if (settled.ok && settled.value.tip === remote.tip)
             return settled.value;
-        return fetchTipState(config, git, remote.branch);
+        return fetchTipState(config, git, deadline, remote.branch);
     };
 }
 async function cacheTarget(config, nix, work) {
@@ -3502,704 +4498,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
-
-/***/ }),
-
-/***/ 7187:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  m: () => (/* binding */ exec)
-});
-
-// UNUSED EXPORTS: getExecOutput
-
-// EXTERNAL MODULE: external "string_decoder"
-var external_string_decoder_ = __nccwpck_require__(3193);
-// EXTERNAL MODULE: external "os"
-var external_os_ = __nccwpck_require__(857);
-// EXTERNAL MODULE: external "events"
-var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-// EXTERNAL MODULE: external "path"
-var external_path_ = __nccwpck_require__(6928);
-// EXTERNAL MODULE: ./node_modules/@actions/io/lib/io.js
-var io = __nccwpck_require__(8701);
-// EXTERNAL MODULE: ./node_modules/@actions/io/lib/io-util.js
-var io_util = __nccwpck_require__(90);
-;// CONCATENATED MODULE: external "timers"
-const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-/* eslint-disable @typescript-eslint/unbound-method */
-const IS_WINDOWS = process.platform === 'win32';
-/*
- * Class for running command line tools. Handles quoting and arg parsing in a platform agnostic way.
- */
-class ToolRunner extends external_events_.EventEmitter {
-    constructor(toolPath, args, options) {
-        super();
-        if (!toolPath) {
-            throw new Error("Parameter 'toolPath' cannot be null or empty.");
-        }
-        this.toolPath = toolPath;
-        this.args = args || [];
-        this.options = options || {};
-    }
-    _debug(message) {
-        if (this.options.listeners && this.options.listeners.debug) {
-            this.options.listeners.debug(message);
-        }
-    }
-    _getCommandString(options, noPrefix) {
-        const toolPath = this._getSpawnFileName();
-        const args = this._getSpawnArgs(options);
-        let cmd = noPrefix ? '' : '[command]'; // omit prefix when piped to a second tool
-        if (IS_WINDOWS) {
-            // Windows + cmd file
-            if (this._isCmdFile()) {
-                cmd += toolPath;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows + verbatim
-            else if (options.windowsVerbatimArguments) {
-                cmd += `"${toolPath}"`;
-                for (const a of args) {
-                    cmd += ` ${a}`;
-                }
-            }
-            // Windows (regular)
-            else {
-                cmd += this._windowsQuoteCmdArg(toolPath);
-                for (const a of args) {
-                    cmd += ` ${this._windowsQuoteCmdArg(a)}`;
-                }
-            }
-        }
-        else {
-            // OSX/Linux - this can likely be improved with some form of quoting.
-            // creating processes on Unix is fundamentally different than Windows.
-            // on Unix, execvp() takes an arg array.
-            cmd += toolPath;
-            for (const a of args) {
-                cmd += ` ${a}`;
-            }
-        }
-        return cmd;
-    }
-    _processLineBuffer(data, strBuffer, onLine) {
-        try {
-            let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_.EOL);
-            while (n > -1) {
-                const line = s.substring(0, n);
-                onLine(line);
-                // the rest of the string ...
-                s = s.substring(n + external_os_.EOL.length);
-                n = s.indexOf(external_os_.EOL);
-            }
-            return s;
-        }
-        catch (err) {
-            // streaming lines to console is best effort.  Don't fail a build.
-            this._debug(`error processing line. Failed with error ${err}`);
-            return '';
-        }
-    }
-    _getSpawnFileName() {
-        if (IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                return process.env['COMSPEC'] || 'cmd.exe';
-            }
-        }
-        return this.toolPath;
-    }
-    _getSpawnArgs(options) {
-        if (IS_WINDOWS) {
-            if (this._isCmdFile()) {
-                let argline = `/D /S /C "${this._windowsQuoteCmdArg(this.toolPath)}`;
-                for (const a of this.args) {
-                    argline += ' ';
-                    argline += options.windowsVerbatimArguments
-                        ? a
-                        : this._windowsQuoteCmdArg(a);
-                }
-                argline += '"';
-                return [argline];
-            }
-        }
-        return this.args;
-    }
-    _endsWith(str, end) {
-        return str.endsWith(end);
-    }
-    _isCmdFile() {
-        const upperToolPath = this.toolPath.toUpperCase();
-        return (this._endsWith(upperToolPath, '.CMD') ||
-            this._endsWith(upperToolPath, '.BAT'));
-    }
-    _windowsQuoteCmdArg(arg) {
-        // for .exe, apply the normal quoting rules that libuv applies
-        if (!this._isCmdFile()) {
-            return this._uvQuoteCmdArg(arg);
-        }
-        // otherwise apply quoting rules specific to the cmd.exe command line parser.
-        // the libuv rules are generic and are not designed specifically for cmd.exe
-        // command line parser.
-        //
-        // for a detailed description of the cmd.exe command line parser, refer to
-        // http://stackoverflow.com/questions/4094699/how-does-the-windows-command-interpreter-cmd-exe-parse-scripts/7970912#7970912
-        // need quotes for empty arg
-        if (!arg) {
-            return '""';
-        }
-        // determine whether the arg needs to be quoted
-        const cmdSpecialChars = [
-            ' ',
-            '\t',
-            '&',
-            '(',
-            ')',
-            '[',
-            ']',
-            '{',
-            '}',
-            '^',
-            '=',
-            ';',
-            '!',
-            "'",
-            '+',
-            ',',
-            '`',
-            '~',
-            '|',
-            '<',
-            '>',
-            '"'
-        ];
-        let needsQuotes = false;
-        for (const char of arg) {
-            if (cmdSpecialChars.some(x => x === char)) {
-                needsQuotes = true;
-                break;
-            }
-        }
-        // short-circuit if quotes not needed
-        if (!needsQuotes) {
-            return arg;
-        }
-        // the following quoting rules are very similar to the rules that by libuv applies.
-        //
-        // 1) wrap the string in quotes
-        //
-        // 2) double-up quotes - i.e. " => ""
-        //
-        //    this is different from the libuv quoting rules. libuv replaces " with \", which unfortunately
-        //    doesn't work well with a cmd.exe command line.
-        //
-        //    note, replacing " with "" also works well if the arg is passed to a downstream .NET console app.
-        //    for example, the command line:
-        //          foo.exe "myarg:""my val"""
-        //    is parsed by a .NET console app into an arg array:
-        //          [ "myarg:\"my val\"" ]
-        //    which is the same end result when applying libuv quoting rules. although the actual
-        //    command line from libuv quoting rules would look like:
-        //          foo.exe "myarg:\"my val\""
-        //
-        // 3) double-up slashes that precede a quote,
-        //    e.g.  hello \world    => "hello \world"
-        //          hello\"world    => "hello\\""world"
-        //          hello\\"world   => "hello\\\\""world"
-        //          hello world\    => "hello world\\"
-        //
-        //    technically this is not required for a cmd.exe command line, or the batch argument parser.
-        //    the reasons for including this as a .cmd quoting rule are:
-        //
-        //    a) this is optimized for the scenario where the argument is passed from the .cmd file to an
-        //       external program. many programs (e.g. .NET console apps) rely on the slash-doubling rule.
-        //
-        //    b) it's what we've been doing previously (by deferring to node default behavior) and we
-        //       haven't heard any complaints about that aspect.
-        //
-        // note, a weakness of the quoting rules chosen here, is that % is not escaped. in fact, % cannot be
-        // escaped when used on the command line directly - even though within a .cmd file % can be escaped
-        // by using %%.
-        //
-        // the saving grace is, on the command line, %var% is left as-is if var is not defined. this contrasts
-        // the line parsing rules within a .cmd file, where if var is not defined it is replaced with nothing.
-        //
-        // one option that was explored was replacing % with ^% - i.e. %var% => ^%var^%. this hack would
-        // often work, since it is unlikely that var^ would exist, and the ^ character is removed when the
-        // variable is used. the problem, however, is that ^ is not removed when %* is used to pass the args
-        // to an external program.
-        //
-        // an unexplored potential solution for the % escaping problem, is to create a wrapper .cmd file.
-        // % can be escaped within a .cmd file.
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\'; // double the slash
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '"'; // double the quote
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _uvQuoteCmdArg(arg) {
-        // Tool runner wraps child_process.spawn() and needs to apply the same quoting as
-        // Node in certain cases where the undocumented spawn option windowsVerbatimArguments
-        // is used.
-        //
-        // Since this function is a port of quote_cmd_arg from Node 4.x (technically, lib UV,
-        // see https://github.com/nodejs/node/blob/v4.x/deps/uv/src/win/process.c for details),
-        // pasting copyright notice from Node within this function:
-        //
-        //      Copyright Joyent, Inc. and other Node contributors. All rights reserved.
-        //
-        //      Permission is hereby granted, free of charge, to any person obtaining a copy
-        //      of this software and associated documentation files (the "Software"), to
-        //      deal in the Software without restriction, including without limitation the
-        //      rights to use, copy, modify, merge, publish, distribute, sublicense, and/or
-        //      sell copies of the Software, and to permit persons to whom the Software is
-        //      furnished to do so, subject to the following conditions:
-        //
-        //      The above copyright notice and this permission notice shall be included in
-        //      all copies or substantial portions of the Software.
-        //
-        //      THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-        //      IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-        //      FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-        //      AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-        //      LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING
-        //      FROM, OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS
-        //      IN THE SOFTWARE.
-        if (!arg) {
-            // Need double quotation for empty argument
-            return '""';
-        }
-        if (!arg.includes(' ') && !arg.includes('\t') && !arg.includes('"')) {
-            // No quotation needed
-            return arg;
-        }
-        if (!arg.includes('"') && !arg.includes('\\')) {
-            // No embedded double quotes or backslashes, so I can just wrap
-            // quote marks around the whole thing.
-            return `"${arg}"`;
-        }
-        // Expected input/output:
-        //   input : hello"world
-        //   output: "hello\"world"
-        //   input : hello""world
-        //   output: "hello\"\"world"
-        //   input : hello\world
-        //   output: hello\world
-        //   input : hello\\world
-        //   output: hello\\world
-        //   input : hello\"world
-        //   output: "hello\\\"world"
-        //   input : hello\\"world
-        //   output: "hello\\\\\"world"
-        //   input : hello world\
-        //   output: "hello world\\" - note the comment in libuv actually reads "hello world\"
-        //                             but it appears the comment is wrong, it should be "hello world\\"
-        let reverse = '"';
-        let quoteHit = true;
-        for (let i = arg.length; i > 0; i--) {
-            // walk the string in reverse
-            reverse += arg[i - 1];
-            if (quoteHit && arg[i - 1] === '\\') {
-                reverse += '\\';
-            }
-            else if (arg[i - 1] === '"') {
-                quoteHit = true;
-                reverse += '\\';
-            }
-            else {
-                quoteHit = false;
-            }
-        }
-        reverse += '"';
-        return reverse.split('').reverse().join('');
-    }
-    _cloneExecOptions(options) {
-        options = options || {};
-        const result = {
-            cwd: options.cwd || process.cwd(),
-            env: options.env || process.env,
-            silent: options.silent || false,
-            windowsVerbatimArguments: options.windowsVerbatimArguments || false,
-            failOnStdErr: options.failOnStdErr || false,
-            ignoreReturnCode: options.ignoreReturnCode || false,
-            delay: options.delay || 10000
-        };
-        result.outStream = options.outStream || process.stdout;
-        result.errStream = options.errStream || process.stderr;
-        return result;
-    }
-    _getSpawnOptions(options, toolPath) {
-        options = options || {};
-        const result = {};
-        result.cwd = options.cwd;
-        result.env = options.env;
-        result['windowsVerbatimArguments'] =
-            options.windowsVerbatimArguments || this._isCmdFile();
-        if (options.windowsVerbatimArguments) {
-            result.argv0 = `"${toolPath}"`;
-        }
-        return result;
-    }
-    /**
-     * Exec a tool.
-     * Output will be streamed to the live console.
-     * Returns promise with return code
-     *
-     * @param     tool     path to tool to exec
-     * @param     options  optional exec options.  See ExecOptions
-     * @returns   number
-     */
-    exec() {
-        return __awaiter(this, void 0, void 0, function* () {
-            // root the tool path if it is unrooted and contains relative pathing
-            if (!io_util/* isRooted */.Qh(this.toolPath) &&
-                (this.toolPath.includes('/') ||
-                    (IS_WINDOWS && this.toolPath.includes('\\')))) {
-                // prefer options.cwd if it is specified, however options.cwd may also need to be rooted
-                this.toolPath = external_path_.resolve(process.cwd(), this.options.cwd || process.cwd(), this.toolPath);
-            }
-            // if the tool is only a file name, then resolve it from the PATH
-            // otherwise verify it exists (add extension on Windows if necessary)
-            this.toolPath = yield io/* which */.K7(this.toolPath, true);
-            return new Promise((resolve, reject) => __awaiter(this, void 0, void 0, function* () {
-                this._debug(`exec tool: ${this.toolPath}`);
-                this._debug('arguments:');
-                for (const arg of this.args) {
-                    this._debug(`   ${arg}`);
-                }
-                const optionsNonNull = this._cloneExecOptions(this.options);
-                if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
-                }
-                const state = new ExecState(optionsNonNull, this.toolPath);
-                state.on('debug', (message) => {
-                    this._debug(message);
-                });
-                if (this.options.cwd && !(yield io_util/* exists */.t2(this.options.cwd))) {
-                    return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
-                }
-                const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
-                let stdbuffer = '';
-                if (cp.stdout) {
-                    cp.stdout.on('data', (data) => {
-                        if (this.options.listeners && this.options.listeners.stdout) {
-                            this.options.listeners.stdout(data);
-                        }
-                        if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                            optionsNonNull.outStream.write(data);
-                        }
-                        stdbuffer = this._processLineBuffer(data, stdbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.stdline) {
-                                this.options.listeners.stdline(line);
-                            }
-                        });
-                    });
-                }
-                let errbuffer = '';
-                if (cp.stderr) {
-                    cp.stderr.on('data', (data) => {
-                        state.processStderr = true;
-                        if (this.options.listeners && this.options.listeners.stderr) {
-                            this.options.listeners.stderr(data);
-                        }
-                        if (!optionsNonNull.silent &&
-                            optionsNonNull.errStream &&
-                            optionsNonNull.outStream) {
-                            const s = optionsNonNull.failOnStdErr
-                                ? optionsNonNull.errStream
-                                : optionsNonNull.outStream;
-                            s.write(data);
-                        }
-                        errbuffer = this._processLineBuffer(data, errbuffer, (line) => {
-                            if (this.options.listeners && this.options.listeners.errline) {
-                                this.options.listeners.errline(line);
-                            }
-                        });
-                    });
-                }
-                cp.on('error', (err) => {
-                    state.processError = err.message;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    state.CheckComplete();
-                });
-                cp.on('exit', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    this._debug(`Exit code ${code} received from tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                cp.on('close', (code) => {
-                    state.processExitCode = code;
-                    state.processExited = true;
-                    state.processClosed = true;
-                    this._debug(`STDIO streams have closed for tool '${this.toolPath}'`);
-                    state.CheckComplete();
-                });
-                state.on('done', (error, exitCode) => {
-                    if (stdbuffer.length > 0) {
-                        this.emit('stdline', stdbuffer);
-                    }
-                    if (errbuffer.length > 0) {
-                        this.emit('errline', errbuffer);
-                    }
-                    cp.removeAllListeners();
-                    if (error) {
-                        reject(error);
-                    }
-                    else {
-                        resolve(exitCode);
-                    }
-                });
-                if (this.options.input) {
-                    if (!cp.stdin) {
-                        throw new Error('child process missing stdin');
-                    }
-                    cp.stdin.end(this.options.input);
-                }
-            }));
-        });
-    }
-}
-/**
- * Convert an arg string to an array of args. Handles escaping
- *
- * @param    argString   string of arguments
- * @returns  string[]    array of arguments
- */
-function argStringToArray(argString) {
-    const args = [];
-    let inQuotes = false;
-    let escaped = false;
-    let arg = '';
-    function append(c) {
-        // we only escape double quotes.
-        if (escaped && c !== '"') {
-            arg += '\\';
-        }
-        arg += c;
-        escaped = false;
-    }
-    for (let i = 0; i < argString.length; i++) {
-        const c = argString.charAt(i);
-        if (c === '"') {
-            if (!escaped) {
-                inQuotes = !inQuotes;
-            }
-            else {
-                append(c);
-            }
-            continue;
-        }
-        if (c === '\\' && escaped) {
-            append(c);
-            continue;
-        }
-        if (c === '\\' && inQuotes) {
-            escaped = true;
-            continue;
-        }
-        if (c === ' ' && !inQuotes) {
-            if (arg.length > 0) {
-                args.push(arg);
-                arg = '';
-            }
-            continue;
-        }
-        append(c);
-    }
-    if (arg.length > 0) {
-        args.push(arg.trim());
-    }
-    return args;
-}
-class ExecState extends external_events_.EventEmitter {
-    constructor(options, toolPath) {
-        super();
-        this.processClosed = false; // tracks whether the process has exited and stdio is closed
-        this.processError = '';
-        this.processExitCode = 0;
-        this.processExited = false; // tracks whether the process has exited
-        this.processStderr = false; // tracks whether stderr was written to
-        this.delay = 10000; // 10 seconds
-        this.done = false;
-        this.timeout = null;
-        if (!toolPath) {
-            throw new Error('toolPath must not be empty');
-        }
-        this.options = options;
-        this.toolPath = toolPath;
-        if (options.delay) {
-            this.delay = options.delay;
-        }
-    }
-    CheckComplete() {
-        if (this.done) {
-            return;
-        }
-        if (this.processClosed) {
-            this._setResult();
-        }
-        else if (this.processExited) {
-            this.timeout = (0,external_timers_namespaceObject.setTimeout)(ExecState.HandleTimeout, this.delay, this);
-        }
-    }
-    _debug(message) {
-        this.emit('debug', message);
-    }
-    _setResult() {
-        // determine whether there is an error
-        let error;
-        if (this.processExited) {
-            if (this.processError) {
-                error = new Error(`There was an error when attempting to execute the process '${this.toolPath}'. This may indicate the process failed to start. Error: ${this.processError}`);
-            }
-            else if (this.processExitCode !== 0 && !this.options.ignoreReturnCode) {
-                error = new Error(`The process '${this.toolPath}' failed with exit code ${this.processExitCode}`);
-            }
-            else if (this.processStderr && this.options.failOnStdErr) {
-                error = new Error(`The process '${this.toolPath}' failed because one or more lines were written to the STDERR stream`);
-            }
-        }
-        // clear the timeout
-        if (this.timeout) {
-            clearTimeout(this.timeout);
-            this.timeout = null;
-        }
-        this.done = true;
-        this.emit('done', error, this.processExitCode);
-    }
-    static HandleTimeout(state) {
-        if (state.done) {
-            return;
-        }
-        if (!state.processClosed && state.processExited) {
-            const message = `The STDIO streams did not close within ${state.delay / 1000} seconds of the exit event from process '${state.toolPath}'. This may indicate a child process inherited the STDIO streams and has not yet exited.`;
-            state._debug(message);
-        }
-        state._setResult();
-    }
-}
-//# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
-var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-/**
- * Exec a command.
- * Output will be streamed to the live console.
- * Returns promise with return code
- *
- * @param     commandLine        command to execute (can include additional args). Must be correctly escaped.
- * @param     args               optional arguments for tool. Escaping is handled by the lib.
- * @param     options            optional exec options.  See ExecOptions
- * @returns   Promise<number>    exit code
- */
-function exec(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        const commandArgs = argStringToArray(commandLine);
-        if (commandArgs.length === 0) {
-            throw new Error(`Parameter 'commandLine' cannot be null or empty.`);
-        }
-        // Path to tool to execute should be first arg
-        const toolPath = commandArgs[0];
-        args = commandArgs.slice(1).concat(args || []);
-        const runner = new ToolRunner(toolPath, args, options);
-        return runner.exec();
-    });
-}
-/**
- * Exec a command and get the output.
- * Output will be streamed to the live console.
- * Returns promise with the exit code and collected stdout and stderr
- *
- * @param     commandLine           command to execute (can include additional args). Must be correctly escaped.
- * @param     args                  optional arguments for tool. Escaping is handled by the lib.
- * @param     options               optional exec options.  See ExecOptions
- * @returns   Promise<ExecOutput>   exit code, stdout, and stderr
- */
-function getExecOutput(commandLine, args, options) {
-    return exec_awaiter(this, void 0, void 0, function* () {
-        var _a, _b;
-        let stdout = '';
-        let stderr = '';
-        //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new StringDecoder('utf8');
-        const stderrDecoder = new StringDecoder('utf8');
-        const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
-        const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
-        const stdErrListener = (data) => {
-            stderr += stderrDecoder.write(data);
-            if (originalStdErrListener) {
-                originalStdErrListener(data);
-            }
-        };
-        const stdOutListener = (data) => {
-            stdout += stdoutDecoder.write(data);
-            if (originalStdoutListener) {
-                originalStdoutListener(data);
-            }
-        };
-        const listeners = Object.assign(Object.assign({}, options === null || options === void 0 ? void 0 : options.listeners), { stdout: stdOutListener, stderr: stdErrListener });
-        const exitCode = yield exec(commandLine, args, Object.assign(Object.assign({}, options), { listeners }));
-        //flush any remaining characters
-        stdout += stdoutDecoder.end();
-        stderr += stderrDecoder.end();
-        return {
-            exitCode,
-            stdout,
-            stderr
-        };
-    });
-}
-//# sourceMappingURL=exec.js.map
 
 /***/ }),
 

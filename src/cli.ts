@@ -22,6 +22,8 @@ Options (same meaning as the action's inputs):
   --format LIST            nar, closure, binary-cache (comma-separated; default: nar)
   --compression NAME       none, xz or zstd for the binary cache (default: xz)
   --max-file-size SIZE     refuse files larger than this (default: 100M)
+  --stall-timeout TIME     abandon and retry a request that moves no data this long (default: 60s)
+  --network-timeout TIME   end each network operation, retries included, by then (default: 30m)
   --dry-run                build and export, push nothing
   --verbose                debug output
   -h, --help               this text
@@ -41,7 +43,9 @@ const OPTIONS = [
   'nix-build-args',
   'format',
   'compression',
-  'max-file-size'
+  'max-file-size',
+  'stall-timeout',
+  'network-timeout'
 ] as const
 
 /** The command-line entry point; returns the exit code. */

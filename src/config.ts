@@ -47,9 +47,18 @@ export interface Config {
   maxFileSize: number
   /** Warn when a file is larger than this (GitHub warns above 50 MB). */
   warnFileSize: number
+  network: NetworkLimits
   source: SourceInfo
   /** Parent of the private work directory (RUNNER_TEMP on a runner). */
   tempDir: string
+}
+
+/** Bounds on every network operation, so that a stalled or slow server cannot hold the step. */
+export interface NetworkLimits {
+  /** A request that sends and receives nothing for this long is abandoned, and retried. */
+  stallSeconds: number
+  /** One operation (reach the remote, fetch, publish), with all its retries, ends by then. */
+  timeoutSeconds: number
 }
 
 /** One store path that an attribute built, and where it goes. */

@@ -26,6 +26,14 @@ export class RaceError extends UserError {
   }
 }
 
+/** A network operation ran out of the time 'network-timeout' allows it: not retried. */
+export class TimeoutError extends UserError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'TimeoutError'
+  }
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }

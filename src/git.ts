@@ -1,9 +1,10 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import type { Repository } from './config.js'
-import { RaceError, TransientError, UserError } from './errors.js'
+import type { NetworkLimits, Repository } from './config.js'
+import { RaceError, TimeoutError, TransientError, UserError } from './errors.js'
 import { Logger } from './log.js'
 import { CommandNotFoundError, run, RunOptions, RunResult } from './proc.js'
+import { probeRedirect, repositoryOf } from './redirect.js'
 
 export interface Identity {
   name: string
@@ -55,6 +56,9 @@ const MIN_GIT = [2, 31] // GIT_CONFIG_COUNT/KEY/VALUE
  *
  * The token travels only in the environment of git processes, as an Authorization header scoped
  * to the remote's origin (GIT_CONFIG_COUNT/KEY/VALUE): never in an argument, never in a file.
+ * Redirects are never followed (git would send the header on to wherever they point), and every
+ * network call is bounded: by git's low-speed limit when nothing moves, and by the deadline of
+ * the operation it belongs to.
  */
 export class Git {
   private readonly gitDir: string
@@ -65,7 +69,8 @@ export class Git {
     token: string,
     private readonly workDir: string,
     private readonly identity: Identity,
-    private readonly log: Logger
+    private readonly log: Logger,
+    private readonly limits: NetworkLimits
   ) {
     this.gitDir = path.join(workDir, 'repo.git')
     this.authHeader = token
@@ -89,8 +94,17 @@ export class Git {
       ['maintenance.auto', 'false'],
       ['advice.detachedHead', 'false']
     ]
-    if (network && this.authHeader) {
-      config.push([`http.${this.repo.origin}/.extraHeader`, this.authHeader])
+    if (network) {
+      config.push(
+        // A redirect is an error, not a new destination for the token (see remoteError).
+        ['http.followRedirects', 'false'],
+        // Abandon a request that moves less than a byte a second for stall-timeout seconds.
+        ['http.lowSpeedLimit', '1'],
+        ['http.lowSpeedTime', String(this.limits.stallSeconds)]
+      )
+      if (this.authHeader) {
+        config.push([`http.${this.repo.origin}/.extraHeader`, this.authHeader])
+      }
     }
     config.forEach(([key, value], i) => {
       env[`GIT_CONFIG_KEY_${i}`] = key
@@ -116,7 +130,7 @@ export class Git {
   private async git(args: string[], options: RunOptions & { network?: boolean } = {}) {
     try {
       return await run('git', args, {
-        echo: options.network === true ? chunk => this.log.output(chunk) : undefined,
+        echo: options.network === true ? line => this.log.output(line) : undefined,
         ...options,
         env: { ...this.env(options.network === true), ...options.env }
       })
@@ -126,6 +140,34 @@ export class Git {
       }
       throw error
     }
+  }
+
+  /** A git call that talks to the remote; it is stopped if it is still running at `deadline`. */
+  private async network(args: string[], deadline: number, env?: NodeJS.ProcessEnv) {
+    return this.git(args, { network: true, env, timeoutMs: deadline - Date.now() })
+  }
+
+  /**
+   * The error for a failed network call, with what to do. A redirect is looked up at the remote
+   * (not followed) to name where it points; `service` is the smart-HTTP service the call used.
+   */
+  private async remoteError(
+    verb: string,
+    result: RunResult,
+    service = 'git-upload-pack'
+  ): Promise<UserError> {
+    const where = `${verb} ${this.repo.url}`
+    if (result.timedOut) {
+      return new TimeoutError(
+        `Gave up trying to ${where}: the server was still not done when the ${this.limits.timeoutSeconds} s that 'network-timeout' allows were over.`
+      )
+    }
+    const status = httpStatus(result.stderr)
+    if (status?.startsWith('3')) {
+      const redirect = await probeRedirect(this.repo.url, service, this.authHeader)
+      return redirectError(this.repo, where, redirect?.location ?? '', status)
+    }
+    return classifyRemoteError(this.repo, verb, result)
   }
 
   private async ok(args: string[], options: RunOptions & { network?: boolean } = {}) {
@@ -167,14 +209,15 @@ export class Git {
    * Asks the remote for its default branch and the target branch's tip. This is also the check
    * that the URL and the token work, made before anything is built. Needs no repository.
    */
-  async remoteState(branch?: string): Promise<RemoteState> {
+  async remoteState(deadline: number, branch?: string): Promise<RemoteState> {
     const patterns = branch ? ['HEAD', `refs/heads/${branch}`] : ['HEAD']
     // By URL, outside any repository: it needs none, so it can start before `init` is done.
-    const result = await this.git(['ls-remote', '--symref', this.repo.url, ...patterns], {
-      network: true,
-      env: { GIT_DIR: undefined }
-    })
-    if (result.code !== 0) throw classifyRemoteError(this.repo, 'reach', result)
+    const result = await this.network(
+      ['ls-remote', '--symref', this.repo.url, ...patterns],
+      deadline,
+      { GIT_DIR: undefined }
+    )
+    if (result.code !== 0) throw await this.remoteError('reach', result)
     const refs = new Map<string, string>()
     let head: string | undefined
     for (const line of result.stdout.split('\n')) {
@@ -195,10 +238,10 @@ export class Git {
    * trees but without any file contents; returns the local ref it is under, or undefined when
    * there is no such tip.
    */
-  async fetchTip(branch?: string): Promise<string | undefined> {
+  async fetchTip(deadline: number, branch?: string): Promise<string | undefined> {
     const ref = 'refs/publish-nix-artifact/tip'
     const source = branch ? `refs/heads/${branch}` : 'HEAD'
-    const result = await this.git(
+    const result = await this.network(
       [
         'fetch',
         '--quiet',
@@ -209,11 +252,11 @@ export class Git {
         'origin',
         `+${source}:${ref}`
       ],
-      { network: true }
+      deadline
     )
     if (result.code !== 0) {
-      if (/couldn't find remote ref/i.test(result.stderr)) return undefined
-      throw classifyRemoteError(this.repo, 'fetch from', result)
+      if (!result.timedOut && /couldn't find remote ref/i.test(result.stderr)) return undefined
+      throw await this.remoteError('fetch from', result)
     }
     if (/filtering not recognized by server/i.test(result.stderr)) {
       this.log.warning(
@@ -232,9 +275,9 @@ export class Git {
    * Downloads these blobs (small files the action reads or rewrites) in one request, the way git
    * itself fills in a missing object of a partial clone, but for all of them at once.
    */
-  async fetchBlobs(oids: string[]): Promise<void> {
+  async fetchBlobs(oids: string[], deadline: number): Promise<void> {
     if (oids.length === 0) return
-    const result = await this.git(
+    const result = await this.network(
       [
         '-c',
         'fetch.negotiationAlgorithm=noop',
@@ -247,9 +290,9 @@ export class Git {
         'origin',
         ...oids
       ],
-      { network: true }
+      deadline
     )
-    if (result.code !== 0) throw classifyRemoteError(this.repo, 'fetch from', result)
+    if (result.code !== 0) throw await this.remoteError('fetch from', result)
   }
 
   /** Writes a file into the object store (or only hashes it), streaming from disk. */
@@ -262,10 +305,17 @@ export class Git {
    * Reads one (small) blob. In a partial clone a blob that is not here yet is fetched on demand
    * from the remote, so this may be a network call; nothing else of the tree is downloaded.
    */
-  async readBlob(oid: string): Promise<string> {
-    const result = await this.git(['cat-file', 'blob', oid], { network: true })
-    if (result.code !== 0) throw classifyRemoteError(this.repo, 'read a file from', result)
+  async readBlob(oid: string, deadline: number): Promise<string> {
+    const result = await this.network(['cat-file', 'blob', oid], deadline)
+    if (result.code !== 0) throw await this.remoteError('read a file from', result)
     return result.stdout
+  }
+
+  /** The parents of a commit that is here (the fetched tip of a shallow clone included). */
+  async parents(commit: string): Promise<string[]> {
+    const text = await this.ok(['cat-file', 'commit', commit])
+    const header = text.slice(0, text.indexOf('\n\n'))
+    return [...header.matchAll(/^parent ([0-9a-f]+)$/gm)].map(m => m[1])
   }
 
   /** The entries of `paths` in the tree of `tip`, a commit id or ref (paths, not contents). */
@@ -351,12 +401,13 @@ export class Git {
   }
 
   /** Pushes `commit` to the branch, never forcing: a moved branch is a RaceError. */
-  async push(commit: string, branch: string): Promise<void> {
-    const result = await this.git(
+  async push(commit: string, branch: string, deadline: number): Promise<void> {
+    const result = await this.network(
       ['push', '--porcelain', '--no-verify', 'origin', `${commit}:refs/heads/${branch}`],
-      { network: true }
+      deadline
     )
     if (result.code === 0) return
+    if (result.timedOut) throw await this.remoteError('push to', result, 'git-receive-pack')
     const text = `${result.stdout}\n${result.stderr}`
     if (/\[remote rejected\]/.test(text)) {
       const reason = /\[remote rejected\]\s*\(([^)]*)\)/.exec(text)?.[1] ?? 'no reason given'
@@ -370,7 +421,7 @@ export class Git {
     if (/\[rejected\]|non-fast-forward|fetch first/.test(text)) {
       throw new RaceError(`the branch '${branch}' moved while pushing`)
     }
-    throw classifyRemoteError(this.repo, 'push to', result)
+    throw await this.remoteError('push to', result, 'git-receive-pack')
   }
 }
 
@@ -379,15 +430,12 @@ function quotePath(file: string): string {
   return `"${file.replace(/["\\]/g, c => `\\${c}`)}"`
 }
 
+/** What git said went wrong: from its first `fatal:` or `error:` line, or else its last lines. */
 function tail(result: RunResult): string {
-  return (
-    result.stderr
-      .split('\n')
-      .filter(line => line.trim() !== '')
-      .slice(-4)
-      .join(' ')
-      .trim() || `exit code ${result.code}`
-  )
+  const lines = result.stderr.split(/\r\n|\r|\n/).filter(line => line.trim() !== '')
+  const start = lines.findIndex(line => /^(fatal|error):/.test(line))
+  const picked = start === -1 ? lines.slice(-4) : lines.slice(start, start + 4)
+  return picked.join(' ').trim() || `exit code ${result.code}`
 }
 
 function remoteLines(result: RunResult): string {
@@ -398,11 +446,57 @@ function remoteLines(result: RunResult): string {
     .join(' ')
 }
 
+/** The HTTP status git reports in its error output, if any. */
+function httpStatus(stderr: string): string | undefined {
+  return /returned error: (\d{3})/.exec(stderr)?.[1] ?? /HTTP (\d{3})/.exec(stderr)?.[1]
+}
+
+/**
+ * The remote answered with a redirect. It is never followed: git would send the Authorization
+ * header to wherever it points. The message names the new location (when the remote gave one) so
+ * that the user can update 'repository' if the move is genuine.
+ */
+export function redirectError(
+  repo: Repository,
+  where: string,
+  location: string,
+  status: string
+): UserError {
+  const shown = location.length > 300 ? `${location.slice(0, 300)}…` : location
+  let origin = ''
+  try {
+    origin = location ? new URL(location).origin : ''
+  } catch {
+    origin = ''
+  }
+  const fix = `If the repository has moved, set 'repository' to its new URL${shown ? ` (${repositoryOf(shown)})` : ''}.`
+  if (!shown) {
+    return new UserError(
+      `Could not ${where}: the server answered with a redirect (HTTP ${status}). Redirects are not followed, so that the token is only ever sent to ${repo.origin}. ${fix}`
+    )
+  }
+  if (origin !== repo.origin) {
+    return new UserError(
+      `Could not ${where}: it redirects (HTTP ${status}) to ${shown}, away from ${repo.origin}. The token is only ever sent to ${repo.origin}, so the redirect was not followed. ${fix}`
+    )
+  }
+  return new UserError(
+    `Could not ${where}: it redirects (HTTP ${status}) to ${shown}. Redirects are not followed, so that the token only goes to the URL you named. ${fix}`
+  )
+}
+
 /** Turns git's stderr into one message that says what to do; transient failures are retried. */
 export function classifyRemoteError(repo: Repository, verb: string, result: RunResult): UserError {
   const err = result.stderr
   const url = repo.url
-  const status = /returned error: (\d{3})/.exec(err)?.[1] ?? /HTTP (\d{3})/.exec(err)?.[1]
+  const status = httpStatus(err)
+  // curl's low-speed limit (http.lowSpeedLimit/Time, set from 'stall-timeout').
+  const stall = /Operation too slow.*the last (\d+) seconds/i.exec(err)
+  if (stall) {
+    return new TransientError(
+      `No data from ${repo.origin} for ${stall[1]} s while trying to ${verb} ${url} ('stall-timeout'): the server stopped answering.`
+    )
+  }
   if (
     status === '401' ||
     /Authentication failed|could not read Username|terminal prompts disabled/i.test(err)

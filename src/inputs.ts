@@ -20,6 +20,13 @@ export const DEFAULT_USER_EMAIL = '41898282+github-actions[bot]@users.noreply.gi
 /** GitHub rejects files over 100 MiB and warns above 50 MiB. */
 export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
 export const WARN_FILE_SIZE = 50 * 1024 * 1024
+/**
+ * A network request that moves no byte for this long is abandoned (and retried): long enough for
+ * a server that checks a large push before it answers, short enough not to hold a runner.
+ */
+export const DEFAULT_STALL_TIMEOUT = '60s'
+/** Each network operation, retries and back-off included, ends by then. */
+export const DEFAULT_NETWORK_TIMEOUT = '30m'
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/
@@ -59,6 +66,13 @@ export function readConfig(input: InputReader, env: NodeJS.ProcessEnv): Config {
     dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
     maxFileSize,
     warnFileSize: Math.min(WARN_FILE_SIZE, maxFileSize),
+    network: {
+      stallSeconds: parseDuration(input('stall-timeout') || DEFAULT_STALL_TIMEOUT, 'stall-timeout'),
+      timeoutSeconds: parseDuration(
+        input('network-timeout') || DEFAULT_NETWORK_TIMEOUT,
+        'network-timeout'
+      )
+    },
     source,
     tempDir: env.RUNNER_TEMP || os.tmpdir()
   }
@@ -426,6 +440,20 @@ export function parseSize(value: string, name: string): number {
   const bytes = Math.floor(Number(m[1]) * unit)
   if (bytes <= 0) throw new UserError(`Input '${name}' must be larger than zero.`)
   return bytes
+}
+
+/** `90`, `90s`, `5m`, `1h`, `1.5m`: a duration, in whole seconds (at least one). */
+export function parseDuration(value: string, name: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smh]?)$/i.exec(value.trim())
+  if (!m) {
+    throw new UserError(
+      `Input '${name}' must be a duration such as 90, 90s, 5m or 1h, not ${JSON.stringify(value)}.`
+    )
+  }
+  const unit = { '': 1, s: 1, m: 60, h: 3600 }[m[2].toLowerCase() as '' | 's' | 'm' | 'h']
+  const seconds = Math.round(Number(m[1]) * unit)
+  if (seconds < 1) throw new UserError(`Input '${name}' must be at least one second.`)
+  return seconds
 }
 
 function oneLine(value: string, name: string): string {

@@ -8,10 +8,37 @@ export interface Logger {
   debug(message: string): void
   /** Register a secret so that no later log line shows it. */
   setSecret(secret: string): void
-  /** Raw output of a child process (build logs, git progress), passed through as it comes. */
-  output(chunk: Buffer): void
+  /** One line of a child process's output (build logs, git messages), passed on as it comes. */
+  output(line: string): void
   /** Run `fn` inside a collapsible log group. */
   group<T>(name: string, fn: () => Promise<T>): Promise<T>
+}
+
+/**
+ * Lines that the Actions runner would read as a workflow command: `::name …::` after leading white
+ * space (and, to be safe, after invisible characters), or the legacy `##[name]` anywhere.
+ */
+const COMMAND_START = /^[\s\p{C}]*::/u
+const LEGACY_COMMAND = /##\[/g
+
+/** What a neutralised line starts with: visible, so the text stays readable, and not a command. */
+export const NEUTRAL_PREFIX = '> '
+
+/**
+ * Makes text that came from elsewhere (a git server, a build log) safe to print in a step's log:
+ * split into lines the way the runner splits them (`\n`, `\r\n`, `\r`), and every line that the
+ * runner could take for a workflow command (`::error::`, `::add-mask::`, `::stop-commands::`, …)
+ * is prefixed and its legacy `##[` markers broken up, so that a server or a build can neither
+ * forge outputs and annotations nor hide the action's own lines.
+ */
+export function neutralise(text: string): string {
+  return text
+    .split(/\r\n|\r|\n/)
+    .map(line => {
+      const safe = line.replace(LEGACY_COMMAND, '##\u200b[')
+      return COMMAND_START.test(safe) ? `${NEUTRAL_PREFIX}${safe}` : safe
+    })
+    .join('\n')
 }
 
 /** A logger for the command line: plain text on stderr, debug lines only when asked for. */
@@ -19,8 +46,9 @@ export function consoleLogger(verbose: boolean): Logger {
   const secrets: string[] = []
   const redact = (message: string): string =>
     secrets.reduce((text, secret) => text.split(secret).join('***'), message)
+  // The CLI may itself run in a workflow step: its lines are neutralised like the action's.
   const write = (message: string): void => {
-    process.stderr.write(`${redact(message)}\n`)
+    process.stderr.write(`${neutralise(redact(message))}\n`)
   }
   return {
     info: write,
@@ -32,7 +60,7 @@ export function consoleLogger(verbose: boolean): Logger {
       if (secret) secrets.push(secret)
     },
     // stdout is reserved for the JSON result.
-    output: chunk => process.stderr.write(redact(chunk.toString('utf8'))),
+    output: write,
     group: async (name, fn) => {
       write(`==> ${name}`)
       return fn()

@@ -1,19 +1,23 @@
 import * as core from '@actions/core'
 import { errorMessage, UserError } from './errors.js'
 import { readConfig } from './inputs.js'
-import { Logger } from './log.js'
+import { Logger, neutralise } from './log.js'
 import { publish } from './publish.js'
 import { outputs, summaryMarkdown } from './report.js'
 import { maskSigningKey, maskToken, redact } from './secrets.js'
 
-/** The runner's logger: collapsible groups, masking, annotations. */
+/**
+ * The runner's logger: collapsible groups, masking, annotations. Plain lines are neutralised (see
+ * `neutralise`): they may carry what a server or a build printed. Annotations, debug lines and
+ * group names are escaped by @actions/core itself.
+ */
 export function actionsLogger(): Logger {
   return {
-    info: message => core.info(message),
+    info: message => core.info(neutralise(message)),
     warning: message => core.warning(message),
     debug: message => core.debug(message),
     setSecret: secret => core.setSecret(secret),
-    output: chunk => process.stdout.write(chunk),
+    output: line => core.info(neutralise(line)),
     group: (name, fn) => core.group(name, fn)
   }
 }

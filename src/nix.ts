@@ -28,7 +28,7 @@ export class Nix {
   private async nix(args: string[], echo = true): Promise<RunResult> {
     try {
       return await run('nix', [...FEATURES, ...args], {
-        echo: echo ? chunk => this.log.output(chunk) : undefined
+        echo: echo ? line => this.log.output(line) : undefined
       })
     } catch (error) {
       throw error instanceof CommandNotFoundError ? nixMissing() : error

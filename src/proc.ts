@@ -1,6 +1,5 @@
-import * as exec from '@actions/exec'
 import * as io from '@actions/io'
-import { spawn } from 'node:child_process'
+import { ChildProcess, spawn, StdioOptions } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { closeSync, openSync } from 'node:fs'
 import { open } from 'node:fs/promises'
@@ -8,11 +7,15 @@ import { UserError } from './errors.js'
 
 export interface RunOptions {
   env?: NodeJS.ProcessEnv
-  cwd?: string
   /** Bytes written to the child's standard input. */
   input?: string
-  /** Where to echo the child's stderr as it comes (build logs, git progress); not echoed if unset. */
-  echo?: (chunk: Buffer) => void
+  /**
+   * Where to echo the child's stderr (build logs, git messages), one line at a time: split on
+   * `\n`, `\r\n` and `\r`, as the Actions runner splits the log. Not echoed if unset.
+   */
+  echo?: (line: string) => void
+  /** Stop the child (and everything it started) after this many ms; the result says so. */
+  timeoutMs?: number
 }
 
 export interface RunResult {
@@ -20,6 +23,8 @@ export interface RunResult {
   stdout: string
   /** The last few KiB of stderr, for error messages. */
   stderr: string
+  /** True when the child was stopped because `timeoutMs` passed. */
+  timedOut: boolean
 }
 
 const TAIL = 16 * 1024
@@ -27,12 +32,14 @@ const TAIL = 16 * 1024
 const CHUNK = 4 * 1024 * 1024
 /** Captured stdout is for small answers (a hash, a few refs); anything larger is a bug. */
 const MAX_STDOUT = 8 * 1024 * 1024
+/** How long a child may take to exit after SIGTERM before it is killed. */
+export const GRACE_MS = 3000
 
 const resolved = new Map<string, Promise<string>>()
 
 /**
- * The absolute path of a program on PATH, looked up once per process: @actions/exec would
- * otherwise walk PATH again for every one of the dozen short git and nix calls of a publish.
+ * The absolute path of a program on PATH, looked up once per process: otherwise PATH would be
+ * walked again for every one of the dozen short git and nix calls of a publish.
  */
 function resolveTool(command: string): Promise<string> {
   let found = resolved.get(command)
@@ -44,6 +51,151 @@ function resolveTool(command: string): Promise<string> {
   return found
 }
 
+export class CommandNotFoundError extends UserError {
+  constructor(readonly command: string) {
+    super(`'${command}' was not found on PATH.`)
+  }
+}
+
+/** The step was cancelled (SIGTERM or SIGINT): no new process starts, running ones are stopped. */
+export class CancelledError extends UserError {
+  constructor(signal: string) {
+    super(
+      `Cancelled (${signal}): the running git and Nix processes were stopped; nothing more was pushed.`
+    )
+    this.name = 'CancelledError'
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  const e = error as { code?: string; message?: string }
+  return e?.code === 'ENOENT' || /Unable to locate executable file/.test(e?.message ?? '')
+}
+
+/** Every child that is running now. Each leads its own process group (see `start`). */
+const live = new Set<ChildProcess>()
+let cancelledBy: string | undefined
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+  try {
+    process.kill(-child.pid, signal)
+  } catch {
+    // Already gone.
+  }
+}
+
+function closed(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise(resolve => child.once('close', () => resolve()))
+}
+
+/** SIGTERM to the child's whole process group, then SIGKILL if it is still there after `graceMs`. */
+async function stop(child: ChildProcess, graceMs: number): Promise<void> {
+  signalGroup(child, 'SIGTERM')
+  let timer: NodeJS.Timeout | undefined
+  const killed = new Promise<void>(resolve => {
+    timer = setTimeout(() => {
+      signalGroup(child, 'SIGKILL')
+      resolve()
+    }, graceMs)
+  })
+  await Promise.race([closed(child), killed])
+  clearTimeout(timer)
+  // After SIGKILL the pipes close at once; bounded all the same.
+  await Promise.race([closed(child), new Promise(resolve => setTimeout(resolve, 1000))])
+}
+
+/**
+ * Cancels the step: no process starts any more, and every running child and everything it started
+ * (git's helpers, Nix's builders) gets SIGTERM, then SIGKILL after `graceMs`. Resolves once they
+ * are gone, so that nothing writes into the work directory after it was removed.
+ */
+export async function cancelAll(signal: string, graceMs = GRACE_MS): Promise<void> {
+  cancelledBy ??= signal
+  await Promise.all([...live].map(child => stop(child, graceMs)))
+}
+
+/**
+ * Starts a program by absolute path, never through a shell, as the leader of a new process group,
+ * so that a timeout or a cancellation stops it together with every process it started.
+ */
+async function start(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv | undefined,
+  stdio: StdioOptions
+): Promise<ChildProcess> {
+  if (cancelledBy) throw new CancelledError(cancelledBy)
+  let tool: string
+  try {
+    tool = await resolveTool(command)
+  } catch (error) {
+    throw isNotFound(error) ? new CommandNotFoundError(command) : error
+  }
+  if (cancelledBy) throw new CancelledError(cancelledBy)
+  const child = spawn(tool, args, { env: env ?? process.env, stdio, detached: true })
+  live.add(child)
+  child.once('close', () => live.delete(child))
+  return child
+}
+
+/** Calls `echo` once per line of what arrives, whatever the chunking. */
+function lineSplitter(echo: ((line: string) => void) | undefined) {
+  let rest = ''
+  return {
+    push(text: string) {
+      if (!echo) return
+      const parts = (rest + text).split(/\r\n|\r|\n/)
+      rest = parts.pop() ?? ''
+      // A lone `\r` at the end of a chunk may be the first half of `\r\n`: the next chunk decides.
+      for (const line of parts) echo(line)
+    },
+    end() {
+      if (echo && rest !== '') echo(rest)
+      rest = ''
+    }
+  }
+}
+
+/** Runs `child` to its end, stopping it at `timeoutMs`; collects the stderr tail. */
+function supervise(
+  child: ChildProcess,
+  command: string,
+  options: Pick<RunOptions, 'echo' | 'timeoutMs'>
+): Promise<{ code: number; stderr: string; timedOut: boolean }> {
+  let stderr = ''
+  const lines = lineSplitter(options.echo)
+  child.stderr?.setEncoding('utf8')
+  child.stderr?.on('data', (text: string) => {
+    stderr = (stderr + text).slice(-TAIL)
+    lines.push(text)
+  })
+  let timedOut = false
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(
+          () => {
+            timedOut = true
+            void stop(child, GRACE_MS)
+          },
+          Math.max(0, options.timeoutMs)
+        )
+  return new Promise((resolve, reject) => {
+    child.once('error', error => {
+      clearTimeout(timer)
+      reject(isNotFound(error) ? new CommandNotFoundError(command) : error)
+    })
+    child.once('close', (code, signal) => {
+      clearTimeout(timer)
+      lines.end()
+      if (cancelledBy) reject(new CancelledError(cancelledBy))
+      else resolve({ code: code ?? (signal ? 128 : 1), stderr, timedOut })
+    })
+  })
+}
+
 /**
  * Runs a program with an argument vector, never through a shell, and returns its exit code,
  * its (small) stdout and the tail of its stderr. A missing program is reported by name.
@@ -53,46 +205,25 @@ export async function run(
   args: string[],
   options: RunOptions = {}
 ): Promise<RunResult> {
+  const child = await start(command, args, options.env, [
+    options.input === undefined ? 'ignore' : 'pipe',
+    'pipe',
+    'pipe'
+  ])
   const out: Buffer[] = []
   let outSize = 0
-  let overflow = false
-  let err = ''
-  try {
-    const code = await exec.exec(await resolveTool(command), args, {
-      cwd: options.cwd,
-      env: options.env as Record<string, string> | undefined,
-      input: options.input === undefined ? undefined : Buffer.from(options.input),
-      silent: true,
-      ignoreReturnCode: true,
-      listeners: {
-        stdout: data => {
-          outSize += data.length
-          if (outSize > MAX_STDOUT) overflow = true
-          else out.push(data)
-        },
-        stderr: data => {
-          err = (err + data.toString('utf8')).slice(-TAIL)
-          options.echo?.(data)
-        }
-      }
-    })
-    if (overflow) throw new Error(`${command} printed more than ${MAX_STDOUT} bytes`)
-    return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: err }
-  } catch (error) {
-    if (isNotFound(error)) throw new CommandNotFoundError(command)
-    throw error
+  child.stdout?.on('data', (data: Buffer) => {
+    outSize += data.length
+    if (outSize <= MAX_STDOUT) out.push(data)
+  })
+  if (options.input !== undefined) {
+    // A child that exits without reading its input must not crash this process (EPIPE).
+    child.stdin?.on('error', () => undefined)
+    child.stdin?.end(options.input)
   }
-}
-
-export class CommandNotFoundError extends UserError {
-  constructor(readonly command: string) {
-    super(`'${command}' was not found on PATH.`)
-  }
-}
-
-function isNotFound(error: unknown): boolean {
-  const e = error as { code?: string; message?: string }
-  return e?.code === 'ENOENT' || /Unable to locate executable file/.test(e?.message ?? '')
+  const result = await supervise(child, command, options)
+  if (outSize > MAX_STDOUT) throw new Error(`${command} printed more than ${MAX_STDOUT} bytes`)
+  return { ...result, stdout: Buffer.concat(out).toString('utf8') }
 }
 
 export interface StreamResult {
@@ -111,34 +242,21 @@ export interface StreamResult {
 export async function runToFile(
   command: string,
   args: string[],
-  file: string,
-  options: { env?: NodeJS.ProcessEnv } = {}
+  file: string
 ): Promise<StreamResult> {
   const out = openSync(file, 'w', 0o600)
-  let child
+  let child: ChildProcess
   try {
-    child = spawn(command, args, {
-      env: options.env ?? process.env,
-      stdio: ['ignore', out, 'pipe']
-    })
+    child = await start(command, args, undefined, ['ignore', out, 'pipe'])
   } finally {
     closeSync(out)
   }
-  let stderr = ''
-  child.stderr?.on('data', (data: Buffer) => {
-    stderr = (stderr + data.toString('utf8')).slice(-TAIL)
+  let finished = false
+  const exited = supervise(child, command, {}).finally(() => {
+    finished = true
   })
-  let exitCode: number | undefined
-  const exited = new Promise<number>((resolve, reject) => {
-    child.on('error', error => {
-      exitCode = 127
-      reject(isNotFound(error) ? new CommandNotFoundError(command) : error)
-    })
-    child.on('close', code => {
-      exitCode = code ?? 1
-      resolve(exitCode)
-    })
-  })
+  // Handled here so that a failure of the reader first cannot leave it unhandled.
+  exited.catch(() => undefined)
   const hash = createHash('sha256')
   let size = 0
   const reader = await open(file, 'r')
@@ -146,21 +264,21 @@ export async function runToFile(
     // Two buffers: the next read is under way while the current chunk is hashed.
     const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)]
     const issue = (index: number, position: number) => {
-      const finished = exitCode !== undefined
-      return reader.read(buffers[index], 0, CHUNK, position).then(r => ({ ...r, finished }))
+      const done = finished
+      return reader.read(buffers[index], 0, CHUNK, position).then(r => ({ ...r, done }))
     }
     const follow = async () => {
       let index = 0
       let pending = issue(index, 0)
       for (;;) {
-        const { bytesRead, finished } = await pending
+        const { bytesRead, done } = await pending
         if (bytesRead > 0) {
           const current = buffers[index]
           index ^= 1
           pending = issue(index, size + bytesRead)
           hash.update(current.subarray(0, bytesRead))
           size += bytesRead
-        } else if (finished) {
+        } else if (done) {
           return
         } else {
           await new Promise(resolve => setTimeout(resolve, 2))
@@ -168,7 +286,7 @@ export async function runToFile(
         }
       }
     }
-    const [code] = await Promise.all([exited, follow()])
+    const [{ code, stderr }] = await Promise.all([exited, follow()])
     return { code, stderr, size, sha256: `sha256-${hash.digest('base64')}` }
   } finally {
     await reader.close()

@@ -63,10 +63,13 @@ export async function publish(
   log: Logger,
   options: PublishOptions = {}
 ): Promise<PublishResult> {
-  const retry = options.retry ?? DEFAULT_RETRY
+  const retry = options.retry ?? {
+    ...DEFAULT_RETRY,
+    timeoutMs: config.network.timeoutSeconds * 1000
+  }
   return withWorkDir(config.tempDir, async work => {
     const identity = { name: config.gitUserName, email: config.gitUserEmail }
-    const git = new Git(config.repository, config.token, work, identity, log)
+    const git = new Git(config.repository, config.token, work, identity, log, config.network)
     const nix = new Nix(log)
 
     // `nix --version` (also the check that Nix is there) runs while the remote is asked.
@@ -77,13 +80,17 @@ export async function publish(
       const { remote, first } = await log.group(`Checking ${config.repository.url}`, async () => {
         // ls-remote needs no repository: it is under way while the private one is set up.
         reach = background(
-          withRetries('reach the repository', retry, log, () => git.remoteState(config.branch))
+          withRetries('reach the repository', retry, log, (_attempt, deadline) =>
+            git.remoteState(deadline, config.branch)
+          )
         )
         await git.init()
         if (config.branch) await git.checkBranchName(config.branch)
         // The tip's commit and trees are fetched while the remote is asked and Nix builds. The
         // result is used only if it is the tip that ls-remote reports (see firstTipState).
-        firstTip = background(fetchTipState(config, git, config.branch))
+        firstTip = background(
+          fetchTipState(config, git, Date.now() + retry.timeoutMs, config.branch)
+        )
         const state = await reach.get()
         log.info(
           state.tip
@@ -236,7 +243,7 @@ async function commitAndPush(
   config: Config,
   git: Git,
   initial: RemoteState,
-  firstTip: () => Promise<TipState>,
+  firstTip: (deadline: number) => Promise<TipState>,
   exported: Exported[],
   cacheFiles: NewFile[],
   log: Logger,
@@ -257,9 +264,22 @@ async function commitAndPush(
     dryRun: config.dryRun
   })
 
-  return withRetries(`publish to '${branch}'`, retry, log, async attempt => {
-    const state = attempt === 1 ? await firstTip() : await fetchTipState(config, git, branch)
+  // The commit of the last push whose outcome is unknown (its answer was lost or stalled).
+  let pushed: { commit: string; added: Set<string> } | undefined
+  return withRetries(`publish to '${branch}'`, retry, log, async (attempt, deadline) => {
+    const state =
+      attempt === 1 ? await firstTip(deadline) : await fetchTipState(config, git, deadline, branch)
     const tip = state.tip
+    if (
+      pushed &&
+      tip &&
+      (tip === pushed.commit || (await git.parents(tip)).includes(pushed.commit))
+    ) {
+      log.info(
+        `${pushed.commit} is on '${branch}': the last push landed, only its answer was lost.`
+      )
+      return finish(pushed.commit, pushed.added, true)
+    }
     const plan = await git.plan(tip, files)
     for (const file of plan.present) {
       log.info(`${file.path} is already on '${branch}' (same content).`)
@@ -279,7 +299,7 @@ async function commitAndPush(
     }
     plan.added.push(...cachePlan.added)
     plan.present.push(...cachePlan.present, ...cachePlan.conflicting)
-    const owned = await ownedFiles(config, git, state, exported, plan, log)
+    const owned = await ownedFiles(config, git, state, exported, plan, log, deadline)
     // Nothing is committed, nor reported as publishable, before every NAR was found equal to the
     // store's record of its path; that check has been running while the steps above were made.
     await Promise.all(exported.map(a => a.verified))
@@ -301,7 +321,8 @@ async function commitAndPush(
       return finish(tip ?? '', added, false)
     }
     const commit = await git.commit(tip, plan.added, owned, message)
-    await git.push(commit, branch)
+    pushed = { commit, added }
+    await git.push(commit, branch, deadline)
     log.info(
       `Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`
     )
@@ -319,7 +340,8 @@ async function ownedFiles(
   state: TipState,
   exported: Exported[],
   plan: CommitPlan,
-  log: Logger
+  log: Logger,
+  deadline: number
 ): Promise<NewText[]> {
   const ours = new Set([...plan.added, ...plan.present].map(f => f.path))
   const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }))
@@ -336,7 +358,8 @@ async function ownedFiles(
   const manifest = merged.manifest
   if (!manifest.index) {
     // Decided once, when the manifest is created: later runs need not read the README.
-    const readme = state.index?.type === 'blob' ? await git.readBlob(state.index.oid) : undefined
+    const readme =
+      state.index?.type === 'blob' ? await git.readBlob(state.index.oid, deadline) : undefined
     manifest.index =
       readme === undefined || readme.startsWith(GENERATED_MARK) ? 'generated' : 'kept'
   }
@@ -357,8 +380,13 @@ interface TipState {
 }
 
 /** `branch` undefined: the remote's default branch (HEAD). */
-async function fetchTipState(config: Config, git: Git, branch?: string): Promise<TipState> {
-  const ref = await git.fetchTip(branch)
+async function fetchTipState(
+  config: Config,
+  git: Git,
+  deadline: number,
+  branch?: string
+): Promise<TipState> {
+  const ref = await git.fetchTip(deadline, branch)
   if (!ref) return {}
   const manifestFile = repoPath(config.path, MANIFEST_NAME)
   const indexFile = repoPath(config.path, INDEX_NAME)
@@ -371,10 +399,13 @@ async function fetchTipState(config: Config, git: Git, branch?: string): Promise
   // previous versions that `git push` looks up as delta bases for the files it rewrites (without
   // them here, it would download each one on its own while pushing).
   const blobs = [manifest, entries.get(indexFile)].filter((e): e is TreeEntry => e?.type === 'blob')
-  await git.fetchBlobs(blobs.map(e => e.oid))
+  await git.fetchBlobs(
+    blobs.map(e => e.oid),
+    deadline
+  )
   return {
     tip,
-    manifest: manifest?.type === 'blob' ? await git.readBlob(manifest.oid) : undefined,
+    manifest: manifest?.type === 'blob' ? await git.readBlob(manifest.oid, deadline) : undefined,
     index: entries.get(indexFile)
   }
 }
@@ -390,11 +421,11 @@ function firstTipState(
   git: Git,
   remote: RemoteState,
   first: Background<TipState>
-): () => Promise<TipState> {
-  return async () => {
+): (deadline: number) => Promise<TipState> {
+  return async deadline => {
     const settled = await first.done
     if (settled.ok && settled.value.tip === remote.tip) return settled.value
-    return fetchTipState(config, git, remote.branch)
+    return fetchTipState(config, git, deadline, remote.branch)
   }
 }
 

@@ -1,4 +1,4 @@
-import { errorMessage, RaceError, TransientError } from './errors.js'
+import { errorMessage, RaceError, TimeoutError, TransientError } from './errors.js'
 import { Logger } from './log.js'
 
 export interface RetryPolicy {
@@ -12,13 +12,16 @@ export interface RetryPolicy {
   /** First back-off ceiling in ms; doubles on every attempt up to maxDelayMs. */
   baseDelayMs: number
   maxDelayMs: number
+  /** The whole operation, every attempt and back-off included, ends this long after it began. */
+  timeoutMs: number
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
   attempts: 6,
   raceAttempts: 12,
   baseDelayMs: 250,
-  maxDelayMs: 5000
+  maxDelayMs: 5000,
+  timeoutMs: 30 * 60 * 1000
 }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
@@ -26,19 +29,21 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 /**
  * Runs `fn` until it succeeds, retrying RaceError and TransientError with full-jitter exponential
  * back-off, each kind within its own budget; any other error (authentication, not found, refused
- * by a hook) ends it at once.
+ * by a hook) ends it at once. Each attempt is given the deadline of the whole operation (epoch
+ * ms), which the processes it starts must not outlive; no attempt starts after it.
  */
 export async function withRetries<T>(
   what: string,
   policy: RetryPolicy,
   log: Logger,
-  fn: (attempt: number) => Promise<T>
+  fn: (attempt: number, deadline: number) => Promise<T>
 ): Promise<T> {
+  const deadline = Date.now() + policy.timeoutMs
   let races = 0
   let failures = 0
   for (let attempt = 1; ; attempt++) {
     try {
-      return await fn(attempt)
+      return await fn(attempt, deadline)
     } catch (error) {
       const race = error instanceof RaceError
       if (!race && !(error instanceof TransientError)) throw error
@@ -56,6 +61,11 @@ export async function withRetries<T>(
       }
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))
       const delay = Math.round(Math.random() * ceiling)
+      if (Date.now() + delay >= deadline) {
+        throw new TimeoutError(
+          `Gave up after ${attempt} attempts to ${what}: the ${seconds(policy.timeoutMs)} that 'network-timeout' allows are over. Last error: ${errorMessage(error)}`
+        )
+      }
       const budget = race
         ? `up to ${policy.raceAttempts} while the branch keeps moving`
         : `up to ${policy.attempts} while the server keeps failing`
@@ -65,4 +75,8 @@ export async function withRetries<T>(
       await sleep(delay)
     }
   }
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)} s`
 }

@@ -4,6 +4,7 @@ import {
   normalizeRepoPath,
   parseAttributes,
   parseBoolean,
+  parseDuration,
   parseFormats,
   parseNixBuildArgs,
   parseRepository,
@@ -36,6 +37,7 @@ describe('readConfig', () => {
     expect(config.branch).toBeUndefined()
     expect(config.dryRun).toBe(false)
     expect(config.maxFileSize).toBe(DEFAULT_MAX_FILE_SIZE)
+    expect(config.network).toEqual({ stallSeconds: 60, timeoutSeconds: 1800 })
     expect(config.tempDir).toBe('/rt')
     expect(config.source).toEqual({
       repository: 'acme/src',
@@ -165,6 +167,19 @@ describe('parseRepository', () => {
 })
 
 describe('small validators', () => {
+  test.each([
+    ['90', 90],
+    ['90s', 90],
+    ['5m', 300],
+    ['1.5m', 90],
+    ['1h', 3600],
+    [' 2S ', 2]
+  ])('duration %j is %d seconds', (text, seconds) => {
+    expect(parseDuration(text, 'stall-timeout')).toBe(seconds)
+  })
+  test.each(['', '0', '0.2s', '-5', '5 minutes', '1d', '5m;rm'])('duration %j is refused', text => {
+    expect(() => parseDuration(text, 'network-timeout')).toThrow(/'network-timeout'/)
+  })
   test('tokens with line breaks would inject headers', () => {
     expect(() => validateToken('abc\r\nX-Evil: 1')).toThrow(/control characters/)
     expect(() => validateToken('abc\n')).toThrow()

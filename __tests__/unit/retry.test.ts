@@ -1,9 +1,15 @@
 import { describe, expect, test } from '@jest/globals'
-import { RaceError, TransientError, UserError } from '../../src/errors.js'
+import { RaceError, TimeoutError, TransientError, UserError } from '../../src/errors.js'
 import { Logger } from '../../src/log.js'
 import { RetryPolicy, withRetries } from '../../src/retry.js'
 
-const FAST: RetryPolicy = { attempts: 3, raceAttempts: 5, baseDelayMs: 1, maxDelayMs: 2 }
+const FAST: RetryPolicy = {
+  attempts: 3,
+  raceAttempts: 5,
+  baseDelayMs: 1,
+  maxDelayMs: 2,
+  timeoutMs: 60000
+}
 
 /** A logger that keeps its info lines, to read what a user would see. */
 function lines(): { log: Logger; info: string[] } {
@@ -83,5 +89,31 @@ describe('withRetries', () => {
     await expect(withRetries('publish', FAST, lines().log, exhausted.fn)).rejects.toThrow(
       /^Gave up after 5 attempts to publish\. Last error: Could not push: HTTP 500$/
     )
+  })
+
+  test('no attempt starts after the deadline of the whole operation, and each attempt is given it', async () => {
+    const deadlines: number[] = []
+    const started = Date.now()
+    const slow: RetryPolicy = {
+      ...FAST,
+      attempts: 100,
+      baseDelayMs: 40,
+      maxDelayMs: 40,
+      timeoutMs: 300
+    }
+    const fn = async (_attempt: number, deadline: number) => {
+      deadlines.push(deadline)
+      throw down()
+    }
+    const error = await withRetries('publish', slow, lines().log, fn).catch(e => e)
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error.message).toMatch(
+      /^Gave up after \d+ attempts to publish: the 0 s that 'network-timeout' allows are over\. Last error: Could not push: HTTP 500$/
+    )
+    expect(Date.now() - started).toBeLessThan(300 + 100)
+    expect(deadlines.length).toBeGreaterThan(1)
+    expect(deadlines.length).toBeLessThan(100)
+    expect(new Set(deadlines).size).toBe(1)
+    expect(deadlines[0]).toBeGreaterThanOrEqual(started + 300)
   })
 })

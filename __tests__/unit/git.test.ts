@@ -1,0 +1,67 @@
+import { describe, expect, test } from '@jest/globals'
+import { TransientError } from '../../src/errors.js'
+import { classifyRemoteError, redirectError } from '../../src/git.js'
+import { parseRepository } from '../../src/inputs.js'
+
+const repo = parseRepository('https://github.com/acme/binstore.git', 'https://github.com')
+const result = (stderr: string) => ({ code: 128, stdout: '', stderr, timedOut: false })
+
+describe('redirects are refused with what to do', () => {
+  test('to another host: names it, and the URL to set', () => {
+    const error = redirectError(
+      repo,
+      'reach https://github.com/acme/binstore.git',
+      'https://evil.example/x/y.git/info/refs?service=git-upload-pack',
+      '302'
+    )
+    expect(error.message).toBe(
+      "Could not reach https://github.com/acme/binstore.git: it redirects (HTTP 302) to https://evil.example/x/y.git/info/refs?service=git-upload-pack, away from https://github.com. The token is only ever sent to https://github.com, so the redirect was not followed. If the repository has moved, set 'repository' to its new URL (https://evil.example/x/y.git)."
+    )
+  })
+  test('another port is another origin', () => {
+    const error = redirectError(repo, 'push to x', 'https://github.com:8443/acme/b.git', '301')
+    expect(error.message).toMatch(/away from https:\/\/github\.com\. The token is only ever sent/)
+  })
+  test('within the origin (a renamed repository): refused all the same', () => {
+    const error = redirectError(
+      repo,
+      'push to x',
+      'https://github.com/acme/renamed.git/info/refs?service=git-receive-pack',
+      '301'
+    )
+    expect(error.message).toMatch(
+      /Redirects are not followed, so that the token only goes to the URL you named\. If the repository has moved, set 'repository' to its new URL \(https:\/\/github\.com\/acme\/renamed\.git\)\.$/
+    )
+  })
+  test('without a location, and with a very long one', () => {
+    expect(redirectError(repo, 'push to x', '', '307').message).toMatch(
+      /the server answered with a redirect \(HTTP 307\)\. Redirects are not followed/
+    )
+    const long = `https://evil.example/${'a'.repeat(1000)}`
+    expect(redirectError(repo, 'x', long, '302').message.length).toBeLessThan(1000)
+  })
+})
+
+describe('remote errors', () => {
+  test('git 2.39 and 2.47 messages for a stall and a refused connection are transient', () => {
+    // A stall is bounded by http.lowSpeedLimit/Time and reported by curl through git.
+    const stall =
+      "fatal: unable to access 'https://github.com/acme/binstore.git/': Operation too slow. Less than 1 bytes/sec transferred the last 60 seconds"
+    const stalled = classifyRemoteError(repo, 'push to', result(stall))
+    expect(stalled).toBeInstanceOf(TransientError)
+    expect(stalled.message).toBe(
+      "No data from https://github.com for 60 s while trying to push to https://github.com/acme/binstore.git ('stall-timeout'): the server stopped answering."
+    )
+    const refused =
+      "fatal: unable to access 'https://github.com/acme/binstore.git/': Failed to connect to github.com port 443 after 0 ms: Couldn't connect to server"
+    expect(classifyRemoteError(repo, 'reach', result(refused))).toBeInstanceOf(TransientError)
+  })
+  test('the message starts at what git said went wrong, not at what a server printed last', () => {
+    const stderr =
+      'fatal: remote error: access denied\n::error::x\n::warning::y\n::notice::z\n::debug::w\n'
+    const error = classifyRemoteError(repo, 'reach', result(stderr))
+    expect(error.message).toMatch(
+      /^Could not reach https:\/\/github\.com\/acme\/binstore\.git: fatal: remote error: access denied /
+    )
+  })
+})
