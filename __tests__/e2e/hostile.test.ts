@@ -9,6 +9,7 @@ import {
   ActionRun,
   errorLines,
   nonce,
+  processRunning,
   runAction,
   seedRepo,
   serverGit,
@@ -368,11 +369,6 @@ describe('the log cannot be hijacked', () => {
 })
 
 describe('cancellation (SIGTERM to the action alone) stops everything it started', () => {
-  function running(marker: string): boolean {
-    const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-    return out.split('\n').some(line => line.includes(marker) && !line.includes('ps -eo'))
-  }
-
   async function until(what: () => boolean, ms = 30000) {
     const end = Date.now() + ms
     while (!what()) {
@@ -393,13 +389,13 @@ describe('cancellation (SIGTERM to the action alone) stops everything it started
       repository: repo.url,
       token: TOKEN
     })
-    await until(() => running(marker))
+    await until(() => processRunning(marker))
     const signalled = Date.now()
     action.child.kill('SIGTERM')
     const run = await action.done
     expect(Date.now() - signalled).toBeLessThan(5000)
     expect(run.code).not.toBe(0)
-    expect(running(marker)).toBe(false)
+    expect(processRunning(marker)).toBe(false)
     expect(fs.readdirSync(run.runnerTemp)).toEqual([])
     // Past the time the build would have taken: an orphan would have finished and made its root.
     await new Promise(resolve => setTimeout(resolve, 5000))

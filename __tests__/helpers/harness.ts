@@ -209,3 +209,16 @@ export async function hashFile(file: string): Promise<string> {
     await sh('nix', ['--extra-experimental-features', 'nix-command', 'hash', 'file', '--sri', file])
   ).trim()
 }
+
+/** Whether a running process has `marker` in its command line (read from /proc, no `ps`). */
+export function processRunning(marker: string): boolean {
+  for (const pid of fs.readdirSync('/proc').filter(name => /^\d+$/.test(name))) {
+    try {
+      const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
+      if (args.includes(marker) && Number(pid) !== process.pid) return true
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return false
+}

@@ -1,12 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
-import { execFileSync } from 'node:child_process'
 import { cancelAll, CancelledError, run } from '../../src/proc.js'
-
-/** Whether any process runs with `marker` in its command line. */
-function running(marker: string): boolean {
-  const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-  return out.split('\n').some(line => line.includes(marker) && !line.includes('ps -eo'))
-}
+import { processRunning as running } from '../helpers/harness.js'
 
 describe('run', () => {
   test('echoes stderr one line at a time, whatever the chunks, splitting on \\r too', async () => {
