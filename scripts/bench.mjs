@@ -4,7 +4,10 @@
 //      and the legacy approach (full clone, nix-store --export, commit, push) on the large one;
 //   2. a 1 GiB artifact, dry run: peak RSS (VmHWM) of the Node.js process, and its export-and-hash
 //      time vs a bare `nix-store --dump PATH > FILE`;
-//   3. seven publishers started at once on one branch.
+//   3. seven publishers started at once on one branch;
+//   4. network: a healthy 64 MiB push over a 10 Mbit/s link with the default timeouts, and the
+//      time to a clear failure when the server stalls at each stage.
+// BENCH_SECTIONS=growth,big,race,network picks sections (default: all).
 // Needs root with Debian's nix-bin (single-user), git; about 2 GB of disk in /tmp and /nix.
 //
 // The action is started as a runner starts it. If this machine sets NODE_EXTRA_CA_CERTS (this
@@ -23,6 +26,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.env.BENCH_N ?? 300)
 const REPS = Number(process.env.BENCH_REPS ?? 7)
 const BIG = Number(process.env.BENCH_BIG_BYTES ?? 1024 ** 3)
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'growth,big,race,network').split(','))
 const SYSTEM = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux`
 const token = `bench_${randomBytes(12).toString('hex')}`
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pna-bench-'))
@@ -34,7 +38,7 @@ const authEnv = {
   GIT_TERMINAL_PROMPT: '0'
 }
 
-function run(command, args, { input, cwd, extraEnv, stdout, pidCallback } = {}) {
+function run(command, args, { input, cwd, extraEnv, stdout, pidCallback, allowFailure } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd,
@@ -48,7 +52,7 @@ function run(command, args, { input, cwd, extraEnv, stdout, pidCallback } = {}) 
     child.stderr.on('data', d => (err += d))
     child.on('error', reject)
     child.on('close', code =>
-      code === 0
+      code === 0 || allowFailure
         ? resolve(out)
         : reject(
             new Error(
@@ -93,7 +97,7 @@ function flake(packages) {
 const machineCaCerts = process.env.NODE_EXTRA_CA_CERTS
 
 /** Runs the action like a runner; returns its stdout. Polls VmHWM when asked. */
-async function action(inputs, { memory, keepCaCerts = false } = {}) {
+async function action(inputs, { memory, keepCaCerts = false, allowFailure = false } = {}) {
   const runnerTemp = fs.mkdtempSync(path.join(work, 'rt-'))
   const out = path.join(runnerTemp, 'out')
   fs.writeFileSync(out, '')
@@ -107,6 +111,7 @@ async function action(inputs, { memory, keepCaCerts = false } = {}) {
       INPUT_TOKEN: token,
       ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]))
     },
+    allowFailure,
     pidCallback: pid => {
       if (!memory) return
       timer = setInterval(() => {
@@ -181,7 +186,16 @@ async function legacyPublish(url, attr) {
 const server = await startGitServer({ root: path.join(work, 'server'), token })
 const rows = []
 try {
-  // 1. Growth
+  if (SECTIONS.has('growth')) await growthSection()
+  if (SECTIONS.has('big')) await bigSection()
+  if (SECTIONS.has('race')) await raceSection()
+  if (SECTIONS.has('network')) await networkSection()
+} finally {
+  await server.close()
+  fs.rmSync(work, { recursive: true, force: true })
+}
+
+async function growthSection() {
   console.error(`[bench] seeding ${N} artifacts of 256 KiB…`)
   const large = server.createRepo('large')
   await seedLarge(large.dir, N)
@@ -270,8 +284,9 @@ try {
     '',
     true
   ])
+}
 
-  // 2. Big artifact
+async function bigSection() {
   console.error(`[bench] building a ${BIG} byte artifact…`)
   const fb = flake({ big: `head -c ${BIG} /dev/urandom > $out` })
   const bigRepo = server.createRepo('bigrepo')
@@ -321,8 +336,9 @@ try {
     '',
     true
   ])
+}
 
-  // 3. Seven at once
+async function raceSection() {
   const race = server.createRepo('race')
   const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 's']
   const fr = flake(Object.fromEntries(names.map(n => [n, `echo ${n} > $out`])))
@@ -346,9 +362,88 @@ try {
     landed === 7 && !merges
   ])
   rows.push(['slowest of 7 concurrent ÷ one publish', slowest.toFixed(1), '(report)', true])
-} finally {
-  await server.close()
-  fs.rmSync(work, { recursive: true, force: true })
+}
+
+async function networkSection() {
+  // A healthy large push over a slow uplink must not be cut short by the default timeouts.
+  console.error('[bench] a 64 MiB push over a 10 Mbit/s link…')
+  const slowLink = await startGitServer({
+    root: path.join(work, 'server'),
+    token,
+    uploadBytesPerSecond: 1.25e6
+  })
+  try {
+    server.createRepo('slow-link')
+    const f = flake({ big64: `head -c ${64 * 1024 ** 2} /dev/urandom > $out` })
+    await buildOut(`${f}#big64`)
+    const { ms, value } = await timed(() =>
+      action(
+        { 'flake-attribute': `${f}#big64`, repository: `${slowLink.base}/slow-link.git` },
+        { allowFailure: true }
+      )
+    )
+    const ok = /published<<.*\ntrue\n/.test(value.outputs)
+    rows.push([
+      '64 MiB incompressible push over a 10 Mbit/s link, default stall-timeout and network-timeout',
+      `${ok ? 'published' : 'FAILED'} in ${(ms / 1000).toFixed(1)} s`,
+      'published',
+      ok
+    ])
+  } finally {
+    await slowLink.close()
+  }
+
+  // Stalls at every stage: how long until one clear error. With the default stall-timeout (60 s)
+  // each case takes about 12 times as long: 6 attempts, each abandoned after the stall time.
+  const f = flake({ n: 'echo n > $out' })
+  const stall = 5
+  const stages = [
+    ['the remote check', { method: 'GET', path: /info\/refs$/, query: /upload-pack/ }],
+    ['the fetch', { method: 'POST', path: /git-upload-pack$/, body: /command=fetch/ }],
+    ["the push's discovery", { method: 'GET', path: /info\/refs$/, query: /receive-pack/ }],
+    ['the answer to the push', { method: 'POST', path: /git-receive-pack$/ }]
+  ]
+  for (const [stage, match] of stages) {
+    console.error(`[bench] a server that stalls on ${stage}…`)
+    const repo = server.createRepo(`stall-${rows.length}`)
+    server.addRule({ ...match, action: { stall: true } })
+    const { ms, value } = await timed(() =>
+      action(
+        { 'flake-attribute': `${f}#n`, repository: repo.url, 'stall-timeout': `${stall}s` },
+        { allowFailure: true }
+      )
+    )
+    server.clearRules()
+    const errors = value.stdout.split('\n').filter(line => line.startsWith('::error::'))
+    const clear = errors.length === 1 && errors[0].includes(server.base)
+    rows.push([
+      `stall on ${stage}: time to one clear ::error:: naming the host (stall-timeout ${stall}s)`,
+      `${(ms / 1000).toFixed(1)} s (${(ms / 1000 / stall).toFixed(1)} × stall-timeout)`,
+      'one error',
+      clear
+    ])
+  }
+  const repo = server.createRepo('never-done')
+  server.addRule({ method: 'GET', path: /never-done\.git\/info\/refs$/, action: { stall: true } })
+  const { ms, value } = await timed(() =>
+    action(
+      {
+        'flake-attribute': `${f}#n`,
+        repository: repo.url,
+        'stall-timeout': '10m',
+        'network-timeout': '10s'
+      },
+      { allowFailure: true }
+    )
+  )
+  server.clearRules()
+  const errors = value.stdout.split('\n').filter(line => line.startsWith('::error::'))
+  rows.push([
+    'a request that never finishes: time to one clear ::error:: (network-timeout 10s)',
+    `${(ms / 1000).toFixed(1)} s`,
+    'one error',
+    errors.length === 1 && /network-timeout/.test(errors[0])
+  ])
 }
 
 console.log(
