@@ -12,7 +12,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4793);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5625);
-/* harmony import */ var _publish_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1803);
+/* harmony import */ var _publish_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9709);
 /* harmony import */ var _report_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(665);
 /* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7194);
 
@@ -66,8 +66,9 @@ const OPTIONS = [
 async function cli(argv = process.argv.slice(2)) {
     const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || '';
     const log = (0,_log_js__WEBPACK_IMPORTED_MODULE_5__/* .consoleLogger */ .kS)(argv.includes('--verbose'));
-    (0,_secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .maskToken */ .gg)(token, log);
-    (0,_secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .maskSigningKey */ .P2)(process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '', log);
+    for (const secret of (0,_secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .secretForms */ .eo)(token, process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '')) {
+        log.setSecret(secret);
+    }
     try {
         if (argv.some(arg => arg === '--token' || arg.startsWith('--token='))) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo('The token is not accepted as an argument (other users can read process arguments). Set PUBLISH_NIX_ARTIFACT_TOKEN in the environment instead.');
@@ -109,7 +110,7 @@ async function cli(argv = process.argv.slice(2)) {
         return 0;
     }
     catch (error) {
-        const message = (0,_secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .redact */ .E$)((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error), token);
+        const message = log.redact((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error));
         const usage = error instanceof TypeError && /Unknown option|argument/.test(message);
         process.stderr.write(`error: ${message}\n${usage ? `\n${USAGE}` : ''}`);
         return usage ? 2 : 1;
@@ -163,6 +164,87 @@ class TimeoutError extends UserError {
 }
 function errorMessage(error) {
     return error instanceof Error ? error.message : String(error);
+}
+
+
+/***/ }),
+
+/***/ 5768:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   _K: () => (/* binding */ gitEnvironment),
+/* harmony export */   eT: () => (/* binding */ authHeader),
+/* harmony export */   py: () => (/* binding */ tokenForms)
+/* harmony export */ });
+/**
+ * How git authenticates, in one place: the Basic header the token becomes, every form in which
+ * the token could show up (for masking), and the environment of the git processes. The token is
+ * only ever in that environment, scoped to the remote's origin: never in an argument, never in a
+ * file, and never sent anywhere a redirect points (redirects are not followed).
+ */
+const USER = 'x-access-token';
+/** `Authorization: Basic …` for the token, or '' without one. */
+function authHeader(token) {
+    return token ? `Authorization: Basic ${base64(`${USER}:${token}`)}` : '';
+}
+/** Every form in which the token could appear: raw, and the Basic-auth header values. */
+function tokenForms(token) {
+    if (!token)
+        return [];
+    return [token, base64(`${USER}:${token}`), base64(`${token}:`), base64(`:${token}`)];
+}
+function base64(text) {
+    return Buffer.from(text).toString('base64');
+}
+/**
+ * The environment of every git call: no prompts, no machine credentials, no hooks, no inherited
+ * GIT_* settings, paths never read as pathspecs. For calls that talk to the remote (`network`),
+ * also: redirects refused, stalls bounded, and the header scoped to the remote's origin.
+ */
+function gitEnvironment(e, network) {
+    const env = { ...process.env };
+    for (const key of Object.keys(env)) {
+        if (/^(GIT_|SSH_ASKPASS$)/.test(key) && !/^GIT_(SSL_|HTTP_PROXY|PROXY_)/.test(key)) {
+            delete env[key];
+        }
+    }
+    const config = [
+        ['credential.helper', ''],
+        ['core.askPass', ''],
+        ['core.hooksPath', '/dev/null'],
+        ['gc.auto', '0'],
+        ['maintenance.auto', 'false'],
+        ['advice.detachedHead', 'false']
+    ];
+    if (network) {
+        config.push(
+        // A redirect is an error, not a new destination for the token (see git/errors.ts).
+        ['http.followRedirects', 'false'], 
+        // Abandon a request that moves less than a byte a second for stall-timeout seconds.
+        ['http.lowSpeedLimit', '1'], ['http.lowSpeedTime', String(e.limits.stallSeconds)]);
+        if (e.header)
+            config.push([`http.${e.repo.origin}/.extraHeader`, e.header]);
+    }
+    config.forEach(([key, value], i) => {
+        env[`GIT_CONFIG_KEY_${i}`] = key;
+        env[`GIT_CONFIG_VALUE_${i}`] = value;
+    });
+    return {
+        ...env,
+        GIT_CONFIG_COUNT: String(config.length),
+        GIT_DIR: e.gitDir,
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_TRACE_REDACT: '1',
+        // Paths are file names, never pathspec magic (`:(top)`, a leading `:`, globs).
+        GIT_LITERAL_PATHSPECS: '1',
+        GIT_ALLOW_PROTOCOL: e.repo.url.startsWith('http:') ? 'http' : 'https',
+        GIT_AUTHOR_NAME: e.identity.name,
+        GIT_AUTHOR_EMAIL: e.identity.email,
+        GIT_COMMITTER_NAME: e.identity.name,
+        GIT_COMMITTER_EMAIL: e.identity.email,
+        LC_ALL: 'C'
+    };
 }
 
 
@@ -639,6 +721,8 @@ function oneLine(value, name) {
 /* harmony export */   kS: () => (/* binding */ consoleLogger)
 /* harmony export */ });
 /* unused harmony export NEUTRAL_PREFIX */
+/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7194);
+
 /**
  * Lines that the Actions runner would read as a workflow command: `::name …::` after leading white
  * space (and, to be safe, after invisible characters), or the legacy `##[name]` anywhere.
@@ -663,13 +747,11 @@ function neutralise(text) {
     })
         .join('\n');
 }
-/** A logger for the command line: plain text on stderr, debug lines only when asked for. */
 function consoleLogger(verbose) {
     const secrets = [];
-    const redact = (message) => secrets.reduce((text, secret) => text.split(secret).join('***'), message);
     // The CLI may itself run in a workflow step: its lines are neutralised like the action's.
     const write = (message) => {
-        process.stderr.write(`${neutralise(redact(message))}\n`);
+        process.stderr.write(`${neutralise((0,_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .redact */ .E$)(message, secrets))}\n`);
     };
     return {
         info: write,
@@ -687,7 +769,8 @@ function consoleLogger(verbose) {
         group: async (name, fn) => {
             write(`==> ${name}`);
             return fn();
-        }
+        },
+        redact: text => (0,_secrets_js__WEBPACK_IMPORTED_MODULE_0__/* .redact */ .E$)(text, secrets)
     };
 }
 
@@ -2334,12 +2417,12 @@ var errors = __nccwpck_require__(3916);
 var inputs = __nccwpck_require__(4793);
 // EXTERNAL MODULE: ./src/log.ts
 var log = __nccwpck_require__(5625);
-// EXTERNAL MODULE: ./src/publish.ts + 11 modules
-var publish = __nccwpck_require__(1803);
+// EXTERNAL MODULE: ./src/publish.ts + 16 modules
+var publish = __nccwpck_require__(9709);
 // EXTERNAL MODULE: ./src/report.ts
 var report = __nccwpck_require__(665);
 // EXTERNAL MODULE: ./src/secrets.ts
-var secrets = __nccwpck_require__(7194);
+var src_secrets = __nccwpck_require__(7194);
 ;// CONCATENATED MODULE: ./src/main.ts
 
 
@@ -2378,9 +2461,10 @@ async function sourceCommit() {
 /** The action's entry point: inputs from INPUT_*, outputs to GITHUB_OUTPUT, one ::error:: on failure. */
 async function run() {
     const log = actionsLogger();
-    const token = getInput('token');
-    (0,secrets/* maskToken */.gg)(token, log);
-    (0,secrets/* maskSigningKey */.P2)(getInput('signing-key'), log);
+    // Masked before anything else happens; also redacted from our own last words below.
+    const secrets = (0,src_secrets/* secretForms */.eo)(getInput('token'), getInput('signing-key'));
+    for (const secret of secrets)
+        log.setSecret(secret);
     try {
         const config = (0,inputs/* readConfig */.Xg)(name => getInput(name), {
             ...process.env,
@@ -2398,9 +2482,9 @@ async function run() {
     }
     catch (error) {
         if (!(error instanceof errors/* UserError */.yo) && error instanceof Error && error.stack) {
-            core_debug((0,secrets/* redact */.E$)(error.stack, token));
+            core_debug((0,src_secrets/* redact */.E$)(error.stack, secrets));
         }
-        setFailed((0,secrets/* redact */.E$)((0,errors/* errorMessage */.gJ)(error), token));
+        setFailed((0,src_secrets/* redact */.E$)((0,errors/* errorMessage */.gJ)(error), secrets));
     }
 }
 
@@ -2495,7 +2579,7 @@ function rawUrl(repo, commit, file) {
 
 /***/ }),
 
-/***/ 1803:
+/***/ 9709:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -2504,12 +2588,81 @@ __nccwpck_require__.d(__webpack_exports__, {
   m: () => (/* binding */ publish)
 });
 
+// UNUSED EXPORTS: Publisher
+
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/background.ts
+function background(promise) {
+    const done = promise.then(value => ({ ok: true, value }), (error) => ({ ok: false, error }));
+    return {
+        done,
+        get: async () => {
+            const r = await done;
+            if (!r.ok)
+                throw r.error;
+            return r.value;
+        }
+    };
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: ./src/naming.ts
+var naming = __nccwpck_require__(8499);
+;// CONCATENATED MODULE: ./src/binary-cache.ts
+
+
+
+
+/** The cache this run writes, or undefined when the binary cache is not among the formats. */
+async function prepareBinaryCache(config, nix, work) {
+    if (!config.formats.includes('binary-cache'))
+        return undefined;
+    const cache = {
+        localDir: external_node_path_namespaceObject.join(work, 'binary-cache'),
+        repoDir: (0,naming/* repoPath */.qN)(config.path, 'cache'),
+        compression: config.compression,
+        secretKeyFile: '',
+        publicKey: ''
+    };
+    if (!config.signingKey)
+        return cache;
+    const secretKeyFile = external_node_path_namespaceObject.join(work, 'signing-key');
+    await promises_namespaceObject.writeFile(secretKeyFile, config.signingKey, { mode: 0o600 });
+    return { ...cache, secretKeyFile, publicKey: await nix.publicKey(config.signingKey) };
+}
+/** Adds `storePath` and its closure to the cache; its narinfo, as the artifact's file. */
+async function addToCache(cache, storePath, ports, write) {
+    await ports.nix.copyToCache(storePath, cache.localDir, cache);
+    const name = `${(0,naming/* storeHashPart */.RL)(storePath)}.narinfo`;
+    const narinfo = external_node_path_namespaceObject.join(cache.localDir, name);
+    // A narinfo is a few hundred bytes: read whole.
+    const content = await promises_namespaceObject.readFile(narinfo);
+    const sha256 = `sha256-${(0,external_node_crypto_.createHash)('sha256').update(content).digest('base64')}`;
+    const oid = await ports.git.hashObject(narinfo, write);
+    const file = (0,naming/* repoPath */.qN)(cache.repoDir, name);
+    return { format: 'binary-cache', path: file, size: content.length, sha256, oid };
+}
+/** Every file `nix copy` wrote into the local cache, as files for the repository, with sizes. */
+async function cacheFiles(cache, git, write) {
+    const entries = await promises_namespaceObject.readdir(cache.localDir, { recursive: true, withFileTypes: true });
+    const files = [];
+    for (const entry of entries.filter(e => e.isFile())) {
+        const parent = entry.parentPath ?? entry.path;
+        const local = external_node_path_namespaceObject.join(parent, entry.name);
+        const relative = external_node_path_namespaceObject.relative(cache.localDir, local).split(external_node_path_namespaceObject.sep).join('/');
+        files.push({
+            path: (0,naming/* repoPath */.qN)(cache.repoDir, relative),
+            oid: await git.hashObject(local, write),
+            size: (await promises_namespaceObject.stat(local)).size
+        });
+    }
+    return files.sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./node_modules/@actions/io/lib/io.js
@@ -2764,11 +2917,13 @@ async function runToFile(command, args, file) {
     }
 }
 
+// EXTERNAL MODULE: ./src/git/auth.ts
+var auth = __nccwpck_require__(5768);
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-;// CONCATENATED MODULE: ./src/redirect.ts
+;// CONCATENATED MODULE: ./src/git/redirect.ts
 
 
 /**
@@ -2820,7 +2975,123 @@ function repositoryOf(location) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/git.ts
+;// CONCATENATED MODULE: ./src/git/errors.ts
+
+
+/** What git said went wrong: from its first `fatal:` or `error:` line, or else its last lines. */
+function tail(result) {
+    const lines = result.stderr.split(/\r\n|\r|\n/).filter(line => line.trim() !== '');
+    const start = lines.findIndex(line => /^(fatal|error):/.test(line));
+    const picked = start === -1 ? lines.slice(-4) : lines.slice(start, start + 4);
+    return picked.join(' ').trim() || `exit code ${result.code}`;
+}
+function remoteLines(result) {
+    return result.stderr
+        .split('\n')
+        .filter(line => line.startsWith('remote:'))
+        .slice(-5)
+        .join(' ');
+}
+/** The HTTP status git reports in its error output, if any. */
+function httpStatus(stderr) {
+    return /returned error: (\d{3})/.exec(stderr)?.[1] ?? /HTTP (\d{3})/.exec(stderr)?.[1];
+}
+/**
+ * The remote answered with a redirect. It is never followed: git would send the Authorization
+ * header to wherever it points. The message names the new location (when the remote gave one) so
+ * that the user can update 'repository' if the move is genuine.
+ */
+function redirectError(repo, where, location, status) {
+    const shown = location.length > 300 ? `${location.slice(0, 300)}…` : location;
+    let origin = '';
+    try {
+        origin = location ? new URL(location).origin : '';
+    }
+    catch {
+        origin = '';
+    }
+    const fix = `If the repository has moved, set 'repository' to its new URL${shown ? ` (${repositoryOf(shown)})` : ''}.`;
+    if (!shown) {
+        return new errors/* UserError */.yo(`Could not ${where}: the server answered with a redirect (HTTP ${status}). Redirects are not followed, so that the token is only ever sent to ${repo.origin}. ${fix}`);
+    }
+    if (origin !== repo.origin) {
+        return new errors/* UserError */.yo(`Could not ${where}: it redirects (HTTP ${status}) to ${shown}, away from ${repo.origin}. The token is only ever sent to ${repo.origin}, so the redirect was not followed. ${fix}`);
+    }
+    return new errors/* UserError */.yo(`Could not ${where}: it redirects (HTTP ${status}) to ${shown}. Redirects are not followed, so that the token only goes to the URL you named. ${fix}`);
+}
+/** Turns git's stderr into one message that says what to do; transient failures are retried. */
+function classifyRemoteError(repo, verb, result) {
+    const err = result.stderr;
+    const url = repo.url;
+    const status = httpStatus(err);
+    // curl's low-speed limit (http.lowSpeedLimit/Time, set from 'stall-timeout').
+    const stall = /Operation too slow.*the last (\d+) seconds/i.exec(err);
+    if (stall) {
+        return new errors/* TransientError */.N_(`No data from ${repo.origin} for ${stall[1]} s while trying to ${verb} ${url} ('stall-timeout'): the server stopped answering.`);
+    }
+    if (status === '401' ||
+        /Authentication failed|could not read Username|terminal prompts disabled/i.test(err)) {
+        return new errors/* UserError */.yo(`Authentication failed for ${url} (HTTP 401): the token was refused. Check that the 'token' input holds a valid, unexpired token for this host; the default github.token only works for the workflow's own repository.`);
+    }
+    if (status === '403') {
+        return new errors/* UserError */.yo(`Access to ${url} was denied (HTTP 403): the token is valid but may not write to this repository. Give it 'contents: write' (workflow 'permissions:' for github.token, or the repository access of a fine-grained PAT or GitHub App).`);
+    }
+    if (status === '404' || /repository '.*' not found|not found/i.test(err)) {
+        return new errors/* UserError */.yo(`Repository ${url} was not found (HTTP 404). Check the 'repository' input; for a private repository, also check that the token can see it (hosts answer 404 when it cannot).`);
+    }
+    if ((status && status.startsWith('5')) ||
+        /RPC failed|Connection reset|Empty reply|Failed to connect|Couldn't connect|Could not resolve host|timed out|early EOF|unexpected disconnect|remote end hung up|SSL_ERROR|gnutls_handshake/i.test(err)) {
+        return new errors/* TransientError */.N_(`Could not ${verb} ${url}: ${tail(result)}`);
+    }
+    return new errors/* UserError */.yo(`Could not ${verb} ${url}: ${tail(result)}`);
+}
+/**
+ * A push git refused for a reason of its own: the branch moved (a RaceError: fetch, re-apply, push
+ * again) or the server rejected the update (a hook, branch protection). Undefined for anything
+ * else, which is a transport failure (classifyRemoteError).
+ */
+function pushRejection(branch, result) {
+    const text = `${result.stdout}\n${result.stderr}`;
+    if (/\[remote rejected\]/.test(text)) {
+        const reason = /\[remote rejected\]\s*\(([^)]*)\)/.exec(text)?.[1] ?? 'no reason given';
+        if (/failed to update ref|cannot lock ref|incorrect old value|stale info/i.test(reason)) {
+            return new errors/* RaceError */.CL(`the branch '${branch}' moved while pushing (${reason})`);
+        }
+        return new errors/* UserError */.yo(`The server refused the push to '${branch}' (${reason}). Check the branch protection rules or server hooks for this branch. ${remoteLines(result)}`.trim());
+    }
+    if (/\[rejected\]|non-fast-forward|fetch first/.test(text)) {
+        return new errors/* RaceError */.CL(`the branch '${branch}' moved while pushing`);
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/git/fast-import.ts
+/**
+ * The `git fast-import` stream for one commit on `tip` that adds `files` (blobs named by id) and
+ * `texts` (inline). Its commit is mark :1. Paths are always C-quoted, so no file name can end or
+ * break a command.
+ */
+function fastImportStream(c) {
+    const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+    return [
+        `reset ${c.ref}\n`,
+        `commit ${c.ref}\nmark :1\n`,
+        `committer ${c.committer.name} <${c.committer.email}> now\n`,
+        data(c.message),
+        c.tip ? `from ${c.tip}\n` : '',
+        ...c.files.map(f => `M 100644 ${f.oid} ${quotePath(f.path)}\n`),
+        ...c.texts.map(t => `M 100644 inline ${quotePath(t.path)}\n${data(t.text)}`)
+    ].join('');
+}
+/** A path as fast-import reads it: always C-quoted. */
+function quotePath(file) {
+    return `"${file.replace(/["\\]/g, c => `\\${c}`)}"`;
+}
+
+;// CONCATENATED MODULE: ./src/git/commands.ts
+
+
+
 
 
 
@@ -2846,7 +3117,7 @@ class Git {
     log;
     limits;
     gitDir;
-    authHeader;
+    header;
     constructor(repo, token, workDir, identity, log, limits) {
         this.repo = repo;
         this.workDir = workDir;
@@ -2854,55 +3125,11 @@ class Git {
         this.log = log;
         this.limits = limits;
         this.gitDir = external_node_path_namespaceObject.join(workDir, 'repo.git');
-        this.authHeader = token
-            ? `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
-            : '';
+        this.header = (0,auth/* authHeader */.eT)(token);
     }
-    /** The environment of every git call: no prompts, no machine credentials, no hooks. */
     env(network) {
-        const env = { ...process.env };
-        for (const key of Object.keys(env)) {
-            if (/^(GIT_|SSH_ASKPASS$)/.test(key) && !/^GIT_(SSL_|HTTP_PROXY|PROXY_)/.test(key)) {
-                delete env[key];
-            }
-        }
-        const config = [
-            ['credential.helper', ''],
-            ['core.askPass', ''],
-            ['core.hooksPath', '/dev/null'],
-            ['gc.auto', '0'],
-            ['maintenance.auto', 'false'],
-            ['advice.detachedHead', 'false']
-        ];
-        if (network) {
-            config.push(
-            // A redirect is an error, not a new destination for the token (see remoteError).
-            ['http.followRedirects', 'false'], 
-            // Abandon a request that moves less than a byte a second for stall-timeout seconds.
-            ['http.lowSpeedLimit', '1'], ['http.lowSpeedTime', String(this.limits.stallSeconds)]);
-            if (this.authHeader) {
-                config.push([`http.${this.repo.origin}/.extraHeader`, this.authHeader]);
-            }
-        }
-        config.forEach(([key, value], i) => {
-            env[`GIT_CONFIG_KEY_${i}`] = key;
-            env[`GIT_CONFIG_VALUE_${i}`] = value;
-        });
-        return {
-            ...env,
-            GIT_CONFIG_COUNT: String(config.length),
-            GIT_DIR: this.gitDir,
-            GIT_TERMINAL_PROMPT: '0',
-            GIT_TRACE_REDACT: '1',
-            // Paths are file names, never pathspec magic (`:(top)`, a leading `:`, globs).
-            GIT_LITERAL_PATHSPECS: '1',
-            GIT_ALLOW_PROTOCOL: this.repo.url.startsWith('http:') ? 'http' : 'https',
-            GIT_AUTHOR_NAME: this.identity.name,
-            GIT_AUTHOR_EMAIL: this.identity.email,
-            GIT_COMMITTER_NAME: this.identity.name,
-            GIT_COMMITTER_EMAIL: this.identity.email,
-            LC_ALL: 'C'
-        };
+        const { repo, header, limits, gitDir, identity } = this;
+        return (0,auth/* gitEnvironment */._K)({ repo, header, limits, gitDir, identity }, network);
     }
     async git(args, options = {}) {
         try {
@@ -2934,7 +3161,7 @@ class Git {
         }
         const status = httpStatus(result.stderr);
         if (status?.startsWith('3')) {
-            const redirect = await probeRedirect(this.repo.url, service, this.authHeader);
+            const redirect = await probeRedirect(this.repo.url, service, this.header);
             return redirectError(this.repo, where, redirect?.location ?? '', status);
         }
         return classifyRemoteError(this.repo, verb, result);
@@ -3082,60 +3309,13 @@ class Git {
         return entries;
     }
     /**
-     * Compares what we want to add with what the tip holds, by object id. Refuses to write through
-     * anything that is not a directory in the tip (a symlink, a file, a submodule).
-     */
-    async plan(tip, files) {
-        const plan = { added: [], present: [], conflicting: [] };
-        const wanted = new Set();
-        for (const file of files) {
-            const parts = file.path.split('/');
-            for (let i = 1; i <= parts.length; i++)
-                wanted.add(parts.slice(0, i).join('/'));
-        }
-        const entries = tip ? await this.lsTree(tip, [...wanted]) : new Map();
-        for (const file of files) {
-            const parts = file.path.split('/');
-            for (let i = 1; i < parts.length; i++) {
-                const dir = parts.slice(0, i).join('/');
-                const entry = entries.get(dir);
-                if (entry && entry.type !== 'tree') {
-                    const what = entry.mode === '120000'
-                        ? 'a symbolic link'
-                        : entry.type === 'commit'
-                            ? 'a submodule'
-                            : 'a file';
-                    throw new errors/* UserError */.yo(`'${dir}' is ${what} in the target branch, not a directory; refusing to write '${file.path}' through it. Choose another 'path'.`);
-                }
-            }
-            const existing = entries.get(file.path);
-            if (!existing)
-                plan.added.push(file);
-            else if (existing.oid === file.oid && existing.type === 'blob')
-                plan.present.push(file);
-            else
-                plan.conflicting.push(file);
-        }
-        return plan;
-    }
-    /**
      * Makes one commit on `tip` (a root commit when there is none) that adds `files`, blobs already
      * in the object store named by id, and `texts`, small files given whole. No checkout and no
      * index: one `git fast-import`, which reads only the trees on the way to the paths it writes.
      */
     async commit(tip, files, texts, message) {
         const ref = 'refs/publish-nix-artifact/commit';
-        const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
-        const stream = [
-            // `reset` first: a retry must not build on the commit of the attempt before.
-            `reset ${ref}\n`,
-            `commit ${ref}\nmark :1\n`,
-            `committer ${this.identity.name} <${this.identity.email}> now\n`,
-            data(message),
-            tip ? `from ${tip}\n` : '',
-            ...files.map(f => `M 100644 ${f.oid} ${quotePath(f.path)}\n`),
-            ...texts.map(t => `M 100644 inline ${quotePath(t.path)}\n${data(t.text)}`)
-        ].join('');
+        const stream = fastImportStream({ ref, committer: this.identity, message, tip, files, texts });
         const marks = external_node_path_namespaceObject.join(this.workDir, 'fast-import-marks');
         await this.ok(['fast-import', '--quiet', '--force', '--date-format=now', `--export-marks=${marks}`], { input: stream });
         const commit = /^:1 ([0-9a-f]{40,64})$/m.exec(await promises_namespaceObject.readFile(marks, 'utf8'))?.[1];
@@ -3148,92 +3328,58 @@ class Git {
         const result = await this.network(['push', '--porcelain', '--no-verify', 'origin', `${commit}:refs/heads/${branch}`], deadline);
         if (result.code === 0)
             return;
-        if (result.timedOut)
-            throw await this.remoteError('push to', result, 'git-receive-pack');
-        const text = `${result.stdout}\n${result.stderr}`;
-        if (/\[remote rejected\]/.test(text)) {
-            const reason = /\[remote rejected\]\s*\(([^)]*)\)/.exec(text)?.[1] ?? 'no reason given';
-            if (/failed to update ref|cannot lock ref|incorrect old value|stale info/i.test(reason)) {
-                throw new errors/* RaceError */.CL(`the branch '${branch}' moved while pushing (${reason})`);
-            }
-            throw new errors/* UserError */.yo(`The server refused the push to '${branch}' (${reason}). Check the branch protection rules or server hooks for this branch. ${remoteLines(result)}`.trim());
-        }
-        if (/\[rejected\]|non-fast-forward|fetch first/.test(text)) {
-            throw new errors/* RaceError */.CL(`the branch '${branch}' moved while pushing`);
-        }
-        throw await this.remoteError('push to', result, 'git-receive-pack');
+        const rejected = result.timedOut ? undefined : pushRejection(branch, result);
+        throw rejected ?? (await this.remoteError('push to', result, 'git-receive-pack'));
     }
 }
-/** A path as fast-import reads it: always C-quoted, so no file name can end or break a command. */
-function quotePath(file) {
-    return `"${file.replace(/["\\]/g, c => `\\${c}`)}"`;
-}
-/** What git said went wrong: from its first `fatal:` or `error:` line, or else its last lines. */
-function tail(result) {
-    const lines = result.stderr.split(/\r\n|\r|\n/).filter(line => line.trim() !== '');
-    const start = lines.findIndex(line => /^(fatal|error):/.test(line));
-    const picked = start === -1 ? lines.slice(-4) : lines.slice(start, start + 4);
-    return picked.join(' ').trim() || `exit code ${result.code}`;
-}
-function remoteLines(result) {
-    return result.stderr
-        .split('\n')
-        .filter(line => line.startsWith('remote:'))
-        .slice(-5)
-        .join(' ');
-}
-/** The HTTP status git reports in its error output, if any. */
-function httpStatus(stderr) {
-    return /returned error: (\d{3})/.exec(stderr)?.[1] ?? /HTTP (\d{3})/.exec(stderr)?.[1];
+
+;// CONCATENATED MODULE: ./src/git/plan.ts
+
+/** Every path whose tree entry `planFiles` needs: each file and each directory above it. */
+function wantedPaths(files) {
+    const wanted = new Set();
+    for (const file of files) {
+        const parts = file.path.split('/');
+        for (let i = 1; i <= parts.length; i++)
+            wanted.add(parts.slice(0, i).join('/'));
+    }
+    return [...wanted];
 }
 /**
- * The remote answered with a redirect. It is never followed: git would send the Authorization
- * header to wherever it points. The message names the new location (when the remote gave one) so
- * that the user can update 'repository' if the move is genuine.
+ * Compares what we want to add with what the tip holds (its entries at `wantedPaths`), by object
+ * id. Refuses to write through anything that is not a directory in the tip (a symlink, a file, a
+ * submodule).
  */
-function redirectError(repo, where, location, status) {
-    const shown = location.length > 300 ? `${location.slice(0, 300)}…` : location;
-    let origin = '';
-    try {
-        origin = location ? new URL(location).origin : '';
+function planFiles(entries, files) {
+    const added = [];
+    const present = [];
+    const conflicting = [];
+    for (const file of files) {
+        refuseNonDirectories(entries, file.path);
+        const existing = entries.get(file.path);
+        if (!existing)
+            added.push(file);
+        else if (existing.oid === file.oid && existing.type === 'blob')
+            present.push(file);
+        else
+            conflicting.push(file);
     }
-    catch {
-        origin = '';
-    }
-    const fix = `If the repository has moved, set 'repository' to its new URL${shown ? ` (${repositoryOf(shown)})` : ''}.`;
-    if (!shown) {
-        return new errors/* UserError */.yo(`Could not ${where}: the server answered with a redirect (HTTP ${status}). Redirects are not followed, so that the token is only ever sent to ${repo.origin}. ${fix}`);
-    }
-    if (origin !== repo.origin) {
-        return new errors/* UserError */.yo(`Could not ${where}: it redirects (HTTP ${status}) to ${shown}, away from ${repo.origin}. The token is only ever sent to ${repo.origin}, so the redirect was not followed. ${fix}`);
-    }
-    return new errors/* UserError */.yo(`Could not ${where}: it redirects (HTTP ${status}) to ${shown}. Redirects are not followed, so that the token only goes to the URL you named. ${fix}`);
+    return { added, present, conflicting };
 }
-/** Turns git's stderr into one message that says what to do; transient failures are retried. */
-function classifyRemoteError(repo, verb, result) {
-    const err = result.stderr;
-    const url = repo.url;
-    const status = httpStatus(err);
-    // curl's low-speed limit (http.lowSpeedLimit/Time, set from 'stall-timeout').
-    const stall = /Operation too slow.*the last (\d+) seconds/i.exec(err);
-    if (stall) {
-        return new errors/* TransientError */.N_(`No data from ${repo.origin} for ${stall[1]} s while trying to ${verb} ${url} ('stall-timeout'): the server stopped answering.`);
+function refuseNonDirectories(entries, file) {
+    const parts = file.split('/');
+    for (let i = 1; i < parts.length; i++) {
+        const dir = parts.slice(0, i).join('/');
+        const entry = entries.get(dir);
+        if (!entry || entry.type === 'tree')
+            continue;
+        const what = entry.mode === '120000'
+            ? 'a symbolic link'
+            : entry.type === 'commit'
+                ? 'a submodule'
+                : 'a file';
+        throw new errors/* UserError */.yo(`'${dir}' is ${what} in the target branch, not a directory; refusing to write '${file}' through it. Choose another 'path'.`);
     }
-    if (status === '401' ||
-        /Authentication failed|could not read Username|terminal prompts disabled/i.test(err)) {
-        return new errors/* UserError */.yo(`Authentication failed for ${url} (HTTP 401): the token was refused. Check that the 'token' input holds a valid, unexpired token for this host; the default github.token only works for the workflow's own repository.`);
-    }
-    if (status === '403') {
-        return new errors/* UserError */.yo(`Access to ${url} was denied (HTTP 403): the token is valid but may not write to this repository. Give it 'contents: write' (workflow 'permissions:' for github.token, or the repository access of a fine-grained PAT or GitHub App).`);
-    }
-    if (status === '404' || /repository '.*' not found|not found/i.test(err)) {
-        return new errors/* UserError */.yo(`Repository ${url} was not found (HTTP 404). Check the 'repository' input; for a private repository, also check that the token can see it (hosts answer 404 when it cannot).`);
-    }
-    if ((status && status.startsWith('5')) ||
-        /RPC failed|Connection reset|Empty reply|Failed to connect|Couldn't connect|Could not resolve host|timed out|early EOF|unexpected disconnect|remote end hung up|SSL_ERROR|gnutls_handshake/i.test(err)) {
-        return new errors/* TransientError */.N_(`Could not ${verb} ${url}: ${tail(result)}`);
-    }
-    return new errors/* UserError */.yo(`Could not ${verb} ${url}: ${tail(result)}`);
 }
 
 // EXTERNAL MODULE: ./src/inputs.ts + 2 modules
@@ -3323,28 +3469,33 @@ function renderIndex(manifest, dir) {
     return `${lines.join('\n')}\n`;
 }
 
-// EXTERNAL MODULE: ./src/naming.ts
-var naming = __nccwpck_require__(8499);
 ;// CONCATENATED MODULE: ./src/nix.ts
 
 
 
 /** Passed on every `nix` call: the runner's nix.conf may or may not enable them. */
 const FEATURES = ['--extra-experimental-features', 'nix-command flakes'];
+/** Nix's commands, run as programs: `nix` (with the features it needs) and `nix-store`. */
 class Nix {
     log;
     constructor(log) {
         this.log = log;
     }
-    async nix(args, echo = true) {
-        try {
-            return await run('nix', [...FEATURES, ...args], {
-                echo: echo ? line => this.log.output(line) : undefined
-            });
-        }
-        catch (error) {
+    nix(args, echo = true, input) {
+        const echoed = echo ? (line) => this.log.output(line) : undefined;
+        return this.store('nix', [...FEATURES, ...args], { echo: echoed, input });
+    }
+    /** Runs a Nix program; a missing one means Nix is not installed, whichever it is. */
+    store(command, args, options = {}) {
+        return run(command, args, options).catch(error => {
             throw error instanceof CommandNotFoundError ? nixMissing() : error;
-        }
+        });
+    }
+    /** Runs a Nix program whose output goes to `file` (see runToFile). */
+    toFile(command, args, file) {
+        return runToFile(command, args, file).catch(error => {
+            throw error instanceof CommandNotFoundError ? nixMissing() : error;
+        });
     }
     /** `nix (Nix) 2.26.3` → `2.26.3`. Also the check that Nix is installed at all. */
     async version() {
@@ -3381,9 +3532,7 @@ class Nix {
         const fromFile = text === undefined ? undefined : drvSystem(text);
         if (fromFile)
             return fromFile;
-        const result = await run('nix-store', ['--query', '--binding', 'system', drvPath]).catch(error => {
-            throw error instanceof CommandNotFoundError ? nixMissing() : error;
-        });
+        const result = await this.store('nix-store', ['--query', '--binding', 'system', drvPath]);
         if (result.code !== 0) {
             throw new errors/* UserError */.yo(`Could not read the system of ${drvPath}: ${lastError(result)}`);
         }
@@ -3407,9 +3556,7 @@ class Nix {
         // Handled here so that a failure elsewhere first cannot leave it unhandled; awaiting
         // `verified` still raises it.
         expected.catch(() => undefined);
-        const dumped = await runToFile('nix-store', ['--dump', storePath], file).catch(error => {
-            throw error instanceof CommandNotFoundError ? nixMissing() : error;
-        });
+        const dumped = await this.toFile('nix-store', ['--dump', storePath], file);
         if (dumped.code !== 0) {
             throw new errors/* UserError */.yo(`'nix-store --dump ${storePath}' failed: ${lastError(dumped)}`);
         }
@@ -3437,9 +3584,7 @@ class Nix {
     }
     /** The public half of a secret key, as `trusted-public-keys` wants it. */
     async publicKey(secretKey) {
-        const result = await run('nix', [...FEATURES, 'key', 'convert-secret-to-public'], {
-            input: secretKey
-        });
+        const result = await this.nix(['key', 'convert-secret-to-public'], false, secretKey);
         if (result.code !== 0) {
             throw new errors/* UserError */.yo(`Input 'signing-key' was refused by 'nix key convert-secret-to-public': ${lastError(result)}`);
         }
@@ -3451,14 +3596,12 @@ class Nix {
      * on a machine that has none of the paths. Streamed and hashed like the NAR.
      */
     async exportClosure(storePath, file) {
-        const query = await run('nix-store', ['--query', '--requisites', storePath]).catch(error => {
-            throw error instanceof CommandNotFoundError ? nixMissing() : error;
-        });
+        const query = await this.store('nix-store', ['--query', '--requisites', storePath]);
         if (query.code !== 0) {
             throw new errors/* UserError */.yo(`Could not list the closure of ${storePath}: ${lastError(query)}`);
         }
         const paths = query.stdout.split('\n').filter(line => line.startsWith('/'));
-        const exported = await runToFile('nix-store', ['--export', ...paths], file);
+        const exported = await this.toFile('nix-store', ['--export', ...paths], file);
         if (exported.code !== 0) {
             throw new errors/* UserError */.yo(`'nix-store --export' failed for ${storePath}: ${lastError(exported)}`);
         }
@@ -3716,136 +3859,327 @@ async function withWorkDir(parent, fn) {
 
 
 
+
 /**
- * The whole job: check the remote, build, export, commit, push. Each step's failure is a
- * UserError that says what to do; nothing is pushed unless every artifact was built, exported and
- * checked.
+ * The whole job in a private work directory: check the remote, build, export, plan, commit and
+ * push, report. Nothing is pushed unless every artifact was built, exported and checked.
  */
-async function publish(config, log, options = {}) {
-    const retry = options.retry ?? {
-        ...DEFAULT_RETRY,
-        timeoutMs: config.network.timeoutSeconds * 1000
-    };
-    return withWorkDir(config.tempDir, async (work) => {
+async function publish(config, log) {
+    const retry = { ...DEFAULT_RETRY, timeoutMs: config.network.timeoutSeconds * 1000 };
+    return withWorkDir(config.tempDir, work => {
         const identity = { name: config.gitUserName, email: config.gitUserEmail };
         const git = new Git(config.repository, config.token, work, identity, log, config.network);
-        const nix = new Nix(log);
-        // `nix --version` (also the check that Nix is there) runs while the remote is asked.
-        const nixVersion = background(nix.version());
-        let reach;
-        let firstTip;
+        return new Publisher({ config, git, nix: new Nix(log), work, log, retry }).run();
+    });
+}
+/** The publishing pipeline over a git and a Nix port. Each phase is one method. */
+class Publisher {
+    d;
+    /** Work started in the background; awaited before the work directory may go. */
+    pending = [];
+    /** Resolve when each exported NAR was found equal to the store's record of its path. */
+    verifications = [];
+    constructor(d) {
+        this.d = d;
+    }
+    async run() {
+        const { config, nix, log } = this.d;
         try {
-            const { remote, first } = await log.group(`Checking ${config.repository.url}`, async () => {
-                // ls-remote needs no repository: it is under way while the private one is set up.
-                reach = background(withRetries('reach the repository', retry, log, (_attempt, deadline) => git.remoteState(deadline, config.branch)));
-                await git.init();
-                if (config.branch)
-                    await git.checkBranchName(config.branch);
-                // The tip's commit and trees are fetched while the remote is asked and Nix builds. The
-                // result is used only if it is the tip that ls-remote reports (see firstTipState).
-                firstTip = background(fetchTipState(config, git, Date.now() + retry.timeoutMs, config.branch));
-                const state = await reach.get();
-                log.info(state.tip
-                    ? `Branch '${state.branch}' is at ${state.tip}.`
-                    : `Branch '${state.branch}' does not exist yet; it will be created.`);
-                return { remote: state, first: firstTip };
-            });
-            const tipState = firstTipState(config, git, remote, first);
+            // `nix --version` (also the check that Nix is there) runs while the remote is asked.
+            const nixVersion = this.start(nix.version());
+            const remote = await this.checkRemote();
             log.info(`Using Nix ${await nixVersion.get()}.`);
-            const relaxed = (0,inputs/* relaxingOptions */.r6)(config.nixBuildArgs);
-            if (relaxed.length > 0) {
-                log.warning(`nix-build-args loosens Nix's security settings (${relaxed.join(', ')}); they are used because the workflow sets them.`);
-            }
-            const built = [];
-            for (const [i, attribute] of config.attributes.entries()) {
-                await log.group(`Building ${attribute}`, async () => {
-                    const gcroot = external_node_path_namespaceObject.join(work, 'gcroots', `attr-${i}`);
-                    const outputs = await nix.build(attribute, config.nixBuildArgs, gcroot);
-                    for (const output of outputs) {
-                        built.push({ ...output, attribute });
-                        log.info(`${attribute} (${output.output}) → ${output.storePath}`);
-                    }
-                });
-            }
-            const cache = await cacheTarget(config, nix, work);
-            const exported = await log.group('Exporting', () => exportAll(config, nix, git, work, built, cache, log));
-            const cacheFiles = config.formats.includes('binary-cache')
-                ? await cacheContents(config, git, cache, log)
-                : [];
-            const result = await log.group(config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`, () => commitAndPush(config, git, remote, tipState, exported, cacheFiles, log, retry));
-            return {
-                ...result,
-                binaryCacheDir: cacheFiles.length > 0 ? cache.repoDir : '',
-                publicKey: cache.publicKey
-            };
+            const built = await this.build();
+            const cache = await prepareBinaryCache(config, nix, this.d.work);
+            const exported = await log.group('Exporting', () => this.exportAll(built, cache));
+            const extra = cache ? await this.cacheFiles(cache) : [];
+            const outcome = await log.group(config.dryRun
+                ? 'Dry run: what would be committed'
+                : `Publishing to '${remote.state.branch}'`, () => this.commitAndPush(remote, exported, extra));
+            const binaryCacheDir = cache && extra.length > 0 ? cache.repoDir : '';
+            return { ...outcome, binaryCacheDir, publicKey: cache?.publicKey ?? '' };
         }
         finally {
             // Never remove the work directory under a fetch that is still writing into it, nor leave a
             // remote check retrying after a setup error.
-            await Promise.all([reach?.done, firstTip?.done]);
+            await Promise.all(this.pending.map(work => work.done));
         }
-    });
-}
-async function exportAll(config, nix, git, work, built, cache, log) {
-    const byPath = new Map();
-    const result = [];
-    for (const b of built) {
-        const done = byPath.get(b.storePath);
-        if (done) {
-            result.push({ ...done, attribute: b.attribute, output: b.output });
-            continue;
+    }
+    start(promise) {
+        const work = background(promise);
+        this.pending.push(work);
+        return work;
+    }
+    /** Phase 1: the remote answers and the token works, before anything is built. */
+    checkRemote() {
+        const { config, git, log, retry } = this.d;
+        return log.group(`Checking ${config.repository.url}`, async () => {
+            // ls-remote needs no repository: it is under way while the private one is set up.
+            const reach = this.start(withRetries('reach the repository', retry, log, (_attempt, deadline) => git.remoteState(deadline, config.branch)));
+            await git.init();
+            if (config.branch)
+                await git.checkBranchName(config.branch);
+            // The tip is fetched while the remote is asked and Nix builds; it is used only if it is the
+            // tip that ls-remote reports (see firstTip).
+            const deadline = Date.now() + retry.timeoutMs;
+            const firstTip = this.start(this.fetchTipState(deadline, config.branch));
+            const state = await reach.get();
+            log.info(state.tip
+                ? `Branch '${state.branch}' is at ${state.tip}.`
+                : `Branch '${state.branch}' does not exist yet; it will be created.`);
+            return { state, firstTip };
+        });
+    }
+    /** Phase 2: every attribute built, each output with a GC root in the work directory. */
+    async build() {
+        const { config, nix, log, work } = this.d;
+        const relaxed = (0,inputs/* relaxingOptions */.r6)(config.nixBuildArgs);
+        if (relaxed.length > 0) {
+            log.warning(`nix-build-args loosens Nix's security settings (${relaxed.join(', ')}); they are used because the workflow sets them.`);
         }
-        const base = (0,naming/* storeBasename */.UF)(b.storePath);
-        const local = (format) => external_node_path_namespaceObject.join(work, `${base}${naming/* EXTENSIONS */.Z1[format]}`);
+        const built = [];
+        for (const [i, attribute] of config.attributes.entries()) {
+            await log.group(`Building ${attribute}`, async () => {
+                const gcroot = external_node_path_namespaceObject.join(work, 'gcroots', `attr-${i}`);
+                for (const output of await nix.build(attribute, config.nixBuildArgs, gcroot)) {
+                    built.push({ ...output, attribute });
+                    log.info(`${attribute} (${output.output}) → ${output.storePath}`);
+                }
+            });
+        }
+        return built;
+    }
+    /** Phase 3: each store path written once in every format, hashed, and stored as a blob. */
+    async exportAll(built, cache) {
+        const byPath = new Map();
+        const result = [];
+        for (const b of built) {
+            const done = byPath.get(b.storePath);
+            const entry = done
+                ? { ...done, attribute: b.attribute, output: b.output }
+                : await this.exportOne(b, cache);
+            byPath.set(b.storePath, done ?? entry);
+            result.push(entry);
+        }
+        return result;
+    }
+    async exportOne(b, cache) {
+        const { config, nix, git, log, work } = this.d;
+        const local = external_node_path_namespaceObject.join(work, (0,naming/* storeBasename */.UF)(b.storePath));
         const started = Date.now();
         // The derivation's system is read while the NAR is written.
         const [system, info] = await Promise.all([
             nix.system(b.drvPath),
-            config.formats.includes('nar')
-                ? nix.dumpNar(b.storePath, local('nar'))
-                : nix.pathInfo(b.storePath).then(record => ({ ...record, verified: Promise.resolve() }))
+            config.formats.includes('nar') ? this.dumpNar(b.storePath, local) : nix.pathInfo(b.storePath)
         ]);
-        const exportMs = Date.now() - started;
-        log.info(`Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${exportMs} ms).`);
+        log.info(`Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${Date.now() - started} ms).`);
         const files = [];
         for (const format of config.formats) {
-            let size = info.narSize;
-            let sha256 = info.narHash;
             if (format === 'binary-cache') {
-                await nix.copyToCache(b.storePath, cache.localDir, cache);
-                const narinfo = external_node_path_namespaceObject.join(cache.localDir, `${(0,naming/* storeHashPart */.RL)(b.storePath)}.narinfo`);
-                const file = (0,naming/* repoPath */.qN)(cache.repoDir, `${(0,naming/* storeHashPart */.RL)(b.storePath)}.narinfo`);
-                const content = await promises_namespaceObject.readFile(narinfo);
-                const oid = await git.hashObject(narinfo, !config.dryRun);
-                files.push({ format, path: file, size: content.length, sha256: sri(content), oid });
+                if (!cache)
+                    throw new Error('the binary cache was not prepared');
+                files.push(await addToCache(cache, b.storePath, { nix, git }, !config.dryRun));
                 continue;
             }
-            if (format === 'closure') {
-                const closure = await nix.exportClosure(b.storePath, local('closure'));
-                size = closure.size;
-                sha256 = closure.sha256;
-                log.info(`Exported the closure of ${b.storePath}: ${closure.paths.length} paths, ${size} bytes.`);
-            }
+            const { size, sha256 } = format === 'closure'
+                ? await this.exportClosure(b, local)
+                : { size: info.narSize, sha256: info.narHash };
             const file = (0,naming/* artifactFilePath */.Es)(config.path, system, b.storePath, format);
             checkSize(config, file, size, log);
-            const oid = await git.hashObject(local(format), !config.dryRun);
+            const oid = await git.hashObject(`${local}${naming/* EXTENSIONS */.Z1[format]}`, !config.dryRun);
             files.push({ format, path: file, size, sha256, oid });
         }
-        const entry = {
-            attribute: b.attribute,
-            output: b.output,
-            storePath: b.storePath,
-            system,
-            file: files[0].path,
-            files,
-            narHash: info.narHash,
-            narSize: info.narSize,
-            verified: info.verified
-        };
-        byPath.set(b.storePath, entry);
-        result.push(entry);
+        const { attribute, output, storePath } = b;
+        const { narHash, narSize } = info;
+        return { attribute, output, storePath, system, file: files[0].path, files, narHash, narSize };
     }
-    return result;
+    /** The NAR, hashed on the way; its check against the store runs on and is awaited later. */
+    async dumpNar(storePath, local) {
+        const dumped = await this.d.nix.dumpNar(storePath, `${local}${naming/* EXTENSIONS */.Z1.nar}`);
+        this.verifications.push(dumped.verified);
+        return { narHash: dumped.narHash, narSize: dumped.narSize };
+    }
+    async exportClosure(b, local) {
+        const closure = await this.d.nix.exportClosure(b.storePath, `${local}${naming/* EXTENSIONS */.Z1.closure}`);
+        this.d.log.info(`Exported the closure of ${b.storePath}: ${closure.paths.length} paths, ${closure.size} bytes.`);
+        return { size: closure.size, sha256: closure.sha256 };
+    }
+    /** The binary cache's files, size-checked like every other file. */
+    async cacheFiles(cache) {
+        const { config, git, log } = this.d;
+        const files = await cacheFiles(cache, git, !config.dryRun);
+        for (const file of files)
+            checkSize(config, file.path, file.size, log);
+        return files.map(({ path: file, oid }) => ({ path: file, oid }));
+    }
+    /**
+     * Phases 4 and 5, retried as a whole: plan against the tip, commit, push. A rejected push (the
+     * branch moved) or a server failure fetches the new tip and applies the files again.
+     */
+    commitAndPush(remote, exported, cache) {
+        const { retry, log } = this.d;
+        const branch = remote.state.branch;
+        // The last commit pushed: if its answer was lost, the next attempt finds it on the branch.
+        let pushed;
+        return withRetries(`publish to '${branch}'`, retry, log, async (attempt, deadline) => {
+            const state = attempt === 1
+                ? await this.firstTip(remote, deadline)
+                : await this.fetchTipState(deadline, branch);
+            if (pushed && (await this.landed(state.tip, pushed.commit))) {
+                log.info(`${pushed.commit} is on '${branch}': the last push landed, only its answer was lost.`);
+                return this.outcome(exported, {
+                    branch,
+                    commitSha: pushed.commit,
+                    added: pushed.added,
+                    published: true
+                });
+            }
+            const plan = await this.plan(state.tip, artifactFiles(exported), cache, branch);
+            const owned = await this.ownedFiles(state, exported, plan, deadline);
+            // Nothing is committed, nor reported as publishable, before every NAR was found equal to
+            // the store's record of its path; that check has been running since the export.
+            await Promise.all(this.verifications);
+            const added = new Set(plan.added.map(f => f.path));
+            if (added.size === 0 && owned.length === 0) {
+                log.info('Nothing to commit: every file is already published.');
+                return this.outcome(exported, {
+                    branch,
+                    commitSha: state.tip ?? '',
+                    added,
+                    published: false
+                });
+            }
+            const message = (0,template/* commitMessage */.df)(this.d.config.commitMessage, exported.filter(a => a.files.some(f => added.has(f.path))), this.d.config.source);
+            if (this.d.config.dryRun) {
+                this.describe(plan, owned, message);
+                return this.outcome(exported, {
+                    branch,
+                    commitSha: state.tip ?? '',
+                    added,
+                    published: false
+                });
+            }
+            const commit = await this.d.git.commit(state.tip, [...plan.added], owned, message);
+            pushed = { commit, added };
+            await this.d.git.push(commit, branch, deadline);
+            log.info(`Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`);
+            return this.outcome(exported, { branch, commitSha: commit, added, published: true });
+        });
+    }
+    /** Phase 4: which files are new, already there, or there with other content. */
+    async plan(tip, files, cache, branch) {
+        const { git, log } = this.d;
+        const entries = tip ? await git.lsTree(tip, wantedPaths([...files, ...cache])) : new Map();
+        const plan = planFiles(entries, files);
+        for (const file of plan.present)
+            log.info(`${file.path} is already on '${branch}' (same content).`);
+        for (const file of plan.conflicting) {
+            log.warning(`${file.path} is already on '${branch}' with different content (the build is not reproducible, or the file was changed by hand); the existing file was left as it is.`);
+        }
+        // Binary cache files are content-addressed by name: one that exists is never rewritten, even
+        // if this run would write it differently (another signature or compression).
+        const cached = planFiles(entries, cache);
+        const kept = [...cached.present, ...cached.conflicting];
+        if (kept.length > 0) {
+            log.info(`${kept.length} binary cache file(s) already on '${branch}' were kept as they are.`);
+        }
+        return {
+            added: [...plan.added, ...cached.added],
+            present: [...plan.present, ...kept],
+            conflicting: plan.conflicting
+        };
+    }
+    describe(plan, owned, message) {
+        const { log } = this.d;
+        for (const file of plan.added)
+            log.info(`Would write ${file.path} (${file.oid}).`);
+        for (const file of owned) {
+            log.info(`Would write ${file.path} (${Buffer.byteLength(file.text)} bytes, regenerated).`);
+        }
+        log.info(`Would commit with this message:\n${message}`);
+    }
+    /** Whether `commit` is the tip or the tip's parent (another publisher may have landed since). */
+    async landed(tip, commit) {
+        if (!tip)
+            return false;
+        return tip === commit || (await this.d.git.parents(tip)).includes(commit);
+    }
+    /** Phase 6: what the run did, per artifact and as a whole. */
+    outcome(exported, result) {
+        const { branch, commitSha, added, published } = result;
+        const repository = this.d.config.repository;
+        const artifacts = exported.map((a) => ({
+            ...a,
+            files: a.files.map(({ oid: _oid, ...f }) => f),
+            published: a.files.some(f => added.has(f.path)),
+            url: (0,naming/* fileUrl */.iw)(repository, commitSha, a.file)
+        }));
+        return { artifacts, branch, commitSha, published, dryRun: this.d.config.dryRun };
+    }
+    /**
+     * The files the action owns next to the artifacts: the manifest (`index.json`), merged with the
+     * tip's copy, and the README generated from it. Empty when the manifest already lists every file.
+     */
+    async ownedFiles(state, exported, plan, deadline) {
+        const { config, git, log } = this.d;
+        const ours = new Set([...plan.added, ...plan.present].map(f => f.path));
+        const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }));
+        const manifestFile = (0,naming/* repoPath */.qN)(config.path, MANIFEST_NAME);
+        const indexFile = (0,naming/* repoPath */.qN)(config.path, INDEX_NAME);
+        const existing = parseManifest(state.manifest, manifestFile);
+        const merged = mergeManifest(existing, artifacts, config.source, new Date(), config.compression);
+        if (merged.added === 0)
+            return [];
+        // Decided once, when the manifest is created: later runs need not read the README.
+        const readme = existing.index || state.index?.type !== 'blob'
+            ? undefined
+            : await git.readBlob(state.index.oid, deadline);
+        const index = existing.index ??
+            (readme === undefined || readme.startsWith(GENERATED_MARK) ? 'generated' : 'kept');
+        const manifest = { ...merged.manifest, index };
+        const owned = [{ path: manifestFile, text: renderManifest(manifest) }];
+        if (index === 'generated') {
+            owned.push({ path: indexFile, text: renderIndex(manifest, config.path) });
+        }
+        else {
+            log.warning(`${indexFile} was not generated by this action; it is left as it is.`);
+        }
+        return owned;
+    }
+    /** The tip of `branch` (the default branch if none), with the two small files read from it. */
+    async fetchTipState(deadline, branch) {
+        const { config, git } = this.d;
+        const ref = await git.fetchTip(deadline, branch);
+        if (!ref)
+            return {};
+        const manifestFile = (0,naming/* repoPath */.qN)(config.path, MANIFEST_NAME);
+        const indexFile = (0,naming/* repoPath */.qN)(config.path, INDEX_NAME);
+        const [tip, entries] = await Promise.all([
+            git.commitId(ref),
+            git.lsTree(ref, [manifestFile, indexFile])
+        ]);
+        const manifest = entries.get(manifestFile);
+        const index = entries.get(indexFile);
+        // Both are downloaded now, in one request: the manifest is merged into, and both are the
+        // previous versions that `git push` looks up as delta bases for the files it rewrites (without
+        // them here, it would download each one on its own while pushing).
+        const blobs = [manifest, index].filter((e) => e?.type === 'blob');
+        await git.fetchBlobs(blobs.map(e => e.oid), deadline);
+        const text = manifest?.type === 'blob' ? await git.readBlob(manifest.oid, deadline) : undefined;
+        return { tip, manifest: text, index };
+    }
+    /**
+     * The state for the first attempt: the one fetched in the background if it is the tip that
+     * ls-remote reported (it was fetched before the default branch was known, and the branch may
+     * have moved in between), otherwise fetched again now. A failed background fetch is not an
+     * error of its own: the fetch is simply made again, with its own retries.
+     */
+    async firstTip(remote, deadline) {
+        const settled = await remote.firstTip.done;
+        if (settled.ok && settled.value.tip === remote.state.tip)
+            return settled.value;
+        return this.fetchTipState(deadline, remote.state.branch);
+    }
 }
 function checkSize(config, file, size, log) {
     const mib = (n) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
@@ -3856,184 +4190,8 @@ function checkSize(config, file, size, log) {
         log.warning(`${file} is ${mib(size)}: GitHub warns above 50 MiB and refuses files over 100 MiB; consider a smaller output.`);
     }
 }
-async function commitAndPush(config, git, initial, firstTip, exported, cacheFiles, log, retry) {
-    const files = uniqueFiles(exported);
-    const branch = initial.branch;
-    const finish = (commitSha, added, published) => ({
-        artifacts: exported.map(({ verified: _verified, ...a }) => ({
-            ...a,
-            files: a.files.map(({ oid: _oid, ...f }) => f),
-            published: a.files.some(f => added.has(f.path)),
-            url: (0,naming/* fileUrl */.iw)(config.repository, commitSha, a.file)
-        })),
-        branch,
-        commitSha,
-        published,
-        dryRun: config.dryRun
-    });
-    // The commit of the last push whose outcome is unknown (its answer was lost or stalled).
-    let pushed;
-    return withRetries(`publish to '${branch}'`, retry, log, async (attempt, deadline) => {
-        const state = attempt === 1 ? await firstTip(deadline) : await fetchTipState(config, git, deadline, branch);
-        const tip = state.tip;
-        if (pushed &&
-            tip &&
-            (tip === pushed.commit || (await git.parents(tip)).includes(pushed.commit))) {
-            log.info(`${pushed.commit} is on '${branch}': the last push landed, only its answer was lost.`);
-            return finish(pushed.commit, pushed.added, true);
-        }
-        const plan = await git.plan(tip, files);
-        for (const file of plan.present) {
-            log.info(`${file.path} is already on '${branch}' (same content).`);
-        }
-        for (const file of plan.conflicting) {
-            log.warning(`${file.path} is already on '${branch}' with different content (the build is not reproducible, or the file was changed by hand); the existing file was left as it is.`);
-        }
-        // Binary cache files are content-addressed by name: one that exists is never rewritten, even
-        // if this run would write it differently (another signature or compression).
-        const cachePlan = await git.plan(tip, cacheFiles);
-        if (cachePlan.present.length + cachePlan.conflicting.length > 0) {
-            log.info(`${cachePlan.present.length + cachePlan.conflicting.length} binary cache file(s) already on '${branch}' were kept as they are.`);
-        }
-        plan.added.push(...cachePlan.added);
-        plan.present.push(...cachePlan.present, ...cachePlan.conflicting);
-        const owned = await ownedFiles(config, git, state, exported, plan, log, deadline);
-        // Nothing is committed, nor reported as publishable, before every NAR was found equal to the
-        // store's record of its path; that check has been running while the steps above were made.
-        await Promise.all(exported.map(a => a.verified));
-        if (plan.added.length === 0 && owned.length === 0) {
-            log.info('Nothing to commit: every file is already published.');
-            return finish(tip ?? '', new Set(), false);
-        }
-        const added = new Set(plan.added.map(f => f.path));
-        const message = (0,template/* commitMessage */.df)(config.commitMessage, exported.filter(a => a.files.some(f => added.has(f.path))), config.source);
-        if (config.dryRun) {
-            for (const file of plan.added)
-                log.info(`Would write ${file.path} (${file.oid}).`);
-            for (const file of owned)
-                log.info(`Would write ${file.path} (${Buffer.byteLength(file.text)} bytes, regenerated).`);
-            log.info(`Would commit with this message:\n${message}`);
-            return finish(tip ?? '', added, false);
-        }
-        const commit = await git.commit(tip, plan.added, owned, message);
-        pushed = { commit, added };
-        await git.push(commit, branch, deadline);
-        log.info(`Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`);
-        return finish(commit, added, true);
-    });
-}
-/**
- * The files the action owns next to the artifacts: the manifest (`index.json`), merged with the
- * tip's copy, and the README generated from it. Empty when the manifest already lists every file.
- */
-async function ownedFiles(config, git, state, exported, plan, log, deadline) {
-    const ours = new Set([...plan.added, ...plan.present].map(f => f.path));
-    const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }));
-    const manifestFile = (0,naming/* repoPath */.qN)(config.path, MANIFEST_NAME);
-    const indexFile = (0,naming/* repoPath */.qN)(config.path, INDEX_NAME);
-    const merged = mergeManifest(parseManifest(state.manifest, manifestFile), artifacts, config.source, new Date(), config.compression);
-    if (merged.added === 0)
-        return [];
-    const manifest = merged.manifest;
-    if (!manifest.index) {
-        // Decided once, when the manifest is created: later runs need not read the README.
-        const readme = state.index?.type === 'blob' ? await git.readBlob(state.index.oid, deadline) : undefined;
-        manifest.index =
-            readme === undefined || readme.startsWith(GENERATED_MARK) ? 'generated' : 'kept';
-    }
-    const owned = [{ path: manifestFile, text: renderManifest(manifest) }];
-    if (manifest.index === 'generated') {
-        owned.push({ path: indexFile, text: renderIndex(manifest, config.path) });
-    }
-    else {
-        log.warning(`${indexFile} was not generated by this action; it is left as it is.`);
-    }
-    return owned;
-}
-/** `branch` undefined: the remote's default branch (HEAD). */
-async function fetchTipState(config, git, deadline, branch) {
-    const ref = await git.fetchTip(deadline, branch);
-    if (!ref)
-        return {};
-    const manifestFile = (0,naming/* repoPath */.qN)(config.path, MANIFEST_NAME);
-    const indexFile = (0,naming/* repoPath */.qN)(config.path, INDEX_NAME);
-    const [tip, entries] = await Promise.all([
-        git.commitId(ref),
-        git.lsTree(ref, [manifestFile, indexFile])
-    ]);
-    const manifest = entries.get(manifestFile);
-    // Both are downloaded now, in one request: the manifest is merged into, and both are the
-    // previous versions that `git push` looks up as delta bases for the files it rewrites (without
-    // them here, it would download each one on its own while pushing).
-    const blobs = [manifest, entries.get(indexFile)].filter((e) => e?.type === 'blob');
-    await git.fetchBlobs(blobs.map(e => e.oid), deadline);
-    return {
-        tip,
-        manifest: manifest?.type === 'blob' ? await git.readBlob(manifest.oid, deadline) : undefined,
-        index: entries.get(indexFile)
-    };
-}
-/**
- * The state for the first attempt: the one fetched in the background if it is the tip that
- * ls-remote reported for the branch (it was fetched before the default branch was known, and the
- * branch may have moved in between), otherwise fetched again now. A failed background fetch is
- * not an error of its own: the fetch is simply made again, with its own retries.
- */
-function firstTipState(config, git, remote, first) {
-    return async (deadline) => {
-        const settled = await first.done;
-        if (settled.ok && settled.value.tip === remote.tip)
-            return settled.value;
-        return fetchTipState(config, git, deadline, remote.branch);
-    };
-}
-async function cacheTarget(config, nix, work) {
-    const target = {
-        localDir: external_node_path_namespaceObject.join(work, 'binary-cache'),
-        repoDir: (0,naming/* repoPath */.qN)(config.path, 'cache'),
-        compression: config.compression,
-        secretKeyFile: '',
-        publicKey: ''
-    };
-    if (config.formats.includes('binary-cache') && config.signingKey) {
-        target.secretKeyFile = external_node_path_namespaceObject.join(work, 'signing-key');
-        await promises_namespaceObject.writeFile(target.secretKeyFile, config.signingKey, { mode: 0o600 });
-        target.publicKey = await nix.publicKey(config.signingKey);
-    }
-    return target;
-}
-/** Every file `nix copy` wrote into the local cache, as files for the repository. */
-async function cacheContents(config, git, cache, log) {
-    const entries = await promises_namespaceObject.readdir(cache.localDir, { recursive: true, withFileTypes: true });
-    const files = [];
-    for (const entry of entries.filter(e => e.isFile())) {
-        const parent = entry.parentPath ?? entry.path;
-        const local = external_node_path_namespaceObject.join(parent, entry.name);
-        const file = (0,naming/* repoPath */.qN)(cache.repoDir, external_node_path_namespaceObject.relative(cache.localDir, local).split(external_node_path_namespaceObject.sep).join('/'));
-        // The cache's NARs are files in the repository like any other: the same size limit applies.
-        checkSize(config, file, (await promises_namespaceObject.stat(local)).size, log);
-        files.push({ path: file, oid: await git.hashObject(local, !config.dryRun) });
-    }
-    return files.sort((a, b) => (a.path < b.path ? -1 : 1));
-}
-function sri(content) {
-    return `sha256-${(0,external_node_crypto_.createHash)('sha256').update(content).digest('base64')}`;
-}
-/** Starts work now without an unhandled rejection; `get` re-raises its error where it is used. */
-function background(promise) {
-    const result = promise.then(value => ({ ok: true, value }), (error) => ({ ok: false, error }));
-    return {
-        done: result,
-        get: async () => {
-            const r = await result;
-            if (!r.ok)
-                throw r.error;
-            return r.value;
-        }
-    };
-}
-/** The files that are the artifacts themselves (the binary cache is planned on its own). */
-function uniqueFiles(exported) {
+/** The files that are the artifacts themselves, once each (the binary cache is planned apart). */
+function artifactFiles(exported) {
     const seen = new Map();
     for (const f of exported.flatMap(a => a.files).filter(f => f.format !== 'binary-cache')) {
         if (!seen.has(f.path))
@@ -4154,35 +4312,28 @@ function summaryMarkdown(result, config) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   E$: () => (/* binding */ redact),
-/* harmony export */   P2: () => (/* binding */ maskSigningKey),
-/* harmony export */   gg: () => (/* binding */ maskToken)
+/* harmony export */   eo: () => (/* binding */ secretForms)
 /* harmony export */ });
-/* unused harmony export tokenForms */
-/** Every form in which the token could appear: raw, and the Basic-auth header values. */
-function tokenForms(token) {
-    if (!token)
-        return [];
-    const b64 = (text) => Buffer.from(text).toString('base64');
-    return [token, b64(`x-access-token:${token}`), b64(`${token}:`), b64(`:${token}`)];
-}
-/** Masks the token and its derived forms before anything is logged. */
-function maskToken(token, log) {
-    for (const form of tokenForms(token))
-        log.setSecret(form);
-}
-/** Last line of defence for messages we print ourselves. */
-function redact(text, token) {
-    return tokenForms(token).reduce((t, form) => t.split(form).join('***'), text);
-}
-/** Masks a Nix secret key (`NAME:BASE64`): the whole key and its base64 part. */
-function maskSigningKey(key, log) {
+/* unused harmony export signingKeyForms */
+/* harmony import */ var _git_auth_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5768);
+
+/** The parts of a Nix secret key (`NAME:BASE64`) that must not be shown: the key and its secret. */
+function signingKeyForms(key) {
     const trimmed = key.trim();
     if (!trimmed)
-        return;
-    log.setSecret(trimmed);
+        return [];
     const secret = trimmed.split(':').slice(1).join(':');
-    if (secret)
-        log.setSecret(secret);
+    return secret ? [trimmed, secret] : [trimmed];
+}
+/** Every string that must never be shown: the token's forms and the signing key's. */
+function secretForms(token, signingKey) {
+    return [...(0,_git_auth_js__WEBPACK_IMPORTED_MODULE_0__/* .tokenForms */ .py)(token), ...signingKeyForms(signingKey)];
+}
+/** Replaces each of `secrets` in `text` with `***`: the last line of defence for our own messages. */
+function redact(text, secrets) {
+    return secrets
+        .filter(secret => secret !== '')
+        .reduce((t, secret) => t.split(secret).join('***'), text);
 }
 
 

@@ -4,7 +4,7 @@ import { InputReader, readConfig } from './inputs.js'
 import { consoleLogger } from './log.js'
 import { publish } from './publish.js'
 import { outputs } from './report.js'
-import { maskSigningKey, maskToken, redact } from './secrets.js'
+import { secretForms } from './secrets.js'
 
 const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTRIBUTE...
 
@@ -52,8 +52,9 @@ const OPTIONS = [
 export async function cli(argv: string[] = process.argv.slice(2)): Promise<number> {
   const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || ''
   const log = consoleLogger(argv.includes('--verbose'))
-  maskToken(token, log)
-  maskSigningKey(process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '', log)
+  for (const secret of secretForms(token, process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '')) {
+    log.setSecret(secret)
+  }
   try {
     if (argv.some(arg => arg === '--token' || arg.startsWith('--token='))) {
       throw new UserError(
@@ -91,7 +92,7 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
     process.stdout.write(`${JSON.stringify(outputs(result), null, 2)}\n`)
     return 0
   } catch (error) {
-    const message = redact(errorMessage(error), token)
+    const message = log.redact(errorMessage(error))
     const usage = error instanceof TypeError && /Unknown option|argument/.test(message)
     process.stderr.write(`error: ${message}\n${usage ? `\n${USAGE}` : ''}`)
     return usage ? 2 : 1

@@ -1,3 +1,5 @@
+import { redact } from './secrets.js'
+
 /**
  * Where progress goes. The action writes through @actions/core (log groups, masking, annotations);
  * the command-line tool writes plain text to stderr. The pipeline only sees this interface.
@@ -42,13 +44,16 @@ export function neutralise(text: string): string {
 }
 
 /** A logger for the command line: plain text on stderr, debug lines only when asked for. */
-export function consoleLogger(verbose: boolean): Logger {
+export interface ConsoleLogger extends Logger {
+  /** `text` with every registered secret replaced by `***`. */
+  redact(text: string): string
+}
+
+export function consoleLogger(verbose: boolean): ConsoleLogger {
   const secrets: string[] = []
-  const redact = (message: string): string =>
-    secrets.reduce((text, secret) => text.split(secret).join('***'), message)
   // The CLI may itself run in a workflow step: its lines are neutralised like the action's.
   const write = (message: string): void => {
-    process.stderr.write(`${neutralise(redact(message))}\n`)
+    process.stderr.write(`${neutralise(redact(message, secrets))}\n`)
   }
   return {
     info: write,
@@ -64,6 +69,7 @@ export function consoleLogger(verbose: boolean): Logger {
     group: async (name, fn) => {
       write(`==> ${name}`)
       return fn()
-    }
+    },
+    redact: text => redact(text, secrets)
   }
 }

@@ -4,7 +4,7 @@ import { readConfig } from './inputs.js'
 import { Logger, neutralise } from './log.js'
 import { publish } from './publish.js'
 import { outputs, summaryMarkdown } from './report.js'
-import { maskSigningKey, maskToken, redact } from './secrets.js'
+import { redact, secretForms } from './secrets.js'
 
 /**
  * The runner's logger: collapsible groups, masking, annotations. Plain lines are neutralised (see
@@ -37,9 +37,9 @@ async function sourceCommit(): Promise<string | undefined> {
 /** The action's entry point: inputs from INPUT_*, outputs to GITHUB_OUTPUT, one ::error:: on failure. */
 export async function run(): Promise<void> {
   const log = actionsLogger()
-  const token = core.getInput('token')
-  maskToken(token, log)
-  maskSigningKey(core.getInput('signing-key'), log)
+  // Masked before anything else happens; also redacted from our own last words below.
+  const secrets = secretForms(core.getInput('token'), core.getInput('signing-key'))
+  for (const secret of secrets) log.setSecret(secret)
   try {
     const config = readConfig(name => core.getInput(name), {
       ...process.env,
@@ -55,8 +55,8 @@ export async function run(): Promise<void> {
     }
   } catch (error) {
     if (!(error instanceof UserError) && error instanceof Error && error.stack) {
-      core.debug(redact(error.stack, token))
+      core.debug(redact(error.stack, secrets))
     }
-    core.setFailed(redact(errorMessage(error), token))
+    core.setFailed(redact(errorMessage(error), secrets))
   }
 }

@@ -1,38 +1,47 @@
 import { readFile } from 'node:fs/promises'
 import { UserError } from './errors.js'
 import { Logger } from './log.js'
-import { CommandNotFoundError, run, runToFile, RunResult } from './proc.js'
+import type {
+  BuiltOutput,
+  CacheOptions,
+  ClosureExport,
+  DumpedNar,
+  NixPort,
+  PathInfo
+} from './ports.js'
+import {
+  CommandNotFoundError,
+  run,
+  RunOptions,
+  runToFile,
+  RunResult,
+  StreamResult
+} from './proc.js'
 
 /** Passed on every `nix` call: the runner's nix.conf may or may not enable them. */
 const FEATURES = ['--extra-experimental-features', 'nix-command flakes']
 
-export interface BuiltOutput {
-  drvPath: string
-  output: string
-  storePath: string
-}
-
-export interface PathInfo {
-  narHash: string
-  narSize: number
-}
-
-export interface DumpedNar extends PathInfo {
-  /** Resolves when the NAR equals the store's record of the path; rejects with a UserError if not. */
-  verified: Promise<void>
-}
-
-export class Nix {
+/** Nix's commands, run as programs: `nix` (with the features it needs) and `nix-store`. */
+export class Nix implements NixPort {
   constructor(private readonly log: Logger) {}
 
-  private async nix(args: string[], echo = true): Promise<RunResult> {
-    try {
-      return await run('nix', [...FEATURES, ...args], {
-        echo: echo ? line => this.log.output(line) : undefined
-      })
-    } catch (error) {
+  private nix(args: string[], echo = true, input?: string): Promise<RunResult> {
+    const echoed = echo ? (line: string) => this.log.output(line) : undefined
+    return this.store('nix', [...FEATURES, ...args], { echo: echoed, input })
+  }
+
+  /** Runs a Nix program; a missing one means Nix is not installed, whichever it is. */
+  private store(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+    return run(command, args, options).catch(error => {
       throw error instanceof CommandNotFoundError ? nixMissing() : error
-    }
+    })
+  }
+
+  /** Runs a Nix program whose output goes to `file` (see runToFile). */
+  private toFile(command: string, args: string[], file: string): Promise<StreamResult> {
+    return runToFile(command, args, file).catch(error => {
+      throw error instanceof CommandNotFoundError ? nixMissing() : error
+    })
   }
 
   /** `nix (Nix) 2.26.3` → `2.26.3`. Also the check that Nix is installed at all. */
@@ -69,11 +78,7 @@ export class Nix {
     const text = await readFile(drvPath, 'utf8').catch(() => undefined)
     const fromFile = text === undefined ? undefined : drvSystem(text)
     if (fromFile) return fromFile
-    const result = await run('nix-store', ['--query', '--binding', 'system', drvPath]).catch(
-      error => {
-        throw error instanceof CommandNotFoundError ? nixMissing() : error
-      }
-    )
+    const result = await this.store('nix-store', ['--query', '--binding', 'system', drvPath])
     if (result.code !== 0) {
       throw new UserError(`Could not read the system of ${drvPath}: ${lastError(result)}`)
     }
@@ -99,9 +104,7 @@ export class Nix {
     // Handled here so that a failure elsewhere first cannot leave it unhandled; awaiting
     // `verified` still raises it.
     expected.catch(() => undefined)
-    const dumped = await runToFile('nix-store', ['--dump', storePath], file).catch(error => {
-      throw error instanceof CommandNotFoundError ? nixMissing() : error
-    })
+    const dumped = await this.toFile('nix-store', ['--dump', storePath], file)
     if (dumped.code !== 0) {
       throw new UserError(`'nix-store --dump ${storePath}' failed: ${lastError(dumped)}`)
     }
@@ -134,9 +137,7 @@ export class Nix {
 
   /** The public half of a secret key, as `trusted-public-keys` wants it. */
   async publicKey(secretKey: string): Promise<string> {
-    const result = await run('nix', [...FEATURES, 'key', 'convert-secret-to-public'], {
-      input: secretKey
-    })
+    const result = await this.nix(['key', 'convert-secret-to-public'], false, secretKey)
     if (result.code !== 0) {
       throw new UserError(
         `Input 'signing-key' was refused by 'nix key convert-secret-to-public': ${lastError(result)}`
@@ -151,31 +152,17 @@ export class Nix {
    * on a machine that has none of the paths. Streamed and hashed like the NAR.
    */
   async exportClosure(storePath: string, file: string): Promise<ClosureExport> {
-    const query = await run('nix-store', ['--query', '--requisites', storePath]).catch(error => {
-      throw error instanceof CommandNotFoundError ? nixMissing() : error
-    })
+    const query = await this.store('nix-store', ['--query', '--requisites', storePath])
     if (query.code !== 0) {
       throw new UserError(`Could not list the closure of ${storePath}: ${lastError(query)}`)
     }
     const paths = query.stdout.split('\n').filter(line => line.startsWith('/'))
-    const exported = await runToFile('nix-store', ['--export', ...paths], file)
+    const exported = await this.toFile('nix-store', ['--export', ...paths], file)
     if (exported.code !== 0) {
       throw new UserError(`'nix-store --export' failed for ${storePath}: ${lastError(exported)}`)
     }
     return { paths, size: exported.size, sha256: exported.sha256 }
   }
-}
-
-export interface ClosureExport {
-  paths: string[]
-  size: number
-  sha256: string
-}
-
-export interface CacheOptions {
-  compression: string
-  /** File holding the secret key, or '' for an unsigned cache. */
-  secretKeyFile: string
 }
 
 function nixMissing(): UserError {

@@ -1,16 +1,10 @@
-import { createHash } from 'node:crypto'
-import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import type {
-  Artifact,
-  ArtifactResult,
-  Config,
-  Format,
-  PublishedFile,
-  PublishResult
-} from './config.js'
+import { background, Background } from './background.js'
+import { addToCache, BinaryCache, cacheFiles, prepareBinaryCache } from './binary-cache.js'
+import type { Artifact, ArtifactResult, Config, PublishedFile, PublishResult } from './config.js'
 import { UserError } from './errors.js'
-import { CommitPlan, Git, NewFile, NewText, RemoteState, TreeEntry } from './git.js'
+import { Git } from './git/commands.js'
+import { CommitPlan, NewFile, NewText, planFiles, TreeEntry, wantedPaths } from './git/plan.js'
 import { relaxingOptions } from './inputs.js'
 import { Logger } from './log.js'
 import {
@@ -22,207 +16,425 @@ import {
   renderIndex,
   renderManifest
 } from './manifest.js'
-import {
-  artifactFilePath,
-  EXTENSIONS,
-  fileUrl,
-  repoPath,
-  storeBasename,
-  storeHashPart
-} from './naming.js'
-import { BuiltOutput, CacheOptions, Nix } from './nix.js'
+import { artifactFilePath, EXTENSIONS, fileUrl, repoPath, storeBasename } from './naming.js'
+import { Nix } from './nix.js'
+import type { BuiltOutput, GitPort, NixPort, PathInfo, RemoteState } from './ports.js'
 import { DEFAULT_RETRY, RetryPolicy, withRetries } from './retry.js'
 import { commitMessage } from './template.js'
 import { withWorkDir } from './workdir.js'
 
-export interface PublishOptions {
-  retry?: RetryPolicy
+/** What the pipeline works with; the entry points build it, the unit tests give it fakes. */
+export interface PublisherDeps {
+  config: Config
+  git: GitPort
+  nix: NixPort
+  /** The private work directory (removed by the caller). */
+  work: string
+  log: Logger
+  retry: RetryPolicy
 }
 
-interface ExportedFile extends PublishedFile {
-  oid: string
-}
-
-interface Exported extends Artifact {
-  files: ExportedFile[]
-  /** Resolves when the exported NAR was checked against the store's record of the path. */
-  verified: Promise<void>
-}
-
+/** One store path an attribute built. */
 interface Built extends BuiltOutput {
   attribute: string
 }
 
+/** A store path as exported: its files, each with the id of its blob. */
+interface Exported extends Artifact {
+  files: (PublishedFile & { oid: string })[]
+}
+
+/** The tip, the manifest on it and the README's entry beside it, fetched together. */
+interface TipState {
+  tip?: string
+  manifest?: string
+  index?: TreeEntry
+}
+
+/** The remote as checked before the build, and the tip being fetched meanwhile. */
+interface Remote {
+  state: RemoteState
+  firstTip: Background<TipState>
+}
+
+/** Where an attempt left the branch: the commit at its tip, and the files this run added. */
+interface Landed {
+  branch: string
+  commitSha: string
+  added: ReadonlySet<string>
+  published: boolean
+}
+
+type Outcome = Omit<PublishResult, 'binaryCacheDir' | 'publicKey'>
+
 /**
- * The whole job: check the remote, build, export, commit, push. Each step's failure is a
- * UserError that says what to do; nothing is pushed unless every artifact was built, exported and
- * checked.
+ * The whole job in a private work directory: check the remote, build, export, plan, commit and
+ * push, report. Nothing is pushed unless every artifact was built, exported and checked.
  */
-export async function publish(
-  config: Config,
-  log: Logger,
-  options: PublishOptions = {}
-): Promise<PublishResult> {
-  const retry = options.retry ?? {
-    ...DEFAULT_RETRY,
-    timeoutMs: config.network.timeoutSeconds * 1000
-  }
-  return withWorkDir(config.tempDir, async work => {
+export async function publish(config: Config, log: Logger): Promise<PublishResult> {
+  const retry = { ...DEFAULT_RETRY, timeoutMs: config.network.timeoutSeconds * 1000 }
+  return withWorkDir(config.tempDir, work => {
     const identity = { name: config.gitUserName, email: config.gitUserEmail }
     const git = new Git(config.repository, config.token, work, identity, log, config.network)
-    const nix = new Nix(log)
-
-    // `nix --version` (also the check that Nix is there) runs while the remote is asked.
-    const nixVersion = background(nix.version())
-    let reach: Background<RemoteState> | undefined
-    let firstTip: Background<TipState> | undefined
-    try {
-      const { remote, first } = await log.group(`Checking ${config.repository.url}`, async () => {
-        // ls-remote needs no repository: it is under way while the private one is set up.
-        reach = background(
-          withRetries('reach the repository', retry, log, (_attempt, deadline) =>
-            git.remoteState(deadline, config.branch)
-          )
-        )
-        await git.init()
-        if (config.branch) await git.checkBranchName(config.branch)
-        // The tip's commit and trees are fetched while the remote is asked and Nix builds. The
-        // result is used only if it is the tip that ls-remote reports (see firstTipState).
-        firstTip = background(
-          fetchTipState(config, git, Date.now() + retry.timeoutMs, config.branch)
-        )
-        const state = await reach.get()
-        log.info(
-          state.tip
-            ? `Branch '${state.branch}' is at ${state.tip}.`
-            : `Branch '${state.branch}' does not exist yet; it will be created.`
-        )
-        return { remote: state, first: firstTip }
-      })
-      const tipState = firstTipState(config, git, remote, first)
-
-      log.info(`Using Nix ${await nixVersion.get()}.`)
-      const relaxed = relaxingOptions(config.nixBuildArgs)
-      if (relaxed.length > 0) {
-        log.warning(
-          `nix-build-args loosens Nix's security settings (${relaxed.join(', ')}); they are used because the workflow sets them.`
-        )
-      }
-      const built: Built[] = []
-      for (const [i, attribute] of config.attributes.entries()) {
-        await log.group(`Building ${attribute}`, async () => {
-          const gcroot = path.join(work, 'gcroots', `attr-${i}`)
-          const outputs = await nix.build(attribute, config.nixBuildArgs, gcroot)
-          for (const output of outputs) {
-            built.push({ ...output, attribute })
-            log.info(`${attribute} (${output.output}) → ${output.storePath}`)
-          }
-        })
-      }
-
-      const cache = await cacheTarget(config, nix, work)
-      const exported = await log.group('Exporting', () =>
-        exportAll(config, nix, git, work, built, cache, log)
-      )
-      const cacheFiles = config.formats.includes('binary-cache')
-        ? await cacheContents(config, git, cache, log)
-        : []
-      const result = await log.group(
-        config.dryRun ? 'Dry run: what would be committed' : `Publishing to '${remote.branch}'`,
-        () => commitAndPush(config, git, remote, tipState, exported, cacheFiles, log, retry)
-      )
-      return {
-        ...result,
-        binaryCacheDir: cacheFiles.length > 0 ? cache.repoDir : '',
-        publicKey: cache.publicKey
-      }
-    } finally {
-      // Never remove the work directory under a fetch that is still writing into it, nor leave a
-      // remote check retrying after a setup error.
-      await Promise.all([reach?.done, firstTip?.done])
-    }
+    return new Publisher({ config, git, nix: new Nix(log), work, log, retry }).run()
   })
 }
 
-interface CacheTarget extends CacheOptions {
-  /** Where `nix copy` writes the cache in the work directory. */
-  localDir: string
-  /** Where the cache lives in the repository. */
-  repoDir: string
-}
+/** The publishing pipeline over a git and a Nix port. Each phase is one method. */
+export class Publisher {
+  /** Work started in the background; awaited before the work directory may go. */
+  private readonly pending: Background<unknown>[] = []
+  /** Resolve when each exported NAR was found equal to the store's record of its path. */
+  private readonly verifications: Promise<void>[] = []
 
-async function exportAll(
-  config: Config,
-  nix: Nix,
-  git: Git,
-  work: string,
-  built: Built[],
-  cache: CacheTarget,
-  log: Logger
-): Promise<Exported[]> {
-  const byPath = new Map<string, Exported>()
-  const result: Exported[] = []
-  for (const b of built) {
-    const done = byPath.get(b.storePath)
-    if (done) {
-      result.push({ ...done, attribute: b.attribute, output: b.output })
-      continue
+  constructor(private readonly d: PublisherDeps) {}
+
+  async run(): Promise<PublishResult> {
+    const { config, nix, log } = this.d
+    try {
+      // `nix --version` (also the check that Nix is there) runs while the remote is asked.
+      const nixVersion = this.start(nix.version())
+      const remote = await this.checkRemote()
+      log.info(`Using Nix ${await nixVersion.get()}.`)
+      const built = await this.build()
+      const cache = await prepareBinaryCache(config, nix, this.d.work)
+      const exported = await log.group('Exporting', () => this.exportAll(built, cache))
+      const extra = cache ? await this.cacheFiles(cache) : []
+      const outcome = await log.group(
+        config.dryRun
+          ? 'Dry run: what would be committed'
+          : `Publishing to '${remote.state.branch}'`,
+        () => this.commitAndPush(remote, exported, extra)
+      )
+      const binaryCacheDir = cache && extra.length > 0 ? cache.repoDir : ''
+      return { ...outcome, binaryCacheDir, publicKey: cache?.publicKey ?? '' }
+    } finally {
+      // Never remove the work directory under a fetch that is still writing into it, nor leave a
+      // remote check retrying after a setup error.
+      await Promise.all(this.pending.map(work => work.done))
     }
-    const base = storeBasename(b.storePath)
-    const local = (format: Format) => path.join(work, `${base}${EXTENSIONS[format]}`)
+  }
+
+  private start<T>(promise: Promise<T>): Background<T> {
+    const work = background(promise)
+    this.pending.push(work)
+    return work
+  }
+
+  /** Phase 1: the remote answers and the token works, before anything is built. */
+  private checkRemote(): Promise<Remote> {
+    const { config, git, log, retry } = this.d
+    return log.group(`Checking ${config.repository.url}`, async () => {
+      // ls-remote needs no repository: it is under way while the private one is set up.
+      const reach = this.start(
+        withRetries('reach the repository', retry, log, (_attempt, deadline) =>
+          git.remoteState(deadline, config.branch)
+        )
+      )
+      await git.init()
+      if (config.branch) await git.checkBranchName(config.branch)
+      // The tip is fetched while the remote is asked and Nix builds; it is used only if it is the
+      // tip that ls-remote reports (see firstTip).
+      const deadline = Date.now() + retry.timeoutMs
+      const firstTip = this.start(this.fetchTipState(deadline, config.branch))
+      const state = await reach.get()
+      log.info(
+        state.tip
+          ? `Branch '${state.branch}' is at ${state.tip}.`
+          : `Branch '${state.branch}' does not exist yet; it will be created.`
+      )
+      return { state, firstTip }
+    })
+  }
+
+  /** Phase 2: every attribute built, each output with a GC root in the work directory. */
+  private async build(): Promise<Built[]> {
+    const { config, nix, log, work } = this.d
+    const relaxed = relaxingOptions(config.nixBuildArgs)
+    if (relaxed.length > 0) {
+      log.warning(
+        `nix-build-args loosens Nix's security settings (${relaxed.join(', ')}); they are used because the workflow sets them.`
+      )
+    }
+    const built: Built[] = []
+    for (const [i, attribute] of config.attributes.entries()) {
+      await log.group(`Building ${attribute}`, async () => {
+        const gcroot = path.join(work, 'gcroots', `attr-${i}`)
+        for (const output of await nix.build(attribute, config.nixBuildArgs, gcroot)) {
+          built.push({ ...output, attribute })
+          log.info(`${attribute} (${output.output}) → ${output.storePath}`)
+        }
+      })
+    }
+    return built
+  }
+
+  /** Phase 3: each store path written once in every format, hashed, and stored as a blob. */
+  private async exportAll(built: Built[], cache?: BinaryCache): Promise<Exported[]> {
+    const byPath = new Map<string, Exported>()
+    const result: Exported[] = []
+    for (const b of built) {
+      const done = byPath.get(b.storePath)
+      const entry = done
+        ? { ...done, attribute: b.attribute, output: b.output }
+        : await this.exportOne(b, cache)
+      byPath.set(b.storePath, done ?? entry)
+      result.push(entry)
+    }
+    return result
+  }
+
+  private async exportOne(b: Built, cache?: BinaryCache): Promise<Exported> {
+    const { config, nix, git, log, work } = this.d
+    const local = path.join(work, storeBasename(b.storePath))
     const started = Date.now()
     // The derivation's system is read while the NAR is written.
     const [system, info] = await Promise.all([
       nix.system(b.drvPath),
-      config.formats.includes('nar')
-        ? nix.dumpNar(b.storePath, local('nar'))
-        : nix.pathInfo(b.storePath).then(record => ({ ...record, verified: Promise.resolve() }))
+      config.formats.includes('nar') ? this.dumpNar(b.storePath, local) : nix.pathInfo(b.storePath)
     ])
-    const exportMs = Date.now() - started
     log.info(
-      `Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${exportMs} ms).`
+      `Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${Date.now() - started} ms).`
     )
-    const files: ExportedFile[] = []
+    const files: Exported['files'] = []
     for (const format of config.formats) {
-      let size = info.narSize
-      let sha256 = info.narHash
       if (format === 'binary-cache') {
-        await nix.copyToCache(b.storePath, cache.localDir, cache)
-        const narinfo = path.join(cache.localDir, `${storeHashPart(b.storePath)}.narinfo`)
-        const file = repoPath(cache.repoDir, `${storeHashPart(b.storePath)}.narinfo`)
-        const content = await fs.readFile(narinfo)
-        const oid = await git.hashObject(narinfo, !config.dryRun)
-        files.push({ format, path: file, size: content.length, sha256: sri(content), oid })
+        if (!cache) throw new Error('the binary cache was not prepared')
+        files.push(await addToCache(cache, b.storePath, { nix, git }, !config.dryRun))
         continue
       }
-      if (format === 'closure') {
-        const closure = await nix.exportClosure(b.storePath, local('closure'))
-        size = closure.size
-        sha256 = closure.sha256
-        log.info(
-          `Exported the closure of ${b.storePath}: ${closure.paths.length} paths, ${size} bytes.`
-        )
-      }
+      const { size, sha256 } =
+        format === 'closure'
+          ? await this.exportClosure(b, local)
+          : { size: info.narSize, sha256: info.narHash }
       const file = artifactFilePath(config.path, system, b.storePath, format)
       checkSize(config, file, size, log)
-      const oid = await git.hashObject(local(format), !config.dryRun)
+      const oid = await git.hashObject(`${local}${EXTENSIONS[format]}`, !config.dryRun)
       files.push({ format, path: file, size, sha256, oid })
     }
-    const entry: Exported = {
-      attribute: b.attribute,
-      output: b.output,
-      storePath: b.storePath,
-      system,
-      file: files[0].path,
-      files,
-      narHash: info.narHash,
-      narSize: info.narSize,
-      verified: info.verified
-    }
-    byPath.set(b.storePath, entry)
-    result.push(entry)
+    const { attribute, output, storePath } = b
+    const { narHash, narSize } = info
+    return { attribute, output, storePath, system, file: files[0].path, files, narHash, narSize }
   }
-  return result
+
+  /** The NAR, hashed on the way; its check against the store runs on and is awaited later. */
+  private async dumpNar(storePath: string, local: string): Promise<PathInfo> {
+    const dumped = await this.d.nix.dumpNar(storePath, `${local}${EXTENSIONS.nar}`)
+    this.verifications.push(dumped.verified)
+    return { narHash: dumped.narHash, narSize: dumped.narSize }
+  }
+
+  private async exportClosure(b: Built, local: string) {
+    const closure = await this.d.nix.exportClosure(b.storePath, `${local}${EXTENSIONS.closure}`)
+    this.d.log.info(
+      `Exported the closure of ${b.storePath}: ${closure.paths.length} paths, ${closure.size} bytes.`
+    )
+    return { size: closure.size, sha256: closure.sha256 }
+  }
+
+  /** The binary cache's files, size-checked like every other file. */
+  private async cacheFiles(cache: BinaryCache): Promise<NewFile[]> {
+    const { config, git, log } = this.d
+    const files = await cacheFiles(cache, git, !config.dryRun)
+    for (const file of files) checkSize(config, file.path, file.size, log)
+    return files.map(({ path: file, oid }) => ({ path: file, oid }))
+  }
+
+  /**
+   * Phases 4 and 5, retried as a whole: plan against the tip, commit, push. A rejected push (the
+   * branch moved) or a server failure fetches the new tip and applies the files again.
+   */
+  private commitAndPush(remote: Remote, exported: Exported[], cache: NewFile[]): Promise<Outcome> {
+    const { retry, log } = this.d
+    const branch = remote.state.branch
+    // The last commit pushed: if its answer was lost, the next attempt finds it on the branch.
+    let pushed: { commit: string; added: ReadonlySet<string> } | undefined
+    return withRetries(`publish to '${branch}'`, retry, log, async (attempt, deadline) => {
+      const state =
+        attempt === 1
+          ? await this.firstTip(remote, deadline)
+          : await this.fetchTipState(deadline, branch)
+      if (pushed && (await this.landed(state.tip, pushed.commit))) {
+        log.info(
+          `${pushed.commit} is on '${branch}': the last push landed, only its answer was lost.`
+        )
+        return this.outcome(exported, {
+          branch,
+          commitSha: pushed.commit,
+          added: pushed.added,
+          published: true
+        })
+      }
+      const plan = await this.plan(state.tip, artifactFiles(exported), cache, branch)
+      const owned = await this.ownedFiles(state, exported, plan, deadline)
+      // Nothing is committed, nor reported as publishable, before every NAR was found equal to
+      // the store's record of its path; that check has been running since the export.
+      await Promise.all(this.verifications)
+      const added = new Set(plan.added.map(f => f.path))
+      if (added.size === 0 && owned.length === 0) {
+        log.info('Nothing to commit: every file is already published.')
+        return this.outcome(exported, {
+          branch,
+          commitSha: state.tip ?? '',
+          added,
+          published: false
+        })
+      }
+      const message = commitMessage(
+        this.d.config.commitMessage,
+        exported.filter(a => a.files.some(f => added.has(f.path))),
+        this.d.config.source
+      )
+      if (this.d.config.dryRun) {
+        this.describe(plan, owned, message)
+        return this.outcome(exported, {
+          branch,
+          commitSha: state.tip ?? '',
+          added,
+          published: false
+        })
+      }
+      const commit = await this.d.git.commit(state.tip, [...plan.added], owned, message)
+      pushed = { commit, added }
+      await this.d.git.push(commit, branch, deadline)
+      log.info(
+        `Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`
+      )
+      return this.outcome(exported, { branch, commitSha: commit, added, published: true })
+    })
+  }
+
+  /** Phase 4: which files are new, already there, or there with other content. */
+  private async plan(
+    tip: string | undefined,
+    files: NewFile[],
+    cache: NewFile[],
+    branch: string
+  ): Promise<CommitPlan> {
+    const { git, log } = this.d
+    const entries = tip ? await git.lsTree(tip, wantedPaths([...files, ...cache])) : new Map()
+    const plan = planFiles(entries, files)
+    for (const file of plan.present)
+      log.info(`${file.path} is already on '${branch}' (same content).`)
+    for (const file of plan.conflicting) {
+      log.warning(
+        `${file.path} is already on '${branch}' with different content (the build is not reproducible, or the file was changed by hand); the existing file was left as it is.`
+      )
+    }
+    // Binary cache files are content-addressed by name: one that exists is never rewritten, even
+    // if this run would write it differently (another signature or compression).
+    const cached = planFiles(entries, cache)
+    const kept = [...cached.present, ...cached.conflicting]
+    if (kept.length > 0) {
+      log.info(`${kept.length} binary cache file(s) already on '${branch}' were kept as they are.`)
+    }
+    return {
+      added: [...plan.added, ...cached.added],
+      present: [...plan.present, ...kept],
+      conflicting: plan.conflicting
+    }
+  }
+
+  private describe(plan: CommitPlan, owned: NewText[], message: string): void {
+    const { log } = this.d
+    for (const file of plan.added) log.info(`Would write ${file.path} (${file.oid}).`)
+    for (const file of owned) {
+      log.info(`Would write ${file.path} (${Buffer.byteLength(file.text)} bytes, regenerated).`)
+    }
+    log.info(`Would commit with this message:\n${message}`)
+  }
+
+  /** Whether `commit` is the tip or the tip's parent (another publisher may have landed since). */
+  private async landed(tip: string | undefined, commit: string): Promise<boolean> {
+    if (!tip) return false
+    return tip === commit || (await this.d.git.parents(tip)).includes(commit)
+  }
+
+  /** Phase 6: what the run did, per artifact and as a whole. */
+  private outcome(exported: Exported[], result: Landed): Outcome {
+    const { branch, commitSha, added, published } = result
+    const repository = this.d.config.repository
+    const artifacts = exported.map((a): ArtifactResult => ({
+      ...a,
+      files: a.files.map(({ oid: _oid, ...f }) => f),
+      published: a.files.some(f => added.has(f.path)),
+      url: fileUrl(repository, commitSha, a.file)
+    }))
+    return { artifacts, branch, commitSha, published, dryRun: this.d.config.dryRun }
+  }
+
+  /**
+   * The files the action owns next to the artifacts: the manifest (`index.json`), merged with the
+   * tip's copy, and the README generated from it. Empty when the manifest already lists every file.
+   */
+  private async ownedFiles(
+    state: TipState,
+    exported: Exported[],
+    plan: CommitPlan,
+    deadline: number
+  ): Promise<NewText[]> {
+    const { config, git, log } = this.d
+    const ours = new Set([...plan.added, ...plan.present].map(f => f.path))
+    const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }))
+    const manifestFile = repoPath(config.path, MANIFEST_NAME)
+    const indexFile = repoPath(config.path, INDEX_NAME)
+    const existing = parseManifest(state.manifest, manifestFile)
+    const merged = mergeManifest(existing, artifacts, config.source, new Date(), config.compression)
+    if (merged.added === 0) return []
+    // Decided once, when the manifest is created: later runs need not read the README.
+    const readme =
+      existing.index || state.index?.type !== 'blob'
+        ? undefined
+        : await git.readBlob(state.index.oid, deadline)
+    const index =
+      existing.index ??
+      (readme === undefined || readme.startsWith(GENERATED_MARK) ? 'generated' : 'kept')
+    const manifest = { ...merged.manifest, index }
+    const owned: NewText[] = [{ path: manifestFile, text: renderManifest(manifest) }]
+    if (index === 'generated') {
+      owned.push({ path: indexFile, text: renderIndex(manifest, config.path) })
+    } else {
+      log.warning(`${indexFile} was not generated by this action; it is left as it is.`)
+    }
+    return owned
+  }
+
+  /** The tip of `branch` (the default branch if none), with the two small files read from it. */
+  private async fetchTipState(deadline: number, branch?: string): Promise<TipState> {
+    const { config, git } = this.d
+    const ref = await git.fetchTip(deadline, branch)
+    if (!ref) return {}
+    const manifestFile = repoPath(config.path, MANIFEST_NAME)
+    const indexFile = repoPath(config.path, INDEX_NAME)
+    const [tip, entries] = await Promise.all([
+      git.commitId(ref),
+      git.lsTree(ref, [manifestFile, indexFile])
+    ])
+    const manifest = entries.get(manifestFile)
+    const index = entries.get(indexFile)
+    // Both are downloaded now, in one request: the manifest is merged into, and both are the
+    // previous versions that `git push` looks up as delta bases for the files it rewrites (without
+    // them here, it would download each one on its own while pushing).
+    const blobs = [manifest, index].filter((e): e is TreeEntry => e?.type === 'blob')
+    await git.fetchBlobs(
+      blobs.map(e => e.oid),
+      deadline
+    )
+    const text = manifest?.type === 'blob' ? await git.readBlob(manifest.oid, deadline) : undefined
+    return { tip, manifest: text, index }
+  }
+
+  /**
+   * The state for the first attempt: the one fetched in the background if it is the tip that
+   * ls-remote reported (it was fetched before the default branch was known, and the branch may
+   * have moved in between), otherwise fetched again now. A failed background fetch is not an
+   * error of its own: the fetch is simply made again, with its own retries.
+   */
+  private async firstTip(remote: Remote, deadline: number): Promise<TipState> {
+    const settled = await remote.firstTip.done
+    if (settled.ok && settled.value.tip === remote.state.tip) return settled.value
+    return this.fetchTipState(deadline, remote.state.branch)
+  }
 }
 
 function checkSize(config: Config, file: string, size: number, log: Logger): void {
@@ -239,270 +451,8 @@ function checkSize(config: Config, file: string, size: number, log: Logger): voi
   }
 }
 
-async function commitAndPush(
-  config: Config,
-  git: Git,
-  initial: RemoteState,
-  firstTip: (deadline: number) => Promise<TipState>,
-  exported: Exported[],
-  cacheFiles: NewFile[],
-  log: Logger,
-  retry: RetryPolicy
-): Promise<Omit<PublishResult, 'binaryCacheDir' | 'publicKey'>> {
-  const files = uniqueFiles(exported)
-  const branch = initial.branch
-  const finish = (commitSha: string, added: Set<string>, published: boolean) => ({
-    artifacts: exported.map(({ verified: _verified, ...a }): ArtifactResult => ({
-      ...a,
-      files: a.files.map(({ oid: _oid, ...f }) => f),
-      published: a.files.some(f => added.has(f.path)),
-      url: fileUrl(config.repository, commitSha, a.file)
-    })),
-    branch,
-    commitSha,
-    published,
-    dryRun: config.dryRun
-  })
-
-  // The commit of the last push whose outcome is unknown (its answer was lost or stalled).
-  let pushed: { commit: string; added: Set<string> } | undefined
-  return withRetries(`publish to '${branch}'`, retry, log, async (attempt, deadline) => {
-    const state =
-      attempt === 1 ? await firstTip(deadline) : await fetchTipState(config, git, deadline, branch)
-    const tip = state.tip
-    if (
-      pushed &&
-      tip &&
-      (tip === pushed.commit || (await git.parents(tip)).includes(pushed.commit))
-    ) {
-      log.info(
-        `${pushed.commit} is on '${branch}': the last push landed, only its answer was lost.`
-      )
-      return finish(pushed.commit, pushed.added, true)
-    }
-    const plan = await git.plan(tip, files)
-    for (const file of plan.present) {
-      log.info(`${file.path} is already on '${branch}' (same content).`)
-    }
-    for (const file of plan.conflicting) {
-      log.warning(
-        `${file.path} is already on '${branch}' with different content (the build is not reproducible, or the file was changed by hand); the existing file was left as it is.`
-      )
-    }
-    // Binary cache files are content-addressed by name: one that exists is never rewritten, even
-    // if this run would write it differently (another signature or compression).
-    const cachePlan = await git.plan(tip, cacheFiles)
-    if (cachePlan.present.length + cachePlan.conflicting.length > 0) {
-      log.info(
-        `${cachePlan.present.length + cachePlan.conflicting.length} binary cache file(s) already on '${branch}' were kept as they are.`
-      )
-    }
-    plan.added.push(...cachePlan.added)
-    plan.present.push(...cachePlan.present, ...cachePlan.conflicting)
-    const owned = await ownedFiles(config, git, state, exported, plan, log, deadline)
-    // Nothing is committed, nor reported as publishable, before every NAR was found equal to the
-    // store's record of its path; that check has been running while the steps above were made.
-    await Promise.all(exported.map(a => a.verified))
-    if (plan.added.length === 0 && owned.length === 0) {
-      log.info('Nothing to commit: every file is already published.')
-      return finish(tip ?? '', new Set(), false)
-    }
-    const added = new Set(plan.added.map(f => f.path))
-    const message = commitMessage(
-      config.commitMessage,
-      exported.filter(a => a.files.some(f => added.has(f.path))),
-      config.source
-    )
-    if (config.dryRun) {
-      for (const file of plan.added) log.info(`Would write ${file.path} (${file.oid}).`)
-      for (const file of owned)
-        log.info(`Would write ${file.path} (${Buffer.byteLength(file.text)} bytes, regenerated).`)
-      log.info(`Would commit with this message:\n${message}`)
-      return finish(tip ?? '', added, false)
-    }
-    const commit = await git.commit(tip, plan.added, owned, message)
-    pushed = { commit, added }
-    await git.push(commit, branch, deadline)
-    log.info(
-      `Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`
-    )
-    return finish(commit, added, true)
-  })
-}
-
-/**
- * The files the action owns next to the artifacts: the manifest (`index.json`), merged with the
- * tip's copy, and the README generated from it. Empty when the manifest already lists every file.
- */
-async function ownedFiles(
-  config: Config,
-  git: Git,
-  state: TipState,
-  exported: Exported[],
-  plan: CommitPlan,
-  log: Logger,
-  deadline: number
-): Promise<NewText[]> {
-  const ours = new Set([...plan.added, ...plan.present].map(f => f.path))
-  const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }))
-  const manifestFile = repoPath(config.path, MANIFEST_NAME)
-  const indexFile = repoPath(config.path, INDEX_NAME)
-  const merged = mergeManifest(
-    parseManifest(state.manifest, manifestFile),
-    artifacts,
-    config.source,
-    new Date(),
-    config.compression
-  )
-  if (merged.added === 0) return []
-  const manifest = merged.manifest
-  if (!manifest.index) {
-    // Decided once, when the manifest is created: later runs need not read the README.
-    const readme =
-      state.index?.type === 'blob' ? await git.readBlob(state.index.oid, deadline) : undefined
-    manifest.index =
-      readme === undefined || readme.startsWith(GENERATED_MARK) ? 'generated' : 'kept'
-  }
-  const owned: NewText[] = [{ path: manifestFile, text: renderManifest(manifest) }]
-  if (manifest.index === 'generated') {
-    owned.push({ path: indexFile, text: renderIndex(manifest, config.path) })
-  } else {
-    log.warning(`${indexFile} was not generated by this action; it is left as it is.`)
-  }
-  return owned
-}
-
-/** The tip, the manifest on it and the README's entry beside it, fetched together. */
-interface TipState {
-  tip?: string
-  manifest?: string
-  index?: TreeEntry
-}
-
-/** `branch` undefined: the remote's default branch (HEAD). */
-async function fetchTipState(
-  config: Config,
-  git: Git,
-  deadline: number,
-  branch?: string
-): Promise<TipState> {
-  const ref = await git.fetchTip(deadline, branch)
-  if (!ref) return {}
-  const manifestFile = repoPath(config.path, MANIFEST_NAME)
-  const indexFile = repoPath(config.path, INDEX_NAME)
-  const [tip, entries] = await Promise.all([
-    git.commitId(ref),
-    git.lsTree(ref, [manifestFile, indexFile])
-  ])
-  const manifest = entries.get(manifestFile)
-  // Both are downloaded now, in one request: the manifest is merged into, and both are the
-  // previous versions that `git push` looks up as delta bases for the files it rewrites (without
-  // them here, it would download each one on its own while pushing).
-  const blobs = [manifest, entries.get(indexFile)].filter((e): e is TreeEntry => e?.type === 'blob')
-  await git.fetchBlobs(
-    blobs.map(e => e.oid),
-    deadline
-  )
-  return {
-    tip,
-    manifest: manifest?.type === 'blob' ? await git.readBlob(manifest.oid, deadline) : undefined,
-    index: entries.get(indexFile)
-  }
-}
-
-/**
- * The state for the first attempt: the one fetched in the background if it is the tip that
- * ls-remote reported for the branch (it was fetched before the default branch was known, and the
- * branch may have moved in between), otherwise fetched again now. A failed background fetch is
- * not an error of its own: the fetch is simply made again, with its own retries.
- */
-function firstTipState(
-  config: Config,
-  git: Git,
-  remote: RemoteState,
-  first: Background<TipState>
-): (deadline: number) => Promise<TipState> {
-  return async deadline => {
-    const settled = await first.done
-    if (settled.ok && settled.value.tip === remote.tip) return settled.value
-    return fetchTipState(config, git, deadline, remote.branch)
-  }
-}
-
-async function cacheTarget(
-  config: Config,
-  nix: Nix,
-  work: string
-): Promise<CacheTarget & { publicKey: string }> {
-  const target = {
-    localDir: path.join(work, 'binary-cache'),
-    repoDir: repoPath(config.path, 'cache'),
-    compression: config.compression,
-    secretKeyFile: '',
-    publicKey: ''
-  }
-  if (config.formats.includes('binary-cache') && config.signingKey) {
-    target.secretKeyFile = path.join(work, 'signing-key')
-    await fs.writeFile(target.secretKeyFile, config.signingKey, { mode: 0o600 })
-    target.publicKey = await nix.publicKey(config.signingKey)
-  }
-  return target
-}
-
-/** Every file `nix copy` wrote into the local cache, as files for the repository. */
-async function cacheContents(
-  config: Config,
-  git: Git,
-  cache: CacheTarget,
-  log: Logger
-): Promise<NewFile[]> {
-  const entries = await fs.readdir(cache.localDir, { recursive: true, withFileTypes: true })
-  const files: NewFile[] = []
-  for (const entry of entries.filter(e => e.isFile())) {
-    const parent = entry.parentPath ?? (entry as unknown as { path: string }).path
-    const local = path.join(parent, entry.name)
-    const file = repoPath(
-      cache.repoDir,
-      path.relative(cache.localDir, local).split(path.sep).join('/')
-    )
-    // The cache's NARs are files in the repository like any other: the same size limit applies.
-    checkSize(config, file, (await fs.stat(local)).size, log)
-    files.push({ path: file, oid: await git.hashObject(local, !config.dryRun) })
-  }
-  return files.sort((a, b) => (a.path < b.path ? -1 : 1))
-}
-
-function sri(content: Buffer): string {
-  return `sha256-${createHash('sha256').update(content).digest('base64')}`
-}
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown }
-
-interface Background<T> {
-  /** The value, or the error re-raised. */
-  get(): Promise<T>
-  /** Resolves when the work is over, however it ended. */
-  done: Promise<Settled<T>>
-}
-
-/** Starts work now without an unhandled rejection; `get` re-raises its error where it is used. */
-function background<T>(promise: Promise<T>): Background<T> {
-  const result: Promise<Settled<T>> = promise.then(
-    value => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error })
-  )
-  return {
-    done: result,
-    get: async () => {
-      const r = await result
-      if (!r.ok) throw r.error
-      return r.value
-    }
-  }
-}
-
-/** The files that are the artifacts themselves (the binary cache is planned on its own). */
-function uniqueFiles(exported: Exported[]): NewFile[] {
+/** The files that are the artifacts themselves, once each (the binary cache is planned apart). */
+function artifactFiles(exported: Exported[]): NewFile[] {
   const seen = new Map<string, NewFile>()
   for (const f of exported.flatMap(a => a.files).filter(f => f.format !== 'binary-cache')) {
     if (!seen.has(f.path)) seen.set(f.path, { path: f.path, oid: f.oid })

@@ -1,27 +1,21 @@
-import { Logger } from './log.js'
+import { tokenForms } from './git/auth.js'
 
-/** Every form in which the token could appear: raw, and the Basic-auth header values. */
-export function tokenForms(token: string): string[] {
-  if (!token) return []
-  const b64 = (text: string) => Buffer.from(text).toString('base64')
-  return [token, b64(`x-access-token:${token}`), b64(`${token}:`), b64(`:${token}`)]
-}
-
-/** Masks the token and its derived forms before anything is logged. */
-export function maskToken(token: string, log: Logger): void {
-  for (const form of tokenForms(token)) log.setSecret(form)
-}
-
-/** Last line of defence for messages we print ourselves. */
-export function redact(text: string, token: string): string {
-  return tokenForms(token).reduce((t, form) => t.split(form).join('***'), text)
-}
-
-/** Masks a Nix secret key (`NAME:BASE64`): the whole key and its base64 part. */
-export function maskSigningKey(key: string, log: Logger): void {
+/** The parts of a Nix secret key (`NAME:BASE64`) that must not be shown: the key and its secret. */
+export function signingKeyForms(key: string): string[] {
   const trimmed = key.trim()
-  if (!trimmed) return
-  log.setSecret(trimmed)
+  if (!trimmed) return []
   const secret = trimmed.split(':').slice(1).join(':')
-  if (secret) log.setSecret(secret)
+  return secret ? [trimmed, secret] : [trimmed]
+}
+
+/** Every string that must never be shown: the token's forms and the signing key's. */
+export function secretForms(token: string, signingKey: string): string[] {
+  return [...tokenForms(token), ...signingKeyForms(signingKey)]
+}
+
+/** Replaces each of `secrets` in `text` with `***`: the last line of defence for our own messages. */
+export function redact(text: string, secrets: readonly string[]): string {
+  return secrets
+    .filter(secret => secret !== '')
+    .reduce((t, secret) => t.split(secret).join('***'), text)
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals'
-import { TransientError } from '../../src/errors.js'
-import { classifyRemoteError, redirectError } from '../../src/git.js'
-import { parseRepository } from '../../src/inputs.js'
+import { TransientError } from '../../../src/errors.js'
+import { classifyRemoteError, redirectError } from '../../../src/git/errors.js'
+import { parseRepository } from '../../../src/inputs.js'
 
 const repo = parseRepository('https://github.com/acme/binstore.git', 'https://github.com')
 const result = (stderr: string) => ({ code: 128, stdout: '', stderr, timedOut: false })

@@ -1,0 +1,54 @@
+import { describe, expect, test } from '@jest/globals'
+import { drvSystem, lastError, parseBuildJson, parsePathInfo, toSri } from '../../src/nix.js'
+
+const P = '/nix/store/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello'
+const SRI = 'sha256-EFUdrtf6Rn0LWIJufrmg8q99aT3jGfLvd1//zaJEufY='
+
+describe('Nix output formats', () => {
+  test('path-info --json: array (Nix 2.8) and object keyed by path (Nix 2.19+)', () => {
+    const old = JSON.stringify([{ path: P, narHash: SRI, narSize: 120, references: [] }])
+    const modern = JSON.stringify({ [P]: { narHash: SRI, narSize: 120, references: [] } })
+    expect(parsePathInfo(old, P)).toEqual({ narHash: SRI, narSize: 120 })
+    expect(parsePathInfo(modern, P)).toEqual({ narHash: SRI, narSize: 120 })
+    expect(() => parsePathInfo('{}', P)).toThrow(/did not describe/)
+  })
+  test('the system is read from the derivation file (ATerm), escapes and nesting included', () => {
+    // As Nix 2.8 and 2.26 write it (from a test flake of this project).
+    const plain =
+      'Derive([("out","/nix/store/w86h3qa3j9x0jmhdcsgm7n3bqf3nq00g-m","","")],[],[],"x86_64-linux","/bin/sh",["-c","echo m > $out"],[("PATH","/bin:/usr/bin"),("system","x86_64-linux")])'
+    expect(drvSystem(plain)).toBe('x86_64-linux')
+    // Input derivations with several outputs, and strings holding brackets, quotes and a system-like word.
+    const nested =
+      'Derive([("dev","/nix/store/a-x-dev","",""),("out","/nix/store/b-x","","")],[("/nix/store/c-dep.drv",["dev","out"])],["/nix/store/d-src \\"]) [","/nix/store/e-b.sh"],"aarch64-linux","/bin/sh",["-c","x"],[("system","x86_64-linux")])'
+    expect(drvSystem(nested)).toBe('aarch64-linux')
+    // Anything that is not that form is left to `nix-store --query --binding system`.
+    expect(drvSystem('{"drvPath":"x"}')).toBeUndefined()
+    expect(drvSystem('Derive([],[],"x86_64-linux")')).toBeUndefined()
+    expect(drvSystem('Derive([],[],[],"x86_64-linux')).toBeUndefined()
+    expect(drvSystem('Derive([],[],[],"a b",[],[])')).toBeUndefined()
+  })
+  test('hashes in other notations are converted to SRI', () => {
+    const hex = Buffer.from(SRI.slice(7), 'base64').toString('hex')
+    expect(toSri(`sha256:${hex}`)).toBe(SRI)
+    // nix32 of the same digest, as printed by `nix hash to-base32`
+    expect(toSri('sha256:1xmr8jicvzszfzpz46g37mlpvbzjl2wpwvl2b05psipssyp1sm8h')).toBe(SRI)
+    expect(() => toSri('md5:abc')).toThrow(/Unexpected NAR hash/)
+  })
+  test('build --json gives every output with its derivation', () => {
+    const out = JSON.stringify([
+      { drvPath: '/nix/store/x.drv', outputs: { out: P, dev: `${P}-dev` } }
+    ])
+    expect(parseBuildJson(out)).toEqual([
+      { drvPath: '/nix/store/x.drv', output: 'out', storePath: P },
+      { drvPath: '/nix/store/x.drv', output: 'dev', storePath: `${P}-dev` }
+    ])
+    expect(() => parseBuildJson('[]')).toThrow(/no outputs/)
+    expect(() => parseBuildJson('not json')).toThrow(/not JSON/)
+  })
+  test('lastError quotes the error lines, not the build noise', () => {
+    expect(lastError({ stderr: 'building...\nnoise\nerror: boom\n       at x\n' })).toBe(
+      'error: boom\n       at x'
+    )
+    expect(lastError({ stderr: 'a\nb\nc\nd\n' })).toBe('b\nc\nd')
+  })
+})

@@ -1,0 +1,91 @@
+import { describe, expect, test } from '@jest/globals'
+import { readConfig } from '../../src/inputs.js'
+import { outputs, summaryMarkdown } from '../../src/report.js'
+
+const P = '/nix/store/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello'
+const SRI = 'sha256-EFUdrtf6Rn0LWIJufrmg8q99aT3jGfLvd1//zaJEufY='
+
+describe('outputs and summary', () => {
+  const config = readConfig(
+    (name: string) => ({ 'flake-attribute': '.#hello', repository: 'acme/bin' })[name] ?? '',
+    {}
+  )
+  const result = {
+    artifacts: [
+      {
+        attribute: '.#hello',
+        output: 'out',
+        storePath: P,
+        system: 'x86_64-linux',
+        file: 'nix/x86_64-linux/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar',
+        narHash: SRI,
+        narSize: 120,
+        files: [
+          {
+            format: 'nar' as const,
+            path: 'nix/x86_64-linux/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar',
+            size: 120,
+            sha256: SRI
+          },
+          {
+            format: 'closure' as const,
+            path: 'nix/x86_64-linux/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.closure',
+            size: 600,
+            sha256: 'sha256-x'
+          }
+        ],
+        published: true,
+        url: 'https://github.com/acme/bin/blob/c0ffee/nix/x86_64-linux/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar'
+      }
+    ],
+    branch: 'main',
+    binaryCacheDir: 'nix/cache',
+    publicKey: 'test-1:aJqbXvS5d8TLoNVeUP00yOZXP2ZBHDhKt62vx4Q5j7E=',
+    commitSha: 'c0ffee',
+    published: true,
+    dryRun: false
+  }
+  test('a single artifact sets the per-artifact outputs too', () => {
+    const o = outputs(result)
+    expect(o).toMatchObject({
+      'store-path': P,
+      system: 'x86_64-linux',
+      'nar-hash': SRI,
+      'nar-size': '120',
+      published: 'true',
+      'commit-sha': 'c0ffee'
+    })
+    expect(JSON.parse(o.artifacts)[0]['nar-hash']).toBe(SRI)
+    expect(o['binary-cache-dir']).toBe('nix/cache')
+    expect(o['public-key']).toMatch(/^test-1:/)
+    expect(JSON.parse(o.artifacts)[0].files[1]).toEqual({
+      format: 'closure',
+      file: 'nix/x86_64-linux/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.closure',
+      size: 600,
+      sha256: 'sha256-x'
+    })
+    const two = outputs({ ...result, artifacts: [result.artifacts[0], result.artifacts[0]] })
+    expect(two['store-path']).toBeUndefined()
+    expect(JSON.parse(two.artifacts)).toHaveLength(2)
+  })
+  test('the summary has the table and the restore commands', () => {
+    const md = summaryMarkdown(result, config)
+    expect(md).toContain(
+      'extra-substituters = https://raw.githubusercontent.com/acme/bin/main/nix/cache'
+    )
+    expect(md).toContain(
+      'extra-trusted-public-keys = test-1:aJqbXvS5d8TLoNVeUP00yOZXP2ZBHDhKt62vx4Q5j7E='
+    )
+    expect(md).toContain('| `.#hello` | x86_64-linux |')
+    expect(md).toContain(
+      `[nix/x86_64-linux/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar](${result.artifacts[0].url})`
+    )
+    expect(md).toContain(
+      'curl -fsSLo wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar https://raw.githubusercontent.com/acme/bin/c0ffee/'
+    )
+    expect(md).toContain('nix-store --import < wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.closure')
+    expect(md).toContain(
+      'nix-store --restore ./wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello < wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar'
+    )
+  })
+})

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto'
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import type { Config, PublishedFile } from './config.js'
+import type { NewFile } from './git/plan.js'
+import { repoPath, storeHashPart } from './naming.js'
+import type { GitPort, NixPort } from './ports.js'
+
+/**
+ * The binary cache format: Nix's own `nix copy --to file://…` writes a cache of each closure into
+ * the work directory, and its files are committed under `PATH/cache` like any other file. Files
+ * already on the branch are kept as they are: a cache file is named by content.
+ */
+export interface BinaryCache {
+  /** Where `nix copy` writes the cache in the work directory. */
+  localDir: string
+  /** Where the cache lives in the repository. */
+  repoDir: string
+  compression: string
+  /** File holding the secret key, or '' for an unsigned cache. */
+  secretKeyFile: string
+  /** `name:base64` public half of the signing key ('' when unsigned). */
+  publicKey: string
+}
+
+/** The cache this run writes, or undefined when the binary cache is not among the formats. */
+export async function prepareBinaryCache(
+  config: Config,
+  nix: NixPort,
+  work: string
+): Promise<BinaryCache | undefined> {
+  if (!config.formats.includes('binary-cache')) return undefined
+  const cache = {
+    localDir: path.join(work, 'binary-cache'),
+    repoDir: repoPath(config.path, 'cache'),
+    compression: config.compression,
+    secretKeyFile: '',
+    publicKey: ''
+  }
+  if (!config.signingKey) return cache
+  const secretKeyFile = path.join(work, 'signing-key')
+  await fs.writeFile(secretKeyFile, config.signingKey, { mode: 0o600 })
+  return { ...cache, secretKeyFile, publicKey: await nix.publicKey(config.signingKey) }
+}
+
+/** Adds `storePath` and its closure to the cache; its narinfo, as the artifact's file. */
+export async function addToCache(
+  cache: BinaryCache,
+  storePath: string,
+  ports: { nix: NixPort; git: GitPort },
+  write: boolean
+): Promise<PublishedFile & { oid: string }> {
+  await ports.nix.copyToCache(storePath, cache.localDir, cache)
+  const name = `${storeHashPart(storePath)}.narinfo`
+  const narinfo = path.join(cache.localDir, name)
+  // A narinfo is a few hundred bytes: read whole.
+  const content = await fs.readFile(narinfo)
+  const sha256 = `sha256-${createHash('sha256').update(content).digest('base64')}`
+  const oid = await ports.git.hashObject(narinfo, write)
+  const file = repoPath(cache.repoDir, name)
+  return { format: 'binary-cache', path: file, size: content.length, sha256, oid }
+}
+
+/** Every file `nix copy` wrote into the local cache, as files for the repository, with sizes. */
+export async function cacheFiles(
+  cache: BinaryCache,
+  git: GitPort,
+  write: boolean
+): Promise<(NewFile & { size: number })[]> {
+  const entries = await fs.readdir(cache.localDir, { recursive: true, withFileTypes: true })
+  const files: (NewFile & { size: number })[] = []
+  for (const entry of entries.filter(e => e.isFile())) {
+    const parent = entry.parentPath ?? (entry as unknown as { path: string }).path
+    const local = path.join(parent, entry.name)
+    const relative = path.relative(cache.localDir, local).split(path.sep).join('/')
+    files.push({
+      path: repoPath(cache.repoDir, relative),
+      oid: await git.hashObject(local, write),
+      size: (await fs.stat(local)).size
+    })
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : 1))
+}

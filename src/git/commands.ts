@@ -1,0 +1,290 @@
+import * as fs from 'node:fs/promises'
+import * as path from 'node:path'
+import type { NetworkLimits, Repository } from '../config.js'
+import { TimeoutError, UserError } from '../errors.js'
+import { Logger } from '../log.js'
+import type { GitPort, RemoteState } from '../ports.js'
+import { CommandNotFoundError, run, RunOptions, RunResult } from '../proc.js'
+import { authHeader, gitEnvironment } from './auth.js'
+import { classifyRemoteError, httpStatus, pushRejection, redirectError, tail } from './errors.js'
+import { fastImportStream } from './fast-import.js'
+import type { NewFile, NewText, TreeEntry } from './plan.js'
+import { probeRedirect } from './redirect.js'
+
+export interface Identity {
+  name: string
+  email: string
+}
+
+const MIN_GIT = [2, 31] // GIT_CONFIG_COUNT/KEY/VALUE
+
+/**
+ * A private, bare, partial and shallow repository in the work directory, and the one remote it
+ * talks to. Existing artifacts are never downloaded: fetches take the tip commit and its trees
+ * (`--depth=1 --filter=blob:none`) and the small files the action rewrites, commits are made by
+ * `git fast-import` from object ids, and nothing is ever checked out.
+ *
+ * The token travels only in the environment of git processes, as an Authorization header scoped
+ * to the remote's origin (GIT_CONFIG_COUNT/KEY/VALUE): never in an argument, never in a file.
+ * Redirects are never followed (git would send the header on to wherever they point), and every
+ * network call is bounded: by git's low-speed limit when nothing moves, and by the deadline of
+ * the operation it belongs to.
+ */
+export class Git implements GitPort {
+  private readonly gitDir: string
+  private readonly header: string
+
+  constructor(
+    private readonly repo: Repository,
+    token: string,
+    private readonly workDir: string,
+    private readonly identity: Identity,
+    private readonly log: Logger,
+    private readonly limits: NetworkLimits
+  ) {
+    this.gitDir = path.join(workDir, 'repo.git')
+    this.header = authHeader(token)
+  }
+
+  private env(network: boolean): NodeJS.ProcessEnv {
+    const { repo, header, limits, gitDir, identity } = this
+    return gitEnvironment({ repo, header, limits, gitDir, identity }, network)
+  }
+
+  private async git(args: string[], options: RunOptions & { network?: boolean } = {}) {
+    try {
+      return await run('git', args, {
+        echo: options.network === true ? line => this.log.output(line) : undefined,
+        ...options,
+        env: { ...this.env(options.network === true), ...options.env }
+      })
+    } catch (error) {
+      if (error instanceof CommandNotFoundError) {
+        throw new UserError('git is not installed or not on PATH; install git before this step.')
+      }
+      throw error
+    }
+  }
+
+  /** A git call that talks to the remote; it is stopped if it is still running at `deadline`. */
+  private async network(args: string[], deadline: number, env?: NodeJS.ProcessEnv) {
+    return this.git(args, { network: true, env, timeoutMs: deadline - Date.now() })
+  }
+
+  /**
+   * The error for a failed network call, with what to do. A redirect is looked up at the remote
+   * (not followed) to name where it points; `service` is the smart-HTTP service the call used.
+   */
+  private async remoteError(
+    verb: string,
+    result: RunResult,
+    service = 'git-upload-pack'
+  ): Promise<UserError> {
+    const where = `${verb} ${this.repo.url}`
+    if (result.timedOut) {
+      return new TimeoutError(
+        `Gave up trying to ${where}: the server was still not done when the ${this.limits.timeoutSeconds} s that 'network-timeout' allows were over.`
+      )
+    }
+    const status = httpStatus(result.stderr)
+    if (status?.startsWith('3')) {
+      const redirect = await probeRedirect(this.repo.url, service, this.header)
+      return redirectError(this.repo, where, redirect?.location ?? '', status)
+    }
+    return classifyRemoteError(this.repo, verb, result)
+  }
+
+  private async ok(args: string[], options: RunOptions & { network?: boolean } = {}) {
+    const result = await this.git(args, options)
+    if (result.code !== 0) {
+      throw new UserError(`git ${args[0]} failed: ${tail(result)}`)
+    }
+    return result.stdout
+  }
+
+  async init(): Promise<void> {
+    // The version check and `git init` are independent: run them side by side.
+    const [version] = await Promise.all([
+      this.ok(['version']),
+      this.ok(['init', '--bare', '--quiet', this.gitDir], { env: { GIT_DIR: undefined } })
+    ])
+    const m = /(\d+)\.(\d+)/.exec(version)
+    if (
+      !m ||
+      Number(m[1]) < MIN_GIT[0] ||
+      (Number(m[1]) === MIN_GIT[0] && Number(m[2]) < MIN_GIT[1])
+    ) {
+      throw new UserError(`git ${version.trim()} is too old; this action needs git 2.31 or later.`)
+    }
+    await this.ok(['remote', 'add', 'origin', this.repo.url])
+  }
+
+  /** `git check-ref-format --branch` has the last word on branch names. */
+  async checkBranchName(branch: string): Promise<void> {
+    const result = await this.git(['check-ref-format', '--branch', branch])
+    if (result.code !== 0) {
+      throw new UserError(
+        `'${branch}' is not a valid branch name (git check-ref-format refused it).`
+      )
+    }
+  }
+
+  /**
+   * Asks the remote for its default branch and the target branch's tip. This is also the check
+   * that the URL and the token work, made before anything is built. Needs no repository.
+   */
+  async remoteState(deadline: number, branch?: string): Promise<RemoteState> {
+    const patterns = branch ? ['HEAD', `refs/heads/${branch}`] : ['HEAD']
+    // By URL, outside any repository: it needs none, so it can start before `init` is done.
+    const result = await this.network(
+      ['ls-remote', '--symref', this.repo.url, ...patterns],
+      deadline,
+      { GIT_DIR: undefined }
+    )
+    if (result.code !== 0) throw await this.remoteError('reach', result)
+    const refs = new Map<string, string>()
+    let head: string | undefined
+    for (const line of result.stdout.split('\n')) {
+      const sym = /^ref: refs\/heads\/(\S+)\tHEAD$/.exec(line)
+      if (sym) head = sym[1]
+      const ref = /^([0-9a-f]{40,64})\t(\S+)$/.exec(line)
+      if (ref) refs.set(ref[2], ref[1])
+    }
+    const target = branch ?? head ?? 'main'
+    return {
+      branch: target,
+      tip: refs.get(`refs/heads/${target}`) ?? (branch ? undefined : refs.get('HEAD'))
+    }
+  }
+
+  /**
+   * Fetches the tip of `branch` (of the remote's default branch, HEAD, when none is named) with its
+   * trees but without any file contents; returns the local ref it is under, or undefined when
+   * there is no such tip.
+   */
+  async fetchTip(deadline: number, branch?: string): Promise<string | undefined> {
+    const ref = 'refs/publish-nix-artifact/tip'
+    const source = branch ? `refs/heads/${branch}` : 'HEAD'
+    const result = await this.network(
+      [
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--depth=1',
+        '--filter=blob:none',
+        'origin',
+        `+${source}:${ref}`
+      ],
+      deadline
+    )
+    if (result.code !== 0) {
+      if (!result.timedOut && /couldn't find remote ref/i.test(result.stderr)) return undefined
+      throw await this.remoteError('fetch from', result)
+    }
+    if (/filtering not recognized by server/i.test(result.stderr)) {
+      this.log.warning(
+        'The server does not support partial clone filters: the tip’s existing files were downloaded too. Publishing is still correct, only slower on large repositories.'
+      )
+    }
+    return ref
+  }
+
+  /** The id of the commit `ref` points to. */
+  async commitId(ref: string): Promise<string> {
+    return (await this.ok(['rev-parse', '--verify', `${ref}^{commit}`])).trim()
+  }
+
+  /**
+   * Downloads these blobs (small files the action reads or rewrites) in one request, the way git
+   * itself fills in a missing object of a partial clone, but for all of them at once.
+   */
+  async fetchBlobs(oids: string[], deadline: number): Promise<void> {
+    if (oids.length === 0) return
+    const result = await this.network(
+      [
+        '-c',
+        'fetch.negotiationAlgorithm=noop',
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--recurse-submodules=no',
+        '--filter=blob:none',
+        'origin',
+        ...oids
+      ],
+      deadline
+    )
+    if (result.code !== 0) throw await this.remoteError('fetch from', result)
+  }
+
+  /** Writes a file into the object store (or only hashes it), streaming from disk. */
+  async hashObject(file: string, write: boolean): Promise<string> {
+    const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--', file]
+    return (await this.ok(args)).trim()
+  }
+
+  /**
+   * Reads one (small) blob. In a partial clone a blob that is not here yet is fetched on demand
+   * from the remote, so this may be a network call; nothing else of the tree is downloaded.
+   */
+  async readBlob(oid: string, deadline: number): Promise<string> {
+    const result = await this.network(['cat-file', 'blob', oid], deadline)
+    if (result.code !== 0) throw await this.remoteError('read a file from', result)
+    return result.stdout
+  }
+
+  /** The parents of a commit that is here (the fetched tip of a shallow clone included). */
+  async parents(commit: string): Promise<string[]> {
+    const text = await this.ok(['cat-file', 'commit', commit])
+    const header = text.slice(0, text.indexOf('\n\n'))
+    return [...header.matchAll(/^parent ([0-9a-f]+)$/gm)].map(m => m[1])
+  }
+
+  /** The entries of `paths` in the tree of `tip`, a commit id or ref (paths, not contents). */
+  async lsTree(tip: string, paths: string[]): Promise<Map<string, TreeEntry>> {
+    const entries = new Map<string, TreeEntry>()
+    if (paths.length === 0) return entries
+    const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...paths])
+    for (const record of out.split('\0')) {
+      const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record)
+      if (m) entries.set(m[4], { mode: m[1], type: m[2], oid: m[3] })
+    }
+    return entries
+  }
+
+  /**
+   * Makes one commit on `tip` (a root commit when there is none) that adds `files`, blobs already
+   * in the object store named by id, and `texts`, small files given whole. No checkout and no
+   * index: one `git fast-import`, which reads only the trees on the way to the paths it writes.
+   */
+  async commit(
+    tip: string | undefined,
+    files: NewFile[],
+    texts: NewText[],
+    message: string
+  ): Promise<string> {
+    const ref = 'refs/publish-nix-artifact/commit'
+    const stream = fastImportStream({ ref, committer: this.identity, message, tip, files, texts })
+    const marks = path.join(this.workDir, 'fast-import-marks')
+    await this.ok(
+      ['fast-import', '--quiet', '--force', '--date-format=now', `--export-marks=${marks}`],
+      { input: stream }
+    )
+    const commit = /^:1 ([0-9a-f]{40,64})$/m.exec(await fs.readFile(marks, 'utf8'))?.[1]
+    if (!commit) throw new Error('git fast-import did not report the commit it made')
+    return commit
+  }
+
+  /** Pushes `commit` to the branch, never forcing: a moved branch is a RaceError. */
+  async push(commit: string, branch: string, deadline: number): Promise<void> {
+    const result = await this.network(
+      ['push', '--porcelain', '--no-verify', 'origin', `${commit}:refs/heads/${branch}`],
+      deadline
+    )
+    if (result.code === 0) return
+    const rejected = result.timedOut ? undefined : pushRejection(branch, result)
+    throw rejected ?? (await this.remoteError('push to', result, 'git-receive-pack'))
+  }
+}

@@ -1,0 +1,80 @@
+import { UserError } from '../errors.js'
+
+/** A file for the commit, its content already in the object store. */
+export interface NewFile {
+  /** Path inside the repository. */
+  path: string
+  oid: string
+}
+
+/** A small file given whole (the manifest, the generated README). */
+export interface NewText {
+  /** Path inside the repository. */
+  path: string
+  text: string
+}
+
+export interface TreeEntry {
+  mode: string
+  type: string
+  oid: string
+}
+
+export interface CommitPlan {
+  /** Files to add (absent from the tip). */
+  readonly added: readonly NewFile[]
+  /** Files already on the tip with identical content. */
+  readonly present: readonly NewFile[]
+  /** Files already on the tip with other content: left as they are. */
+  readonly conflicting: readonly NewFile[]
+}
+
+/** Every path whose tree entry `planFiles` needs: each file and each directory above it. */
+export function wantedPaths(files: readonly NewFile[]): string[] {
+  const wanted = new Set<string>()
+  for (const file of files) {
+    const parts = file.path.split('/')
+    for (let i = 1; i <= parts.length; i++) wanted.add(parts.slice(0, i).join('/'))
+  }
+  return [...wanted]
+}
+
+/**
+ * Compares what we want to add with what the tip holds (its entries at `wantedPaths`), by object
+ * id. Refuses to write through anything that is not a directory in the tip (a symlink, a file, a
+ * submodule).
+ */
+export function planFiles(
+  entries: ReadonlyMap<string, TreeEntry>,
+  files: readonly NewFile[]
+): CommitPlan {
+  const added: NewFile[] = []
+  const present: NewFile[] = []
+  const conflicting: NewFile[] = []
+  for (const file of files) {
+    refuseNonDirectories(entries, file.path)
+    const existing = entries.get(file.path)
+    if (!existing) added.push(file)
+    else if (existing.oid === file.oid && existing.type === 'blob') present.push(file)
+    else conflicting.push(file)
+  }
+  return { added, present, conflicting }
+}
+
+function refuseNonDirectories(entries: ReadonlyMap<string, TreeEntry>, file: string): void {
+  const parts = file.split('/')
+  for (let i = 1; i < parts.length; i++) {
+    const dir = parts.slice(0, i).join('/')
+    const entry = entries.get(dir)
+    if (!entry || entry.type === 'tree') continue
+    const what =
+      entry.mode === '120000'
+        ? 'a symbolic link'
+        : entry.type === 'commit'
+          ? 'a submodule'
+          : 'a file'
+    throw new UserError(
+      `'${dir}' is ${what} in the target branch, not a directory; refusing to write '${file}' through it. Choose another 'path'.`
+    )
+  }
+}

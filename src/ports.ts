@@ -1,0 +1,88 @@
+/**
+ * What the publishing pipeline needs from git and from Nix, and nothing more. The real
+ * implementations run the programs (git/commands.ts, nix.ts); the unit tests run the pipeline
+ * against in-memory fakes of these two interfaces.
+ */
+import type { NewFile, NewText, TreeEntry } from './git/plan.js'
+
+export interface RemoteState {
+  /** The branch to publish to: the one asked for, or the remote's default. */
+  branch: string
+  /** Its tip, or undefined when the branch (or the whole repository) is empty. */
+  tip?: string
+}
+
+/**
+ * The private repository in the work directory and its one remote. Every call that talks to the
+ * remote takes the deadline (epoch ms) of the operation it belongs to.
+ */
+export interface GitPort {
+  /** Creates the private repository; checks that git is recent enough. */
+  init(): Promise<void>
+  checkBranchName(branch: string): Promise<void>
+  /** The remote's default branch and the tip of `branch` (also the check that URL and token work). */
+  remoteState(deadline: number, branch?: string): Promise<RemoteState>
+  /** Fetches the tip of `branch` (the default branch if none) without file contents; its local ref. */
+  fetchTip(deadline: number, branch?: string): Promise<string | undefined>
+  commitId(ref: string): Promise<string>
+  parents(commit: string): Promise<string[]>
+  /** The entries at `paths` in the tree of `tip` (names and ids, no contents). */
+  lsTree(tip: string, paths: string[]): Promise<Map<string, TreeEntry>>
+  fetchBlobs(oids: string[], deadline: number): Promise<void>
+  readBlob(oid: string, deadline: number): Promise<string>
+  /** The blob id of a file; with `write`, the blob is stored too. */
+  hashObject(file: string, write: boolean): Promise<string>
+  /** One commit on `tip` (a root commit without) adding `files` and `texts`; its id. */
+  commit(
+    tip: string | undefined,
+    files: NewFile[],
+    texts: NewText[],
+    message: string
+  ): Promise<string>
+  /** Never forced: a moved branch is a RaceError, a server failure a TransientError. */
+  push(commit: string, branch: string, deadline: number): Promise<void>
+}
+
+export interface BuiltOutput {
+  drvPath: string
+  output: string
+  storePath: string
+}
+
+export interface PathInfo {
+  narHash: string
+  narSize: number
+}
+
+export interface DumpedNar extends PathInfo {
+  /** Resolves when the NAR equals the store's record of the path; rejects with a UserError if not. */
+  verified: Promise<void>
+}
+
+export interface ClosureExport {
+  paths: string[]
+  size: number
+  sha256: string
+}
+
+export interface CacheOptions {
+  compression: string
+  /** File holding the secret key, or '' for an unsigned cache. */
+  secretKeyFile: string
+}
+
+export interface NixPort {
+  /** The version; also the check that Nix is installed. */
+  version(): Promise<string>
+  /** Builds one flake output reference, with a GC root at `gcroot` for its outputs. */
+  build(attribute: string, extraArgs: string[], gcroot: string): Promise<BuiltOutput[]>
+  system(drvPath: string): Promise<string>
+  pathInfo(storePath: string): Promise<PathInfo>
+  /** Writes the plain NAR of `storePath` to `file`, hashing it on the way. */
+  dumpNar(storePath: string, file: string): Promise<DumpedNar>
+  /** Writes the store path and its closure in Nix's export format to `file`. */
+  exportClosure(storePath: string, file: string): Promise<ClosureExport>
+  /** Adds the store path and its closure to the binary cache in `dir`. */
+  copyToCache(storePath: string, dir: string, options: CacheOptions): Promise<void>
+  publicKey(secretKey: string): Promise<string>
+}
