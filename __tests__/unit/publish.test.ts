@@ -1,0 +1,334 @@
+// The publishing pipeline against in-memory fakes of its two ports: no root, Nix or network.
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
+import { createHash } from 'node:crypto'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { RaceError, TransientError, UserError } from '../../src/errors.js'
+import type { NewFile, NewText, TreeEntry } from '../../src/git/plan.js'
+import { readConfig } from '../../src/inputs.js'
+import type { Logger } from '../../src/log.js'
+import type {
+  BuiltOutput,
+  ClosureExport,
+  DumpedNar,
+  GitPort,
+  NixPort,
+  PathInfo,
+  RemoteState
+} from '../../src/ports.js'
+import { Publisher } from '../../src/publish.js'
+import type { RetryPolicy } from '../../src/retry.js'
+
+const FAST: RetryPolicy = {
+  attempts: 3,
+  raceAttempts: 5,
+  baseDelayMs: 1,
+  maxDelayMs: 2,
+  timeoutMs: 60000
+}
+const SYSTEM = 'x86_64-linux'
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex')
+const sri = (text: string) => `sha256-${createHash('sha256').update(text).digest('base64')}`
+const storePath = (name: string) =>
+  `/nix/store/${sha1(name)
+    .slice(0, 32)
+    .replace(/[eotu]/g, 'a')}-${name}`
+
+interface Commit {
+  parent?: string
+  /** path → blob id */
+  tree: Map<string, string>
+}
+
+/** A remote repository in memory, and a private repository that shares its object store. */
+class FakeGit implements GitPort {
+  readonly commits = new Map<string, Commit>()
+  readonly blobs = new Map<string, string>()
+  readonly branches = new Map<string, string>()
+  readonly calls: string[] = []
+  readonly written: boolean[] = []
+  /** Runs before push number n (1-based) is applied: may move the branch or throw. */
+  beforePush: (n: number) => void = () => undefined
+  /** Runs after push number n was applied: may throw (its answer was lost). */
+  afterPush: (n: number) => void = () => undefined
+  private pushes = 0
+
+  /** Adds a commit with `files` (path → content) on `branch`, as another publisher would. */
+  land(branch: string, files: Record<string, string>): string {
+    const parent = this.branches.get(branch)
+    const tree = new Map(parent ? this.commits.get(parent)?.tree : [])
+    for (const [file, text] of Object.entries(files)) {
+      this.blobs.set(sha1(text), text)
+      tree.set(file, sha1(text))
+    }
+    const id = sha1(`${parent}:${[...tree].join()}:${this.commits.size}`)
+    this.commits.set(id, { parent, tree })
+    this.branches.set(branch, id)
+    return id
+  }
+
+  tree(branch = 'main'): Map<string, string> {
+    return this.commits.get(this.branches.get(branch) ?? '')?.tree ?? new Map()
+  }
+
+  async init() {}
+  async checkBranchName() {}
+  async remoteState(_deadline: number, branch?: string): Promise<RemoteState> {
+    const name = branch ?? 'main'
+    return { branch: name, tip: this.branches.get(name) }
+  }
+  async fetchTip(_deadline: number, branch?: string) {
+    this.calls.push('fetchTip')
+    return this.branches.get(branch ?? 'main')
+  }
+  async commitId(ref: string) {
+    return ref
+  }
+  async parents(commit: string) {
+    const parent = this.commits.get(commit)?.parent
+    return parent ? [parent] : []
+  }
+  async lsTree(tip: string, paths: string[]) {
+    const tree = this.commits.get(tip)?.tree ?? new Map<string, string>()
+    const entries = new Map<string, TreeEntry>()
+    for (const p of paths) {
+      const oid = tree.get(p)
+      if (oid) entries.set(p, { mode: '100644', type: 'blob', oid })
+      else if ([...tree.keys()].some(f => f.startsWith(`${p}/`))) {
+        entries.set(p, { mode: '040000', type: 'tree', oid: sha1(p) })
+      }
+    }
+    return entries
+  }
+  async fetchBlobs() {}
+  async readBlob(oid: string) {
+    return this.blobs.get(oid) ?? ''
+  }
+  async hashObject(file: string, write: boolean) {
+    this.written.push(write)
+    const text = fs.readFileSync(file, 'latin1')
+    if (write) this.blobs.set(sha1(text), text)
+    return sha1(text)
+  }
+  async commit(tip: string | undefined, files: NewFile[], texts: NewText[], message: string) {
+    this.calls.push('commit')
+    const tree = new Map(tip ? this.commits.get(tip)?.tree : [])
+    for (const f of files) tree.set(f.path, f.oid)
+    for (const t of texts) {
+      this.blobs.set(sha1(t.text), t.text)
+      tree.set(t.path, sha1(t.text))
+    }
+    const id = sha1(`${tip}:${message}:${[...tree].join()}`)
+    this.commits.set(id, { parent: tip, tree })
+    return id
+  }
+  async push(commit: string, branch: string) {
+    const n = ++this.pushes
+    this.calls.push('push')
+    this.beforePush(n)
+    if (this.branches.get(branch) !== this.commits.get(commit)?.parent) {
+      throw new RaceError(`the branch '${branch}' moved while pushing`)
+    }
+    this.branches.set(branch, commit)
+    this.afterPush(n)
+  }
+}
+
+/** Nix in memory: each attribute builds one store path whose NAR is its name, repeated. */
+class FakeNix implements NixPort {
+  /** Store paths whose NAR does not match the store's record (a corrupt store). */
+  readonly corrupt = new Set<string>()
+  content = (p: string) => `NAR of ${p}\n`.repeat(10)
+
+  async version() {
+    return '2.99'
+  }
+  readonly dumped: string[] = []
+  /** `.#alias-X` builds the same store path as `.#X`. */
+  async build(attribute: string): Promise<BuiltOutput[]> {
+    const name = attribute.split('#')[1].replace(/^alias-/, '')
+    return [{ drvPath: `${storePath(name)}.drv`, output: 'out', storePath: storePath(name) }]
+  }
+  async system() {
+    return SYSTEM
+  }
+  async pathInfo(p: string): Promise<PathInfo> {
+    const text = this.content(p)
+    return { narHash: sri(text), narSize: text.length }
+  }
+  async dumpNar(p: string, file: string): Promise<DumpedNar> {
+    this.dumped.push(p)
+    fs.writeFileSync(file, this.content(p))
+    const verified = this.corrupt.has(p)
+      ? Promise.reject(new UserError(`The NAR of ${p} does not match the store's record`))
+      : Promise.resolve()
+    verified.catch(() => undefined)
+    return { ...(await this.pathInfo(p)), verified }
+  }
+  async exportClosure(p: string, file: string): Promise<ClosureExport> {
+    fs.writeFileSync(file, `closure of ${p}`)
+    return { paths: [p], size: `closure of ${p}`.length, sha256: sri(`closure of ${p}`) }
+  }
+  async copyToCache() {
+    throw new Error('not used here')
+  }
+  async publicKey() {
+    return ''
+  }
+}
+
+function recorder(): { log: Logger; info: string[]; warnings: string[] } {
+  const info: string[] = []
+  const warnings: string[] = []
+  const log: Logger = {
+    info: m => info.push(m),
+    warning: m => warnings.push(m),
+    debug: () => undefined,
+    setSecret: () => undefined,
+    output: () => undefined,
+    group: (_name, fn) => fn()
+  }
+  return { log, info, warnings }
+}
+
+let work: string
+let git: FakeGit
+let nix: FakeNix
+beforeEach(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'pna-unit-'))
+  git = new FakeGit()
+  nix = new FakeNix()
+  git.land('main', { 'README.md': 'binstore\n' })
+})
+afterEach(() => fs.rmSync(work, { recursive: true, force: true }))
+
+function publisher(inputs: Record<string, string> = {}, log = recorder().log) {
+  const config = readConfig(
+    name =>
+      ({
+        'flake-attribute': '.#hello',
+        repository: 'https://github.com/acme/binstore.git',
+        token: 't',
+        ...inputs
+      })[name] ?? '',
+    { RUNNER_TEMP: work }
+  )
+  return new Publisher({ config, git, nix, work, log, retry: FAST })
+}
+
+const narPath = (name: string) => `nix/${SYSTEM}/${path.basename(storePath(name))}.nar`
+
+describe('Publisher', () => {
+  test('publishes the NAR with the manifest and index, in one commit on the tip', async () => {
+    const tip = git.branches.get('main')
+    const result = await publisher().run()
+    expect(result.published).toBe(true)
+    expect(result.commitSha).toBe(git.branches.get('main'))
+    expect(git.commits.get(result.commitSha)?.parent).toBe(tip)
+    const tree = git.tree()
+    expect([...tree.keys()].sort()).toEqual(
+      ['README.md', 'nix/README.md', 'nix/index.json', narPath('hello')].sort()
+    )
+    expect(git.blobs.get(tree.get(narPath('hello')) ?? '')).toBe(nix.content(storePath('hello')))
+    expect(result.artifacts[0]).toMatchObject({ file: narPath('hello'), published: true })
+  })
+
+  test('a race on push fetches the new tip, applies the files again on it, and lands', async () => {
+    git.beforePush = n => {
+      if (n === 1) git.land('main', { 'nix/x86_64-linux/other.nar': 'other' })
+    }
+    const result = await publisher().run()
+    expect(result.published).toBe(true)
+    const tree = git.tree()
+    expect(tree.has('nix/x86_64-linux/other.nar')).toBe(true)
+    expect(tree.has(narPath('hello'))).toBe(true)
+    expect(git.calls.filter(c => c === 'fetchTip').length).toBeGreaterThanOrEqual(2)
+    expect(git.calls.filter(c => c === 'push')).toHaveLength(2)
+  })
+
+  test('races and server failures have separate budgets', async () => {
+    // Four races (under raceAttempts 5) and two failures (under attempts 3): six rounds in all.
+    git.beforePush = n => {
+      if (n <= 4) git.land('main', { [`nix/other-${n}`]: `${n}` })
+      else if (n <= 6) throw new TransientError('Could not push: HTTP 500')
+    }
+    const result = await publisher().run()
+    expect(result.published).toBe(true)
+    expect(git.calls.filter(c => c === 'push')).toHaveLength(7)
+  })
+
+  test('a dry run writes no object and pushes nothing', async () => {
+    const tip = git.branches.get('main')
+    const { log, info } = recorder()
+    const result = await publisher({ 'dry-run': 'true' }, log).run()
+    expect(result).toMatchObject({ published: false, dryRun: true, commitSha: tip })
+    expect(git.calls).not.toContain('commit')
+    expect(git.calls).not.toContain('push')
+    expect(git.written.every(write => !write)).toBe(true)
+    expect(git.branches.get('main')).toBe(tip)
+    expect(info).toContain(
+      `Would write ${narPath('hello')} (${sha1(nix.content(storePath('hello')))}).`
+    )
+  })
+
+  test('when everything is already published: published=false, no commit, no push', async () => {
+    await publisher().run()
+    const tip = git.branches.get('main')
+    git.calls.length = 0
+    const { log, info } = recorder()
+    const result = await publisher({}, log).run()
+    expect(result).toMatchObject({ published: false, commitSha: tip })
+    expect(result.artifacts[0].published).toBe(false)
+    expect(git.calls).toEqual(['fetchTip'])
+    expect(info).toContain('Nothing to commit: every file is already published.')
+  })
+
+  test('a file already there with other content is left alone, with a warning', async () => {
+    git.land('main', { [narPath('hello')]: 'something else' })
+    const tip = git.branches.get('main')
+    const { log, warnings } = recorder()
+    const result = await publisher({}, log).run()
+    expect(warnings).toEqual([
+      expect.stringMatching(/is already on 'main' with different content .* left as it is/)
+    ])
+    expect(git.blobs.get(git.tree().get(narPath('hello')) ?? '')).toBe('something else')
+    expect(result.published).toBe(false)
+    expect(git.branches.get('main')).toBe(tip)
+  })
+
+  test('a failure after the build pushes nothing: a corrupt NAR, a file over the limit', async () => {
+    nix.corrupt.add(storePath('hello'))
+    await expect(publisher().run()).rejects.toThrow(/does not match the store's record/)
+    nix.corrupt.clear()
+    await expect(publisher({ 'max-file-size': '100' }).run()).rejects.toThrow(/over max-file-size/)
+    expect(git.calls).not.toContain('commit')
+    expect(git.calls).not.toContain('push')
+  })
+
+  test('a push whose answer was lost is found on the branch and reported as published', async () => {
+    git.afterPush = n => {
+      if (n === 1) throw new TransientError('Could not push: no answer')
+    }
+    const result = await publisher().run()
+    expect(result.published).toBe(true)
+    expect(result.commitSha).toBe(git.branches.get('main'))
+    expect(result.artifacts[0].published).toBe(true)
+    expect(git.calls.filter(c => c === 'commit')).toHaveLength(1)
+  })
+
+  test('several attributes go into one commit; an output built twice is exported once', async () => {
+    const result = await publisher({ 'flake-attribute': '.#a\n.#b\n.#alias-a' }).run()
+    expect(result.artifacts.map(a => [a.attribute, a.file])).toEqual([
+      ['.#a', narPath('a')],
+      ['.#b', narPath('b')],
+      ['.#alias-a', narPath('a')]
+    ])
+    expect(nix.dumped).toEqual([storePath('a'), storePath('b')])
+    expect(git.calls.filter(c => c === 'commit')).toHaveLength(1)
+    const manifest = JSON.parse(git.blobs.get(git.tree().get('nix/index.json') ?? '') ?? '{}')
+    expect(manifest.artifacts.map((e: { file: string }) => e.file).sort()).toEqual(
+      [narPath('a'), narPath('b')].sort()
+    )
+  })
+})
