@@ -405,7 +405,9 @@ async function networkSection() {
   ]
   for (const [stage, match] of stages) {
     console.error(`[bench] a server that stalls on ${stage}…`)
+    // A branch with a commit: on an empty repository there is no tip to fetch.
     const repo = server.createRepo(`stall-${rows.length}`)
+    await seedLarge(repo.dir, 1)
     server.addRule({ ...match, action: { stall: true } })
     const { ms, value } = await timed(() =>
       action(
