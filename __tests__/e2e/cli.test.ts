@@ -1,22 +1,11 @@
-import { afterAll, beforeAll, expect, test } from '@jest/globals'
+import { expect, test } from '@jest/globals'
 import { spawn } from 'node:child_process'
-import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { startGitServer, type GitServer } from '../../scripts/lib/git-server.mjs'
-import { NIX_CONFIG, ROOT, serverGit, tempDir, writeFlake } from '../helpers/harness.js'
+import { useGitServer } from '../helpers/fixture.js'
+import { NIX_CONFIG, ROOT, serverGit, writeFlake } from '../helpers/harness.js'
 
 const TOKEN = 'cli_token_123456'
-let server: GitServer
-let work: string
-
-beforeAll(async () => {
-  work = tempDir('cli')
-  server = await startGitServer({ root: path.join(work, 'server'), token: TOKEN })
-})
-afterAll(async () => {
-  await server.close()
-  fs.rmSync(work, { recursive: true, force: true })
-})
+const e2e = useGitServer('cli', TOKEN)
 
 function cli(args: string[], env: NodeJS.ProcessEnv) {
   return new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
@@ -24,7 +13,13 @@ function cli(args: string[], env: NodeJS.ProcessEnv) {
       process.execPath,
       [path.join(ROOT, 'bin/publish-nix-artifact.js'), ...args],
       {
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NIX_CONFIG, TMPDIR: work, ...env }
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          NIX_CONFIG,
+          TMPDIR: e2e.work,
+          ...env
+        }
       }
     )
     let stdout = ''
@@ -36,8 +31,11 @@ function cli(args: string[], env: NodeJS.ProcessEnv) {
 }
 
 test('the command line publishes with the token from the environment and prints JSON', async () => {
-  const repo = server.createRepo('cli')
-  const flake = writeFlake(path.join(work, 'flake'), { one: 'echo 1 > $out', two: 'echo 2 > $out' })
+  const repo = e2e.server.createRepo('cli')
+  const flake = writeFlake(path.join(e2e.work, 'flake'), {
+    one: 'echo 1 > $out',
+    two: 'echo 2 > $out'
+  })
   const run = await cli(
     ['--repository', repo.url, '--path', 'artifacts', `${flake}#one`, `${flake}#two`],
     { PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN }

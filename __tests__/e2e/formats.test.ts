@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, expect, test } from '@jest/globals'
+import { beforeAll, expect, test } from '@jest/globals'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { startGitServer, type GitServer } from '../../scripts/lib/git-server.mjs'
+import { useGitServer } from '../helpers/fixture.js'
 import {
   blobToFile,
   errorLines,
@@ -11,20 +11,16 @@ import {
   seedRepo,
   serverGit,
   sh,
-  SYSTEM,
-  tempDir
+  SYSTEM
 } from '../helpers/harness.js'
 
 const TOKEN = 'formats_token_42'
-let server: GitServer
-let work: string
+const e2e = useGitServer('formats', TOKEN)
 let flake: string
 
 beforeAll(async () => {
-  work = tempDir('formats')
-  server = await startGitServer({ root: path.join(work, 'server'), token: TOKEN })
   // `app` refers to `dep` by store path, so dep is in app's runtime closure.
-  flake = path.join(work, 'flake')
+  flake = path.join(e2e.work, 'flake')
   fs.mkdirSync(flake)
   const drv = (name: string, extra: string, script: string) =>
     `derivation { name = "${name}"; system = "${SYSTEM}"; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = "${nonce()}"; ${extra} args = [ "-c" ${JSON.stringify(script)} ]; }`
@@ -36,13 +32,9 @@ beforeAll(async () => {
     }; }; }\n`
   )
 })
-afterAll(async () => {
-  await server.close()
-  fs.rmSync(work, { recursive: true, force: true })
-})
 
 test('nar and closure: both files land; the closure imports with its dependency into an empty store', async () => {
-  const repo = server.createRepo('formats')
+  const repo = e2e.server.createRepo('formats')
   const run = await runAction({
     'flake-attribute': `${flake}#app`,
     repository: repo.url,
@@ -59,23 +51,23 @@ test('nar and closure: both files land; the closure imports with its dependency 
   expect(run.summary).toContain('nix-store --import <')
 
   // The NAR restores byte-identically.
-  const narFile = path.join(work, 'app.nar')
+  const narFile = path.join(e2e.work, 'app.nar')
   await blobToFile(repo.dir, nar.file, narFile)
   await sh('sh', [
     '-c',
     'nix-store --restore "$1" < "$2"',
     'sh',
-    path.join(work, 'restored'),
+    path.join(e2e.work, 'restored'),
     narFile
   ])
-  await sh('diff', ['-r', artifact['store-path'], path.join(work, 'restored')])
+  await sh('diff', ['-r', artifact['store-path'], path.join(e2e.work, 'restored')])
 
   // The closure imports into a store that has none of the paths, dependency included.
-  const closureFile = path.join(work, 'app.closure')
+  const closureFile = path.join(e2e.work, 'app.closure')
   await blobToFile(repo.dir, closure.file, closureFile)
   expect(await hashFile(closureFile)).toBe(closure.sha256)
   expect(fs.statSync(closureFile).size).toBe(closure.size)
-  const fresh = path.join(work, 'fresh-store')
+  const fresh = path.join(e2e.work, 'fresh-store')
   const imported = await sh('sh', [
     '-c',
     'nix-store --store "$1" --import < "$2"',
@@ -102,7 +94,7 @@ test('nar and closure: both files land; the closure imports with its dependency 
 })
 
 test('closure only: the main file is the closure', async () => {
-  const repo = server.createRepo('closure-only')
+  const repo = e2e.server.createRepo('closure-only')
   const run = await runAction({
     'flake-attribute': `${flake}#dep`,
     repository: repo.url,
@@ -117,7 +109,7 @@ test('closure only: the main file is the closure', async () => {
 })
 
 test('the manifest records every file; a README the action did not write is left alone', async () => {
-  const repo = server.createRepo('manifest')
+  const repo = e2e.server.createRepo('manifest')
   await seedRepo(repo.dir, 'main', { 'README.md': '# my binstore\n' })
   const run = await runAction({
     'flake-attribute': `${flake}#app`,
@@ -153,7 +145,7 @@ test('the manifest records every file; a README the action did not write is left
 })
 
 test('binary cache: signed, served from a clone with stock nix copy, refused under another key', async () => {
-  const repo = server.createRepo('cache')
+  const repo = e2e.server.createRepo('cache')
   const nixArgs = ['--extra-experimental-features', 'nix-command']
   const secret = (
     await sh('nix', [...nixArgs, 'key', 'generate-secret', '--key-name', 'binstore-test-1'])
@@ -206,11 +198,11 @@ test('binary cache: signed, served from a clone with stock nix copy, refused und
   ).toBe('zstd')
 
   // A consumer: a plain clone of the repository, used as a file:// substituter.
-  const clone = path.join(work, 'cache-clone')
+  const clone = path.join(e2e.work, 'cache-clone')
   await sh('git', ['clone', '-q', repo.dir, clone])
   const [artifact] = JSON.parse(run.outputs.artifacts)
   const from = `file://${clone}/nix/cache`
-  const trusted = path.join(work, 'store-trusted')
+  const trusted = path.join(e2e.work, 'store-trusted')
   await sh('nix', [
     ...nixArgs,
     'copy',
@@ -230,7 +222,7 @@ test('binary cache: signed, served from a clone with stock nix copy, refused und
     '--from',
     from,
     '--to',
-    path.join(work, 'store-other'),
+    path.join(e2e.work, 'store-other'),
     '--option',
     'trusted-public-keys',
     otherPublic,

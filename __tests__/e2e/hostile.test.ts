@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { startGitServer, type GitServer, type Rule } from '../../scripts/lib/git-server.mjs'
+import { useGitServer } from '../helpers/fixture.js'
 import {
   ActionRun,
   errorLines,
@@ -15,35 +16,31 @@ import {
   serverGit,
   sh,
   startAction,
-  tempDir,
   writeFlake
 } from '../helpers/harness.js'
 
 const TOKEN = 'ghs_HostileServerToken0123456789'
-let server: GitServer
+const e2e = useGitServer('hostile', TOKEN)
 /** Another origin (same host, another port) that would accept the token if it ever got it. */
 let elsewhere: GitServer
-let work: string
 let flake: string
 
 beforeAll(async () => {
-  work = tempDir('hostile')
-  server = await startGitServer({ root: path.join(work, 'server'), token: TOKEN })
-  elsewhere = await startGitServer({ root: path.join(work, 'elsewhere'), token: TOKEN })
+  elsewhere = await startGitServer({ root: path.join(e2e.work, 'elsewhere'), token: TOKEN })
   elsewhere.createRepo('other')
-  flake = writeFlake(path.join(work, 'flake'), { ok: 'echo ok > $out' })
+  flake = writeFlake(path.join(e2e.work, 'flake'), { ok: 'echo ok > $out' })
 })
-afterEach(() => server.clearRules())
+afterEach(() => e2e.server.clearRules())
 afterAll(async () => {
-  await Promise.all([server.close(), elsewhere.close()])
-  fs.rmSync(work, { recursive: true, force: true })
+  await Promise.all([e2e.server.close(), elsewhere.close()])
+  fs.rmSync(e2e.work, { recursive: true, force: true })
 })
 
 let repos = 0
 /** A fresh repository with one commit on main, and the pattern its requests' paths match. */
 async function freshRepo() {
   const name = `r${++repos}`
-  const repo = server.createRepo(name)
+  const repo = e2e.server.createRepo(name)
   await seedRepo(repo.dir, 'main', { 'README.md': 'binstore\n' })
   return { ...repo, name, at: (suffix: string) => new RegExp(`^/${name}\\.git/${suffix}$`) }
 }
@@ -121,7 +118,7 @@ describe('redirects: the token is sent only to the origin the user named', () =>
       r => ({
         method: 'GET',
         path: r.at('info/refs'),
-        action: { redirect: `${server.base}/moved.git/info/refs?service=git-upload-pack` }
+        action: { redirect: `${e2e.server.base}/moved.git/info/refs?service=git-upload-pack` }
       }),
       /redirects \(HTTP 302\) to http:\/\/127\.0\.0\.1:\d+\/moved\.git\/info\/refs\?service=git-upload-pack\. Redirects are not followed, so that the token only goes to the URL you named\. If the repository has moved, set 'repository' to its new URL \(http:\/\/127\.0\.0\.1:\d+\/moved\.git\)\.$/
     ]
@@ -129,7 +126,7 @@ describe('redirects: the token is sent only to the origin the user named', () =>
 
   test.each(cases)('%s: refused, naming the new location', async (_name, rule, message) => {
     const repo = await freshRepo()
-    server.addRule(rule(repo))
+    e2e.server.addRule(rule(repo))
     elsewhere.resetLog()
     const tip = await serverGit(repo.dir, 'rev-parse', 'main')
     const run = await runAction({
@@ -143,12 +140,14 @@ describe('redirects: the token is sent only to the origin the user named', () =>
     expect(elsewhere.state.requests.filter(r => r.credentials)).toEqual([])
     expect(elsewhere.state.requests).toEqual([])
     expect(
-      receivePacks(server).filter(r => r.path.startsWith(`/${repo.name}.git`) && r.status === 200)
+      receivePacks(e2e.server).filter(
+        r => r.path.startsWith(`/${repo.name}.git`) && r.status === 200
+      )
     ).toEqual([])
     expect(() =>
       execFileSync('git', [
         '--git-dir',
-        path.join(work, 'elsewhere/other.git'),
+        path.join(e2e.work, 'elsewhere/other.git'),
         'rev-parse',
         '--verify',
         '-q',
@@ -207,7 +206,7 @@ describe('stalls: every network operation is bounded', () => {
     '%s: a clear failure after the retries',
     async (_name, rule, operation, verb) => {
       const repo = await freshRepo()
-      server.addRule(rule(repo))
+      e2e.server.addRule(rule(repo))
       const tip = await serverGit(repo.dir, 'rev-parse', 'main')
       const started = Date.now()
       const run = await runAction({
@@ -219,7 +218,7 @@ describe('stalls: every network operation is bounded', () => {
       const seconds = (Date.now() - started) / 1000
       expectFailedCleanly(run, tip, await serverGit(repo.dir, 'rev-parse', 'main'))
       expect(errorLines(run)[0]).toBe(
-        `::error::Gave up after 6 attempts to ${operation}. Last error: No data from ${server.base} for 2 s while trying to ${verb} ${repo.url} ('stall-timeout'): the server stopped answering.`
+        `::error::Gave up after 6 attempts to ${operation}. Last error: No data from ${e2e.server.base} for 2 s while trying to ${verb} ${repo.url} ('stall-timeout'): the server stopped answering.`
       )
       // Six stalls of 2 s and the back-off between them, not a job held until its time limit.
       expect(seconds).toBeGreaterThan(10)
@@ -229,7 +228,7 @@ describe('stalls: every network operation is bounded', () => {
 
   test("'network-timeout' ends an operation that never finishes, even within one attempt", async () => {
     const repo = await freshRepo()
-    server.addRule({ method: 'GET', path: repo.at('info/refs'), action: { stall: true } })
+    e2e.server.addRule({ method: 'GET', path: repo.at('info/refs'), action: { stall: true } })
     const tip = await serverGit(repo.dir, 'rev-parse', 'main')
     const started = Date.now()
     const run = await runAction({
@@ -249,7 +248,7 @@ describe('stalls: every network operation is bounded', () => {
 
   test('a push whose answer is lost is found on the branch and reported as published', async () => {
     const repo = await freshRepo()
-    server.addRule({
+    e2e.server.addRule({
       method: 'POST',
       path: repo.at('git-receive-pack'),
       once: true,
@@ -272,7 +271,7 @@ describe('stalls: every network operation is bounded', () => {
     )
     // One push, not a second commit on top of the first.
     expect(
-      receivePacks(server).filter(r => r.path === `/${repo.name}.git/git-receive-pack`)
+      receivePacks(e2e.server).filter(r => r.path === `/${repo.name}.git/git-receive-pack`)
     ).toHaveLength(1)
     expect(await serverGit(repo.dir, 'rev-list', '--count', 'main')).toBe('2')
   })
@@ -287,7 +286,7 @@ describe('the log cannot be hijacked', () => {
     ['git-receive-pack', 'at push time']
   ])('an ERR packet with command lines (%s, %s) is shown, not obeyed', async service => {
     const repo = await freshRepo()
-    server.addRule({
+    e2e.server.addRule({
       method: 'GET',
       path: repo.at('info/refs'),
       query: new RegExp(service),
@@ -318,7 +317,7 @@ describe('the log cannot be hijacked', () => {
       `#!/bin/sh\ncat >/dev/null\nprintf '%s\\n' ${FORGED_LINES.map(l => `'${l}'`).join(' ')} >&2\nprintf 'x\\r::error::FORGED after cr\\n' >&2\nexit 0\n`,
       { mode: 0o755 }
     )
-    server.addRule({
+    e2e.server.addRule({
       method: 'POST',
       path: repo.at('git-receive-pack'),
       once: true,
@@ -344,7 +343,7 @@ describe('the log cannot be hijacked', () => {
       `printf 'x\\r::error::FORGED after cr\\n'`,
       'echo built > $out'
     ].join('; ')
-    const noisy = writeFlake(path.join(work, `noisy-${nonce()}`), {
+    const noisy = writeFlake(path.join(e2e.work, `noisy-${nonce()}`), {
       noisy: script,
       failing: `${script}; exit 1`
     })
@@ -380,7 +379,7 @@ describe('cancellation (SIGTERM to the action alone) stops everything it started
   test('during the build: no orphaned build, no GC root, nothing left behind', async () => {
     const repo = await freshRepo()
     const marker = `pna-slow-${nonce()}`
-    const slow = writeFlake(path.join(work, marker), {
+    const slow = writeFlake(path.join(e2e.work, marker), {
       slow: `: ${marker}; sleep 4; echo slow > $out`
     })
     const tip = await serverGit(repo.dir, 'rev-parse', 'main')
@@ -408,14 +407,18 @@ describe('cancellation (SIGTERM to the action alone) stops everything it started
   test('during the push: the push is stopped, the remote unchanged, nothing left behind', async () => {
     const repo = await freshRepo()
     // The server holds the push for 3 s, then serves it if the client is still there.
-    server.addRule({ method: 'POST', path: repo.at('git-receive-pack'), action: { delayMs: 3000 } })
+    e2e.server.addRule({
+      method: 'POST',
+      path: repo.at('git-receive-pack'),
+      action: { delayMs: 3000 }
+    })
     const tip = await serverGit(repo.dir, 'rev-parse', 'main')
     const action = startAction({
       'flake-attribute': `${flake}#ok`,
       repository: repo.url,
       token: TOKEN
     })
-    const push = await server.waitForRequest(
+    const push = await e2e.server.waitForRequest(
       r => r.method === 'POST' && r.path === `/${repo.name}.git/git-receive-pack`
     )
     const signalled = Date.now()

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { beforeAll, describe, expect, test } from '@jest/globals'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { startGitServer, type GitServer } from '../../scripts/lib/git-server.mjs'
+import { useGitServer } from '../helpers/fixture.js'
 import {
   blobToFile,
   errorLines,
@@ -16,17 +16,7 @@ import {
 } from '../helpers/harness.js'
 
 const TOKEN = 'ghs_e2eTestToken0123456789abcdef'
-let server: GitServer
-let work: string
-
-beforeAll(async () => {
-  work = tempDir('e2e')
-  server = await startGitServer({ root: path.join(work, 'server'), token: TOKEN })
-})
-afterAll(async () => {
-  await server.close()
-  fs.rmSync(work, { recursive: true, force: true })
-})
+const e2e = useGitServer('e2e', TOKEN)
 
 async function buildPath(ref: string): Promise<string> {
   const out = await sh('nix', [
@@ -54,7 +44,7 @@ async function narHashOf(storePath: string): Promise<{ narHash: string; narSize:
 }
 
 function pushes(): number {
-  return server.state.requests.filter(
+  return e2e.server.state.requests.filter(
     r => r.method === 'POST' && r.path.endsWith('/git-receive-pack')
   ).length
 }
@@ -64,11 +54,11 @@ describe('publishing one attribute', () => {
   let repo: { dir: string; url: string }
 
   beforeAll(() => {
-    flake = writeFlake(path.join(work, 'one'), {
+    flake = writeFlake(path.join(e2e.work, 'one'), {
       hello:
         'mkdir -p $out/bin $out/share; echo "#!/bin/sh" > $out/bin/hello; echo hi >> $out/bin/hello; chmod +x $out/bin/hello; echo data > $out/share/data; ln -s ../bin/hello $out/share/link'
     })
-    repo = server.createRepo('one')
+    repo = e2e.server.createRepo('one')
   })
 
   test('builds, exports a plain NAR, pushes it and reports it', async () => {
@@ -96,10 +86,10 @@ describe('publishing one attribute', () => {
     expect(JSON.parse(o.artifacts)).toHaveLength(1)
 
     // The pushed file is the NAR: its sha256 is the narHash and it restores to the store path.
-    const nar = path.join(work, `${base}.nar`)
+    const nar = path.join(e2e.work, `${base}.nar`)
     await blobToFile(repo.dir, o.file, nar)
     expect(await hashFile(nar)).toBe(info.narHash)
-    const restored = path.join(work, 'restored')
+    const restored = path.join(e2e.work, 'restored')
     await sh('sh', ['-c', `nix-store --restore '${restored}' < '${nar}'`])
     await sh('diff', ['-r', '--no-dereference', storePath, restored])
     expect(fs.readlinkSync(path.join(restored, 'share/link'))).toBe('../bin/hello')
@@ -144,7 +134,7 @@ describe('publishing one attribute', () => {
   })
 
   test('dry run builds and exports but pushes nothing', async () => {
-    const other = writeFlake(path.join(work, 'dry'), { thing: 'echo dry > $out' })
+    const other = writeFlake(path.join(e2e.work, 'dry'), { thing: 'echo dry > $out' })
     const tip = await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')
     const run = await runAction({
       'flake-attribute': `${other}#thing`,
@@ -166,7 +156,7 @@ describe('publishing one attribute', () => {
 
 describe('publishing into a repository with content', () => {
   test('several attributes land in one commit and existing files survive', async () => {
-    const repo = server.createRepo('existing')
+    const repo = e2e.server.createRepo('existing')
     await seedRepo(repo.dir, 'main', {
       'README.md': '# binstore\n',
       'nix/old/abc.nar': 'old artifact\n'
@@ -174,7 +164,7 @@ describe('publishing into a repository with content', () => {
     const seed = await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')
     const before = await serverGit(repo.dir, 'ls-tree', '-r', seed)
     const flake = writeFlake(
-      path.join(work, 'multi'),
+      path.join(e2e.work, 'multi'),
       { a: 'echo a > $out', b: 'echo b > $out' },
       { bare: { '7': 'echo 7 > $out' } }
     )
@@ -206,9 +196,9 @@ describe('publishing into a repository with content', () => {
 
 describe('a path with quotes and spaces', () => {
   test('lands exactly where it says, with its manifest and index', async () => {
-    const repo = server.createRepo('quoted')
+    const repo = e2e.server.createRepo('quoted')
     await seedRepo(repo.dir, 'main', { 'README.md': 'x\n' })
-    const flake = writeFlake(path.join(work, 'quoted'), { q: 'echo q > $out' })
+    const flake = writeFlake(path.join(e2e.work, 'quoted'), { q: 'echo q > $out' })
     const dir = '"odd" store/with space'
     const run = await runAction({
       'flake-attribute': `${flake}#q`,
@@ -233,9 +223,9 @@ describe('failures end with one clear error and push nothing', () => {
   let repo: { dir: string; url: string }
   let flake: string
   beforeAll(async () => {
-    repo = server.createRepo('failures')
+    repo = e2e.server.createRepo('failures')
     await seedRepo(repo.dir, 'main', { 'README.md': 'x\n' })
-    flake = writeFlake(path.join(work, 'fail'), {
+    flake = writeFlake(path.join(e2e.work, 'fail'), {
       broken: 'echo oops >&2; exit 3',
       ok: 'echo ok > $out'
     })
@@ -262,7 +252,7 @@ describe('failures end with one clear error and push nothing', () => {
     ],
     [
       'a repository that does not exist',
-      () => ({ 'flake-attribute': `${flake}#ok`, repository: `${server.base}/missing.git` }),
+      () => ({ 'flake-attribute': `${flake}#ok`, repository: `${e2e.server.base}/missing.git` }),
       () => ({}),
       /was not found \(HTTP 404\)/
     ]
@@ -282,9 +272,9 @@ describe('failures end with one clear error and push nothing', () => {
 
 describe('a NAR that differs from the store’s record', () => {
   test('is refused before anything is committed, in a publish and in a dry run', async () => {
-    const repo = server.createRepo('corrupt')
+    const repo = e2e.server.createRepo('corrupt')
     await seedRepo(repo.dir, 'main', { 'README.md': 'x\n' })
-    const flake = writeFlake(path.join(work, 'corrupt'), { c: 'echo intact > $out' })
+    const flake = writeFlake(path.join(e2e.work, 'corrupt'), { c: 'echo intact > $out' })
     const out = await buildPath(`${flake}#c`)
     // A corrupt store: the file changed behind Nix's back (root may write into this store), so
     // what nix-store --dump writes no longer matches the NAR hash and size Nix recorded.
@@ -294,7 +284,7 @@ describe('a NAR that differs from the store’s record', () => {
     try {
       for (const dryRun of ['false', 'true']) {
         const tip = await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')
-        server.resetLog()
+        e2e.server.resetLog()
         const run = await runAction({
           'flake-attribute': `${flake}#c`,
           repository: repo.url,
@@ -307,7 +297,9 @@ describe('a NAR that differs from the store’s record', () => {
         expect(errors[0]).toMatch(
           /does not match the store's record .*run 'nix-store --verify-path \/nix\/store\/[^']+-c'/
         )
-        expect(server.state.requests.filter(r => r.path.endsWith('/git-receive-pack'))).toEqual([])
+        expect(e2e.server.state.requests.filter(r => r.path.endsWith('/git-receive-pack'))).toEqual(
+          []
+        )
         expect(await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')).toBe(tip)
         expect(fs.readdirSync(run.runnerTemp)).toEqual([])
       }

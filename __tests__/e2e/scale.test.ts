@@ -1,38 +1,21 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
-import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { startGitServer, type GitServer } from '../../scripts/lib/git-server.mjs'
-import {
-  errorLines,
-  runAction,
-  seedRepo,
-  serverGit,
-  tempDir,
-  writeFlake
-} from '../helpers/harness.js'
+import { startGitServer } from '../../scripts/lib/git-server.mjs'
+import { useGitServer } from '../helpers/fixture.js'
+import { errorLines, runAction, seedRepo, serverGit, writeFlake } from '../helpers/harness.js'
 
 const TOKEN = 'ghs_scaleTestToken'
-let server: GitServer
-let work: string
-
-beforeAll(async () => {
-  work = tempDir('scale')
-  server = await startGitServer({ root: path.join(work, 'server'), token: TOKEN })
-})
-afterAll(async () => {
-  await server.close()
-  fs.rmSync(work, { recursive: true, force: true })
-})
+const e2e = useGitServer('scale', TOKEN)
 
 const uploadPackBytes = () =>
-  server.state.requests
+  e2e.server.state.requests
     .filter(r => r.path.endsWith('/git-upload-pack'))
     .reduce((sum, r) => sum + r.bytes, 0)
 
 /** A repository whose branch holds 20 files of 85 KiB of incompressible content (1.7 MB). */
 async function repoWithOldFiles(name: string) {
-  const repo = server.createRepo(name)
+  const repo = e2e.server.createRepo(name)
   const files: Record<string, string> = {}
   for (let i = 0; i < 20; i++)
     files[`nix/x86_64-linux/old-${i}.nar`] = randomBytes(64 * 1024).toString('base64')
@@ -42,8 +25,8 @@ async function repoWithOldFiles(name: string) {
 
 test('existing artifacts are never downloaded', async () => {
   const repo = await repoWithOldFiles('big')
-  const flake = writeFlake(path.join(work, 'big'), { small: 'echo small > $out' })
-  server.resetLog()
+  const flake = writeFlake(path.join(e2e.work, 'big'), { small: 'echo small > $out' })
+  e2e.server.resetLog()
   const run = await runAction({
     'flake-attribute': `${flake}#small`,
     repository: repo.url,
@@ -64,7 +47,7 @@ test('pushing downloads nothing: the files it rewrites were fetched with the tip
   // which the next publish rewrites. A thin pack looks up their previous versions as delta
   // bases; they must be here already, not fetched on demand in the middle of the push.
   const repo = await repoWithOldFiles('rewrite')
-  const flake = writeFlake(path.join(work, 'rewrite'), {
+  const flake = writeFlake(path.join(e2e.work, 'rewrite'), {
     one: 'echo one > $out',
     two: 'echo two > $out'
   })
@@ -74,7 +57,7 @@ test('pushing downloads nothing: the files it rewrites were fetched with the tip
     token: TOKEN
   })
   expect(errorLines(first)).toEqual([])
-  server.resetLog()
+  e2e.server.resetLog()
   const run = await runAction({
     'flake-attribute': `${flake}#two`,
     repository: repo.url,
@@ -82,7 +65,7 @@ test('pushing downloads nothing: the files it rewrites were fetched with the tip
   })
   expect(errorLines(run)).toEqual([])
   expect(run.outputs.published).toBe('true')
-  const requests = server.state.requests
+  const requests = e2e.server.state.requests
   const pushStart = requests.findIndex(r => r.query === '?service=git-receive-pack')
   expect(pushStart).toBeGreaterThan(0)
   const uploadPack = requests
@@ -98,11 +81,11 @@ test('pushing downloads nothing: the files it rewrites were fetched with the tip
 })
 
 test('seven concurrent publishers all land, history stays linear', async () => {
-  const repo = server.createRepo('race')
+  const repo = e2e.server.createRepo('race')
   await seedRepo(repo.dir, 'main', { 'README.md': 'binstore\n' })
   const names = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7']
   const flake = writeFlake(
-    path.join(work, 'race'),
+    path.join(e2e.work, 'race'),
     Object.fromEntries(names.map(n => [n, `echo ${n} > $out`]))
   )
   const runs = await Promise.all(
@@ -137,9 +120,9 @@ test('seven concurrent publishers all land, history stays linear', async () => {
 })
 
 test('a push answered with HTTP 500 is retried and lands', async () => {
-  const repo = server.createRepo('flaky')
-  const flake = writeFlake(path.join(work, 'flaky'), { f: 'echo f > $out' })
-  server.failPushes(500)
+  const repo = e2e.server.createRepo('flaky')
+  const flake = writeFlake(path.join(e2e.work, 'flaky'), { f: 'echo f > $out' })
+  e2e.server.failPushes(500)
   const run = await runAction({
     'flake-attribute': `${flake}#f`,
     repository: repo.url,
@@ -152,10 +135,10 @@ test('a push answered with HTTP 500 is retried and lands', async () => {
 })
 
 test('a server that is down fails after bounded retries with a clear message', async () => {
-  const down = await startGitServer({ root: path.join(work, 'down'), token: TOKEN })
+  const down = await startGitServer({ root: path.join(e2e.work, 'down'), token: TOKEN })
   const repo = down.createRepo('gone')
   await down.close()
-  const flake = writeFlake(path.join(work, 'down-flake'), { d: 'echo d > $out' })
+  const flake = writeFlake(path.join(e2e.work, 'down-flake'), { d: 'echo d > $out' })
   const started = Date.now()
   const run = await runAction({
     'flake-attribute': `${flake}#d`,
@@ -173,10 +156,10 @@ test('a server that is down fails after bounded retries with a clear message', a
 })
 
 test('a file over max-file-size fails before anything is pushed', async () => {
-  const repo = server.createRepo('large')
+  const repo = e2e.server.createRepo('large')
   await seedRepo(repo.dir, 'main', { 'README.md': 'x\n' })
   const tip = await serverGit(repo.dir, 'rev-parse', 'main')
-  const flake = writeFlake(path.join(work, 'large'), {
+  const flake = writeFlake(path.join(e2e.work, 'large'), {
     big: 'head -c 3000000 /dev/zero > $out',
     tiny: 'echo tiny > $out'
   })
@@ -198,14 +181,14 @@ test('a file over max-file-size fails before anything is pushed', async () => {
 describe('a server without partial clone support', () => {
   test('falls back to a full tip fetch, says so, and still publishes correctly', async () => {
     const plain = await startGitServer({
-      root: path.join(work, 'plain'),
+      root: path.join(e2e.work, 'plain'),
       token: TOKEN,
       allowFilter: false
     })
     try {
       const repo = plain.createRepo('plain')
       await seedRepo(repo.dir, 'main', { 'a.txt': 'a\n' })
-      const flake = writeFlake(path.join(work, 'plain-flake'), { q: 'echo q > $out' })
+      const flake = writeFlake(path.join(e2e.work, 'plain-flake'), { q: 'echo q > $out' })
       const run = await runAction({
         'flake-attribute': `${flake}#q`,
         repository: repo.url,

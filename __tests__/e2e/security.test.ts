@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { beforeAll, describe, expect, test } from '@jest/globals'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { startGitServer, type GitServer } from '../../scripts/lib/git-server.mjs'
+import { useGitServer } from '../helpers/fixture.js'
 import {
   errorLines,
   runAction,
@@ -12,28 +12,21 @@ import {
 } from '../helpers/harness.js'
 
 const TOKEN = 'ghp_SecurityTestToken0123456789'
+const e2e = useGitServer('security', TOKEN)
 const B64 = Buffer.from(`x-access-token:${TOKEN}`).toString('base64')
-let server: GitServer
-let work: string
 let repo: { dir: string; url: string }
 let flake: string
 let marker: string
 
 beforeAll(async () => {
-  work = tempDir('security')
-  marker = path.join(work, 'PWNED')
-  server = await startGitServer({ root: path.join(work, 'server'), token: TOKEN })
-  repo = server.createRepo('target')
+  marker = path.join(e2e.work, 'PWNED')
+  repo = e2e.server.createRepo('target')
   await seedRepo(repo.dir, 'main', { 'README.md': 'binstore\n' })
-  flake = writeFlake(path.join(work, 'flake'), { ok: 'echo ok > $out' })
-})
-afterAll(async () => {
-  await server.close()
-  fs.rmSync(work, { recursive: true, force: true })
+  flake = writeFlake(path.join(e2e.work, 'flake'), { ok: 'echo ok > $out' })
 })
 
 const receivePacks = () =>
-  server.state.requests.filter(r => r.method === 'POST' && r.path.endsWith('/git-receive-pack'))
+  e2e.server.state.requests.filter(r => r.method === 'POST' && r.path.endsWith('/git-receive-pack'))
     .length
 
 type Case = [string, () => Record<string, string>, RegExp]
@@ -46,7 +39,7 @@ const cases: Case[] = [
   ],
   ['ssh URL', () => ({ repository: 'ssh://git@github.com/acme/bin.git' }), /ssh transport/],
   ['scp-style SSH', () => ({ repository: 'git@github.com:acme/bin.git' }), /SSH \(scp-style\)/],
-  ['file URL', () => ({ repository: `file://${work}/server/target.git` }), /file transport/],
+  ['file URL', () => ({ repository: `file://${e2e.work}/server/target.git` }), /file transport/],
   [
     'ext:: remote helper',
     () => ({ repository: `ext::sh -c touch% ${marker}` }),
@@ -166,7 +159,7 @@ describe('bad-input catalogue', () => {
   })
 
   test('a symlink in the existing tree is not written through', async () => {
-    const linked = server.createRepo('linked')
+    const linked = e2e.server.createRepo('linked')
     await seedRepo(linked.dir, 'main', {}, { nix: '/tmp' })
     const tip = await serverGit(linked.dir, 'rev-parse', 'main')
     const run = await runAction({
@@ -217,9 +210,9 @@ describe('token hygiene', () => {
     const home = path.join(dir, 'home')
     fs.mkdirSync(home)
     const f = writeFlake(path.join(dir, 'flake'), { h: 'echo h > $out' })
-    const target = server.createRepo(`hygiene-${succeed}`)
+    const target = e2e.server.createRepo(`hygiene-${succeed}`)
     // The failure comes from the server after the token was used: the push is refused (403).
-    if (!succeed) server.failPushes(403)
+    if (!succeed) e2e.server.failPushes(403)
     const run = await runAction(
       { 'flake-attribute': `${f}#h`, repository: target.url, token: TOKEN },
       {
@@ -272,9 +265,9 @@ describe('paths that git could read as pathspec magic', () => {
   test.each([':nix', ':(top)bin', 'a*b/[x]'])(
     'path %j publishes, stays idempotent, and its manifest keeps every entry',
     async dir => {
-      const target = server.createRepo(`magic-${receivePacks()}-${Date.now()}`)
+      const target = e2e.server.createRepo(`magic-${receivePacks()}-${Date.now()}`)
       await seedRepo(target.dir, 'main', { 'README.md': 'binstore\n' })
-      const f = writeFlake(path.join(work, `magic-${Date.now()}`), {
+      const f = writeFlake(path.join(e2e.work, `magic-${Date.now()}`), {
         a: 'echo a > $out',
         b: 'echo b > $out',
         c: 'echo c > $out'
