@@ -29006,7 +29006,10 @@ function relaxingOptions(args) {
     }
     return found;
 }
-/** `nar`, `closure`, or both, separated by commas or newlines; each at most once. */
+/**
+ * `nar`, `closure` and `binary-cache`, separated by commas or newlines, each at most once, in the
+ * order given: the first is the artifact's main file.
+ */
 function parseFormats(value) {
     const names = value
         .split(/[,\n]/)
@@ -31730,6 +31733,20 @@ async function run() {
 
 /***/ }),
 
+/***/ 3758:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   H: () => (/* binding */ cell)
+/* harmony export */ });
+/** A table cell's text: pipes escaped, line breaks folded, so a value cannot break the table. */
+function cell(text) {
+    return text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+}
+
+
+/***/ }),
+
 /***/ 8499:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -31759,23 +31776,22 @@ function repoPath(...parts) {
 }
 const SYSTEM = /^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/;
 /**
- * Files are content-addressed by store path and grouped per system:
- * `<path>/<system>/<hash>-<name>.nar`. Two jobs of a matrix never write the same file unless they
- * built the same store path, in which case the file is the same.
- */
-/**
- * File extension per format. A closure is Nix's export format (what `nix-store --import` reads),
- * so it must not end in `.nar`, which NAR readers would try and fail on.
+ * File extension per file format. A closure is Nix's export format (what `nix-store --import`
+ * reads), so it must not end in `.nar`, which NAR readers would try and fail on.
  */
 const EXTENSIONS = {
     nar: '.nar',
-    closure: '.closure',
-    'binary-cache': '.narinfo'
+    closure: '.closure'
 };
 /** `/nix/store/<hash>-<name>` → `<hash>`: how a binary cache names the path's narinfo. */
 function storeHashPart(storePath) {
     return storeBasename(storePath).slice(0, 32);
 }
+/**
+ * Files are content-addressed by store path and grouped per system:
+ * `<path>/<system>/<hash>-<name>.nar`. Two jobs of a matrix never write the same file unless they
+ * built the same store path, in which case the file is the same.
+ */
 function artifactFilePath(dir, system, storePath, format) {
     if (!SYSTEM.test(system)) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`The derivation reports an unexpected system: ${JSON.stringify(system)}.`);
@@ -31885,19 +31901,19 @@ async function addToCache(cache, storePath, ports, write) {
     const file = (0,naming/* repoPath */.qN)(cache.repoDir, name);
     return { format: 'binary-cache', path: file, size: content.length, sha256, oid };
 }
-/** Every file `nix copy` wrote into the local cache, as files for the repository, with sizes. */
-async function cacheFiles(cache, git, write) {
+/**
+ * Every file `nix copy` wrote into the local cache, as files for the repository, with sizes. Files
+ * whose blob id is `known` already (the narinfos, from addToCache) are not hashed again.
+ */
+async function cacheFiles(cache, git, write, known) {
     const entries = await promises_namespaceObject.readdir(cache.localDir, { recursive: true, withFileTypes: true });
     const files = [];
     for (const entry of entries.filter(e => e.isFile())) {
         const parent = entry.parentPath ?? entry.path;
         const local = external_node_path_namespaceObject.join(parent, entry.name);
-        const relative = external_node_path_namespaceObject.relative(cache.localDir, local).split(external_node_path_namespaceObject.sep).join('/');
-        files.push({
-            path: (0,naming/* repoPath */.qN)(cache.repoDir, relative),
-            oid: await git.hashObject(local, write),
-            size: (await promises_namespaceObject.stat(local)).size
-        });
+        const file = (0,naming/* repoPath */.qN)(cache.repoDir, external_node_path_namespaceObject.relative(cache.localDir, local).split(external_node_path_namespaceObject.sep).join('/'));
+        const oid = known.get(file) ?? (await git.hashObject(local, write));
+        files.push({ path: file, oid, size: (await promises_namespaceObject.stat(local)).size });
     }
     return files.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
@@ -32623,7 +32639,10 @@ function refuseNonDirectories(entries, file) {
 
 // EXTERNAL MODULE: ./src/inputs.ts + 2 modules
 var inputs = __nccwpck_require__(4793);
+// EXTERNAL MODULE: ./src/markdown.ts
+var markdown = __nccwpck_require__(3758);
 ;// CONCATENATED MODULE: ./src/manifest.ts
+
 
 /** `<path>/index.json`: one entry per published file, owned by the action. */
 const MANIFEST_NAME = 'index.json';
@@ -32698,12 +32717,11 @@ function renderIndex(manifest, dir) {
         '| File | Format | Attribute | System | Store path | NAR hash | Size | Source |',
         '| --- | --- | --- | --- | --- | --- | ---: | --- |'
     ];
-    const cell = (text) => text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
     for (const e of manifest.artifacts) {
         const source = e.source.repository
             ? `${e.source.repository}@${e.source.commit.slice(0, 12)}`
             : 'local';
-        lines.push(`| [${cell(rel(e.file))}](${encodeURI(rel(e.file))}) | ${e.format} | \`${cell(e.attribute)}\` | ${e.system} | \`${e.storePath}\` | \`${e.narHash}\` | ${e.fileSize} | ${cell(source)} |`);
+        lines.push(`| [${(0,markdown/* cell */.H)(rel(e.file))}](${encodeURI(rel(e.file))}) | ${e.format} | \`${(0,markdown/* cell */.H)(e.attribute)}\` | ${e.system} | \`${e.storePath}\` | \`${e.narHash}\` | ${e.fileSize} | ${(0,markdown/* cell */.H)(source)} |`);
     }
     return `${lines.join('\n')}\n`;
 }
@@ -33131,7 +33149,7 @@ class Publisher {
             const built = await this.build();
             const cache = await prepareBinaryCache(config, nix, this.d.work);
             const exported = await log.group('Exporting', () => this.exportAll(built, cache));
-            const extra = cache ? await this.cacheFiles(cache) : [];
+            const extra = cache ? await this.cacheFiles(cache, exported) : [];
             const outcome = await log.group(config.dryRun
                 ? 'Dry run: what would be committed'
                 : `Publishing to '${remote.state.branch}'`, () => this.commitAndPush(remote, exported, extra));
@@ -33244,9 +33262,11 @@ class Publisher {
         return { size: closure.size, sha256: closure.sha256 };
     }
     /** The binary cache's files, size-checked like every other file. */
-    async cacheFiles(cache) {
+    async cacheFiles(cache, exported) {
         const { config, git, log } = this.d;
-        const files = await cacheFiles(cache, git, !config.dryRun);
+        const narinfos = exported.flatMap(a => a.files).filter(f => f.format === 'binary-cache');
+        const known = new Map(narinfos.map(f => [f.path, f.oid]));
+        const files = await cacheFiles(cache, git, !config.dryRun, known);
         for (const file of files)
             checkSize(config, file.path, file.size, log);
         return files.map(({ path: file, oid }) => ({ path: file, oid }));
@@ -33258,52 +33278,46 @@ class Publisher {
     commitAndPush(remote, exported, cache) {
         const { retry, log } = this.d;
         const branch = remote.state.branch;
-        // The last commit pushed: if its answer was lost, the next attempt finds it on the branch.
-        let pushed;
+        const pushes = [];
         return withRetries(`publish to '${branch}'`, retry, log, async (attempt, deadline) => {
             const state = attempt === 1
                 ? await this.firstTip(remote, deadline)
                 : await this.fetchTipState(deadline, branch);
-            if (pushed && (await this.landed(state.tip, pushed.commit))) {
-                log.info(`${pushed.commit} is on '${branch}': the last push landed, only its answer was lost.`);
-                return this.outcome(exported, {
-                    branch,
-                    commitSha: pushed.commit,
-                    added: pushed.added,
-                    published: true
-                });
+            // A push whose answer was lost (it stalled or broke) may have landed all the same.
+            const last = pushes.at(-1);
+            if (last && (await this.landed(state.tip, last.commitSha))) {
+                log.info(`${last.commitSha} is on '${branch}': the last push landed, only its answer was lost.`);
+                return this.outcome(exported, last);
             }
-            const plan = await this.plan(state.tip, artifactFiles(exported), cache, branch);
-            const owned = await this.ownedFiles(state, exported, plan, deadline);
-            // Nothing is committed, nor reported as publishable, before every NAR was found equal to
-            // the store's record of its path; that check has been running since the export.
-            await Promise.all(this.verifications);
-            const added = new Set(plan.added.map(f => f.path));
-            if (added.size === 0 && owned.length === 0) {
-                log.info('Nothing to commit: every file is already published.');
-                return this.outcome(exported, {
-                    branch,
-                    commitSha: state.tip ?? '',
-                    added,
-                    published: false
-                });
-            }
-            const message = (0,template/* commitMessage */.df)(this.d.config.commitMessage, exported.filter(a => a.files.some(f => added.has(f.path))), this.d.config.source);
-            if (this.d.config.dryRun) {
-                this.describe(plan, owned, message);
-                return this.outcome(exported, {
-                    branch,
-                    commitSha: state.tip ?? '',
-                    added,
-                    published: false
-                });
-            }
-            const commit = await this.d.git.commit(state.tip, [...plan.added], owned, message);
-            pushed = { commit, added };
-            await this.d.git.push(commit, branch, deadline);
-            log.info(`Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`);
-            return this.outcome(exported, { branch, commitSha: commit, added, published: true });
+            return this.commitOnTip({ branch, state, exported, cache }, deadline, pushes);
         });
+    }
+    /** One attempt on the tip in `on.state`; each commit is added to `pushes` before it is pushed. */
+    async commitOnTip(on, deadline, pushes) {
+        const { config, git, log } = this.d;
+        const { branch, state, exported } = on;
+        const plan = await this.plan(state.tip, artifactFiles(exported), on.cache, branch);
+        const owned = await this.ownedFiles(state, exported, plan, deadline);
+        // Nothing is committed, nor reported as publishable, before every NAR was found equal to
+        // the store's record of its path; that check has been running since the export.
+        await Promise.all(this.verifications);
+        const added = new Set(plan.added.map(f => f.path));
+        const unchanged = { branch, commitSha: state.tip ?? '', added, published: false };
+        if (added.size === 0 && owned.length === 0) {
+            log.info('Nothing to commit: every file is already published.');
+            return this.outcome(exported, unchanged);
+        }
+        const landing = exported.filter(a => a.files.some(f => added.has(f.path)));
+        const message = (0,template/* commitMessage */.df)(config.commitMessage, landing, config.source);
+        if (config.dryRun) {
+            this.describe(plan, owned, message);
+            return this.outcome(exported, unchanged);
+        }
+        const commit = await git.commit(state.tip, [...plan.added], owned, message);
+        pushes.push({ branch, commitSha: commit, added, published: true });
+        await git.push(commit, branch, deadline);
+        log.info(`Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`);
+        return this.outcome(exported, { branch, commitSha: commit, added, published: true });
     }
     /** Phase 4: which files are new, already there, or there with other content. */
     async plan(tip, files, cache, branch) {
@@ -33449,7 +33463,9 @@ function artifactFiles(exported) {
 /* harmony export */   V: () => (/* binding */ outputs),
 /* harmony export */   e: () => (/* binding */ summaryMarkdown)
 /* harmony export */ });
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3758);
 /* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8499);
+
 
 /** The step's outputs, as name → value. Per-artifact fields are set when there is exactly one. */
 function outputs(result) {
@@ -33491,7 +33507,6 @@ function outputs(result) {
     return out;
 }
 const code = (text) => `\`${text.replace(/`/g, "'")}\``;
-const cell = (text) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 /** Markdown for the job summary: a table of the artifacts and how a consumer restores each. */
 function summaryMarkdown(result, config) {
     const lines = [];
@@ -33505,8 +33520,8 @@ function summaryMarkdown(result, config) {
     lines.push('| Attribute | System | Store path | NAR hash | Size | File | New |');
     lines.push('| --- | --- | --- | --- | ---: | --- | :---: |');
     for (const a of result.artifacts) {
-        const file = a.url ? `[${cell(a.file)}](${a.url})` : code(a.file);
-        lines.push(`| ${code(cell(a.attribute))} | ${a.system} | ${code(a.storePath)} | ${code(a.narHash)} | ${a.narSize} | ${file} | ${a.published ? 'yes' : 'no'} |`);
+        const file = a.url ? `[${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(a.file)}](${a.url})` : code(a.file);
+        lines.push(`| ${code((0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(a.attribute))} | ${a.system} | ${code(a.storePath)} | ${code(a.narHash)} | ${a.narSize} | ${file} | ${a.published ? 'yes' : 'no'} |`);
     }
     lines.push('', '#### Restore', '');
     lines.push("A `.nar` file is a plain NAR of its store path: restore it with `nix-store --restore`; its hash (`nix hash file`) equals the NAR hash above. A `.closure` file holds the store path and its runtime closure in Nix's export format: `nix-store --import` adds them all to a store.", '');

@@ -61,23 +61,27 @@ export async function addToCache(
   return { format: 'binary-cache', path: file, size: content.length, sha256, oid }
 }
 
-/** Every file `nix copy` wrote into the local cache, as files for the repository, with sizes. */
+/**
+ * Every file `nix copy` wrote into the local cache, as files for the repository, with sizes. Files
+ * whose blob id is `known` already (the narinfos, from addToCache) are not hashed again.
+ */
 export async function cacheFiles(
   cache: BinaryCache,
   git: GitPort,
-  write: boolean
+  write: boolean,
+  known: ReadonlyMap<string, string>
 ): Promise<(NewFile & { size: number })[]> {
   const entries = await fs.readdir(cache.localDir, { recursive: true, withFileTypes: true })
   const files: (NewFile & { size: number })[] = []
   for (const entry of entries.filter(e => e.isFile())) {
     const parent = entry.parentPath ?? (entry as unknown as { path: string }).path
     const local = path.join(parent, entry.name)
-    const relative = path.relative(cache.localDir, local).split(path.sep).join('/')
-    files.push({
-      path: repoPath(cache.repoDir, relative),
-      oid: await git.hashObject(local, write),
-      size: (await fs.stat(local)).size
-    })
+    const file = repoPath(
+      cache.repoDir,
+      path.relative(cache.localDir, local).split(path.sep).join('/')
+    )
+    const oid = known.get(file) ?? (await git.hashObject(local, write))
+    files.push({ path: file, oid, size: (await fs.stat(local)).size })
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : 1))
 }

@@ -19,8 +19,10 @@ export interface SourceInfo {
   serverUrl: string
 }
 
-/** What is written for each store path. */
-export type Format = 'nar' | 'closure' | 'binary-cache'
+/** A file of its own per store path: a plain NAR, or the closure in Nix's export format. */
+export type FileFormat = 'nar' | 'closure'
+/** What is written for each store path: files, or a narinfo in the binary cache (binary-cache.ts). */
+export type Format = FileFormat | 'binary-cache'
 export const FORMATS: readonly Format[] = ['nar', 'closure', 'binary-cache']
 export type Compression = 'none' | 'xz' | 'zstd'
 export const COMPRESSIONS: readonly Compression[] = ['none', 'xz', 'zstd']

@@ -380,7 +380,10 @@ export function relaxingOptions(args: string[]): string[] {
   return found
 }
 
-/** `nar`, `closure`, or both, separated by commas or newlines; each at most once. */
+/**
+ * `nar`, `closure` and `binary-cache`, separated by commas or newlines, each at most once, in the
+ * order given: the first is the artifact's main file.
+ */
 export function parseFormats(value: string): Format[] {
   const names = value
     .split(/[,\n]/)

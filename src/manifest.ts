@@ -1,5 +1,6 @@
 import type { Artifact, PublishedFile, SourceInfo } from './config.js'
 import { UserError } from './errors.js'
+import { cell } from './markdown.js'
 
 /** `<path>/index.json`: one entry per published file, owned by the action. */
 export const MANIFEST_NAME = 'index.json'
@@ -113,7 +114,6 @@ export function renderIndex(manifest: Manifest, dir: string): string {
     '| File | Format | Attribute | System | Store path | NAR hash | Size | Source |',
     '| --- | --- | --- | --- | --- | --- | ---: | --- |'
   ]
-  const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ')
   for (const e of manifest.artifacts) {
     const source = e.source.repository
       ? `${e.source.repository}@${e.source.commit.slice(0, 12)}`

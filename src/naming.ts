@@ -1,4 +1,4 @@
-import type { Format, Repository } from './config.js'
+import type { FileFormat, Repository } from './config.js'
 import { UserError } from './errors.js'
 
 const STORE_BASENAME = /^[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+$/
@@ -20,18 +20,12 @@ export function repoPath(...parts: string[]): string {
 const SYSTEM = /^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/
 
 /**
- * Files are content-addressed by store path and grouped per system:
- * `<path>/<system>/<hash>-<name>.nar`. Two jobs of a matrix never write the same file unless they
- * built the same store path, in which case the file is the same.
+ * File extension per file format. A closure is Nix's export format (what `nix-store --import`
+ * reads), so it must not end in `.nar`, which NAR readers would try and fail on.
  */
-/**
- * File extension per format. A closure is Nix's export format (what `nix-store --import` reads),
- * so it must not end in `.nar`, which NAR readers would try and fail on.
- */
-export const EXTENSIONS: Record<Format, string> = {
+export const EXTENSIONS: Record<FileFormat, string> = {
   nar: '.nar',
-  closure: '.closure',
-  'binary-cache': '.narinfo'
+  closure: '.closure'
 }
 
 /** `/nix/store/<hash>-<name>` → `<hash>`: how a binary cache names the path's narinfo. */
@@ -39,11 +33,16 @@ export function storeHashPart(storePath: string): string {
   return storeBasename(storePath).slice(0, 32)
 }
 
+/**
+ * Files are content-addressed by store path and grouped per system:
+ * `<path>/<system>/<hash>-<name>.nar`. Two jobs of a matrix never write the same file unless they
+ * built the same store path, in which case the file is the same.
+ */
 export function artifactFilePath(
   dir: string,
   system: string,
   storePath: string,
-  format: Format
+  format: FileFormat
 ): string {
   if (!SYSTEM.test(system)) {
     throw new UserError(`The derivation reports an unexpected system: ${JSON.stringify(system)}.`)

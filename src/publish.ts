@@ -99,7 +99,7 @@ export class Publisher {
       const built = await this.build()
       const cache = await prepareBinaryCache(config, nix, this.d.work)
       const exported = await log.group('Exporting', () => this.exportAll(built, cache))
-      const extra = cache ? await this.cacheFiles(cache) : []
+      const extra = cache ? await this.cacheFiles(cache, exported) : []
       const outcome = await log.group(
         config.dryRun
           ? 'Dry run: what would be committed'
@@ -233,9 +233,11 @@ export class Publisher {
   }
 
   /** The binary cache's files, size-checked like every other file. */
-  private async cacheFiles(cache: BinaryCache): Promise<NewFile[]> {
+  private async cacheFiles(cache: BinaryCache, exported: Exported[]): Promise<NewFile[]> {
     const { config, git, log } = this.d
-    const files = await cacheFiles(cache, git, !config.dryRun)
+    const narinfos = exported.flatMap(a => a.files).filter(f => f.format === 'binary-cache')
+    const known = new Map(narinfos.map(f => [f.path, f.oid]))
+    const files = await cacheFiles(cache, git, !config.dryRun, known)
     for (const file of files) checkSize(config, file.path, file.size, log)
     return files.map(({ path: file, oid }) => ({ path: file, oid }))
   }
@@ -247,61 +249,56 @@ export class Publisher {
   private commitAndPush(remote: Remote, exported: Exported[], cache: NewFile[]): Promise<Outcome> {
     const { retry, log } = this.d
     const branch = remote.state.branch
-    // The last commit pushed: if its answer was lost, the next attempt finds it on the branch.
-    let pushed: { commit: string; added: ReadonlySet<string> } | undefined
+    const pushes: Landed[] = []
     return withRetries(`publish to '${branch}'`, retry, log, async (attempt, deadline) => {
       const state =
         attempt === 1
           ? await this.firstTip(remote, deadline)
           : await this.fetchTipState(deadline, branch)
-      if (pushed && (await this.landed(state.tip, pushed.commit))) {
+      // A push whose answer was lost (it stalled or broke) may have landed all the same.
+      const last = pushes.at(-1)
+      if (last && (await this.landed(state.tip, last.commitSha))) {
         log.info(
-          `${pushed.commit} is on '${branch}': the last push landed, only its answer was lost.`
+          `${last.commitSha} is on '${branch}': the last push landed, only its answer was lost.`
         )
-        return this.outcome(exported, {
-          branch,
-          commitSha: pushed.commit,
-          added: pushed.added,
-          published: true
-        })
+        return this.outcome(exported, last)
       }
-      const plan = await this.plan(state.tip, artifactFiles(exported), cache, branch)
-      const owned = await this.ownedFiles(state, exported, plan, deadline)
-      // Nothing is committed, nor reported as publishable, before every NAR was found equal to
-      // the store's record of its path; that check has been running since the export.
-      await Promise.all(this.verifications)
-      const added = new Set(plan.added.map(f => f.path))
-      if (added.size === 0 && owned.length === 0) {
-        log.info('Nothing to commit: every file is already published.')
-        return this.outcome(exported, {
-          branch,
-          commitSha: state.tip ?? '',
-          added,
-          published: false
-        })
-      }
-      const message = commitMessage(
-        this.d.config.commitMessage,
-        exported.filter(a => a.files.some(f => added.has(f.path))),
-        this.d.config.source
-      )
-      if (this.d.config.dryRun) {
-        this.describe(plan, owned, message)
-        return this.outcome(exported, {
-          branch,
-          commitSha: state.tip ?? '',
-          added,
-          published: false
-        })
-      }
-      const commit = await this.d.git.commit(state.tip, [...plan.added], owned, message)
-      pushed = { commit, added }
-      await this.d.git.push(commit, branch, deadline)
-      log.info(
-        `Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`
-      )
-      return this.outcome(exported, { branch, commitSha: commit, added, published: true })
+      return this.commitOnTip({ branch, state, exported, cache }, deadline, pushes)
     })
+  }
+
+  /** One attempt on the tip in `on.state`; each commit is added to `pushes` before it is pushed. */
+  private async commitOnTip(
+    on: { branch: string; state: TipState; exported: Exported[]; cache: NewFile[] },
+    deadline: number,
+    pushes: Landed[]
+  ): Promise<Outcome> {
+    const { config, git, log } = this.d
+    const { branch, state, exported } = on
+    const plan = await this.plan(state.tip, artifactFiles(exported), on.cache, branch)
+    const owned = await this.ownedFiles(state, exported, plan, deadline)
+    // Nothing is committed, nor reported as publishable, before every NAR was found equal to
+    // the store's record of its path; that check has been running since the export.
+    await Promise.all(this.verifications)
+    const added = new Set(plan.added.map(f => f.path))
+    const unchanged = { branch, commitSha: state.tip ?? '', added, published: false }
+    if (added.size === 0 && owned.length === 0) {
+      log.info('Nothing to commit: every file is already published.')
+      return this.outcome(exported, unchanged)
+    }
+    const landing = exported.filter(a => a.files.some(f => added.has(f.path)))
+    const message = commitMessage(config.commitMessage, landing, config.source)
+    if (config.dryRun) {
+      this.describe(plan, owned, message)
+      return this.outcome(exported, unchanged)
+    }
+    const commit = await git.commit(state.tip, [...plan.added], owned, message)
+    pushes.push({ branch, commitSha: commit, added, published: true })
+    await git.push(commit, branch, deadline)
+    log.info(
+      `Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`
+    )
+    return this.outcome(exported, { branch, commitSha: commit, added, published: true })
   }
 
   /** Phase 4: which files are new, already there, or there with other content. */

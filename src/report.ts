@@ -1,4 +1,5 @@
 import type { Config, PublishResult } from './config.js'
+import { cell } from './markdown.js'
 import { rawUrl } from './naming.js'
 
 /** The step's outputs, as name → value. Per-artifact fields are set when there is exactly one. */
@@ -44,7 +45,6 @@ export function outputs(result: PublishResult): Record<string, string> {
 }
 
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
 /** Markdown for the job summary: a table of the artifacts and how a consumer restores each. */
 export function summaryMarkdown(result: PublishResult, config: Config): string {
