@@ -1,6 +1,14 @@
 import { describe, expect, test } from '@jest/globals'
-import { TransientError } from '../../../src/errors.js'
-import { classifyRemoteError, redirectError } from '../../../src/git/errors.js'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { RaceError, TransientError, UserError } from '../../../src/errors.js'
+import {
+  classifyRemoteError,
+  httpStatus,
+  pushRejection,
+  redirectError
+} from '../../../src/git/errors.js'
 import { parseRepository } from '../../../src/inputs.js'
 
 const repo = parseRepository('https://github.com/acme/binstore.git', 'https://github.com')
@@ -63,5 +71,74 @@ describe('remote errors', () => {
     expect(error.message).toMatch(
       /^Could not reach https:\/\/github\.com\/acme\/binstore\.git: fatal: remote error: access denied /
     )
+  })
+})
+
+/** What real git printed for each failure, recorded by scripts/capture-git-stderr.mjs. */
+type Recorded = Record<string, { code: number; stdout: string; stderr: string }>
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/git')
+const recorded: [string, Recorded][] = fs
+  .readdirSync(FIXTURES)
+  .filter(file => file.endsWith('.json'))
+  .map(file => [
+    file.replace(/\.json$/, ''),
+    JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'))
+  ])
+
+describe('remote errors, as real git prints them', () => {
+  const fixtureRepo = parseRepository(
+    'https://git.example.com/acme/binstore.git',
+    'https://github.com'
+  )
+  const classify = (r: Recorded[string], verb = 'reach') =>
+    classifyRemoteError(fixtureRepo, verb, { ...r, timedOut: false })
+
+  test('fixtures exist for the git of Debian stable and a newer one', () => {
+    expect(recorded.map(([version]) => version).sort()).toEqual([
+      expect.stringMatching(/^2\.39\./),
+      expect.stringMatching(/^2\.4\d\./)
+    ])
+  })
+
+  describe.each(recorded)('git %s', (_version, r) => {
+    test('401, 403, 404: not retried, each says what to fix', () => {
+      for (const [name, pattern] of [
+        ['401', /^Authentication failed for .* \(HTTP 401\): the token was refused\./],
+        ['403', /^Access to .* was denied \(HTTP 403\)/],
+        ['404', /^Repository .* was not found \(HTTP 404\)/]
+      ] as const) {
+        const error = classify(r[name])
+        expect(error).not.toBeInstanceOf(TransientError)
+        expect({ name, message: error.message }).toEqual({
+          name,
+          message: expect.stringMatching(pattern)
+        })
+      }
+    })
+    test('500, a stall and a refused connection are retried', () => {
+      for (const name of ['500', 'stall', 'refused']) {
+        expect({ name, transient: classify(r[name]) instanceof TransientError }).toEqual({
+          name,
+          transient: true
+        })
+      }
+      expect(classify(r.stall).message).toMatch(
+        /^No data from https:\/\/git\.example\.com for 2 s while trying to reach/
+      )
+    })
+    test('a redirect is recognised by its status', () => {
+      expect(httpStatus(r['302'].stderr)).toBe('302')
+    })
+    test('a push rejected because the branch moved is a race; one a hook declined is not', () => {
+      expect(pushRejection('main', { ...r['push-race'], timedOut: false })).toBeInstanceOf(
+        RaceError
+      )
+      const declined = pushRejection('main', { ...r['push-hook'], timedOut: false })
+      expect(declined).toBeInstanceOf(UserError)
+      expect(declined).not.toBeInstanceOf(RaceError)
+      expect(declined?.message).toMatch(
+        /^The server refused the push to 'main' \(pre-receive hook declined\)\. .*remote: protected branch/
+      )
+    })
   })
 })
