@@ -74,11 +74,26 @@ const FORGED_LINES = [
   '##[error]FORGED legacy'
 ]
 
-function expectFailedCleanly(run: ActionRun, tipBefore: string, tipAfter: string) {
+/**
+ * Publishes `flake#ok` to `repo` and checks that it failed cleanly: one error, non-zero exit, the
+ * branch where it was, nothing left in RUNNER_TEMP.
+ */
+async function failsCleanly(
+  repo: { dir: string; url: string },
+  inputs: Record<string, string> = {}
+) {
+  const tip = await serverGit(repo.dir, 'rev-parse', 'main')
+  const run = await runAction({
+    'flake-attribute': `${flake}#ok`,
+    repository: repo.url,
+    token: TOKEN,
+    ...inputs
+  })
   expect(run.code).not.toBe(0)
   expect(errorLines(run)).toHaveLength(1)
-  expect(tipAfter).toBe(tipBefore)
+  expect(await serverGit(repo.dir, 'rev-parse', 'main')).toBe(tip)
   expect(fs.readdirSync(run.runnerTemp)).toEqual([])
+  return run
 }
 
 describe('redirects: the token is sent only to the origin the user named', () => {
@@ -128,13 +143,7 @@ describe('redirects: the token is sent only to the origin the user named', () =>
     const repo = await freshRepo()
     e2e.server.addRule(rule(repo))
     elsewhere.resetLog()
-    const tip = await serverGit(repo.dir, 'rev-parse', 'main')
-    const run = await runAction({
-      'flake-attribute': `${flake}#ok`,
-      repository: repo.url,
-      token: TOKEN
-    })
-    expectFailedCleanly(run, tip, await serverGit(repo.dir, 'rev-parse', 'main'))
+    const run = await failsCleanly(repo)
     expect(errorLines(run)[0]).toMatch(message)
     // Nothing at all reached the other origin: no token, no pack.
     expect(elsewhere.state.requests.filter(r => r.credentials)).toEqual([])
@@ -207,16 +216,9 @@ describe('stalls: every network operation is bounded', () => {
     async (_name, rule, operation, verb) => {
       const repo = await freshRepo()
       e2e.server.addRule(rule(repo))
-      const tip = await serverGit(repo.dir, 'rev-parse', 'main')
       const started = Date.now()
-      const run = await runAction({
-        'flake-attribute': `${flake}#ok`,
-        repository: repo.url,
-        token: TOKEN,
-        ...STALL
-      })
+      const run = await failsCleanly(repo, STALL)
       const seconds = (Date.now() - started) / 1000
-      expectFailedCleanly(run, tip, await serverGit(repo.dir, 'rev-parse', 'main'))
       expect(errorLines(run)[0]).toBe(
         `::error::Gave up after 6 attempts to ${operation}. Last error: No data from ${e2e.server.base} for 2 s while trying to ${verb} ${repo.url} ('stall-timeout'): the server stopped answering.`
       )
@@ -229,17 +231,12 @@ describe('stalls: every network operation is bounded', () => {
   test("'network-timeout' ends an operation that never finishes, even within one attempt", async () => {
     const repo = await freshRepo()
     e2e.server.addRule({ method: 'GET', path: repo.at('info/refs'), action: { stall: true } })
-    const tip = await serverGit(repo.dir, 'rev-parse', 'main')
     const started = Date.now()
-    const run = await runAction({
-      'flake-attribute': `${flake}#ok`,
-      repository: repo.url,
-      token: TOKEN,
+    const run = await failsCleanly(repo, {
       'stall-timeout': '10m',
       'network-timeout': '3s'
     })
     const seconds = (Date.now() - started) / 1000
-    expectFailedCleanly(run, tip, await serverGit(repo.dir, 'rev-parse', 'main'))
     expect(errorLines(run)[0]).toMatch(
       /^::error::Gave up trying to reach http:\/\/127\.0\.0\.1:\d+\/r\d+\.git: the server was still not done when the 3 s that 'network-timeout' allows were over\.$/
     )
@@ -297,13 +294,7 @@ describe('the log cannot be hijacked', () => {
         }
       }
     })
-    const tip = await serverGit(repo.dir, 'rev-parse', 'main')
-    const run = await runAction({
-      'flake-attribute': `${flake}#ok`,
-      repository: repo.url,
-      token: TOKEN
-    })
-    expectFailedCleanly(run, tip, await serverGit(repo.dir, 'rev-parse', 'main'))
+    const run = await failsCleanly(repo)
     expect(errorLines(run)[0]).toMatch(/: fatal: remote error: access denied /)
     expect(forgedCommands(run)).toEqual([])
     expect(run.outputs['commit-sha'] ?? '').not.toContain('FORGED')

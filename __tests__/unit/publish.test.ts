@@ -7,7 +7,6 @@ import * as path from 'node:path'
 import { RaceError, TransientError, UserError } from '../../src/errors.js'
 import type { NewFile, NewText, TreeEntry } from '../../src/git/plan.js'
 import { readConfig } from '../../src/inputs.js'
-import type { Logger } from '../../src/log.js'
 import type {
   BuiltOutput,
   ClosureExport,
@@ -18,15 +17,8 @@ import type {
   RemoteState
 } from '../../src/ports.js'
 import { Publisher } from '../../src/publish.js'
-import type { RetryPolicy } from '../../src/retry.js'
+import { FAST_RETRY, recordingLogger } from '../helpers/fakes.js'
 
-const FAST: RetryPolicy = {
-  attempts: 3,
-  raceAttempts: 5,
-  baseDelayMs: 1,
-  maxDelayMs: 2,
-  timeoutMs: 60000
-}
 const SYSTEM = 'x86_64-linux'
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex')
 const sri = (text: string) => `sha256-${createHash('sha256').update(text).digest('base64')}`
@@ -178,20 +170,6 @@ class FakeNix implements NixPort {
   }
 }
 
-function recorder(): { log: Logger; info: string[]; warnings: string[] } {
-  const info: string[] = []
-  const warnings: string[] = []
-  const log: Logger = {
-    info: m => info.push(m),
-    warning: m => warnings.push(m),
-    debug: () => undefined,
-    setSecret: () => undefined,
-    output: () => undefined,
-    group: (_name, fn) => fn()
-  }
-  return { log, info, warnings }
-}
-
 let work: string
 let git: FakeGit
 let nix: FakeNix
@@ -203,7 +181,7 @@ beforeEach(() => {
 })
 afterEach(() => fs.rmSync(work, { recursive: true, force: true }))
 
-function publisher(inputs: Record<string, string> = {}, log = recorder().log) {
+function publisher(inputs: Record<string, string> = {}, log = recordingLogger().log) {
   const config = readConfig(
     name =>
       ({
@@ -214,7 +192,7 @@ function publisher(inputs: Record<string, string> = {}, log = recorder().log) {
       })[name] ?? '',
     { RUNNER_TEMP: work }
   )
-  return new Publisher({ config, git, nix, work, log, retry: FAST })
+  return new Publisher({ config, git, nix, work, log, retry: FAST_RETRY })
 }
 
 const narPath = (name: string) => `nix/${SYSTEM}/${path.basename(storePath(name))}.nar`
@@ -260,7 +238,7 @@ describe('Publisher', () => {
 
   test('a dry run writes no object and pushes nothing', async () => {
     const tip = git.branches.get('main')
-    const { log, info } = recorder()
+    const { log, info } = recordingLogger()
     const result = await publisher({ 'dry-run': 'true' }, log).run()
     expect(result).toMatchObject({ published: false, dryRun: true, commitSha: tip })
     expect(git.calls).not.toContain('commit')
@@ -276,7 +254,7 @@ describe('Publisher', () => {
     await publisher().run()
     const tip = git.branches.get('main')
     git.calls.length = 0
-    const { log, info } = recorder()
+    const { log, info } = recordingLogger()
     const result = await publisher({}, log).run()
     expect(result).toMatchObject({ published: false, commitSha: tip })
     expect(result.artifacts[0].published).toBe(false)
@@ -287,7 +265,7 @@ describe('Publisher', () => {
   test('a file already there with other content is left alone, with a warning', async () => {
     git.land('main', { [narPath('hello')]: 'something else' })
     const tip = git.branches.get('main')
-    const { log, warnings } = recorder()
+    const { log, warnings } = recordingLogger()
     const result = await publisher({}, log).run()
     expect(warnings).toEqual([
       expect.stringMatching(/is already on 'main' with different content .* left as it is/)

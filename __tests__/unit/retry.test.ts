@@ -1,29 +1,10 @@
 import { describe, expect, test } from '@jest/globals'
 import { RaceError, TimeoutError, TransientError, UserError } from '../../src/errors.js'
-import { Logger } from '../../src/log.js'
 import { RetryPolicy, withRetries } from '../../src/retry.js'
+import { FAST_RETRY, recordingLogger } from '../helpers/fakes.js'
 
-const FAST: RetryPolicy = {
-  attempts: 3,
-  raceAttempts: 5,
-  baseDelayMs: 1,
-  maxDelayMs: 2,
-  timeoutMs: 60000
-}
-
-/** A logger that keeps its info lines, to read what a user would see. */
-function lines(): { log: Logger; info: string[] } {
-  const info: string[] = []
-  const log: Logger = {
-    info: message => info.push(message),
-    warning: () => undefined,
-    debug: () => undefined,
-    setSecret: () => undefined,
-    output: () => undefined,
-    group: (_name, fn) => fn()
-  }
-  return { log, info }
-}
+const FAST = FAST_RETRY
+const lines = recordingLogger
 
 /** A step that fails with `errors[i]` on try i + 1, then returns the number of the try. */
 function failing(errors: Error[]) {
