@@ -32710,9 +32710,9 @@ function renderIndex(manifest, dir) {
         '',
         `Machine-readable list: [${MANIFEST_NAME}](${MANIFEST_NAME}).`,
         '',
-        '- `.nar`: a plain NAR of the store path. `nix-store --restore DIR < FILE`; `nix hash file --sri FILE` equals the NAR hash.',
+        '- `.nar`: a plain NAR of the store path. `nix-store --restore DIR < FILE`; `nix --extra-experimental-features nix-command hash file --sri FILE` equals the NAR hash.',
         "- `.closure`: the store path and its runtime closure in Nix's export format. `nix-store --import < FILE`.",
-        "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
+        "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix --extra-experimental-features nix-command copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
         '',
         '| File | Format | Attribute | System | Store path | NAR hash | Size | Source |',
         '| --- | --- | --- | --- | --- | --- | ---: | --- |'
@@ -33523,27 +33523,7 @@ function summaryMarkdown(result, config) {
         const file = a.url ? `[${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(a.file)}](${a.url})` : code(a.file);
         lines.push(`| ${code((0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(a.attribute))} | ${a.system} | ${code(a.storePath)} | ${code(a.narHash)} | ${a.narSize} | ${file} | ${a.published ? 'yes' : 'no'} |`);
     }
-    lines.push('', '#### Restore', '');
-    lines.push("A `.nar` file is a plain NAR of its store path: restore it with `nix-store --restore`; its hash (`nix hash file`) equals the NAR hash above. A `.closure` file holds the store path and its runtime closure in Nix's export format: `nix-store --import` adds them all to a store.", '');
-    lines.push('```sh');
-    for (const a of result.artifacts) {
-        for (const f of a.files.filter(file => file.format !== 'binary-cache')) {
-            const name = f.path.split('/').pop() ?? f.path;
-            const raw = (0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .rawUrl */ .IU)(config.repository, result.commitSha, f.path);
-            if (raw)
-                lines.push(`curl -fsSLo ${name} ${raw}`);
-            else
-                lines.push(`# from a clone of ${config.repository.url}: cp ${f.path} .`);
-            if (f.format === 'nar') {
-                lines.push(`nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`);
-                lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`);
-            }
-            else if (f.format === 'closure') {
-                lines.push(`nix-store --import < ${name}  # adds ${a.storePath} and its dependencies`);
-            }
-        }
-    }
-    lines.push('```', '');
+    lines.push('', ...restoreSection(result, config));
     if (result.binaryCacheDir) {
         const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .rawUrl */ .IU)(config.repository, result.branch, result.binaryCacheDir) ||
             `<URL where ${result.binaryCacheDir} of ${config.repository.url} is served>`;
@@ -33556,6 +33536,38 @@ function summaryMarkdown(result, config) {
         lines.push('```', '');
     }
     return lines.join('\n');
+}
+/** How to fetch and restore each `.nar` and `.closure` file; nothing when none was published. */
+function restoreSection(result, config) {
+    const files = result.artifacts.flatMap(a => a.files.filter(f => f.format !== 'binary-cache').map(f => ({ a, f })));
+    if (files.length === 0)
+        return [];
+    const formats = new Set(files.map(({ f }) => f.format));
+    const about = [
+        formats.has('nar')
+            ? 'A `.nar` file is a plain NAR of its store path: restore it with `nix-store --restore`; its hash (`nix hash file`) equals the NAR hash above.'
+            : '',
+        formats.has('closure')
+            ? "A `.closure` file holds the store path and its runtime closure in Nix's export format: `nix-store --import` adds them all to a store."
+            : ''
+    ];
+    const lines = ['#### Restore', '', about.filter(Boolean).join(' '), '', '```sh'];
+    for (const { a, f } of files) {
+        const name = f.path.split('/').pop() ?? f.path;
+        const raw = (0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .rawUrl */ .IU)(config.repository, result.commitSha, f.path);
+        if (raw)
+            lines.push(`curl -fsSLo ${name} ${raw}`);
+        else
+            lines.push(`# from a clone of ${config.repository.url}: cp ${f.path} .`);
+        if (f.format === 'nar') {
+            lines.push(`nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`);
+            lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`);
+        }
+        else {
+            lines.push(`nix-store --import < ${name}  # adds ${a.storePath} and its dependencies`);
+        }
+    }
+    return [...lines, '```', ''];
 }
 
 

@@ -107,9 +107,9 @@ export function renderIndex(manifest: Manifest, dir: string): string {
     '',
     `Machine-readable list: [${MANIFEST_NAME}](${MANIFEST_NAME}).`,
     '',
-    '- `.nar`: a plain NAR of the store path. `nix-store --restore DIR < FILE`; `nix hash file --sri FILE` equals the NAR hash.',
+    '- `.nar`: a plain NAR of the store path. `nix-store --restore DIR < FILE`; `nix --extra-experimental-features nix-command hash file --sri FILE` equals the NAR hash.',
     "- `.closure`: the store path and its runtime closure in Nix's export format. `nix-store --import < FILE`.",
-    "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
+    "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix --extra-experimental-features nix-command copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
     '',
     '| File | Format | Attribute | System | Store path | NAR hash | Size | Source |',
     '| --- | --- | --- | --- | --- | --- | ---: | --- |'

@@ -64,29 +64,7 @@ export function summaryMarkdown(result: PublishResult, config: Config): string {
       `| ${code(cell(a.attribute))} | ${a.system} | ${code(a.storePath)} | ${code(a.narHash)} | ${a.narSize} | ${file} | ${a.published ? 'yes' : 'no'} |`
     )
   }
-  lines.push('', '#### Restore', '')
-  lines.push(
-    "A `.nar` file is a plain NAR of its store path: restore it with `nix-store --restore`; its hash (`nix hash file`) equals the NAR hash above. A `.closure` file holds the store path and its runtime closure in Nix's export format: `nix-store --import` adds them all to a store.",
-    ''
-  )
-  lines.push('```sh')
-  for (const a of result.artifacts) {
-    for (const f of a.files.filter(file => file.format !== 'binary-cache')) {
-      const name = f.path.split('/').pop() ?? f.path
-      const raw = rawUrl(config.repository, result.commitSha, f.path)
-      if (raw) lines.push(`curl -fsSLo ${name} ${raw}`)
-      else lines.push(`# from a clone of ${config.repository.url}: cp ${f.path} .`)
-      if (f.format === 'nar') {
-        lines.push(
-          `nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`
-        )
-        lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`)
-      } else if (f.format === 'closure') {
-        lines.push(`nix-store --import < ${name}  # adds ${a.storePath} and its dependencies`)
-      }
-    }
-  }
-  lines.push('```', '')
+  lines.push('', ...restoreSection(result, config))
   if (result.binaryCacheDir) {
     const url =
       rawUrl(config.repository, result.branch, result.binaryCacheDir) ||
@@ -105,4 +83,37 @@ export function summaryMarkdown(result: PublishResult, config: Config): string {
     lines.push('```', '')
   }
   return lines.join('\n')
+}
+
+/** How to fetch and restore each `.nar` and `.closure` file; nothing when none was published. */
+function restoreSection(result: PublishResult, config: Config): string[] {
+  const files = result.artifacts.flatMap(a =>
+    a.files.filter(f => f.format !== 'binary-cache').map(f => ({ a, f }))
+  )
+  if (files.length === 0) return []
+  const formats = new Set(files.map(({ f }) => f.format))
+  const about = [
+    formats.has('nar')
+      ? 'A `.nar` file is a plain NAR of its store path: restore it with `nix-store --restore`; its hash (`nix hash file`) equals the NAR hash above.'
+      : '',
+    formats.has('closure')
+      ? "A `.closure` file holds the store path and its runtime closure in Nix's export format: `nix-store --import` adds them all to a store."
+      : ''
+  ]
+  const lines = ['#### Restore', '', about.filter(Boolean).join(' '), '', '```sh']
+  for (const { a, f } of files) {
+    const name = f.path.split('/').pop() ?? f.path
+    const raw = rawUrl(config.repository, result.commitSha, f.path)
+    if (raw) lines.push(`curl -fsSLo ${name} ${raw}`)
+    else lines.push(`# from a clone of ${config.repository.url}: cp ${f.path} .`)
+    if (f.format === 'nar') {
+      lines.push(
+        `nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`
+      )
+      lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`)
+    } else {
+      lines.push(`nix-store --import < ${name}  # adds ${a.storePath} and its dependencies`)
+    }
+  }
+  return [...lines, '```', '']
 }

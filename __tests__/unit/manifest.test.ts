@@ -87,4 +87,12 @@ describe('manifest', () => {
     expect(md).toContain('nix-store --import')
     expect(md).toContain('`cache/`: a Nix binary cache')
   })
+  test('every nix command the generated index gives runs on a Nix without experimental features', () => {
+    const text = renderIndex({ version: 1, artifacts: [] }, 'nix')
+    const commands = [...text.matchAll(/`(nix [^`]*)`/g)].map(m => m[1])
+    expect(commands.length).toBeGreaterThan(0)
+    for (const command of commands) {
+      expect(command).toMatch(/^nix --extra-experimental-features nix-command /)
+    }
+  })
 })

@@ -88,4 +88,26 @@ describe('outputs and summary', () => {
       'nix-store --restore ./wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello < wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar'
     )
   })
+  test('a binary-cache-only publish shows only the binary cache, no restore section', () => {
+    const narinfo = {
+      format: 'binary-cache' as const,
+      path: 'nix/cache/wm5hrqg1iq6ir5wqijn2pl403jqs46cr.narinfo',
+      size: 500,
+      sha256: 'sha256-y'
+    }
+    const cacheOnly = {
+      ...result,
+      artifacts: [{ ...result.artifacts[0], file: narinfo.path, files: [narinfo] }]
+    }
+    const md = summaryMarkdown(cacheOnly, config)
+    expect(md).not.toContain('#### Restore')
+    expect(md).not.toContain('```sh')
+    expect(md).not.toContain('.nar` file')
+    expect(md).toContain('#### Binary cache')
+    const narOnly = {
+      ...result,
+      artifacts: [{ ...result.artifacts[0], files: [result.artifacts[0].files[0]] }]
+    }
+    expect(summaryMarkdown(narOnly, config)).not.toContain('.closure` file')
+  })
 })
