@@ -32274,6 +32274,11 @@ function redirectError(repo, where, location, status) {
     }
     return new errors/* UserError */.yo(`Could not ${where}: it redirects (HTTP ${status}) to ${shown}. Redirects are not followed, so that the token only goes to the URL you named. ${fix}`);
 }
+/** Whether git says the server asked for credentials it did not accept (or was not given). */
+function authenticationFailed(stderr) {
+    return (httpStatus(stderr) === '401' ||
+        /Authentication failed|could not read Username|terminal prompts disabled/i.test(stderr));
+}
 /** Turns git's stderr into one message that says what to do; transient failures are retried. */
 function classifyRemoteError(repo, verb, result) {
     const err = result.stderr;
@@ -32284,8 +32289,7 @@ function classifyRemoteError(repo, verb, result) {
     if (stall) {
         return new errors/* TransientError */.N_(`No data from ${repo.origin} for ${stall[1]} s while trying to ${verb} ${url} ('stall-timeout'): the server stopped answering.`);
     }
-    if (status === '401' ||
-        /Authentication failed|could not read Username|terminal prompts disabled/i.test(err)) {
+    if (authenticationFailed(err)) {
         return new errors/* UserError */.yo(`Authentication failed for ${url} (HTTP 401): the token was refused. Check that the 'token' input holds a valid, unexpired token for this host; the default github.token only works for the workflow's own repository.`);
     }
     if (status === '403') {
@@ -32389,7 +32393,6 @@ class Git {
     async git(args, options = {}) {
         try {
             return await run('git', args, {
-                echo: options.network === true ? line => this.log.output(line) : undefined,
                 ...options,
                 env: { ...this.env(options.network === true), ...options.env }
             });
@@ -32401,9 +32404,14 @@ class Git {
             throw error;
         }
     }
-    /** A git call that talks to the remote; it is stopped if it is still running at `deadline`. */
-    async network(args, deadline, env) {
-        return this.git(args, { network: true, env, timeoutMs: deadline - Date.now() });
+    /**
+     * A git call that talks to the remote; it is stopped if it is still running at `deadline`. Its
+     * messages are echoed to the log unless `quiet` (they are in the error if it fails).
+     */
+    async network(args, deadline, options = {}) {
+        const timeoutMs = deadline - Date.now();
+        const echo = options.quiet ? undefined : (line) => this.log.output(line);
+        return this.git(args, { network: true, env: options.env, timeoutMs, echo });
     }
     /**
      * The error for a failed network call, with what to do. A redirect is looked up at the remote
@@ -32413,6 +32421,9 @@ class Git {
         const where = `${verb} ${this.repo.url}`;
         if (result.timedOut) {
             return new errors/* TimeoutError */.MU(`Gave up trying to ${where}: the server was still not done when the ${this.limits.timeoutSeconds} s that 'network-timeout' allows were over.`);
+        }
+        if (!this.header && authenticationFailed(result.stderr)) {
+            return new errors/* UserError */.yo(`${this.repo.url} asks for credentials (HTTP 401), and no token was given: 'token' is empty. Pass a token with write access, e.g. 'token: \${{ secrets.BINSTORE_TOKEN }}', and check that the secret exists where the workflow runs (a missing secret is an empty string).`);
         }
         const status = httpStatus(result.stderr);
         if (status?.startsWith('3')) {
@@ -32456,7 +32467,7 @@ class Git {
     async remoteState(deadline, branch) {
         const patterns = branch ? ['HEAD', `refs/heads/${branch}`] : ['HEAD'];
         // By URL, outside any repository: it needs none, so it can start before `init` is done.
-        const result = await this.network(['ls-remote', '--symref', this.repo.url, ...patterns], deadline, { GIT_DIR: undefined });
+        const result = await this.network(['ls-remote', '--symref', this.repo.url, ...patterns], deadline, { env: { GIT_DIR: undefined } });
         if (result.code !== 0)
             throw await this.remoteError('reach', result);
         const refs = new Map();
@@ -32492,7 +32503,10 @@ class Git {
             '--filter=blob:none',
             'origin',
             `+${source}:${ref}`
-        ], deadline);
+        ], 
+        // A branch that does not exist yet is not an error: git's "couldn't find remote ref" stays
+        // out of the log of a run that goes on to create it.
+        deadline, { quiet: true });
         if (result.code !== 0) {
             if (!result.timedOut && /couldn't find remote ref/i.test(result.stderr))
                 return undefined;

@@ -316,3 +316,37 @@ function gitOnlyPath(): string {
   fs.symlinkSync('/usr/bin/git', path.join(dir, 'git'))
   return dir
 }
+
+describe('first contact', () => {
+  test('a successful publish into an empty repository logs no fatal: or error: line', async () => {
+    const repo = e2e.server.createRepo('quiet')
+    const flake = writeFlake(path.join(e2e.work, 'quiet'), { q: 'echo q > $out' })
+    const run = await runAction({
+      'flake-attribute': `${flake}#q`,
+      repository: repo.url,
+      token: TOKEN
+    })
+    expect(run.code).toBe(0)
+    expect(run.outputs.published).toBe('true')
+    const alarming = run.stdout.split('\n').filter(line => /^(> )?(fatal|error):/i.test(line))
+    expect(alarming).toEqual([])
+  })
+
+  test('an empty token is reported as missing, not as refused', async () => {
+    const repo = e2e.server.createRepo('no-token')
+    const flake = writeFlake(path.join(e2e.work, 'no-token'), { n: 'echo n > $out' })
+    const run = await runAction({
+      'flake-attribute': `${flake}#n`,
+      repository: repo.url,
+      token: ''
+    })
+    expect(run.code).not.toBe(0)
+    const errors = errorLines(run)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(
+      /asks for credentials \(HTTP 401\), and no token was given: 'token' is empty\./
+    )
+    expect(errors[0]).not.toMatch(/refused/)
+    expect(run.stdout).not.toContain('::group::Building')
+  })
+})

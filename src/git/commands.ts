@@ -6,7 +6,14 @@ import { Logger } from '../log.js'
 import type { GitPort, RemoteState } from '../ports.js'
 import { CommandNotFoundError, run, RunOptions, RunResult } from '../proc.js'
 import { authHeader, gitEnvironment } from './auth.js'
-import { classifyRemoteError, httpStatus, pushRejection, redirectError, tail } from './errors.js'
+import {
+  authenticationFailed,
+  classifyRemoteError,
+  httpStatus,
+  pushRejection,
+  redirectError,
+  tail
+} from './errors.js'
 import { fastImportStream } from './fast-import.js'
 import type { NewFile, NewText, TreeEntry } from './plan.js'
 import { probeRedirect } from './redirect.js'
@@ -54,7 +61,6 @@ export class Git implements GitPort {
   private async git(args: string[], options: RunOptions & { network?: boolean } = {}) {
     try {
       return await run('git', args, {
-        echo: options.network === true ? line => this.log.output(line) : undefined,
         ...options,
         env: { ...this.env(options.network === true), ...options.env }
       })
@@ -66,9 +72,18 @@ export class Git implements GitPort {
     }
   }
 
-  /** A git call that talks to the remote; it is stopped if it is still running at `deadline`. */
-  private async network(args: string[], deadline: number, env?: NodeJS.ProcessEnv) {
-    return this.git(args, { network: true, env, timeoutMs: deadline - Date.now() })
+  /**
+   * A git call that talks to the remote; it is stopped if it is still running at `deadline`. Its
+   * messages are echoed to the log unless `quiet` (they are in the error if it fails).
+   */
+  private async network(
+    args: string[],
+    deadline: number,
+    options: { env?: NodeJS.ProcessEnv; quiet?: boolean } = {}
+  ) {
+    const timeoutMs = deadline - Date.now()
+    const echo = options.quiet ? undefined : (line: string) => this.log.output(line)
+    return this.git(args, { network: true, env: options.env, timeoutMs, echo })
   }
 
   /**
@@ -84,6 +99,11 @@ export class Git implements GitPort {
     if (result.timedOut) {
       return new TimeoutError(
         `Gave up trying to ${where}: the server was still not done when the ${this.limits.timeoutSeconds} s that 'network-timeout' allows were over.`
+      )
+    }
+    if (!this.header && authenticationFailed(result.stderr)) {
+      return new UserError(
+        `${this.repo.url} asks for credentials (HTTP 401), and no token was given: 'token' is empty. Pass a token with write access, e.g. 'token: \${{ secrets.BINSTORE_TOKEN }}', and check that the secret exists where the workflow runs (a missing secret is an empty string).`
       )
     }
     const status = httpStatus(result.stderr)
@@ -139,7 +159,7 @@ export class Git implements GitPort {
     const result = await this.network(
       ['ls-remote', '--symref', this.repo.url, ...patterns],
       deadline,
-      { GIT_DIR: undefined }
+      { env: { GIT_DIR: undefined } }
     )
     if (result.code !== 0) throw await this.remoteError('reach', result)
     const refs = new Map<string, string>()
@@ -176,7 +196,10 @@ export class Git implements GitPort {
         'origin',
         `+${source}:${ref}`
       ],
-      deadline
+      // A branch that does not exist yet is not an error: git's "couldn't find remote ref" stays
+      // out of the log of a run that goes on to create it.
+      deadline,
+      { quiet: true }
     )
     if (result.code !== 0) {
       if (!result.timedOut && /couldn't find remote ref/i.test(result.stderr)) return undefined

@@ -58,6 +58,14 @@ export function redirectError(
   )
 }
 
+/** Whether git says the server asked for credentials it did not accept (or was not given). */
+export function authenticationFailed(stderr: string): boolean {
+  return (
+    httpStatus(stderr) === '401' ||
+    /Authentication failed|could not read Username|terminal prompts disabled/i.test(stderr)
+  )
+}
+
 /** Turns git's stderr into one message that says what to do; transient failures are retried. */
 export function classifyRemoteError(repo: Repository, verb: string, result: RunResult): UserError {
   const err = result.stderr
@@ -70,10 +78,7 @@ export function classifyRemoteError(repo: Repository, verb: string, result: RunR
       `No data from ${repo.origin} for ${stall[1]} s while trying to ${verb} ${url} ('stall-timeout'): the server stopped answering.`
     )
   }
-  if (
-    status === '401' ||
-    /Authentication failed|could not read Username|terminal prompts disabled/i.test(err)
-  ) {
+  if (authenticationFailed(err)) {
     return new UserError(
       `Authentication failed for ${url} (HTTP 401): the token was refused. Check that the 'token' input holds a valid, unexpired token for this host; the default github.token only works for the workflow's own repository.`
     )
