@@ -31899,7 +31899,8 @@ async function addToCache(cache, storePath, ports, write) {
     const sha256 = `sha256-${(0,external_node_crypto_.createHash)('sha256').update(content).digest('base64')}`;
     const oid = await ports.git.hashObject(narinfo, write);
     const file = (0,naming/* repoPath */.qN)(cache.repoDir, name);
-    return { format: 'binary-cache', path: file, size: content.length, sha256, oid };
+    const signed = cache.publicKey ? { publicKey: cache.publicKey } : {};
+    return { format: 'binary-cache', path: file, size: content.length, sha256, oid, ...signed };
 }
 /**
  * Every file `nix copy` wrote into the local cache, as files for the repository, with sizes. Files
@@ -32703,7 +32704,8 @@ function mergeManifest(manifest, artifacts, source, now, compression = 'none') {
                 fileSha256: f.sha256,
                 compression: f.format === 'binary-cache' ? compression : 'none',
                 source: { repository: source.repository, commit: source.commit, ref: source.ref },
-                publishedAt: now.toISOString()
+                publishedAt: now.toISOString(),
+                ...(f.publicKey ? { publicKey: f.publicKey } : {})
             });
             added++;
         }
@@ -32714,7 +32716,7 @@ function mergeManifest(manifest, artifacts, source, now, compression = 'none') {
 function renderManifest(manifest) {
     return `${JSON.stringify(manifest, null, 2)}\n`;
 }
-/** Markdown listing of the manifest, with the consumer command for each format. */
+/** Markdown listing of the manifest, with the consumer commands for the newest file of each kind. */
 function renderIndex(manifest, dir) {
     const rel = (file) => dir && file.startsWith(`${dir}/`) ? file.slice(dir.length + 1) : file;
     const lines = [
@@ -32737,7 +32739,49 @@ function renderIndex(manifest, dir) {
             : 'local';
         lines.push(`| [${(0,markdown/* cell */.H)(rel(e.file))}](${encodeURI(rel(e.file))}) | ${e.format} | \`${(0,markdown/* cell */.H)(e.attribute)}\` | ${e.system} | \`${e.storePath}\` | \`${e.narHash}\` | ${e.fileSize} | ${(0,markdown/* cell */.H)(source)} |`);
     }
+    const example = exampleCommands(manifest);
+    if (example.length > 0) {
+        lines.push('', '## Example', '', 'At the root of a clone of this repository, for the newest file of each kind:', '', '```sh', ...example, '```');
+    }
     return `${lines.join('\n')}\n`;
+}
+/** Shell-quotes a word unless it is made of characters no shell treats specially. */
+function quote(word) {
+    return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+/** Commands that restore, import or substitute the newest entry of each format, as written. */
+function exampleCommands(manifest) {
+    const newest = new Map();
+    for (const e of manifest.artifacts) {
+        const seen = newest.get(e.format);
+        if (!seen || e.publishedAt > seen.publishedAt)
+            newest.set(e.format, e);
+    }
+    const lines = [];
+    const nar = newest.get('nar');
+    if (nar) {
+        const base = nar.file
+            .split('/')
+            .pop()
+            ?.replace(/\.nar$/, '') ?? 'restored';
+        lines.push(`nix --extra-experimental-features nix-command hash file --sri ${quote(nar.file)}  # ${nar.narHash}`, `nix-store --restore ./${quote(base)} < ${quote(nar.file)}`);
+    }
+    const closure = newest.get('closure');
+    if (closure) {
+        lines.push(`nix-store --import < ${quote(closure.file)}  # adds ${closure.storePath} and its dependencies`);
+    }
+    const cached = newest.get('binary-cache');
+    if (cached) {
+        const cacheDir = cached.file.split('/').slice(0, -1).join('/');
+        const trust = cached.publicKey
+            ? `--option trusted-public-keys ${quote(cached.publicKey)}`
+            : '--no-check-sigs';
+        const from = quote(cacheDir) === cacheDir
+            ? `"file://$PWD/${cacheDir}"`
+            : `"file://$PWD/"${quote(cacheDir)}`;
+        lines.push(`nix --extra-experimental-features nix-command copy ${trust} --from ${from} ${cached.storePath}`);
+    }
+    return lines;
 }
 
 ;// CONCATENATED MODULE: ./src/nix.ts

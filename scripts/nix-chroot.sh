@@ -11,7 +11,7 @@ if [ ! -x "$root/usr/bin/nix" ]; then
   command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap; }
   if [ ! -x "$root/usr/bin/node" ]; then
     rm -rf "$root"
-    debootstrap --variant=minbase --include=nodejs,git,ca-certificates trixie "$root" >/dev/null
+    debootstrap --variant=minbase --include=nodejs,git,curl,ca-certificates trixie "$root" >/dev/null
   fi
 fi
 

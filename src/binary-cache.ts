@@ -58,7 +58,8 @@ export async function addToCache(
   const sha256 = `sha256-${createHash('sha256').update(content).digest('base64')}`
   const oid = await ports.git.hashObject(narinfo, write)
   const file = repoPath(cache.repoDir, name)
-  return { format: 'binary-cache', path: file, size: content.length, sha256, oid }
+  const signed = cache.publicKey ? { publicKey: cache.publicKey } : {}
+  return { format: 'binary-cache', path: file, size: content.length, sha256, oid, ...signed }
 }
 
 /**

@@ -85,6 +85,8 @@ export interface PublishedFile {
   size: number
   /** SRI sha256 of the file itself (for `nar`, the same as narHash). */
   sha256: string
+  /** For a signed binary cache's narinfo: the public key that verifies it. */
+  publicKey?: string
 }
 
 export interface ArtifactResult extends Artifact {

@@ -23,6 +23,8 @@ export interface ManifestEntry {
   compression: string
   source: { repository: string; commit: string; ref: string }
   publishedAt: string
+  /** Binary cache entries of a signed cache: the `trusted-public-keys` entry that verifies it. */
+  publicKey?: string
 }
 
 export interface Manifest {
@@ -81,7 +83,8 @@ export function mergeManifest(
         fileSha256: f.sha256,
         compression: f.format === 'binary-cache' ? compression : 'none',
         source: { repository: source.repository, commit: source.commit, ref: source.ref },
-        publishedAt: now.toISOString()
+        publishedAt: now.toISOString(),
+        ...(f.publicKey ? { publicKey: f.publicKey } : {})
       })
       added++
     }
@@ -96,7 +99,7 @@ export function renderManifest(manifest: Manifest): string {
   return `${JSON.stringify(manifest, null, 2)}\n`
 }
 
-/** Markdown listing of the manifest, with the consumer command for each format. */
+/** Markdown listing of the manifest, with the consumer commands for the newest file of each kind. */
 export function renderIndex(manifest: Manifest, dir: string): string {
   const rel = (file: string) =>
     dir && file.startsWith(`${dir}/`) ? file.slice(dir.length + 1) : file
@@ -122,5 +125,66 @@ export function renderIndex(manifest: Manifest, dir: string): string {
       `| [${cell(rel(e.file))}](${encodeURI(rel(e.file))}) | ${e.format} | \`${cell(e.attribute)}\` | ${e.system} | \`${e.storePath}\` | \`${e.narHash}\` | ${e.fileSize} | ${cell(source)} |`
     )
   }
+  const example = exampleCommands(manifest)
+  if (example.length > 0) {
+    lines.push(
+      '',
+      '## Example',
+      '',
+      'At the root of a clone of this repository, for the newest file of each kind:',
+      '',
+      '```sh',
+      ...example,
+      '```'
+    )
+  }
   return `${lines.join('\n')}\n`
+}
+
+/** Shell-quotes a word unless it is made of characters no shell treats specially. */
+function quote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
+}
+
+/** Commands that restore, import or substitute the newest entry of each format, as written. */
+function exampleCommands(manifest: Manifest): string[] {
+  const newest = new Map<string, ManifestEntry>()
+  for (const e of manifest.artifacts) {
+    const seen = newest.get(e.format)
+    if (!seen || e.publishedAt > seen.publishedAt) newest.set(e.format, e)
+  }
+  const lines: string[] = []
+  const nar = newest.get('nar')
+  if (nar) {
+    const base =
+      nar.file
+        .split('/')
+        .pop()
+        ?.replace(/\.nar$/, '') ?? 'restored'
+    lines.push(
+      `nix --extra-experimental-features nix-command hash file --sri ${quote(nar.file)}  # ${nar.narHash}`,
+      `nix-store --restore ./${quote(base)} < ${quote(nar.file)}`
+    )
+  }
+  const closure = newest.get('closure')
+  if (closure) {
+    lines.push(
+      `nix-store --import < ${quote(closure.file)}  # adds ${closure.storePath} and its dependencies`
+    )
+  }
+  const cached = newest.get('binary-cache')
+  if (cached) {
+    const cacheDir = cached.file.split('/').slice(0, -1).join('/')
+    const trust = cached.publicKey
+      ? `--option trusted-public-keys ${quote(cached.publicKey)}`
+      : '--no-check-sigs'
+    const from =
+      quote(cacheDir) === cacheDir
+        ? `"file://$PWD/${cacheDir}"`
+        : `"file://$PWD/"${quote(cacheDir)}`
+    lines.push(
+      `nix --extra-experimental-features nix-command copy ${trust} --from ${from} ${cached.storePath}`
+    )
+  }
+  return lines
 }

@@ -87,6 +87,42 @@ describe('manifest', () => {
     expect(md).toContain('nix-store --import')
     expect(md).toContain('`cache/`: a Nix binary cache')
   })
+  test('the example commands use the newest file of each kind; a signed cache names its key', () => {
+    const cache = (name: string, publicKey?: string): PublishedFile => ({
+      format: 'binary-cache',
+      path: `bin store/cache/${'b'.repeat(32)}.narinfo`,
+      size: 300,
+      sha256: 'sha256-y',
+      ...(publicKey ? { publicKey } : {})
+    })
+    const old = mergeManifest(
+      parseManifest(undefined, 'x'),
+      [artifact('zzold')],
+      source,
+      new Date(0)
+    )
+    const { manifest } = mergeManifest(
+      old.manifest,
+      [{ ...artifact('new'), files: [...artifact('new').files, cache('new', 'k-1:AAAA')] }],
+      source,
+      new Date(1000)
+    )
+    expect(manifest.artifacts.find(e => e.format === 'binary-cache')?.publicKey).toBe('k-1:AAAA')
+    const example = renderIndex(manifest, 'nix').split('```sh\n')[1].split('```')[0]
+    expect(example.trim().split('\n')).toEqual([
+      `nix --extra-experimental-features nix-command hash file --sri nix/x86_64-linux/${'a'.repeat(32)}-new.nar  # sha256-x`,
+      `nix-store --restore ./${'a'.repeat(32)}-new < nix/x86_64-linux/${'a'.repeat(32)}-new.nar`,
+      `nix --extra-experimental-features nix-command copy --option trusted-public-keys k-1:AAAA --from "file://$PWD/"'bin store/cache' /nix/store/${'a'.repeat(32)}-new`
+    ])
+    const unsigned = mergeManifest(
+      parseManifest(undefined, 'x'),
+      [{ ...artifact('new'), files: [cache('new')] }],
+      source,
+      new Date(0)
+    )
+    expect(renderIndex(unsigned.manifest, 'nix')).toContain('copy --no-check-sigs --from')
+    expect(renderIndex({ version: 1, artifacts: [] }, 'nix')).not.toContain('## Example')
+  })
   test('every nix command the generated index gives runs on a Nix without experimental features', () => {
     const text = renderIndex({ version: 1, artifacts: [] }, 'nix')
     const commands = [...text.matchAll(/`(nix [^`]*)`/g)].map(m => m[1])

@@ -1,6 +1,7 @@
 // A real smart-HTTP git server on loopback for tests, the demo and the benchmark:
 // `git http-backend` behind a small Node HTTP server that demands a token over Basic auth.
-// It can also answer pushes with errors (to test retries), behave like a hostile or broken server
+// It also serves raw files the way a forge does for a public repository (for consumer commands),
+// can answer pushes with errors (to test retries), behave like a hostile or broken server
 // (redirect, stall, lose the reply to a push, send raw bytes), and records what clients ask for.
 import { spawn, execFileSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
@@ -99,6 +100,33 @@ export async function startGitServer({
     if (action?.delayMs) {
       await new Promise(resolve => setTimeout(resolve, action.delayMs))
       if (record.abandoned || res.destroyed) return
+    }
+    // Raw file downloads, as a forge serves them for a public repository:
+    // `/OWNER/NAME/raw/REF/PATH` (GitHub Enterprise's form). Reads need no token.
+    const raw = req.method === 'GET' && /^\/(.+?)\/raw\/([^/]+)\/(.+)$/.exec(url.pathname)
+    if (raw) {
+      const dir = path.join(root, `${decodeURIComponent(raw[1])}.git`)
+      const spec = `${decodeURIComponent(raw[2])}:${decodeURIComponent(raw[3])}`
+      const cat = spawn('git', ['--git-dir', dir, 'cat-file', 'blob', spec], {
+        stdio: ['ignore', 'pipe', 'ignore']
+      })
+      let started = false
+      cat.stdout.on('data', chunk => {
+        if (!started) {
+          started = true
+          record.status = 200
+          res.writeHead(200, { 'Content-Type': 'application/octet-stream' })
+        }
+        record.bytes += chunk.length
+        state.bytesSent += chunk.length
+        res.write(chunk)
+      })
+      cat.on('close', code => {
+        if (started) res.end()
+        else if (code === 0) answer(200, '')
+        else answer(404, 'not found\n')
+      })
+      return
     }
     if (!record.authorized) {
       req.resume()

@@ -1,0 +1,136 @@
+// The consumer's side: every command the action prints for consumers (the job summary, the README
+// it generates in the binstore) runs exactly as printed on stock Nix, with no experimental feature
+// enabled in any nix.conf, and gives back exactly what was published.
+import { beforeAll, expect, test } from '@jest/globals'
+import { execFile } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { promisify } from 'node:util'
+import { useGitServer } from '../helpers/fixture.js'
+import { errorLines, nonce, NIX_CONFIG, runAction, sh, SYSTEM } from '../helpers/harness.js'
+
+const execFileP = promisify(execFile)
+const TOKEN = 'consumer_token_77'
+const e2e = useGitServer('consumer', TOKEN)
+let flake: string
+let secret: string
+let publicKey: string
+
+beforeAll(async () => {
+  flake = path.join(e2e.work, 'flake')
+  fs.mkdirSync(flake)
+  const drv = (name: string, extra: string, script: string) =>
+    `derivation { name = "${name}"; system = "${SYSTEM}"; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = "${nonce()}"; ${extra} args = [ "-c" ${JSON.stringify(script)} ]; }`
+  fs.writeFileSync(
+    path.join(flake, 'flake.nix'),
+    `{ outputs = { self }: rec { packages.${SYSTEM} = rec {
+      dep = ${drv('dep', '', 'mkdir -p $out/share; echo dependency > $out/share/data')};
+      app = ${drv('app', 'inherit dep;', 'mkdir -p $out/bin; printf "#!/bin/sh\\necho %s\\n" "$dep" > $out/bin/app; chmod +x $out/bin/app')};
+    }; }; }\n`
+  )
+  const nixArgs = ['--extra-experimental-features', 'nix-command']
+  secret = (
+    await sh('nix', [...nixArgs, 'key', 'generate-secret', '--key-name', 'consumer-1'])
+  ).trim()
+  publicKey = (
+    await sh('sh', [
+      '-c',
+      'printf %s "$1" | nix --extra-experimental-features nix-command key convert-secret-to-public',
+      'sh',
+      secret
+    ])
+  ).trim()
+})
+
+/** The fenced blocks of one language in a Markdown text. */
+function blocks(markdown: string, lang: string): string[] {
+  return [...markdown.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map(m => m[1])
+}
+
+/**
+ * Runs a shell script as a consumer on stock Nix: no nix.conf at all (so no experimental feature
+ * is enabled), single-user settings only, and its own empty store unless `store` is ''.
+ */
+async function asConsumer(script: string, cwd: string, extraConfig = '', store?: string) {
+  const empty = fs.mkdtempSync(path.join(e2e.work, 'conf-'))
+  const config = [NIX_CONFIG, store ? `store = ${store}` : '', extraConfig].join('\n')
+  const { stdout } = await execFileP('sh', ['-euc', script], {
+    cwd,
+    env: {
+      PATH: process.env.PATH,
+      HOME: empty,
+      NIX_CONF_DIR: empty,
+      XDG_CONFIG_HOME: empty,
+      XDG_CONFIG_DIRS: empty,
+      NIX_CONFIG: config
+    },
+    maxBuffer: 64 * 1024 * 1024
+  })
+  return stdout
+}
+
+async function storeDiff(storePath: string, tree: string) {
+  await sh('diff', ['-r', '--no-dereference', storePath, tree])
+}
+
+test('the job summary and the generated README: their commands run as printed on stock Nix', async () => {
+  // `acme/binstore` on a GitHub Enterprise-like server, so the summary prints download URLs.
+  const repo = e2e.server.createRepo('acme/binstore')
+  const run = await runAction(
+    {
+      'flake-attribute': `${flake}#app`,
+      repository: 'acme/binstore',
+      token: TOKEN,
+      format: 'nar, closure, binary-cache',
+      'signing-key': secret
+    },
+    { GITHUB_SERVER_URL: e2e.server.base }
+  )
+  expect(errorLines(run)).toEqual([])
+  expect(repo.url).toBe(`${e2e.server.base}/acme/binstore.git`)
+  const storePath = run.outputs['store-path']
+  const requisites = (await sh('nix-store', ['--query', '--requisites', storePath]))
+    .trim()
+    .split('\n')
+  expect(requisites).toHaveLength(2)
+
+  // The summary's restore block: download, check the hash, restore, import.
+  const [restore] = blocks(run.summary, 'sh')
+  expect(restore).toContain(`curl -fsSLo `)
+  const dir = fs.mkdtempSync(path.join(e2e.work, 'summary-'))
+  const imported = path.join(e2e.work, 'store-import')
+  const printed = await asConsumer(restore, dir, '', imported)
+  // `nix hash file` printed the nar-hash; the restored tree is the store path; the import added
+  // the whole closure, and it verifies.
+  expect(printed).toContain(run.outputs['nar-hash'])
+  await storeDiff(storePath, path.join(dir, path.basename(run.outputs.file, '.nar')))
+  for (const p of requisites) expect(printed).toContain(p)
+  await sh('nix-store', ['--store', imported, '--verify-path', ...requisites])
+
+  // The summary's nix.conf lines: a fresh store substitutes the closure from the served cache.
+  const [conf] = blocks(run.summary, 'ini')
+  expect(conf).toContain(`extra-trusted-public-keys = ${publicKey}`)
+  const substituted = path.join(e2e.work, 'store-substituted')
+  await asConsumer(`nix-store --realise ${storePath}`, dir, conf, substituted)
+  await sh('nix-store', ['--store', substituted, '--verify-path', ...requisites])
+  await storeDiff(storePath, path.join(substituted, storePath))
+
+  // The README the action generated in the binstore, run at the root of a clone.
+  const clone = path.join(e2e.work, 'clone')
+  await sh('git', ['clone', '-q', repo.dir, clone])
+  const readme = fs.readFileSync(path.join(clone, 'nix/README.md'), 'utf8')
+  const [example] = blocks(readme, 'sh')
+  const lines = example.trim().split('\n')
+  expect(lines).toHaveLength(4)
+  // The restore and import lines, then the binary cache line into a store of its own (the
+  // import would otherwise have made its copy a no-op).
+  const fromClone = path.join(e2e.work, 'store-clone')
+  const out = await asConsumer(lines.slice(0, 3).join('\n'), clone, '', fromClone)
+  expect(out).toContain(run.outputs['nar-hash'])
+  await storeDiff(storePath, path.join(clone, path.basename(run.outputs.file, '.nar')))
+  await sh('nix-store', ['--store', fromClone, '--verify-path', ...requisites])
+  expect(lines[3]).toMatch(/ copy .* --from /)
+  const copied = path.join(e2e.work, 'store-clone-cache')
+  await asConsumer(lines[3], clone, '', copied)
+  await sh('nix-store', ['--store', copied, '--verify-path', ...requisites])
+})
