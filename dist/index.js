@@ -31696,7 +31696,7 @@ function actionsLogger() {
 async function sourceCommit() {
     if (!process.env.GITHUB_EVENT_NAME?.startsWith('pull_request'))
         return process.env.GITHUB_SHA;
-    const { context } = await __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413));
+    const { context } = await __nccwpck_require__.e(/* import() */ 157).then(__nccwpck_require__.bind(__nccwpck_require__, 157));
     const pr = context.payload.pull_request;
     return pr?.head?.sha ?? context.sha;
 }

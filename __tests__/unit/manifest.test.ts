@@ -88,7 +88,7 @@ describe('manifest', () => {
     expect(md).toContain('`cache/`: a Nix binary cache')
   })
   test('the example commands use the newest file of each kind; a signed cache names its key', () => {
-    const cache = (name: string, publicKey?: string): PublishedFile => ({
+    const cache = (publicKey?: string): PublishedFile => ({
       format: 'binary-cache',
       path: `bin store/cache/${'b'.repeat(32)}.narinfo`,
       size: 300,
@@ -103,7 +103,7 @@ describe('manifest', () => {
     )
     const { manifest } = mergeManifest(
       old.manifest,
-      [{ ...artifact('new'), files: [...artifact('new').files, cache('new', 'k-1:AAAA')] }],
+      [{ ...artifact('new'), files: [...artifact('new').files, cache('k-1:AAAA')] }],
       source,
       new Date(1000)
     )
@@ -116,7 +116,7 @@ describe('manifest', () => {
     ])
     const unsigned = mergeManifest(
       parseManifest(undefined, 'x'),
-      [{ ...artifact('new'), files: [cache('new')] }],
+      [{ ...artifact('new'), files: [cache()] }],
       source,
       new Date(0)
     )
