@@ -32924,7 +32924,7 @@ class Nix {
     }
 }
 function nixMissing() {
-    return new errors/* UserError */.yo("Nix is not installed or not on PATH. Add a step that installs Nix before this one (for example 'uses: cachix/install-nix-action@v31' or 'uses: DeterminateSystems/nix-installer-action@main').");
+    return new errors/* UserError */.yo("Nix is not installed or not on PATH. Add a step that installs Nix before this one (for example 'uses: cachix/install-nix-action@v31').");
 }
 /** The lines of stderr that say what went wrong, or its last line. */
 function lastError(result) {

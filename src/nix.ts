@@ -167,7 +167,7 @@ export class Nix implements NixPort {
 
 function nixMissing(): UserError {
   return new UserError(
-    "Nix is not installed or not on PATH. Add a step that installs Nix before this one (for example 'uses: cachix/install-nix-action@v31' or 'uses: DeterminateSystems/nix-installer-action@main')."
+    "Nix is not installed or not on PATH. Add a step that installs Nix before this one (for example 'uses: cachix/install-nix-action@v31')."
   )
 }
 
