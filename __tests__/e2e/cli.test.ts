@@ -1,5 +1,6 @@
 import { expect, test } from '@jest/globals'
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { useGitServer } from '../helpers/fixture.js'
 import { NIX_CONFIG, ROOT, serverGit, writeFlake } from '../helpers/harness.js'
@@ -7,21 +8,23 @@ import { NIX_CONFIG, ROOT, serverGit, writeFlake } from '../helpers/harness.js'
 const TOKEN = 'cli_token_123456'
 const e2e = useGitServer('cli', TOKEN)
 
-function cli(args: string[], env: NodeJS.ProcessEnv) {
+function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  bin = path.join(ROOT, 'bin/publish-nix-artifact.js'),
+  cwd = ROOT
+) {
   return new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
-    const child = spawn(
-      process.execPath,
-      [path.join(ROOT, 'bin/publish-nix-artifact.js'), ...args],
-      {
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          NIX_CONFIG,
-          TMPDIR: e2e.work,
-          ...env
-        }
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NIX_CONFIG,
+        TMPDIR: e2e.work,
+        ...env
       }
-    )
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', d => (stdout += d))
@@ -66,3 +69,60 @@ test('the token is refused as an argument, and --help works', async () => {
   expect(unknown.code).toBe(2)
   expect(unknown.stderr).toMatch(/Unknown option/)
 })
+
+/** npm, when this machine has it (a Nix-only test environment may not). */
+function hasNpm(): boolean {
+  try {
+    execFileSync('npm', ['--version'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+;(hasNpm() ? test : test.skip)(
+  'installed from its npm package into an empty prefix, it runs --help and publishes',
+  async () => {
+    const dir = path.join(e2e.work, 'npm')
+    const prefix = path.join(dir, 'prefix')
+    fs.mkdirSync(dir)
+    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir, ROOT], {
+      encoding: 'utf8'
+    }).trim()
+    // The package has no runtime dependencies: nothing is fetched.
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--global',
+        '--offline',
+        '--no-audit',
+        '--no-fund',
+        '--prefix',
+        prefix,
+        path.join(dir, tarball)
+      ],
+      { stdio: 'ignore' }
+    )
+    const installed = path.join(prefix, 'bin/publish-nix-artifact')
+    expect(fs.realpathSync(installed).startsWith(prefix)).toBe(true)
+    const scratch = fs.mkdtempSync(path.join(e2e.work, 'elsewhere-'))
+    const help = await cli(['--help'], {}, installed, scratch)
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/^Usage: publish-nix-artifact --repository URL/)
+
+    const repo = e2e.server.createRepo('from-npm')
+    const flake = writeFlake(path.join(e2e.work, 'npm-flake'), { tool: 'echo tool > $out' })
+    const run = await cli(
+      ['--repository', repo.url, `${flake}#tool`],
+      { PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN },
+      installed,
+      scratch
+    )
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout).published).toBe('true')
+    expect(await serverGit(repo.dir, 'ls-tree', '-r', '--name-only', 'main')).toMatch(
+      /-tool\.nar$/m
+    )
+  }
+)
