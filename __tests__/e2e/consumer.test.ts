@@ -7,7 +7,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
 import { useGitServer } from '../helpers/fixture.js'
-import { errorLines, nonce, NIX_CONFIG, runAction, sh, SYSTEM } from '../helpers/harness.js'
+import { alarmingLines, nonce, NIX_CONFIG, runAction, sh, SYSTEM } from '../helpers/harness.js'
 
 const execFileP = promisify(execFile)
 const TOKEN = 'consumer_token_77'
@@ -86,7 +86,7 @@ test('the job summary and the generated README: their commands run as printed on
     },
     { GITHUB_SERVER_URL: e2e.server.base }
   )
-  expect(errorLines(run)).toEqual([])
+  expect(alarmingLines(run)).toEqual([])
   expect(repo.url).toBe(`${e2e.server.base}/acme/binstore.git`)
   const storePath = run.outputs['store-path']
   const requisites = (await sh('nix-store', ['--query', '--requisites', storePath]))

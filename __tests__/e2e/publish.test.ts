@@ -3,6 +3,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { useGitServer } from '../helpers/fixture.js'
 import {
+  alarmingLines,
   blobToFile,
   errorLines,
   hashFile,
@@ -318,18 +319,21 @@ function gitOnlyPath(): string {
 }
 
 describe('first contact', () => {
-  test('a successful publish into an empty repository logs no fatal: or error: line', async () => {
+  test('successful runs log no fatal: or error: line: empty repository, re-publish, new branch', async () => {
     const repo = e2e.server.createRepo('quiet')
     const flake = writeFlake(path.join(e2e.work, 'quiet'), { q: 'echo q > $out' })
-    const run = await runAction({
-      'flake-attribute': `${flake}#q`,
-      repository: repo.url,
-      token: TOKEN
-    })
-    expect(run.code).toBe(0)
-    expect(run.outputs.published).toBe('true')
-    const alarming = run.stdout.split('\n').filter(line => /^(> )?(fatal|error):/i.test(line))
-    expect(alarming).toEqual([])
+    const inputs = { 'flake-attribute': `${flake}#q`, repository: repo.url, token: TOKEN }
+    const runs = [
+      await runAction(inputs),
+      await runAction(inputs),
+      await runAction({ ...inputs, branch: 'other' })
+    ]
+    expect(runs.map(run => [run.code, run.outputs.published])).toEqual([
+      [0, 'true'],
+      [0, 'false'],
+      [0, 'true']
+    ])
+    for (const run of runs) expect(alarmingLines(run)).toEqual([])
   })
 
   test('an empty token is reported as missing, not as refused', async () => {

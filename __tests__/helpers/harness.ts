@@ -137,6 +137,11 @@ export function startAction(
   return { child, stdout: () => stdout, runnerTemp, done }
 }
 
+/** Lines of a run's log that would alarm a user: git's or Nix's `fatal:`/`error:`, `::error::`. */
+export function alarmingLines(run: ActionRun): string[] {
+  return run.stdout.split('\n').filter(line => /^(> )?(fatal|error):|^::error::/i.test(line))
+}
+
 /** `::error::` lines of a run. */
 export function errorLines(run: ActionRun): string[] {
   return run.stdout.split('\n').filter(line => line.startsWith('::error::'))
