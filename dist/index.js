@@ -28377,7 +28377,7 @@ module.exports = {
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
 /* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_util__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4793);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7815);
 /* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5625);
 /* harmony import */ var _publish_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9709);
 /* harmony import */ var _report_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(665);
@@ -28656,7 +28656,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4793:
+/***/ 7815:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28668,8 +28668,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: DEFAULT_MAX_FILE_SIZE, DEFAULT_NETWORK_TIMEOUT, DEFAULT_PATH, DEFAULT_STALL_TIMEOUT, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, normalizeRepoPath, parseAttributes, parseBoolean, parseCompression, parseDuration, parseFormats, parseNixBuildArgs, parseRepository, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
 
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: ./src/config.ts
 /** The typed configuration that the entry points build from their inputs and pass down. */
 const FORMATS = ['nar', 'closure', 'binary-cache'];
@@ -28737,7 +28737,7 @@ function readConfig(input, env) {
             timeoutSeconds: parseDuration(input('network-timeout') || DEFAULT_NETWORK_TIMEOUT, 'network-timeout')
         },
         source,
-        tempDir: env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir()
+        tempDir: env.RUNNER_TEMP || external_node_os_.tmpdir()
     };
 }
 /**
@@ -31655,8 +31655,8 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/inputs.ts + 2 modules
-var inputs = __nccwpck_require__(4793);
+// EXTERNAL MODULE: ./src/inputs.ts + 1 modules
+var inputs = __nccwpck_require__(7815);
 // EXTERNAL MODULE: ./src/log.ts
 var log = __nccwpck_require__(5625);
 // EXTERNAL MODULE: ./src/publish.ts + 16 modules
@@ -32652,8 +32652,8 @@ function refuseNonDirectories(entries, file) {
     }
 }
 
-// EXTERNAL MODULE: ./src/inputs.ts + 2 modules
-var inputs = __nccwpck_require__(4793);
+// EXTERNAL MODULE: ./src/inputs.ts + 1 modules
+var inputs = __nccwpck_require__(7815);
 // EXTERNAL MODULE: ./src/markdown.ts
 var markdown = __nccwpck_require__(3758);
 ;// CONCATENATED MODULE: ./src/manifest.ts
@@ -32784,10 +32784,15 @@ function exampleCommands(manifest) {
     return lines;
 }
 
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: ./src/nix.ts
 
 
 
+
+/** How many attributes are asked at once what they build (evaluations, no builds). */
+const PARALLEL_EVALUATIONS = Math.min(8, (0,external_node_os_.availableParallelism)());
 /** Passed on every `nix` call: the runner's nix.conf may or may not enable them. */
 const FEATURES = ['--extra-experimental-features', 'nix-command flakes'];
 /** Nix's commands, run as programs: `nix` (with the features it needs) and `nix-store`. */
@@ -32821,22 +32826,33 @@ class Nix {
         return m[1];
     }
     /**
-     * Builds one flake output reference. A GC root under `gcroot` keeps the outputs alive until the
-     * work directory is removed, so a concurrent garbage collection cannot delete them mid-export.
+     * Builds every flake output reference in one `nix build`: one evaluation, and Nix's own
+     * scheduling (`max-jobs`) across all of them. GC roots under `gcroot` keep the outputs alive
+     * until the work directory is removed, so a concurrent garbage collection cannot delete them
+     * mid-export. The result has one entry per attribute, in order.
+     *
+     * With several attributes, Nix reports their outputs in an order of its own (sorted, with
+     * repeats), so each attribute is then asked what it builds with `--dry-run`: an evaluation,
+     * often from Nix's evaluation cache, that never builds. The same question names the attributes
+     * that failed when the build did.
      */
-    async build(attribute, extraArgs, gcroot) {
-        const result = await this.nix([
-            'build',
-            '--json',
-            '--print-build-logs',
-            '--out-link',
-            gcroot,
-            ...extraArgs,
-            attribute
-        ]);
+    async buildAll(attributes, extraArgs, gcroot) {
+        const keepGoing = attributes.length > 1 ? ['--keep-going'] : [];
+        const build = ['build', '--json', '--print-build-logs', ...keepGoing, '--out-link', gcroot];
+        const result = await this.nix([...build, ...extraArgs, ...attributes]);
+        if (attributes.length === 1) {
+            if (result.code !== 0)
+                throw buildError(attributes[0], result);
+            return [parseBuildJson(result.stdout)];
+        }
+        const plans = await mapLimit(attributes, PARALLEL_EVALUATIONS, attribute => this.nix(['build', '--json', '--no-link', '--dry-run', ...extraArgs, attribute], false));
         if (result.code !== 0)
-            throw buildError(attribute, result);
-        return parseBuildJson(result.stdout);
+            throw buildFailure(attributes, plans, result);
+        return plans.map((plan, i) => {
+            if (plan.code !== 0)
+                throw buildError(attributes[i], plan);
+            return parseBuildJson(plan.stdout);
+        });
     }
     /**
      * The system a derivation builds for, read from the derivation itself: from its store file when
@@ -32941,7 +32957,57 @@ function buildError(attribute, result) {
     if (/experimental Nix feature/.test(result.stderr)) {
         return new errors/* UserError */.yo(`This Nix does not accept the experimental features 'nix-command flakes'; use Nix 2.4 or later. Nix said: ${detail}`);
     }
-    return new errors/* UserError */.yo(`'nix build ${attribute}' failed. ${detail}`);
+    return new errors/* UserError */.yo(`'nix build ${attribute}' failed. ${withLogTail(detail, result.stderr)}`);
+}
+/**
+ * Nix's error, followed by the last lines of each failed builder's log. With --print-build-logs
+ * the log went to the step's log as `NAME> line` and Nix does not repeat it in the error, so the
+ * tail is taken from there.
+ */
+function withLogTail(detail, stderr, lines = 10) {
+    const tails = [];
+    for (const m of stderr.matchAll(/builder for '\/nix\/store\/[0-9a-z]{32}-([^']+)\.drv' failed/g)) {
+        const prefix = `${m[1]}> `;
+        const log = stderr
+            .split('\n')
+            .filter(line => line.startsWith(prefix))
+            .map(line => `> ${line.slice(prefix.length).trimEnd()}`);
+        if (log.length > 0 && !detail.includes(log[log.length - 1])) {
+            tails.push(`Last lines of the build log of ${m[1]}:\n${log.slice(-lines).join('\n')}`);
+        }
+    }
+    return [detail, ...tails].join('\n');
+}
+/**
+ * Which of several attributes failed, from each one's `nix build --dry-run` after a failed
+ * `--keep-going` build: one that cannot be evaluated failed (and then nothing was built); one
+ * that still has something to build failed to build, or depends on something that did.
+ */
+function buildFailure(attributes, plans, result) {
+    const unevaluated = attributes.filter((_, i) => plans[i].code !== 0);
+    if (unevaluated.length > 0) {
+        const first = attributes.findIndex((_, i) => plans[i].code !== 0);
+        const cause = buildError(attributes[first], plans[first]).message;
+        return new errors/* UserError */.yo(`${count(unevaluated.length, attributes.length)} could not be evaluated: ${unevaluated.join(', ')}. Nothing was built or published. ${cause}`);
+    }
+    const failed = attributes.filter((_, i) => /will be built/.test(plans[i].stderr));
+    if (failed.length === 0)
+        return buildError(attributes.join(' '), result);
+    return new errors/* UserError */.yo(`${count(failed.length, attributes.length)} failed to build: ${failed.join(', ')}. Nothing was published. Nix said: ${withLogTail(lastError(result), result.stderr)}`);
+}
+const count = (n, of) => `${n} of ${of} attribute${of === 1 ? '' : 's'}`;
+/** Runs `fn` on every item, at most `limit` at a time; the results in the items' order. */
+async function mapLimit(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
 }
 /** `nix build --json`: `[{ drvPath, outputs: { out: "/nix/store/…" } }]` in every Nix since 2.4. */
 function parseBuildJson(stdout) {
@@ -33252,16 +33318,21 @@ class Publisher {
         if (relaxed.length > 0) {
             log.warning(`nix-build-args loosens Nix's security settings (${relaxed.join(', ')}); they are used because the workflow sets them.`);
         }
+        const { attributes } = config;
+        const title = attributes.length === 1
+            ? `Building ${attributes[0]}`
+            : `Building ${attributes.length} attributes`;
         const built = [];
-        for (const [i, attribute] of config.attributes.entries()) {
-            await log.group(`Building ${attribute}`, async () => {
-                const gcroot = external_node_path_namespaceObject.join(work, 'gcroots', `attr-${i}`);
-                for (const output of await nix.build(attribute, config.nixBuildArgs, gcroot)) {
+        await log.group(title, async () => {
+            const gcroot = external_node_path_namespaceObject.join(work, 'gcroots', 'result');
+            const outputs = await nix.buildAll(attributes, config.nixBuildArgs, gcroot);
+            for (const [i, attribute] of attributes.entries()) {
+                for (const output of outputs[i]) {
                     built.push({ ...output, attribute });
                     log.info(`${attribute} (${output.output}) → ${output.storePath}`);
                 }
-            });
-        }
+            }
+        });
         return built;
     }
     /** Phase 3: each store path written once in every format, hashed, and stored as a blob. */
@@ -33875,6 +33946,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 
 /***/ }),
 

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { UserError } from './errors.js'
 import { Logger } from './log.js'
 import type {
@@ -17,6 +18,9 @@ import {
   RunResult,
   StreamResult
 } from './proc.js'
+
+/** How many attributes are asked at once what they build (evaluations, no builds). */
+const PARALLEL_EVALUATIONS = Math.min(8, availableParallelism())
 
 /** Passed on every `nix` call: the runner's nix.conf may or may not enable them. */
 const FEATURES = ['--extra-experimental-features', 'nix-command flakes']
@@ -53,21 +57,36 @@ export class Nix implements NixPort {
   }
 
   /**
-   * Builds one flake output reference. A GC root under `gcroot` keeps the outputs alive until the
-   * work directory is removed, so a concurrent garbage collection cannot delete them mid-export.
+   * Builds every flake output reference in one `nix build`: one evaluation, and Nix's own
+   * scheduling (`max-jobs`) across all of them. GC roots under `gcroot` keep the outputs alive
+   * until the work directory is removed, so a concurrent garbage collection cannot delete them
+   * mid-export. The result has one entry per attribute, in order.
+   *
+   * With several attributes, Nix reports their outputs in an order of its own (sorted, with
+   * repeats), so each attribute is then asked what it builds with `--dry-run`: an evaluation,
+   * often from Nix's evaluation cache, that never builds. The same question names the attributes
+   * that failed when the build did.
    */
-  async build(attribute: string, extraArgs: string[], gcroot: string): Promise<BuiltOutput[]> {
-    const result = await this.nix([
-      'build',
-      '--json',
-      '--print-build-logs',
-      '--out-link',
-      gcroot,
-      ...extraArgs,
-      attribute
-    ])
-    if (result.code !== 0) throw buildError(attribute, result)
-    return parseBuildJson(result.stdout)
+  async buildAll(
+    attributes: string[],
+    extraArgs: string[],
+    gcroot: string
+  ): Promise<BuiltOutput[][]> {
+    const keepGoing = attributes.length > 1 ? ['--keep-going'] : []
+    const build = ['build', '--json', '--print-build-logs', ...keepGoing, '--out-link', gcroot]
+    const result = await this.nix([...build, ...extraArgs, ...attributes])
+    if (attributes.length === 1) {
+      if (result.code !== 0) throw buildError(attributes[0], result)
+      return [parseBuildJson(result.stdout)]
+    }
+    const plans = await mapLimit(attributes, PARALLEL_EVALUATIONS, attribute =>
+      this.nix(['build', '--json', '--no-link', '--dry-run', ...extraArgs, attribute], false)
+    )
+    if (result.code !== 0) throw buildFailure(attributes, plans, result)
+    return plans.map((plan, i) => {
+      if (plan.code !== 0) throw buildError(attributes[i], plan)
+      return parseBuildJson(plan.stdout)
+    })
   }
 
   /**
@@ -191,7 +210,74 @@ function buildError(attribute: string, result: RunResult): UserError {
       `This Nix does not accept the experimental features 'nix-command flakes'; use Nix 2.4 or later. Nix said: ${detail}`
     )
   }
-  return new UserError(`'nix build ${attribute}' failed. ${detail}`)
+  return new UserError(`'nix build ${attribute}' failed. ${withLogTail(detail, result.stderr)}`)
+}
+
+/**
+ * Nix's error, followed by the last lines of each failed builder's log. With --print-build-logs
+ * the log went to the step's log as `NAME> line` and Nix does not repeat it in the error, so the
+ * tail is taken from there.
+ */
+export function withLogTail(detail: string, stderr: string, lines = 10): string {
+  const tails: string[] = []
+  for (const m of stderr.matchAll(
+    /builder for '\/nix\/store\/[0-9a-z]{32}-([^']+)\.drv' failed/g
+  )) {
+    const prefix = `${m[1]}> `
+    const log = stderr
+      .split('\n')
+      .filter(line => line.startsWith(prefix))
+      .map(line => `> ${line.slice(prefix.length).trimEnd()}`)
+    if (log.length > 0 && !detail.includes(log[log.length - 1])) {
+      tails.push(`Last lines of the build log of ${m[1]}:\n${log.slice(-lines).join('\n')}`)
+    }
+  }
+  return [detail, ...tails].join('\n')
+}
+
+/**
+ * Which of several attributes failed, from each one's `nix build --dry-run` after a failed
+ * `--keep-going` build: one that cannot be evaluated failed (and then nothing was built); one
+ * that still has something to build failed to build, or depends on something that did.
+ */
+export function buildFailure(
+  attributes: string[],
+  plans: RunResult[],
+  result: RunResult
+): UserError {
+  const unevaluated = attributes.filter((_, i) => plans[i].code !== 0)
+  if (unevaluated.length > 0) {
+    const first = attributes.findIndex((_, i) => plans[i].code !== 0)
+    const cause = buildError(attributes[first], plans[first]).message
+    return new UserError(
+      `${count(unevaluated.length, attributes.length)} could not be evaluated: ${unevaluated.join(', ')}. Nothing was built or published. ${cause}`
+    )
+  }
+  const failed = attributes.filter((_, i) => /will be built/.test(plans[i].stderr))
+  if (failed.length === 0) return buildError(attributes.join(' '), result)
+  return new UserError(
+    `${count(failed.length, attributes.length)} failed to build: ${failed.join(', ')}. Nothing was published. Nix said: ${withLogTail(lastError(result), result.stderr)}`
+  )
+}
+
+const count = (n: number, of: number) => `${n} of ${of} attribute${of === 1 ? '' : 's'}`
+
+/** Runs `fn` on every item, at most `limit` at a time; the results in the items' order. */
+async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>
+): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await fn(items[i])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
 }
 
 /** `nix build --json`: `[{ drvPath, outputs: { out: "/nix/store/…" } }]` in every Nix since 2.4. */

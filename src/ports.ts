@@ -74,8 +74,11 @@ export interface CacheOptions {
 export interface NixPort {
   /** The version; also the check that Nix is installed. */
   version(): Promise<string>
-  /** Builds one flake output reference, with a GC root at `gcroot` for its outputs. */
-  build(attribute: string, extraArgs: string[], gcroot: string): Promise<BuiltOutput[]>
+  /**
+   * Builds every flake output reference at once, with GC roots under `gcroot`: the outputs of
+   * each, in order. A failure names the attributes that failed.
+   */
+  buildAll(attributes: string[], extraArgs: string[], gcroot: string): Promise<BuiltOutput[][]>
   system(drvPath: string): Promise<string>
   pathInfo(storePath: string): Promise<PathInfo>
   /** Writes the plain NAR of `storePath` to `file`, hashing it on the way. */

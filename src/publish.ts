@@ -156,16 +156,22 @@ export class Publisher {
         `nix-build-args loosens Nix's security settings (${relaxed.join(', ')}); they are used because the workflow sets them.`
       )
     }
+    const { attributes } = config
+    const title =
+      attributes.length === 1
+        ? `Building ${attributes[0]}`
+        : `Building ${attributes.length} attributes`
     const built: Built[] = []
-    for (const [i, attribute] of config.attributes.entries()) {
-      await log.group(`Building ${attribute}`, async () => {
-        const gcroot = path.join(work, 'gcroots', `attr-${i}`)
-        for (const output of await nix.build(attribute, config.nixBuildArgs, gcroot)) {
+    await log.group(title, async () => {
+      const gcroot = path.join(work, 'gcroots', 'result')
+      const outputs = await nix.buildAll(attributes, config.nixBuildArgs, gcroot)
+      for (const [i, attribute] of attributes.entries()) {
+        for (const output of outputs[i]) {
           built.push({ ...output, attribute })
           log.info(`${attribute} (${output.output}) → ${output.storePath}`)
         }
-      })
-    }
+      }
+    })
     return built
   }
 

@@ -7,6 +7,7 @@ import {
   blobToFile,
   errorLines,
   hashFile,
+  recordingNixPath,
   runAction,
   seedRepo,
   serverGit,
@@ -195,6 +196,44 @@ describe('publishing into a repository with content', () => {
   })
 })
 
+describe('many attributes in one step', () => {
+  test('twenty attributes: one nix build for all of them, one commit, each mapped to its output', async () => {
+    const repo = e2e.server.createRepo('twenty')
+    const names = Array.from({ length: 20 }, (_, i) => `p${i + 2}`)
+    const flake = writeFlake(
+      path.join(e2e.work, 'twenty'),
+      Object.fromEntries(names.map(n => [n, `echo ${n} > $out`]))
+    )
+    const calls = path.join(e2e.work, 'twenty-nix-calls')
+    const run = await runAction(
+      {
+        'flake-attribute': names.map(n => `${flake}#${n}`).join('\n'),
+        repository: repo.url,
+        token: TOKEN
+      },
+      { PATH: recordingNixPath(calls) }
+    )
+    expect(errorLines(run)).toEqual([])
+    const builds = fs
+      .readFileSync(calls, 'utf8')
+      .split('\n')
+      .filter(line => / build /.test(line))
+    expect(builds.filter(line => !line.includes('--dry-run'))).toHaveLength(1)
+    const artifacts = JSON.parse(run.outputs.artifacts)
+    expect(artifacts.map((a: { attribute: string }) => a.attribute)).toEqual(
+      names.map(n => `${flake}#${n}`)
+    )
+    for (const [i, a] of artifacts.entries()) {
+      expect(a['store-path']).toMatch(new RegExp(`-${names[i]}$`))
+      expect(await serverGit(repo.dir, 'cat-file', '-s', `main:${a.file}`)).toBe(
+        String(a['nar-size'])
+      )
+    }
+    expect(await serverGit(repo.dir, 'rev-list', '--count', 'main')).toBe('1')
+    expect(run.stdout).toContain('::group::Building 20 attributes')
+  })
+})
+
 describe('a path with quotes and spaces', () => {
   test('lands exactly where it says, with its manifest and index', async () => {
     const repo = e2e.server.createRepo('quoted')
@@ -228,7 +267,8 @@ describe('failures end with one clear error and push nothing', () => {
     await seedRepo(repo.dir, 'main', { 'README.md': 'x\n' })
     flake = writeFlake(path.join(e2e.work, 'fail'), {
       broken: 'echo oops >&2; exit 3',
-      ok: 'echo ok > $out'
+      ok: 'echo ok > $out',
+      ok2: 'echo ok2 > $out'
     })
   })
 
@@ -237,7 +277,19 @@ describe('failures end with one clear error and push nothing', () => {
       'a build failure',
       () => ({ 'flake-attribute': `${flake}#broken` }),
       () => ({}),
-      /nix build .*#broken' failed/
+      /nix build .*#broken' failed\..*Last lines of the build log of broken:.*> oops/
+    ],
+    [
+      'one of three attributes failing to build: named, with its log',
+      () => ({ 'flake-attribute': `${flake}#ok\n${flake}#broken\n${flake}#ok2` }),
+      () => ({}),
+      /1 of 3 attributes failed to build: \S+#broken\. Nothing was published\. Nix said: .*oops/
+    ],
+    [
+      'one of two attributes missing',
+      () => ({ 'flake-attribute': `${flake}#ok\n${flake}#nope` }),
+      () => ({}),
+      /1 of 2 attributes could not be evaluated: \S+#nope\. Nothing was built or published\./
     ],
     [
       'a missing attribute',

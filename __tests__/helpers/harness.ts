@@ -1,6 +1,6 @@
 // Runs the bundled action (dist/index.js) the way the Actions runner does, against real Nix and a
 // real token-checking smart-HTTP git server on loopback.
-import { ChildProcess, execFile, spawn } from 'node:child_process'
+import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -226,4 +226,18 @@ export function processRunning(marker: string): boolean {
     }
   }
   return false
+}
+
+/**
+ * A PATH whose `nix` is the real one, run through a script that first appends its arguments to
+ * `log`, one call per line: to count how Nix is called.
+ */
+export function recordingNixPath(log: string): string {
+  const real = execFileSync('sh', ['-c', 'command -v nix'], { encoding: 'utf8' }).trim()
+  const dir = tempDir('nix-recorder')
+  const script = path.join(dir, 'nix')
+  fs.writeFileSync(script, `#!/bin/sh\necho "$*" >> '${log}'\nexec '${real}' "$@"\n`, {
+    mode: 0o755
+  })
+  return `${dir}:${process.env.PATH}`
 }

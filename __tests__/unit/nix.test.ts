@@ -1,5 +1,13 @@
 import { describe, expect, test } from '@jest/globals'
-import { drvSystem, lastError, parseBuildJson, parsePathInfo, toSri } from '../../src/nix.js'
+import {
+  buildFailure,
+  drvSystem,
+  lastError,
+  parseBuildJson,
+  parsePathInfo,
+  toSri,
+  withLogTail
+} from '../../src/nix.js'
 
 const P = '/nix/store/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello'
 const SRI = 'sha256-EFUdrtf6Rn0LWIJufrmg8q99aT3jGfLvd1//zaJEufY='
@@ -50,5 +58,65 @@ describe('Nix output formats', () => {
       'error: boom\n       at x'
     )
     expect(lastError({ stderr: 'a\nb\nc\nd\n' })).toBe('b\nc\nd')
+  })
+})
+
+describe('buildFailure', () => {
+  const ok = (stderr = '') => ({ code: 0, stdout: '[]', stderr, timedOut: false })
+  const failed = {
+    timedOut: false,
+    code: 1,
+    stdout: '',
+    stderr:
+      "building '/nix/store/x-bad.drv'...\nerror: builder for '/nix/store/x-bad.drv' failed with exit code 3;\n       last 1 log lines:\n       > failing-log-line\n"
+  }
+  test('names the attributes that still have something to build, with the build log tail', () => {
+    const error = buildFailure(
+      ['.#a', '.#bad', '.#needs-bad'],
+      [
+        ok(),
+        ok('this derivation will be built:\n  /nix/store/x-bad.drv\n'),
+        ok('these 2 derivations will be built:\n')
+      ],
+      failed
+    )
+    expect(error.message).toMatch(
+      /^2 of 3 attributes failed to build: \.#bad, \.#needs-bad\. Nothing was published\. Nix said: error: builder for '\/nix\/store\/x-bad\.drv' failed with exit code 3;\n.*\n.*> failing-log-line$/
+    )
+  })
+  test('an attribute that cannot be evaluated is named as such', () => {
+    const missing = {
+      timedOut: false,
+      code: 1,
+      stdout: '',
+      stderr: "error: flake 'path:/f' does not provide attribute 'packages.x86_64-linux.nope'\n"
+    }
+    const error = buildFailure(['.#a', '.#nope'], [ok(), missing], failed)
+    expect(error.message).toMatch(
+      /^1 of 2 attributes could not be evaluated: \.#nope\. Nothing was built or published\. The flake has no attribute for '\.#nope'/
+    )
+  })
+})
+
+describe('withLogTail', () => {
+  test("adds the last lines of each failed builder's log, which -L printed as NAME> line", () => {
+    const stderr = [
+      "building '/nix/store/0000000000000000000000000000000a-bad.drv'...",
+      ...Array.from({ length: 12 }, (_, i) => `bad> line ${i + 1}`),
+      'other> unrelated',
+      "error: builder for '/nix/store/0000000000000000000000000000000a-bad.drv' failed with exit code 3"
+    ].join('\n')
+    const text = withLogTail('error: builder failed', stderr)
+    expect(text.split('\n')).toEqual([
+      'error: builder failed',
+      'Last lines of the build log of bad:',
+      ...Array.from({ length: 10 }, (_, i) => `> line ${i + 3}`)
+    ])
+  })
+  test('adds nothing when Nix already quoted the log, or there is none', () => {
+    const quoted =
+      "error: builder for '/nix/store/0000000000000000000000000000000a-bad.drv' failed\n       > oops"
+    expect(withLogTail(quoted, `bad> oops\n${quoted}`)).toBe(quoted)
+    expect(withLogTail('error: x', 'error: x')).toBe('error: x')
   })
 })

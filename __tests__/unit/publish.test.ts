@@ -138,9 +138,13 @@ class FakeNix implements NixPort {
   }
   readonly dumped: string[] = []
   /** `.#alias-X` builds the same store path as `.#X`. */
-  async build(attribute: string): Promise<BuiltOutput[]> {
-    const name = attribute.split('#')[1].replace(/^alias-/, '')
-    return [{ drvPath: `${storePath(name)}.drv`, output: 'out', storePath: storePath(name) }]
+  readonly builds: string[][] = []
+  async buildAll(attributes: string[]): Promise<BuiltOutput[][]> {
+    this.builds.push(attributes)
+    return attributes.map(attribute => {
+      const name = attribute.split('#')[1].replace(/^alias-/, '')
+      return [{ drvPath: `${storePath(name)}.drv`, output: 'out', storePath: storePath(name) }]
+    })
   }
   async system() {
     return SYSTEM
@@ -295,8 +299,9 @@ describe('Publisher', () => {
     expect(git.calls.filter(c => c === 'commit')).toHaveLength(1)
   })
 
-  test('several attributes go into one commit; an output built twice is exported once', async () => {
+  test('several attributes: one build, one commit; an output built twice is exported once', async () => {
     const result = await publisher({ 'flake-attribute': '.#a\n.#b\n.#alias-a' }).run()
+    expect(nix.builds).toEqual([['.#a', '.#b', '.#alias-a']])
     expect(result.artifacts.map(a => [a.attribute, a.file])).toEqual([
       ['.#a', narPath('a')],
       ['.#b', narPath('b')],
