@@ -33139,7 +33139,6 @@ function nix32Decode(text) {
 
 const DEFAULT_RETRY = {
     attempts: 6,
-    raceAttempts: 12,
     baseDelayMs: 250,
     maxDelayMs: 5000,
     timeoutMs: 30 * 60 * 1000
@@ -33147,9 +33146,10 @@ const DEFAULT_RETRY = {
 const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
 /**
  * Runs `fn` until it succeeds, retrying RaceError and TransientError with full-jitter exponential
- * back-off, each kind within its own budget; any other error (authentication, not found, refused
- * by a hook) ends it at once. Each attempt is given the deadline of the whole operation (epoch
- * ms), which the processes it starts must not outlive; no attempt starts after it.
+ * back-off: a TransientError up to `attempts` tries, a RaceError (the branch moved: another
+ * publisher landed) for as long as the deadline allows. Any other error (authentication, not
+ * found, refused by a hook) ends it at once. Each attempt is given the deadline of the whole
+ * operation (epoch ms), which the processes it starts must not outlive; no attempt starts after it.
  */
 async function withRetries(what, policy, log, fn) {
     const deadline = Date.now() + policy.timeoutMs;
@@ -33167,19 +33167,17 @@ async function withRetries(what, policy, log, fn) {
                 races++;
             else
                 failures++;
-            if (race && races >= policy.raceAttempts) {
-                throw new errors/* TransientError */.N_(`Gave up after ${attempt} attempts to ${what}: ${(0,errors/* errorMessage */.gJ)(error)}, ${races} times. Another publisher is pushing to the same branch very often; run again.`);
-            }
             if (!race && failures >= policy.attempts) {
                 throw new errors/* TransientError */.N_(`Gave up after ${attempt} attempts to ${what}. Last error: ${(0,errors/* errorMessage */.gJ)(error)}`);
             }
             const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
             const delay = Math.round(Math.random() * ceiling);
             if (Date.now() + delay >= deadline) {
-                throw new errors/* TimeoutError */.MU(`Gave up after ${attempt} attempts to ${what}: the ${seconds(policy.timeoutMs)} that 'network-timeout' allows are over. Last error: ${(0,errors/* errorMessage */.gJ)(error)}`);
+                const busy = races > 0 ? ` Other publishers landed on the branch ${races} time(s) meanwhile.` : '';
+                throw new errors/* TimeoutError */.MU(`Gave up after ${attempt} attempts to ${what}: the ${seconds(policy.timeoutMs)} that 'network-timeout' allows are over.${busy} Last error: ${(0,errors/* errorMessage */.gJ)(error)}`);
             }
             const budget = race
-                ? `up to ${policy.raceAttempts} while the branch keeps moving`
+                ? `the branch moved ${races} time(s) so far; retried until 'network-timeout'`
                 : `up to ${policy.attempts} while the server keeps failing`;
             log.info(`${race ? 'Branch moved' : 'Temporary failure'} (${(0,errors/* errorMessage */.gJ)(error)}); retrying to ${what} in ${delay} ms (attempt ${attempt + 1}, ${budget}).`);
             await sleep(delay);
@@ -33241,6 +33239,8 @@ async function withWorkDir(parent, fn) {
 
 
 
+/** Rejected pushes in a row, with the branch not moving, after which publishing gives up. */
+const STALE_ROUNDS = 3;
 /**
  * The whole job in a private work directory: check the remote, build, export, plan, commit and
  * push, report. Nothing is pushed unless every artifact was built, exported and checked.
@@ -33408,6 +33408,10 @@ class Publisher {
         const { retry, log } = this.d;
         const branch = remote.state.branch;
         const pushes = [];
+        /** The tip the last attempt started from, if a race ended it (null if not). */
+        let racedFrom = null;
+        /** Rejected rounds in a row that found the branch where it was. */
+        let stale = 0;
         return withRetries(`publish to '${branch}'`, retry, log, async (attempt, deadline) => {
             const state = attempt === 1
                 ? await this.firstTip(remote, deadline)
@@ -33418,7 +33422,21 @@ class Publisher {
                 log.info(`${last.commitSha} is on '${branch}': the last push landed, only its answer was lost.`);
                 return this.outcome(exported, last);
             }
-            return this.commitOnTip({ branch, state, exported, cache }, deadline, pushes);
+            // A push rejected as out of date while the branch stays where it was is no race: no one
+            // else is landing, and trying again would not help.
+            stale = racedFrom !== null && racedFrom === state.tip ? stale + 1 : 0;
+            if (stale >= STALE_ROUNDS) {
+                throw new errors/* UserError */.yo(`The server rejected ${stale} pushes to '${branch}' as out of date, but the branch stayed at ${state.tip ?? '(no commit)'}: it refuses the update for a reason it does not say. Check the server's hooks and branch protection.`);
+            }
+            racedFrom = null;
+            try {
+                return await this.commitOnTip({ branch, state, exported, cache }, deadline, pushes);
+            }
+            catch (error) {
+                if (error instanceof errors/* RaceError */.CL)
+                    racedFrom = state.tip;
+                throw error;
+            }
         });
     }
     /** One attempt on the tip in `on.state`; each commit is added to `pushes` before it is pushed. */

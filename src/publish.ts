@@ -2,7 +2,7 @@ import * as path from 'node:path'
 import { background, Background } from './background.js'
 import { addToCache, BinaryCache, cacheFiles, prepareBinaryCache } from './binary-cache.js'
 import type { Artifact, ArtifactResult, Config, PublishedFile, PublishResult } from './config.js'
-import { UserError } from './errors.js'
+import { RaceError, UserError } from './errors.js'
 import { Git } from './git/commands.js'
 import { CommitPlan, NewFile, NewText, planFiles, TreeEntry, wantedPaths } from './git/plan.js'
 import { relaxingOptions } from './inputs.js'
@@ -66,6 +66,9 @@ interface Landed {
 }
 
 type Outcome = Omit<PublishResult, 'binaryCacheDir' | 'publicKey'>
+
+/** Rejected pushes in a row, with the branch not moving, after which publishing gives up. */
+const STALE_ROUNDS = 3
 
 /**
  * The whole job in a private work directory: check the remote, build, export, plan, commit and
@@ -256,6 +259,10 @@ export class Publisher {
     const { retry, log } = this.d
     const branch = remote.state.branch
     const pushes: Landed[] = []
+    /** The tip the last attempt started from, if a race ended it (null if not). */
+    let racedFrom: string | undefined | null = null
+    /** Rejected rounds in a row that found the branch where it was. */
+    let stale = 0
     return withRetries(`publish to '${branch}'`, retry, log, async (attempt, deadline) => {
       const state =
         attempt === 1
@@ -269,7 +276,21 @@ export class Publisher {
         )
         return this.outcome(exported, last)
       }
-      return this.commitOnTip({ branch, state, exported, cache }, deadline, pushes)
+      // A push rejected as out of date while the branch stays where it was is no race: no one
+      // else is landing, and trying again would not help.
+      stale = racedFrom !== null && racedFrom === state.tip ? stale + 1 : 0
+      if (stale >= STALE_ROUNDS) {
+        throw new UserError(
+          `The server rejected ${stale} pushes to '${branch}' as out of date, but the branch stayed at ${state.tip ?? '(no commit)'}: it refuses the update for a reason it does not say. Check the server's hooks and branch protection.`
+        )
+      }
+      racedFrom = null
+      try {
+        return await this.commitOnTip({ branch, state, exported, cache }, deadline, pushes)
+      } catch (error) {
+        if (error instanceof RaceError) racedFrom = state.tip
+        throw error
+      }
     })
   }
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import * as path from 'node:path'
 import { startGitServer } from '../../scripts/lib/git-server.mjs'
 import { useGitServer } from '../helpers/fixture.js'
-import { errorLines, runAction, seedRepo, serverGit, writeFlake } from '../helpers/harness.js'
+import { errorLines, runAction, seedRepo, serverGit, sh, writeFlake } from '../helpers/harness.js'
 
 const TOKEN = 'ghs_scaleTestToken'
 const e2e = useGitServer('scale', TOKEN)
@@ -118,6 +118,41 @@ test('seven concurrent publishers all land, history stays linear', async () => {
     expect(size).toBe(run.outputs['nar-size'])
   }
 })
+
+test('twenty publishers started at once on one branch all land, history stays linear', async () => {
+  const repo = e2e.server.createRepo('race-20')
+  await seedRepo(repo.dir, 'main', { 'README.md': 'binstore\n' })
+  const names = Array.from({ length: 20 }, (_, i) => `m${i + 1}`)
+  const flake = writeFlake(
+    path.join(e2e.work, 'race-20'),
+    Object.fromEntries(names.map(n => [n, `echo ${n} > $out`]))
+  )
+  // Built beforehand, as in a matrix whose jobs finish building together: the race is the push.
+  await sh('nix', [
+    '--extra-experimental-features',
+    'nix-command flakes',
+    'build',
+    '--no-link',
+    ...names.map(n => `${flake}#${n}`)
+  ])
+  const runs = await Promise.all(
+    names.map(n =>
+      runAction({ 'flake-attribute': `${flake}#${n}`, repository: repo.url, token: TOKEN })
+    )
+  )
+  for (const run of runs) {
+    expect(errorLines(run)).toEqual([])
+    expect(run.outputs.published).toBe('true')
+  }
+  expect(await serverGit(repo.dir, 'rev-list', '--count', 'main')).toBe('21')
+  expect(await serverGit(repo.dir, 'rev-list', '--merges', 'main')).toBe('')
+  const manifest = JSON.parse(await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/index.json'))
+  expect(manifest.artifacts.map((e: { file: string }) => e.file)).toEqual(
+    runs.map(r => r.outputs.file).sort()
+  )
+  const rounds = runs.map(run => run.stdout.split('\n').filter(l => /^Branch moved/.test(l)).length)
+  expect(Math.max(...rounds)).toBeGreaterThan(0)
+}, 300_000)
 
 test('a push answered with HTTP 500 is retried and lands', async () => {
   const repo = e2e.server.createRepo('flaky')

@@ -5,7 +5,6 @@ import type { RetryPolicy } from '../../src/retry.js'
 /** Retries without waiting: a few ms of back-off, a generous deadline. */
 export const FAST_RETRY: RetryPolicy = {
   attempts: 3,
-  raceAttempts: 5,
   baseDelayMs: 1,
   maxDelayMs: 2,
   timeoutMs: 60000

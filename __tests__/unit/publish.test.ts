@@ -229,8 +229,23 @@ describe('Publisher', () => {
     expect(git.calls.filter(c => c === 'push')).toHaveLength(2)
   })
 
+  test('a server that rejects pushes as out of date while the branch stays put: three rounds, then a clear error', async () => {
+    const tip = git.branches.get('main')
+    git.beforePush = () => {
+      throw new RaceError("the branch 'main' moved while pushing")
+    }
+    const error = await publisher()
+      .run()
+      .catch(e => e)
+    expect(error).toBeInstanceOf(UserError)
+    expect(error.message).toBe(
+      `The server rejected 3 pushes to 'main' as out of date, but the branch stayed at ${tip}: it refuses the update for a reason it does not say. Check the server's hooks and branch protection.`
+    )
+    expect(git.calls.filter(c => c === 'push')).toHaveLength(3)
+  })
+
   test('races and server failures have separate budgets', async () => {
-    // Four races (under raceAttempts 5) and two failures (under attempts 3): six rounds in all.
+    // Four races (no limit while the branch moves) and two failures (under attempts 3).
     git.beforePush = n => {
       if (n <= 4) git.land('main', { [`nix/other-${n}`]: `${n}` })
       else if (n <= 6) throw new TransientError('Could not push: HTTP 500')

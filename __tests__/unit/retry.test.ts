@@ -45,30 +45,32 @@ describe('withRetries', () => {
     expect(stays.calls()).toBe(3)
   })
 
-  test('races have their own, larger budget: each rejected round means another publisher landed', async () => {
+  test('races are retried for as long as the deadline allows: each rejected round means another publisher landed', async () => {
     const { log, info } = lines()
-    // Four races: more than `attempts` (3), within `raceAttempts` (5).
-    const lands = failing([race(), race(), race(), race()])
-    await expect(withRetries('publish', FAST, log, lands.fn)).resolves.toBe(5)
-    expect(info).toHaveLength(4)
-    expect(info[3]).toMatch(
-      /^Branch moved .*\(attempt 5, up to 5 while the branch keeps moving\)\.$/
+    // Twenty races: far more than `attempts` (3); no count ends them.
+    const lands = failing(Array.from({ length: 20 }, race))
+    await expect(withRetries('publish', FAST, log, lands.fn)).resolves.toBe(21)
+    expect(info).toHaveLength(20)
+    expect(info[19]).toMatch(
+      /^Branch moved .*\(attempt 21, the branch moved 20 time\(s\) so far; retried until 'network-timeout'\)\.$/
     )
 
-    const never = failing(Array.from({ length: 5 }, race))
-    const error = await withRetries('publish', FAST, lines().log, never.fn).catch(e => e)
-    expect(error.message).toBe(
-      "Gave up after 5 attempts to publish: the branch 'main' moved while pushing, 5 times. Another publisher is pushing to the same branch very often; run again."
+    const busy: RetryPolicy = { ...FAST, baseDelayMs: 20, maxDelayMs: 20, timeoutMs: 200 }
+    const error = await withRetries('publish', busy, lines().log, async () => {
+      throw race()
+    }).catch(e => e)
+    expect(error).toBeInstanceOf(TimeoutError)
+    expect(error.message).toMatch(
+      /^Gave up after \d+ attempts to publish: the 0 s that 'network-timeout' allows are over\. Other publishers landed on the branch \d+ time\(s\) meanwhile\. Last error: the branch 'main' moved while pushing$/
     )
-    expect(never.calls()).toBe(5)
   })
 
   test('the two budgets are counted apart: server failures after races still get their retries', async () => {
     const step = failing([race(), race(), race(), down(), down()])
     await expect(withRetries('publish', FAST, lines().log, step.fn)).resolves.toBe(6)
-    const exhausted = failing([race(), down(), race(), down(), down()])
+    const exhausted = failing([race(), down(), race(), race(), down(), down()])
     await expect(withRetries('publish', FAST, lines().log, exhausted.fn)).rejects.toThrow(
-      /^Gave up after 5 attempts to publish\. Last error: Could not push: HTTP 500$/
+      /^Gave up after 6 attempts to publish\. Last error: Could not push: HTTP 500$/
     )
   })
 
