@@ -31881,13 +31881,47 @@ async function prepareBinaryCache(config, nix, work) {
         repoDir: (0,naming/* repoPath */.qN)(config.path, 'cache'),
         compression: config.compression,
         secretKeyFile: '',
-        publicKey: ''
+        publicKey: '',
+        seeded: new Set()
     };
     if (!config.signingKey)
         return cache;
     const secretKeyFile = external_node_path_namespaceObject.join(work, 'signing-key');
     await promises_namespaceObject.writeFile(secretKeyFile, config.signingKey, { mode: 0o600 });
     return { ...cache, secretKeyFile, publicKey: await nix.publicKey(config.signingKey) };
+}
+/**
+ * The narinfos the branch already holds for `paths`, written into the local cache before
+ * `nix copy`: Nix then takes those paths as present in the cache and copies, compresses and signs
+ * only the others. Only the narinfos are read from the branch (a few hundred bytes each, fetched
+ * together), never a NAR. Returns the local files seeded, which are not committed again.
+ */
+async function seedFromBranch(cache, tipEntries, paths, git, deadline) {
+    const wanted = new Map();
+    for (const storePath of paths) {
+        const name = `${(0,naming/* storeHashPart */.RL)(storePath)}.narinfo`;
+        const entry = tipEntries.get((0,naming/* repoPath */.qN)(cache.repoDir, name));
+        if (entry?.type === 'blob')
+            wanted.set(name, entry.oid);
+    }
+    const local = cache.localDir;
+    const missing = [...wanted].filter(([name]) => !cache.seeded.has(external_node_path_namespaceObject.join(local, name)));
+    if (missing.length === 0)
+        return [];
+    const blobs = await git.readBlobs(missing.map(([, oid]) => oid), deadline);
+    await promises_namespaceObject.mkdir(local, { recursive: true });
+    const seeded = [];
+    for (const [name, oid] of missing) {
+        const file = external_node_path_namespaceObject.join(local, name);
+        const text = blobs.get(oid);
+        // A narinfo that is there but not one (damaged, or a placeholder) is left to Nix to write.
+        if (text === undefined || !/^StorePath: \/.*$/m.test(text))
+            continue;
+        await promises_namespaceObject.writeFile(file, text);
+        cache.seeded.add(file);
+        seeded.push(file);
+    }
+    return seeded;
 }
 /** Adds `storePath` and its closure to the cache; its narinfo, as the artifact's file. */
 async function addToCache(cache, storePath, ports, write) {
@@ -31912,6 +31946,8 @@ async function cacheFiles(cache, git, write, known) {
     for (const entry of entries.filter(e => e.isFile())) {
         const parent = entry.parentPath ?? entry.path;
         const local = external_node_path_namespaceObject.join(parent, entry.name);
+        if (cache.seeded.has(local))
+            continue;
         const file = (0,naming/* repoPath */.qN)(cache.repoDir, external_node_path_namespaceObject.relative(cache.localDir, local).split(external_node_path_namespaceObject.sep).join('/'));
         const oid = known.get(file) ?? (await git.hashObject(local, write));
         files.push({ path: file, oid, size: (await promises_namespaceObject.stat(local)).size });
@@ -32559,6 +32595,29 @@ class Git {
             throw await this.remoteError('read a file from', result);
         return result.stdout;
     }
+    /**
+     * Reads small blobs, all fetched in one request first (a partial clone has none of them), then
+     * read in one `git cat-file --batch`: blob id → text.
+     */
+    async readBlobs(oids, deadline) {
+        const blobs = new Map();
+        const wanted = [...new Set(oids)];
+        if (wanted.length === 0)
+            return blobs;
+        await this.fetchBlobs(wanted, deadline);
+        const out = await this.ok(['cat-file', '--batch'], { input: `${wanted.join('\n')}\n` });
+        let at = 0;
+        while (at < out.length) {
+            const eol = out.indexOf('\n', at);
+            const m = /^([0-9a-f]+) blob (\d+)$/.exec(out.slice(at, eol));
+            if (!m)
+                throw new errors/* UserError */.yo(`git cat-file --batch answered: ${out.slice(at, eol)}`);
+            const size = Number(m[2]);
+            blobs.set(m[1], out.slice(eol + 1, eol + 1 + size));
+            at = eol + 1 + size + 1;
+        }
+        return blobs;
+    }
     /** The parents of a commit that is here (the fetched tip of a shallow clone included). */
     async parents(commit) {
         const text = await this.ok(['cat-file', 'commit', commit]);
@@ -32854,6 +32913,14 @@ class Nix {
             return parseBuildJson(plan.stdout);
         });
     }
+    /** `nix-store --query --requisites`: the path and its runtime closure. */
+    async requisites(storePath) {
+        const query = await this.store('nix-store', ['--query', '--requisites', storePath]);
+        if (query.code !== 0) {
+            throw new errors/* UserError */.yo(`Could not list the closure of ${storePath}: ${lastError(query)}`);
+        }
+        return query.stdout.split('\n').filter(line => line.startsWith('/'));
+    }
     /**
      * The system a derivation builds for, read from the derivation itself: from its store file when
      * it can be read here (no process), otherwise by asking `nix-store --query --binding system`.
@@ -32927,11 +32994,7 @@ class Nix {
      * on a machine that has none of the paths. Streamed and hashed like the NAR.
      */
     async exportClosure(storePath, file) {
-        const query = await this.store('nix-store', ['--query', '--requisites', storePath]);
-        if (query.code !== 0) {
-            throw new errors/* UserError */.yo(`Could not list the closure of ${storePath}: ${lastError(query)}`);
-        }
-        const paths = query.stdout.split('\n').filter(line => line.startsWith('/'));
+        const paths = await this.requisites(storePath);
         const exported = await this.toFile('nix-store', ['--export', ...paths], file);
         if (exported.code !== 0) {
             throw new errors/* UserError */.yo(`'nix-store --export' failed for ${storePath}: ${lastError(exported)}`);
@@ -33272,7 +33335,7 @@ class Publisher {
             log.info(`Using Nix ${await nixVersion.get()}.`);
             const built = await this.build();
             const cache = await prepareBinaryCache(config, nix, this.d.work);
-            const exported = await log.group('Exporting', () => this.exportAll(built, cache));
+            const exported = await log.group('Exporting', () => this.exportAll(built, remote, cache));
             const extra = cache ? await this.cacheFiles(cache, exported) : [];
             const outcome = await log.group(config.dryRun
                 ? 'Dry run: what would be committed'
@@ -33336,20 +33399,20 @@ class Publisher {
         return built;
     }
     /** Phase 3: each store path written once in every format, hashed, and stored as a blob. */
-    async exportAll(built, cache) {
+    async exportAll(built, remote, cache) {
         const byPath = new Map();
         const result = [];
         for (const b of built) {
             const done = byPath.get(b.storePath);
             const entry = done
                 ? { ...done, attribute: b.attribute, output: b.output }
-                : await this.exportOne(b, cache);
+                : await this.exportOne(b, remote, cache);
             byPath.set(b.storePath, done ?? entry);
             result.push(entry);
         }
         return result;
     }
-    async exportOne(b, cache) {
+    async exportOne(b, remote, cache) {
         const { config, nix, git, log, work } = this.d;
         const local = external_node_path_namespaceObject.join(work, (0,naming/* storeBasename */.UF)(b.storePath));
         const started = Date.now();
@@ -33364,6 +33427,7 @@ class Publisher {
             if (format === 'binary-cache') {
                 if (!cache)
                     throw new Error('the binary cache was not prepared');
+                await this.seedCache(cache, b.storePath, remote);
                 files.push(await addToCache(cache, b.storePath, { nix, git }, !config.dryRun));
                 continue;
             }
@@ -33378,6 +33442,31 @@ class Publisher {
         const { attribute, output, storePath } = b;
         const { narHash, narSize } = info;
         return { attribute, output, storePath, system, file: files[0].path, files, narHash, narSize };
+    }
+    /**
+     * Before `nix copy`, the narinfos of the closure paths that the branch's cache already holds
+     * are copied into the local cache, so that only what is new is copied, compressed and signed.
+     * An optimisation only: if the branch cannot be read, everything is copied as before.
+     */
+    async seedCache(cache, storePath, remote) {
+        const { nix, git, log, retry } = this.d;
+        const settled = await remote.firstTip.done;
+        if (!settled.ok || !settled.value.tip)
+            return;
+        const tip = settled.value.tip;
+        const paths = await nix.requisites(storePath);
+        try {
+            const names = paths.map(p => (0,naming/* repoPath */.qN)(cache.repoDir, `${(0,naming/* storeHashPart */.RL)(p)}.narinfo`));
+            const entries = await git.lsTree(tip, names);
+            const seeded = await seedFromBranch(cache, entries, paths, git, Date.now() + retry.timeoutMs);
+            const present = paths.filter(p => entries.has((0,naming/* repoPath */.qN)(cache.repoDir, `${(0,naming/* storeHashPart */.RL)(p)}.narinfo`)));
+            if (present.length > 0) {
+                log.info(`${present.length} of the ${paths.length} paths in the closure of ${storePath} are in the binary cache on the branch already (${seeded.length} narinfo(s) read); the others are copied.`);
+            }
+        }
+        catch (error) {
+            log.info(`Could not read the binary cache on the branch (${(0,errors/* errorMessage */.gJ)(error)}); copying the whole closure.`);
+        }
     }
     /** The NAR, hashed on the way; its check against the store runs on and is awaited later. */
     async dumpNar(storePath, local) {
@@ -33396,6 +33485,8 @@ class Publisher {
         const narinfos = exported.flatMap(a => a.files).filter(f => f.format === 'binary-cache');
         const known = new Map(narinfos.map(f => [f.path, f.oid]));
         const files = await cacheFiles(cache, git, !config.dryRun, known);
+        const nars = files.filter(f => f.path.startsWith(`${cache.repoDir}/nar/`)).length;
+        log.info(`nix copy wrote ${files.length} binary cache file(s), ${nars} of them NARs.`);
         for (const file of files)
             checkSize(config, file.path, file.size, log);
         return files.map(({ path: file, oid }) => ({ path: file, oid }));

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import type { Config, PublishedFile } from './config.js'
-import type { NewFile } from './git/plan.js'
+import type { NewFile, TreeEntry } from './git/plan.js'
 import { repoPath, storeHashPart } from './naming.js'
 import type { GitPort, NixPort } from './ports.js'
 
@@ -21,6 +21,8 @@ export interface BinaryCache {
   secretKeyFile: string
   /** `name:base64` public half of the signing key ('' when unsigned). */
   publicKey: string
+  /** Local narinfos copied from the branch (seedFromBranch): already there, never committed. */
+  seeded: Set<string>
 }
 
 /** The cache this run writes, or undefined when the binary cache is not among the formats. */
@@ -35,12 +37,53 @@ export async function prepareBinaryCache(
     repoDir: repoPath(config.path, 'cache'),
     compression: config.compression,
     secretKeyFile: '',
-    publicKey: ''
+    publicKey: '',
+    seeded: new Set<string>()
   }
   if (!config.signingKey) return cache
   const secretKeyFile = path.join(work, 'signing-key')
   await fs.writeFile(secretKeyFile, config.signingKey, { mode: 0o600 })
   return { ...cache, secretKeyFile, publicKey: await nix.publicKey(config.signingKey) }
+}
+
+/**
+ * The narinfos the branch already holds for `paths`, written into the local cache before
+ * `nix copy`: Nix then takes those paths as present in the cache and copies, compresses and signs
+ * only the others. Only the narinfos are read from the branch (a few hundred bytes each, fetched
+ * together), never a NAR. Returns the local files seeded, which are not committed again.
+ */
+export async function seedFromBranch(
+  cache: BinaryCache,
+  tipEntries: ReadonlyMap<string, TreeEntry>,
+  paths: string[],
+  git: GitPort,
+  deadline: number
+): Promise<string[]> {
+  const wanted = new Map<string, string>()
+  for (const storePath of paths) {
+    const name = `${storeHashPart(storePath)}.narinfo`
+    const entry = tipEntries.get(repoPath(cache.repoDir, name))
+    if (entry?.type === 'blob') wanted.set(name, entry.oid)
+  }
+  const local = cache.localDir
+  const missing = [...wanted].filter(([name]) => !cache.seeded.has(path.join(local, name)))
+  if (missing.length === 0) return []
+  const blobs = await git.readBlobs(
+    missing.map(([, oid]) => oid),
+    deadline
+  )
+  await fs.mkdir(local, { recursive: true })
+  const seeded: string[] = []
+  for (const [name, oid] of missing) {
+    const file = path.join(local, name)
+    const text = blobs.get(oid)
+    // A narinfo that is there but not one (damaged, or a placeholder) is left to Nix to write.
+    if (text === undefined || !/^StorePath: \/.*$/m.test(text)) continue
+    await fs.writeFile(file, text)
+    cache.seeded.add(file)
+    seeded.push(file)
+  }
+  return seeded
 }
 
 /** Adds `storePath` and its closure to the cache; its narinfo, as the artifact's file. */
@@ -77,6 +120,7 @@ export async function cacheFiles(
   for (const entry of entries.filter(e => e.isFile())) {
     const parent = entry.parentPath ?? (entry as unknown as { path: string }).path
     const local = path.join(parent, entry.name)
+    if (cache.seeded.has(local)) continue
     const file = repoPath(
       cache.repoDir,
       path.relative(cache.localDir, local).split(path.sep).join('/')

@@ -89,6 +89,15 @@ export class Nix implements NixPort {
     })
   }
 
+  /** `nix-store --query --requisites`: the path and its runtime closure. */
+  async requisites(storePath: string): Promise<string[]> {
+    const query = await this.store('nix-store', ['--query', '--requisites', storePath])
+    if (query.code !== 0) {
+      throw new UserError(`Could not list the closure of ${storePath}: ${lastError(query)}`)
+    }
+    return query.stdout.split('\n').filter(line => line.startsWith('/'))
+  }
+
   /**
    * The system a derivation builds for, read from the derivation itself: from its store file when
    * it can be read here (no process), otherwise by asking `nix-store --query --binding system`.
@@ -171,11 +180,7 @@ export class Nix implements NixPort {
    * on a machine that has none of the paths. Streamed and hashed like the NAR.
    */
   async exportClosure(storePath: string, file: string): Promise<ClosureExport> {
-    const query = await this.store('nix-store', ['--query', '--requisites', storePath])
-    if (query.code !== 0) {
-      throw new UserError(`Could not list the closure of ${storePath}: ${lastError(query)}`)
-    }
-    const paths = query.stdout.split('\n').filter(line => line.startsWith('/'))
+    const paths = await this.requisites(storePath)
     const exported = await this.toFile('nix-store', ['--export', ...paths], file)
     if (exported.code !== 0) {
       throw new UserError(`'nix-store --export' failed for ${storePath}: ${lastError(exported)}`)

@@ -30,6 +30,8 @@ export interface GitPort {
   lsTree(tip: string, paths: string[]): Promise<Map<string, TreeEntry>>
   fetchBlobs(oids: string[], deadline: number): Promise<void>
   readBlob(oid: string, deadline: number): Promise<string>
+  /** Small blobs, fetched together: id → text. */
+  readBlobs(oids: string[], deadline: number): Promise<Map<string, string>>
   /** The blob id of a file; with `write`, the blob is stored too. */
   hashObject(file: string, write: boolean): Promise<string>
   /** One commit on `tip` (a root commit without) adding `files` and `texts`; its id. */
@@ -83,6 +85,8 @@ export interface NixPort {
   pathInfo(storePath: string): Promise<PathInfo>
   /** Writes the plain NAR of `storePath` to `file`, hashing it on the way. */
   dumpNar(storePath: string, file: string): Promise<DumpedNar>
+  /** The store path and every path in its runtime closure. */
+  requisites(storePath: string): Promise<string[]>
   /** Writes the store path and its closure in Nix's export format to `file`. */
   exportClosure(storePath: string, file: string): Promise<ClosureExport>
   /** Adds the store path and its closure to the binary cache in `dir`. */

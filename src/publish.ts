@@ -1,8 +1,14 @@
 import * as path from 'node:path'
 import { background, Background } from './background.js'
-import { addToCache, BinaryCache, cacheFiles, prepareBinaryCache } from './binary-cache.js'
+import {
+  addToCache,
+  BinaryCache,
+  cacheFiles,
+  prepareBinaryCache,
+  seedFromBranch
+} from './binary-cache.js'
 import type { Artifact, ArtifactResult, Config, PublishedFile, PublishResult } from './config.js'
-import { RaceError, UserError } from './errors.js'
+import { errorMessage, RaceError, UserError } from './errors.js'
 import { Git } from './git/commands.js'
 import { CommitPlan, NewFile, NewText, planFiles, TreeEntry, wantedPaths } from './git/plan.js'
 import { relaxingOptions } from './inputs.js'
@@ -16,7 +22,14 @@ import {
   renderIndex,
   renderManifest
 } from './manifest.js'
-import { artifactFilePath, EXTENSIONS, fileUrl, repoPath, storeBasename } from './naming.js'
+import {
+  artifactFilePath,
+  EXTENSIONS,
+  fileUrl,
+  repoPath,
+  storeBasename,
+  storeHashPart
+} from './naming.js'
 import { Nix } from './nix.js'
 import type { BuiltOutput, GitPort, NixPort, PathInfo, RemoteState } from './ports.js'
 import { DEFAULT_RETRY, RetryPolicy, withRetries } from './retry.js'
@@ -101,7 +114,7 @@ export class Publisher {
       log.info(`Using Nix ${await nixVersion.get()}.`)
       const built = await this.build()
       const cache = await prepareBinaryCache(config, nix, this.d.work)
-      const exported = await log.group('Exporting', () => this.exportAll(built, cache))
+      const exported = await log.group('Exporting', () => this.exportAll(built, remote, cache))
       const extra = cache ? await this.cacheFiles(cache, exported) : []
       const outcome = await log.group(
         config.dryRun
@@ -179,21 +192,25 @@ export class Publisher {
   }
 
   /** Phase 3: each store path written once in every format, hashed, and stored as a blob. */
-  private async exportAll(built: Built[], cache?: BinaryCache): Promise<Exported[]> {
+  private async exportAll(
+    built: Built[],
+    remote: Remote,
+    cache?: BinaryCache
+  ): Promise<Exported[]> {
     const byPath = new Map<string, Exported>()
     const result: Exported[] = []
     for (const b of built) {
       const done = byPath.get(b.storePath)
       const entry = done
         ? { ...done, attribute: b.attribute, output: b.output }
-        : await this.exportOne(b, cache)
+        : await this.exportOne(b, remote, cache)
       byPath.set(b.storePath, done ?? entry)
       result.push(entry)
     }
     return result
   }
 
-  private async exportOne(b: Built, cache?: BinaryCache): Promise<Exported> {
+  private async exportOne(b: Built, remote: Remote, cache?: BinaryCache): Promise<Exported> {
     const { config, nix, git, log, work } = this.d
     const local = path.join(work, storeBasename(b.storePath))
     const started = Date.now()
@@ -209,6 +226,7 @@ export class Publisher {
     for (const format of config.formats) {
       if (format === 'binary-cache') {
         if (!cache) throw new Error('the binary cache was not prepared')
+        await this.seedCache(cache, b.storePath, remote)
         files.push(await addToCache(cache, b.storePath, { nix, git }, !config.dryRun))
         continue
       }
@@ -224,6 +242,36 @@ export class Publisher {
     const { attribute, output, storePath } = b
     const { narHash, narSize } = info
     return { attribute, output, storePath, system, file: files[0].path, files, narHash, narSize }
+  }
+
+  /**
+   * Before `nix copy`, the narinfos of the closure paths that the branch's cache already holds
+   * are copied into the local cache, so that only what is new is copied, compressed and signed.
+   * An optimisation only: if the branch cannot be read, everything is copied as before.
+   */
+  private async seedCache(cache: BinaryCache, storePath: string, remote: Remote): Promise<void> {
+    const { nix, git, log, retry } = this.d
+    const settled = await remote.firstTip.done
+    if (!settled.ok || !settled.value.tip) return
+    const tip = settled.value.tip
+    const paths = await nix.requisites(storePath)
+    try {
+      const names = paths.map(p => repoPath(cache.repoDir, `${storeHashPart(p)}.narinfo`))
+      const entries = await git.lsTree(tip, names)
+      const seeded = await seedFromBranch(cache, entries, paths, git, Date.now() + retry.timeoutMs)
+      const present = paths.filter(p =>
+        entries.has(repoPath(cache.repoDir, `${storeHashPart(p)}.narinfo`))
+      )
+      if (present.length > 0) {
+        log.info(
+          `${present.length} of the ${paths.length} paths in the closure of ${storePath} are in the binary cache on the branch already (${seeded.length} narinfo(s) read); the others are copied.`
+        )
+      }
+    } catch (error) {
+      log.info(
+        `Could not read the binary cache on the branch (${errorMessage(error)}); copying the whole closure.`
+      )
+    }
   }
 
   /** The NAR, hashed on the way; its check against the store runs on and is awaited later. */
@@ -247,6 +295,8 @@ export class Publisher {
     const narinfos = exported.flatMap(a => a.files).filter(f => f.format === 'binary-cache')
     const known = new Map(narinfos.map(f => [f.path, f.oid]))
     const files = await cacheFiles(cache, git, !config.dryRun, known)
+    const nars = files.filter(f => f.path.startsWith(`${cache.repoDir}/nar/`)).length
+    log.info(`nix copy wrote ${files.length} binary cache file(s), ${nars} of them NARs.`)
     for (const file of files) checkSize(config, file.path, file.size, log)
     return files.map(({ path: file, oid }) => ({ path: file, oid }))
   }

@@ -235,3 +235,72 @@ test('binary cache: signed, served from a clone with stock nix copy, refused und
   expect(again.outputs.published).toBe('false')
   expect(await serverGit(repo.dir, 'rev-list', '--count', 'main')).toBe('1')
 })
+
+test('binary cache, incremental: a new top path copies only itself; a fresh store substitutes the whole closure', async () => {
+  const repo = e2e.server.createRepo('cache-incremental')
+  const nixArgs = ['--extra-experimental-features', 'nix-command']
+  const tag = nonce()
+  const drv = (name: string, extra: string, script: string) =>
+    `derivation { name = "${name}"; system = "${SYSTEM}"; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = "${tag}"; ${extra} args = [ "-c" ${JSON.stringify(script)} ]; }`
+  const dir = path.join(e2e.work, 'incremental')
+  fs.mkdirSync(dir)
+  fs.writeFileSync(
+    path.join(dir, 'flake.nix'),
+    `{ outputs = { self }: rec { packages.${SYSTEM} = rec {
+      lib = ${drv('lib', '', 'mkdir $out; head -c 200000 /dev/urandom > $out/blob')};
+      v1 = ${drv('tool-1', 'inherit lib;', 'echo "$lib v1" > $out')};
+      v2 = ${drv('tool-2', 'inherit lib;', 'echo "$lib v2" > $out')};
+    }; }; }\n`
+  )
+  const inputs = (attr: string) => ({
+    'flake-attribute': `${dir}#${attr}`,
+    repository: repo.url,
+    token: TOKEN,
+    format: 'binary-cache'
+  })
+  const first = await runAction(inputs('v1'))
+  expect(errorLines(first)).toEqual([])
+  const before = new Set(
+    (await serverGit(repo.dir, 'ls-tree', '-r', '--name-only', 'main')).split('\n')
+  )
+  expect([...before].filter(f => f.endsWith('.narinfo'))).toHaveLength(2)
+
+  const second = await runAction(inputs('v2'))
+  expect(errorLines(second)).toEqual([])
+  const storePath = second.outputs['store-path']
+  expect(second.stdout).toContain(
+    `1 of the 2 paths in the closure of ${storePath} are in the binary cache on the branch already (1 narinfo(s) read); the others are copied.`
+  )
+  // Only the new path was copied and compressed: nix-cache-info, one narinfo, one NAR.
+  expect(first.stdout).toContain('nix copy wrote 5 binary cache file(s), 2 of them NARs.')
+  expect(second.stdout).toContain('nix copy wrote 3 binary cache file(s), 1 of them NARs.')
+  const after = (await serverGit(repo.dir, 'ls-tree', '-r', '--name-only', 'main')).split('\n')
+  const added = after.filter(f => !before.has(f))
+  // The new top path's narinfo and NAR (and the two index files, changed, not added).
+  expect(added.filter(f => f.endsWith('.narinfo'))).toEqual([
+    `nix/cache/${path.basename(storePath).slice(0, 32)}.narinfo`
+  ])
+  expect(added.filter(f => f.startsWith('nix/cache/nar/'))).toHaveLength(1)
+  const changed = await serverGit(repo.dir, 'diff', '--name-status', 'main~1', 'main')
+  expect(
+    changed.split('\n').filter(l => !l.startsWith('A') && !/index\.json|README\.md/.test(l))
+  ).toEqual([])
+
+  // A fresh store gets the whole closure from a plain clone of the cache.
+  const clone = path.join(e2e.work, 'incremental-clone')
+  await sh('git', ['clone', '-q', repo.dir, clone])
+  const fresh = path.join(e2e.work, 'store-incremental')
+  await sh('nix', [
+    ...nixArgs,
+    'copy',
+    '--no-check-sigs',
+    '--from',
+    `file://${clone}/nix/cache`,
+    '--to',
+    fresh,
+    storePath
+  ])
+  const closure = (await sh('nix-store', ['--query', '--requisites', storePath])).trim().split('\n')
+  expect(closure).toHaveLength(2)
+  await sh('nix-store', ['--store', fresh, '--verify-path', ...closure])
+})

@@ -94,6 +94,9 @@ class FakeGit implements GitPort {
     return entries
   }
   async fetchBlobs() {}
+  async readBlobs(oids: string[]) {
+    return new Map(oids.map(oid => [oid, this.blobs.get(oid) ?? '']))
+  }
   async readBlob(oid: string) {
     return this.blobs.get(oid) ?? ''
   }
@@ -161,6 +164,9 @@ class FakeNix implements NixPort {
       : Promise.resolve()
     verified.catch(() => undefined)
     return { ...(await this.pathInfo(p)), verified }
+  }
+  async requisites(p: string) {
+    return [p]
   }
   async exportClosure(p: string, file: string): Promise<ClosureExport> {
     fs.writeFileSync(file, `closure of ${p}`)

@@ -258,6 +258,28 @@ export class Git implements GitPort {
     return result.stdout
   }
 
+  /**
+   * Reads small blobs, all fetched in one request first (a partial clone has none of them), then
+   * read in one `git cat-file --batch`: blob id → text.
+   */
+  async readBlobs(oids: string[], deadline: number): Promise<Map<string, string>> {
+    const blobs = new Map<string, string>()
+    const wanted = [...new Set(oids)]
+    if (wanted.length === 0) return blobs
+    await this.fetchBlobs(wanted, deadline)
+    const out = await this.ok(['cat-file', '--batch'], { input: `${wanted.join('\n')}\n` })
+    let at = 0
+    while (at < out.length) {
+      const eol = out.indexOf('\n', at)
+      const m = /^([0-9a-f]+) blob (\d+)$/.exec(out.slice(at, eol))
+      if (!m) throw new UserError(`git cat-file --batch answered: ${out.slice(at, eol)}`)
+      const size = Number(m[2])
+      blobs.set(m[1], out.slice(eol + 1, eol + 1 + size))
+      at = eol + 1 + size + 1
+    }
+    return blobs
+  }
+
   /** The parents of a commit that is here (the fetched tip of a shallow clone included). */
   async parents(commit: string): Promise<string[]> {
     const text = await this.ok(['cat-file', 'commit', commit])
