@@ -28402,6 +28402,7 @@ Options (same meaning as the action's inputs):
   --git-user-name NAME     commit author name
   --git-user-email EMAIL   commit author email
   --nix-build-args ARGS    extra arguments for nix build
+  --outputs LIST           derivation outputs to publish, e.g. out,bin, or * (default: nix build's)
   --format LIST            nar, closure, binary-cache (comma-separated; default: nar)
   --compression NAME       none, xz or zstd for the binary cache (default: xz)
   --max-file-size SIZE     refuse files larger than this (default: 100M)
@@ -28423,6 +28424,7 @@ const OPTIONS = [
     'git-user-name',
     'git-user-email',
     'nix-build-args',
+    'outputs',
     'format',
     'compression',
     'max-file-size',
@@ -28666,7 +28668,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   r6: () => (/* binding */ relaxingOptions)
 });
 
-// UNUSED EXPORTS: DEFAULT_MAX_FILE_SIZE, DEFAULT_NETWORK_TIMEOUT, DEFAULT_PATH, DEFAULT_STALL_TIMEOUT, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, normalizeRepoPath, parseAttributes, parseBoolean, parseCompression, parseDuration, parseFormats, parseNixBuildArgs, parseRepository, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
+// UNUSED EXPORTS: DEFAULT_MAX_FILE_SIZE, DEFAULT_NETWORK_TIMEOUT, DEFAULT_PATH, DEFAULT_STALL_TIMEOUT, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, normalizeRepoPath, parseAttributes, parseBoolean, parseCompression, parseDuration, parseFormats, parseNixBuildArgs, parseOutputs, parseRepository, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
@@ -28726,6 +28728,7 @@ function readConfig(input, env) {
         gitUserName: oneLine(input('git-user-name') || DEFAULT_USER_NAME, 'git-user-name'),
         gitUserEmail: oneLine(input('git-user-email') || DEFAULT_USER_EMAIL, 'git-user-email'),
         nixBuildArgs: parseNixBuildArgs(input('nix-build-args')),
+        outputs: parseOutputs(input('outputs')),
         formats: parseFormats(input('format') || 'nar'),
         compression: parseCompression(input('compression') || 'xz'),
         signingKey: parseSigningKey(input('signing-key')),
@@ -29023,6 +29026,30 @@ function parseFormats(value) {
         }
     }
     return [...new Set(names)];
+}
+/**
+ * `outputs`: names of derivation outputs, comma- or newline-separated, or `*` for all; empty for
+ * what `nix build` builds by default.
+ */
+function parseOutputs(value) {
+    const names = [
+        ...new Set(value
+            .split(/[,\n]/)
+            .map(name => name.trim())
+            .filter(name => name !== ''))
+    ];
+    if (names.includes('*')) {
+        if (names.length > 1) {
+            throw new errors/* UserError */.yo("Input 'outputs' is '*' (every output) or a list of names, not both.");
+        }
+        return names;
+    }
+    for (const name of names) {
+        if (!/^[A-Za-z0-9_][A-Za-z0-9_+\-.]*$/.test(name)) {
+            throw new errors/* UserError */.yo(`Input 'outputs' has ${JSON.stringify(name)}, which is not a derivation output name (like out, bin, dev, lib).`);
+        }
+    }
+    return names;
 }
 function parseCompression(value) {
     const v = value.trim().toLowerCase();
@@ -32921,6 +32948,24 @@ class Nix {
         }
         return query.stdout.split('\n').filter(line => line.startsWith('/'));
     }
+    /** A derivation's outputs, read from its store file (names and paths, in its order). */
+    async derivationOutputs(drvPath) {
+        const text = await (0,promises_namespaceObject.readFile)(drvPath, 'utf8').catch(() => '');
+        const outputs = drvOutputs(text);
+        if (!outputs)
+            throw new errors/* UserError */.yo(`Could not read the outputs of ${drvPath}.`);
+        return outputs;
+    }
+    /** `nix-store --realise DRV!OUT…` with a GC root for each output under `gcroot`. */
+    async realise(drvPath, outputs, gcroot) {
+        const wanted = outputs.map(name => `${drvPath}!${name}`);
+        const result = await this.store('nix-store', ['--realise', '--add-root', gcroot, ...wanted], {
+            echo: line => this.log.output(line)
+        });
+        if (result.code !== 0) {
+            throw new errors/* UserError */.yo(`Could not build the outputs ${outputs.join(', ')} of ${drvPath}: ${withLogTail(lastError(result), result.stderr)}`);
+        }
+    }
     /**
      * The system a derivation builds for, read from the derivation itself: from its store file when
      * it can be read here (no process), otherwise by asking `nix-store --query --binding system`.
@@ -33163,6 +33208,20 @@ function drvSystem(text) {
     // Systems are plain words (x86_64-linux, aarch64-darwin); anything else is not trusted here.
     return /^[A-Za-z0-9_.-]+$/.test(system) ? system : undefined;
 }
+/**
+ * The outputs of a derivation file, Nix's ATerm form `Derive([("out","/nix/store/…","",""),…],…`:
+ * names and paths, in the file's order. Undefined for anything else.
+ */
+function drvOutputs(text) {
+    if (!text.startsWith('Derive(['))
+        return undefined;
+    const end = text.indexOf(')],');
+    if (end < 0)
+        return undefined;
+    const list = text.slice('Derive(['.length, end + 1);
+    const outputs = [...list.matchAll(/\("([A-Za-z0-9_+\-.]+)","([^"]*)","[^"]*","[^"]*"\)/g)].map(m => ({ name: m[1], storePath: m[2] }));
+    return outputs.length > 0 ? outputs : undefined;
+}
 const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz';
 /** `sha256-<base64>` stays; `sha256:<hex|nix32|base64>` is converted. */
 function toSri(hash) {
@@ -33390,13 +33449,43 @@ class Publisher {
             const gcroot = external_node_path_namespaceObject.join(work, 'gcroots', 'result');
             const outputs = await nix.buildAll(attributes, config.nixBuildArgs, gcroot);
             for (const [i, attribute] of attributes.entries()) {
-                for (const output of outputs[i]) {
+                const selected = config.outputs.length === 0
+                    ? outputs[i]
+                    : await this.selectOutputs(attribute, outputs[i], external_node_path_namespaceObject.join(work, 'gcroots', `${i}`));
+                for (const output of selected) {
                     built.push({ ...output, attribute });
                     log.info(`${attribute} (${output.output}) → ${output.storePath}`);
                 }
             }
         });
         return built;
+    }
+    /**
+     * The outputs named in `outputs` (every one for `*`) of each derivation the attribute built,
+     * in the order asked; those `nix build` did not build by default are built now.
+     */
+    async selectOutputs(attribute, built, gcroot) {
+        const { config, nix } = this.d;
+        const selected = [];
+        for (const drvPath of new Set(built.map(b => b.drvPath))) {
+            const all = await nix.derivationOutputs(drvPath);
+            const names = config.outputs[0] === '*' ? all.map(o => o.name) : config.outputs;
+            const unknown = names.filter(name => !all.some(o => o.name === name));
+            if (unknown.length > 0) {
+                throw new errors/* UserError */.yo(`${attribute} has no output ${unknown.map(n => `'${n}'`).join(', ')}; its outputs are ${all.map(o => o.name).join(', ')}. Check the 'outputs' input.`);
+            }
+            const missing = names.filter(name => !built.some(b => b.drvPath === drvPath && b.output === name));
+            if (missing.length > 0)
+                await nix.realise(drvPath, missing, gcroot);
+            for (const name of names) {
+                const storePath = all.find(o => o.name === name)?.storePath ?? '';
+                if (!storePath) {
+                    throw new errors/* UserError */.yo(`${attribute}: the path of output '${name}' of ${drvPath} is not known before it is built (a content-addressed derivation); leave 'outputs' empty for it.`);
+                }
+                selected.push({ drvPath, output: name, storePath });
+            }
+        }
+        return selected;
     }
     /** Phase 3: each store path written once in every format, hashed, and stored as a blob. */
     async exportAll(built, remote, cache) {

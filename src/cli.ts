@@ -19,6 +19,7 @@ Options (same meaning as the action's inputs):
   --git-user-name NAME     commit author name
   --git-user-email EMAIL   commit author email
   --nix-build-args ARGS    extra arguments for nix build
+  --outputs LIST           derivation outputs to publish, e.g. out,bin, or * (default: nix build's)
   --format LIST            nar, closure, binary-cache (comma-separated; default: nar)
   --compression NAME       none, xz or zstd for the binary cache (default: xz)
   --max-file-size SIZE     refuse files larger than this (default: 100M)
@@ -41,6 +42,7 @@ const OPTIONS = [
   'git-user-name',
   'git-user-email',
   'nix-build-args',
+  'outputs',
   'format',
   'compression',
   'max-file-size',

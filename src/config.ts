@@ -39,6 +39,11 @@ export interface Config {
   gitUserName: string
   gitUserEmail: string
   nixBuildArgs: string[]
+  /**
+   * Which outputs of each derivation to publish: [] for what `nix build` builds (its default
+   * outputs), ['*'] for all of them, or these names.
+   */
+  outputs: string[]
   /** Formats to publish, in the order given; the first is the artifact's main `file`. */
   formats: Format[]
   /** Compression of the NARs in the binary cache (NAR and closure files stay uncompressed). */

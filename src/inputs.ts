@@ -60,6 +60,7 @@ export function readConfig(input: InputReader, env: NodeJS.ProcessEnv): Config {
     gitUserName: oneLine(input('git-user-name') || DEFAULT_USER_NAME, 'git-user-name'),
     gitUserEmail: oneLine(input('git-user-email') || DEFAULT_USER_EMAIL, 'git-user-email'),
     nixBuildArgs: parseNixBuildArgs(input('nix-build-args')),
+    outputs: parseOutputs(input('outputs')),
     formats: parseFormats(input('format') || 'nar'),
     compression: parseCompression(input('compression') || 'xz'),
     signingKey: parseSigningKey(input('signing-key')),
@@ -398,6 +399,35 @@ export function parseFormats(value: string): Format[] {
     }
   }
   return [...new Set(names as Format[])]
+}
+
+/**
+ * `outputs`: names of derivation outputs, comma- or newline-separated, or `*` for all; empty for
+ * what `nix build` builds by default.
+ */
+export function parseOutputs(value: string): string[] {
+  const names = [
+    ...new Set(
+      value
+        .split(/[,\n]/)
+        .map(name => name.trim())
+        .filter(name => name !== '')
+    )
+  ]
+  if (names.includes('*')) {
+    if (names.length > 1) {
+      throw new UserError("Input 'outputs' is '*' (every output) or a list of names, not both.")
+    }
+    return names
+  }
+  for (const name of names) {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_+\-.]*$/.test(name)) {
+      throw new UserError(
+        `Input 'outputs' has ${JSON.stringify(name)}, which is not a derivation output name (like out, bin, dev, lib).`
+      )
+    }
+  }
+  return names
 }
 
 export function parseCompression(value: string): Compression {

@@ -98,6 +98,27 @@ export class Nix implements NixPort {
     return query.stdout.split('\n').filter(line => line.startsWith('/'))
   }
 
+  /** A derivation's outputs, read from its store file (names and paths, in its order). */
+  async derivationOutputs(drvPath: string): Promise<{ name: string; storePath: string }[]> {
+    const text = await readFile(drvPath, 'utf8').catch(() => '')
+    const outputs = drvOutputs(text)
+    if (!outputs) throw new UserError(`Could not read the outputs of ${drvPath}.`)
+    return outputs
+  }
+
+  /** `nix-store --realise DRV!OUT…` with a GC root for each output under `gcroot`. */
+  async realise(drvPath: string, outputs: string[], gcroot: string): Promise<void> {
+    const wanted = outputs.map(name => `${drvPath}!${name}`)
+    const result = await this.store('nix-store', ['--realise', '--add-root', gcroot, ...wanted], {
+      echo: line => this.log.output(line)
+    })
+    if (result.code !== 0) {
+      throw new UserError(
+        `Could not build the outputs ${outputs.join(', ')} of ${drvPath}: ${withLogTail(lastError(result), result.stderr)}`
+      )
+    }
+  }
+
   /**
    * The system a derivation builds for, read from the derivation itself: from its store file when
    * it can be read here (no process), otherwise by asking `nix-store --query --binding system`.
@@ -369,6 +390,21 @@ export function drvSystem(text: string): string | undefined {
   const system = text.slice(i + 1, end - 1)
   // Systems are plain words (x86_64-linux, aarch64-darwin); anything else is not trusted here.
   return /^[A-Za-z0-9_.-]+$/.test(system) ? system : undefined
+}
+
+/**
+ * The outputs of a derivation file, Nix's ATerm form `Derive([("out","/nix/store/…","",""),…],…`:
+ * names and paths, in the file's order. Undefined for anything else.
+ */
+export function drvOutputs(text: string): { name: string; storePath: string }[] | undefined {
+  if (!text.startsWith('Derive([')) return undefined
+  const end = text.indexOf(')],')
+  if (end < 0) return undefined
+  const list = text.slice('Derive(['.length, end + 1)
+  const outputs = [...list.matchAll(/\("([A-Za-z0-9_+\-.]+)","([^"]*)","[^"]*","[^"]*"\)/g)].map(
+    m => ({ name: m[1], storePath: m[2] })
+  )
+  return outputs.length > 0 ? outputs : undefined
 }
 
 const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz'

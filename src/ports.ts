@@ -82,6 +82,10 @@ export interface NixPort {
    */
   buildAll(attributes: string[], extraArgs: string[], gcroot: string): Promise<BuiltOutput[][]>
   system(drvPath: string): Promise<string>
+  /** Every output of a derivation, name and store path, in the derivation's order. */
+  derivationOutputs(drvPath: string): Promise<{ name: string; storePath: string }[]>
+  /** Builds (or substitutes) these outputs of a derivation, with GC roots under `gcroot`. */
+  realise(drvPath: string, outputs: string[], gcroot: string): Promise<void>
   pathInfo(storePath: string): Promise<PathInfo>
   /** Writes the plain NAR of `storePath` to `file`, hashing it on the way. */
   dumpNar(storePath: string, file: string): Promise<DumpedNar>

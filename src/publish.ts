@@ -182,13 +182,54 @@ export class Publisher {
       const gcroot = path.join(work, 'gcroots', 'result')
       const outputs = await nix.buildAll(attributes, config.nixBuildArgs, gcroot)
       for (const [i, attribute] of attributes.entries()) {
-        for (const output of outputs[i]) {
+        const selected =
+          config.outputs.length === 0
+            ? outputs[i]
+            : await this.selectOutputs(attribute, outputs[i], path.join(work, 'gcroots', `${i}`))
+        for (const output of selected) {
           built.push({ ...output, attribute })
           log.info(`${attribute} (${output.output}) → ${output.storePath}`)
         }
       }
     })
     return built
+  }
+
+  /**
+   * The outputs named in `outputs` (every one for `*`) of each derivation the attribute built,
+   * in the order asked; those `nix build` did not build by default are built now.
+   */
+  private async selectOutputs(
+    attribute: string,
+    built: BuiltOutput[],
+    gcroot: string
+  ): Promise<BuiltOutput[]> {
+    const { config, nix } = this.d
+    const selected: BuiltOutput[] = []
+    for (const drvPath of new Set(built.map(b => b.drvPath))) {
+      const all = await nix.derivationOutputs(drvPath)
+      const names = config.outputs[0] === '*' ? all.map(o => o.name) : config.outputs
+      const unknown = names.filter(name => !all.some(o => o.name === name))
+      if (unknown.length > 0) {
+        throw new UserError(
+          `${attribute} has no output ${unknown.map(n => `'${n}'`).join(', ')}; its outputs are ${all.map(o => o.name).join(', ')}. Check the 'outputs' input.`
+        )
+      }
+      const missing = names.filter(
+        name => !built.some(b => b.drvPath === drvPath && b.output === name)
+      )
+      if (missing.length > 0) await nix.realise(drvPath, missing, gcroot)
+      for (const name of names) {
+        const storePath = all.find(o => o.name === name)?.storePath ?? ''
+        if (!storePath) {
+          throw new UserError(
+            `${attribute}: the path of output '${name}' of ${drvPath} is not known before it is built (a content-addressed derivation); leave 'outputs' empty for it.`
+          )
+        }
+        selected.push({ drvPath, output: name, storePath })
+      }
+    }
+    return selected
   }
 
   /** Phase 3: each store path written once in every format, hashed, and stored as a blob. */

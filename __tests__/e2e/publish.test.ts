@@ -7,6 +7,7 @@ import {
   blobToFile,
   errorLines,
   hashFile,
+  nonce,
   recordingNixPath,
   runAction,
   seedRepo,
@@ -231,6 +232,58 @@ describe('many attributes in one step', () => {
     }
     expect(await serverGit(repo.dir, 'rev-list', '--count', 'main')).toBe('1')
     expect(run.stdout).toContain('::group::Building 20 attributes')
+  })
+})
+
+describe('outputs of a multi-output derivation', () => {
+  test('outputs: bin,out publishes exactly those, and builds the one nix build skips', async () => {
+    const repo = e2e.server.createRepo('multi-output')
+    const dir = path.join(e2e.work, 'multi-output')
+    fs.mkdirSync(dir)
+    fs.writeFileSync(
+      path.join(dir, 'flake.nix'),
+      `{ outputs = { self }: { packages.${SYSTEM}.tool = derivation { name = "tool"; system = "${SYSTEM}"; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = "${nonce()}"; outputs = [ "out" "bin" "dev" ]; args = [ "-c" "echo o > $out; echo b > $bin; echo d > $dev" ]; }; }; }\n`
+    )
+    const run = await runAction({
+      'flake-attribute': `${dir}#tool`,
+      repository: repo.url,
+      token: TOKEN,
+      outputs: 'bin,out'
+    })
+    expect(errorLines(run)).toEqual([])
+    const artifacts = JSON.parse(run.outputs.artifacts)
+    expect(artifacts.map((a: { output: string }) => a.output)).toEqual(['bin', 'out'])
+    expect(artifacts[0].file).toMatch(/-tool-bin\.nar$/)
+    const tree = await serverGit(repo.dir, 'ls-tree', '-r', '--name-only', 'main')
+    expect(tree.split('\n').filter(f => f.endsWith('.nar'))).toHaveLength(2)
+    const manifest = JSON.parse(
+      await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/index.json')
+    )
+    expect(manifest.artifacts.map((e: { output: string }) => e.output).sort()).toEqual([
+      'bin',
+      'out'
+    ])
+    // The bin output restores to what its builder wrote.
+    const nar = path.join(e2e.work, 'multi-bin.nar')
+    await blobToFile(repo.dir, artifacts[0].file, nar)
+    await sh('sh', [
+      '-c',
+      'nix-store --restore "$1" < "$2"',
+      'sh',
+      path.join(e2e.work, 'multi-bin'),
+      nar
+    ])
+    expect(fs.readFileSync(path.join(e2e.work, 'multi-bin'), 'utf8')).toBe('b\n')
+
+    const wrong = await runAction({
+      'flake-attribute': `${dir}#tool`,
+      repository: repo.url,
+      token: TOKEN,
+      outputs: 'man'
+    })
+    expect(errorLines(wrong)).toEqual([
+      expect.stringMatching(/#tool has no output 'man'; its outputs are bin, dev, out\./)
+    ])
   })
 })
 

@@ -6,6 +6,7 @@ import {
   parseBoolean,
   parseDuration,
   parseFormats,
+  parseOutputs,
   parseNixBuildArgs,
   parseRepository,
   parseSize,
@@ -241,6 +242,17 @@ describe('small validators', () => {
       /unknown format "tarball"; supported: nar, closure/
     )
     expect(() => parseFormats(' , ')).toThrow(/'format' is empty/)
+  })
+  test("outputs: nix build's default when empty, names comma or newline separated, or '*'", () => {
+    expect(readConfig(reader({ 'flake-attribute': '.#a', repository: 'a/b' }), {}).outputs).toEqual(
+      []
+    )
+    expect(parseOutputs(' bin, out\nbin ')).toEqual(['bin', 'out'])
+    expect(parseOutputs('*')).toEqual(['*'])
+    expect(() => parseOutputs('*, bin')).toThrow(
+      /'\*' \(every output\) or a list of names, not both/
+    )
+    expect(() => parseOutputs('out;rm')).toThrow(/"out;rm", which is not a derivation output name/)
   })
   test('compression and signing key', () => {
     const base = { 'flake-attribute': '.#a', repository: 'a/b' }

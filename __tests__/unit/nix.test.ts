@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals'
 import {
   buildFailure,
+  drvOutputs,
   drvSystem,
   lastError,
   parseBuildJson,
@@ -118,5 +119,17 @@ describe('withLogTail', () => {
       "error: builder for '/nix/store/0000000000000000000000000000000a-bad.drv' failed\n       > oops"
     expect(withLogTail(quoted, `bad> oops\n${quoted}`)).toBe(quoted)
     expect(withLogTail('error: x', 'error: x')).toBe('error: x')
+  })
+})
+
+describe('drvOutputs', () => {
+  test('reads the names and paths of the outputs, in the file order', () => {
+    const text =
+      'Derive([("bin","/nix/store/k4fcrpjlysj0kx0hdnbmbfxzc0xz69pl-multi-bin","",""),("out","/nix/store/q4x2n2y39ii8hmf3sw3hfwkcrgrcarib-multi","","")],[],[],"x86_64-linux","/bin/sh",["-c","x"],[("out","/nix/store/q4x2n2y39ii8hmf3sw3hfwkcrgrcarib-multi")])'
+    expect(drvOutputs(text)).toEqual([
+      { name: 'bin', storePath: '/nix/store/k4fcrpjlysj0kx0hdnbmbfxzc0xz69pl-multi-bin' },
+      { name: 'out', storePath: '/nix/store/q4x2n2y39ii8hmf3sw3hfwkcrgrcarib-multi' }
+    ])
+    expect(drvOutputs('not a derivation')).toBeUndefined()
   })
 })

@@ -152,6 +152,20 @@ class FakeNix implements NixPort {
   async system() {
     return SYSTEM
   }
+  /** `.#multi` has the outputs out, bin and dev; `nix build` builds only out. */
+  readonly realised: string[][] = []
+  async derivationOutputs(drvPath: string) {
+    const base = drvPath.replace(/\.drv$/, '')
+    return drvPath.includes('-multi')
+      ? ['out', 'bin', 'dev'].map(name => ({
+          name,
+          storePath: name === 'out' ? base : `${base}-${name}`
+        }))
+      : [{ name: 'out', storePath: base }]
+  }
+  async realise(drvPath: string, outputs: string[]) {
+    this.realised.push([drvPath, ...outputs])
+  }
   async pathInfo(p: string): Promise<PathInfo> {
     const text = this.content(p)
     return { narHash: sri(text), narSize: text.length }
@@ -318,6 +332,36 @@ describe('Publisher', () => {
     expect(result.commitSha).toBe(git.branches.get('main'))
     expect(result.artifacts[0].published).toBe(true)
     expect(git.calls.filter(c => c === 'commit')).toHaveLength(1)
+  })
+
+  test('outputs: the named ones in the order asked; those nix build skipped are built now', async () => {
+    const result = await publisher({ 'flake-attribute': '.#multi', outputs: 'bin, out' }).run()
+    expect(result.artifacts.map(a => [a.output, a.storePath])).toEqual([
+      ['bin', `${storePath('multi')}-bin`],
+      ['out', storePath('multi')]
+    ])
+    expect(nix.realised).toEqual([[`${storePath('multi')}.drv`, 'bin']])
+    const manifest = JSON.parse(git.blobs.get(git.tree().get('nix/index.json') ?? '') ?? '{}')
+    expect(manifest.artifacts.map((e: { output: string }) => e.output).sort()).toEqual([
+      'bin',
+      'out'
+    ])
+  })
+
+  test("outputs '*': every output of the derivation", async () => {
+    const result = await publisher({ 'flake-attribute': '.#multi', outputs: '*' }).run()
+    expect(result.artifacts.map(a => a.output)).toEqual(['out', 'bin', 'dev'])
+    expect(nix.realised).toEqual([[`${storePath('multi')}.drv`, 'bin', 'dev']])
+  })
+
+  test('an output an attribute does not have is an error that names both, before anything is pushed', async () => {
+    const error = await publisher({ 'flake-attribute': '.#multi\n.#a', outputs: 'bin' })
+      .run()
+      .catch(e => e)
+    expect(error.message).toBe(
+      ".#a has no output 'bin'; its outputs are out. Check the 'outputs' input."
+    )
+    expect(git.calls).not.toContain('push')
   })
 
   test('several attributes: one build, one commit; an output built twice is exported once', async () => {
