@@ -4,16 +4,21 @@
 //      and the legacy approach (full clone, nix-store --export, commit, push) on the large one;
 //   2. a 1 GiB artifact, dry run: peak RSS (VmHWM) of the Node.js process, and its export-and-hash
 //      time vs a bare `nix-store --dump PATH > FILE`;
-//   3. seven publishers started at once on one branch;
+//   3. 7, 20 and 50 publishers started at once on one branch: all land; the time until the last
+//      lands ÷ one publish, and the most rounds one of them needed;
 //   4. network: a healthy 64 MiB push over a 10 Mbit/s link with the default timeouts, and the
-//      time to a clear failure when the server stalls at each stage.
-// BENCH_SECTIONS=growth,big,race,network picks sections (default: all).
+//      time to a clear failure when the server stalls at each stage;
+//   5. attrs: 20 one-second derivations published in one step ÷ one `nix build` of 20 such;
+//   6. cache: re-publishing a binary cache whose closure holds a 64 MiB dependency already in the
+//      cache, only the top path new ÷ publishing that top path as a plain NAR.
+// BENCH_SECTIONS=growth,big,race,network,attrs,cache picks sections (default: all).
+// BENCH_DIST=path/to/index.js benchmarks another build of the action (an older release, say).
 // Needs root with Debian's nix-bin (single-user), git; about 2 GB of disk in /tmp and /nix.
 //
-// The action is started as a runner starts it. If this machine sets NODE_EXTRA_CA_CERTS (this
-// workplace does), it is left out: with it every Node.js start parses the whole CA bundle (about
-// 60 ms here), GitHub's runners do not set it, and the action makes no TLS connection of its own
-// (git does, with its own CA settings). The loopback comparison is also measured with it kept.
+// The action is started as a runner starts it. If the environment sets NODE_EXTRA_CA_CERTS, it
+// is left out: with it every Node.js start parses the whole CA bundle (tens of ms), GitHub's
+// runners do not set it, and the action makes no TLS connection of its own (git does, with its own
+// CA settings). The loopback comparison is also measured with it kept.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
@@ -26,7 +31,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.env.BENCH_N ?? 300)
 const REPS = Number(process.env.BENCH_REPS ?? 7)
 const BIG = Number(process.env.BENCH_BIG_BYTES ?? 1024 ** 3)
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'growth,big,race,network').split(','))
+const SECTIONS = new Set(
+  (process.env.BENCH_SECTIONS ?? 'growth,big,race,network,attrs,cache').split(',')
+)
+const DIST = path.resolve(process.env.BENCH_DIST ?? path.join(root, 'dist/index.js'))
 const SYSTEM = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux`
 const token = `bench_${randomBytes(12).toString('hex')}`
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pna-bench-'))
@@ -74,6 +82,9 @@ async function timed(fn) {
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, value }
 }
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+/** Median and range of a list of ratios, as text. */
+const spread = xs =>
+  `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`
 
 let flakeCount = 0
 /** A fresh flake with one package per name (fresh store paths for every run). */
@@ -97,14 +108,18 @@ function flake(packages) {
 const machineCaCerts = process.env.NODE_EXTRA_CA_CERTS
 
 /** Runs the action like a runner; returns its stdout. Polls VmHWM when asked. */
-async function action(inputs, { memory, keepCaCerts = false, allowFailure = false } = {}) {
+async function action(
+  inputs,
+  { memory, keepCaCerts = false, allowFailure = false, extraEnv = {} } = {}
+) {
   const runnerTemp = fs.mkdtempSync(path.join(work, 'rt-'))
   const out = path.join(runnerTemp, 'out')
   fs.writeFileSync(out, '')
   let hwm = 0
   let timer
-  const stdout = await run(process.execPath, [path.join(root, 'dist/index.js')], {
+  const stdout = await run(process.execPath, [DIST], {
     extraEnv: {
+      ...extraEnv,
       NODE_EXTRA_CA_CERTS: keepCaCerts ? machineCaCerts : undefined,
       RUNNER_TEMP: runnerTemp,
       GITHUB_OUTPUT: out,
@@ -190,6 +205,8 @@ try {
   if (SECTIONS.has('big')) await bigSection()
   if (SECTIONS.has('race')) await raceSection()
   if (SECTIONS.has('network')) await networkSection()
+  if (SECTIONS.has('attrs')) await attrsSection()
+  if (SECTIONS.has('cache')) await cacheSection()
 } finally {
   await server.close()
   fs.rmSync(work, { recursive: true, force: true })
@@ -339,29 +356,132 @@ async function bigSection() {
 }
 
 async function raceSection() {
-  const race = server.createRepo('race')
-  const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 's']
+  for (const k of [7, 20, 50]) await race(k)
+}
+
+/** `k` publishers of distinct, already built attributes started at once on one branch. */
+async function race(k) {
+  const repo = server.createRepo(`race-${k}`)
+  const names = Array.from({ length: k + 1 }, (_, i) => `r${i}`)
   const fr = flake(Object.fromEntries(names.map(n => [n, `echo ${n} > $out`])))
-  const single = await timed(() => action({ 'flake-attribute': `${fr}#s`, repository: race.url }))
+  await run('nix', [
+    '--extra-experimental-features',
+    'nix-command flakes',
+    'build',
+    '--no-link',
+    ...names.map(n => `${fr}#${n}`)
+  ])
+  const single = await timed(() => action({ 'flake-attribute': `${fr}#r0`, repository: repo.url }))
+  const started = process.hrtime.bigint()
   const together = await Promise.all(
     names
-      .slice(0, 7)
-      .map(n => timed(() => action({ 'flake-attribute': `${fr}#${n}`, repository: race.url })))
+      .slice(1)
+      .map(n =>
+        action({ 'flake-attribute': `${fr}#${n}`, repository: repo.url }, { allowFailure: true })
+      )
   )
-  const tree = await run('git', ['--git-dir', race.dir, 'ls-tree', '-r', '--name-only', 'main'])
+  const lastMs = Number(process.hrtime.bigint() - started) / 1e6
+  const tree = await run('git', ['--git-dir', repo.dir, 'ls-tree', '-r', '--name-only', 'main'])
   // Each publisher says it published, and its file is on the branch.
   const landed = together.filter(
-    (t, i) => /published<<.*\ntrue\n/.test(t.value.outputs) && tree.includes(`-${names[i]}.nar`)
+    (t, i) => /published<<.*\ntrue\n/.test(t.outputs) && tree.includes(`-${names[i + 1]}.nar`)
   ).length
-  const merges = (await run('git', ['--git-dir', race.dir, 'rev-list', '--merges', 'main'])).trim()
-  const slowest = Math.max(...together.map(t => t.ms)) / single.ms
+  const merges = (await run('git', ['--git-dir', repo.dir, 'rev-list', '--merges', 'main'])).trim()
+  const rounds = together.map(
+    t => t.stdout.split('\n').filter(l => l.startsWith('Branch moved')).length
+  )
   rows.push([
-    'concurrent publishers landed (linear history)',
-    `${landed}/7${merges ? ' (merges!)' : ''}`,
-    '7/7',
-    landed === 7 && !merges
+    `${k} publishers at once: landed (linear history)`,
+    `${landed}/${k}${merges ? ' (merges!)' : ''}`,
+    `${k}/${k}`,
+    landed === k && !merges
   ])
-  rows.push(['slowest of 7 concurrent ÷ one publish', slowest.toFixed(1), '(report)', true])
+  rows.push([
+    `${k} at once: until the last landed ÷ one publish; most rounds one needed`,
+    `${(lastMs / single.ms).toFixed(1)}; ${Math.max(...rounds) + 1} rounds`,
+    '(report)',
+    true
+  ])
+}
+
+async function attrsSection() {
+  // Nix builds as many derivations at once as the machine has cores, in both measurements.
+  const parallel = { ...env, NIX_CONFIG: `${env.NIX_CONFIG}\nmax-jobs = auto` }
+  const names = Array.from({ length: 20 }, (_, i) => `a${i}`)
+  const ratios = []
+  for (let r = 0; r < 3; r++) {
+    // Fresh derivations for each measurement, so that both really build.
+    const plain = flake(Object.fromEntries(names.map(n => [n, `sleep 1; echo ${n} > $out`])))
+    const published = flake(Object.fromEntries(names.map(n => [n, `sleep 1; echo ${n} > $out`])))
+    const build = await timed(() =>
+      run(
+        'nix',
+        [
+          '--extra-experimental-features',
+          'nix-command flakes',
+          'build',
+          '--no-link',
+          ...names.map(n => `${plain}#${n}`)
+        ],
+        { extraEnv: parallel }
+      )
+    )
+    const repo = server.createRepo(`attrs-${r}`)
+    const step = await timed(() =>
+      action(
+        { 'flake-attribute': names.map(n => `${published}#${n}`).join('\n'), repository: repo.url },
+        { extraEnv: parallel }
+      )
+    )
+    ratios.push(step.ms / build.ms)
+  }
+  rows.push([
+    '20 attributes in one step ÷ one nix build of 20 (1 s each; median, range of 3)',
+    spread(ratios),
+    '≤ 1.3',
+    median(ratios) <= 1.3
+  ])
+}
+
+async function cacheSection() {
+  const tops = Array.from({ length: 7 }, (_, i) => `t${i}`)
+  // One 64 MiB incompressible dependency that every top path refers to.
+  const fr = path.join(work, `flake-${flakeCount++}`)
+  fs.mkdirSync(fr)
+  const tag = randomBytes(6).toString('hex')
+  const drv = (name, extra, script) =>
+    `derivation { name = "${name}"; system = "${SYSTEM}"; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = "${tag}"; ${extra} args = [ "-c" ${JSON.stringify(script)} ]; }`
+  const topsText = tops.map(t => `${t} = ${drv(t, 'inherit dep;', `echo "$dep ${t}" > $out`)};`)
+  fs.writeFileSync(
+    path.join(fr, 'flake.nix'),
+    `{ outputs = { self }: { packages.${SYSTEM} = rec {\n dep = ${drv('dep', '', 'mkdir $out; head -c 67108864 /dev/urandom > $out/blob')};\n ${topsText.join('\n ')}\n }; }; }\n`
+  )
+  await run('nix', [
+    '--extra-experimental-features',
+    'nix-command flakes',
+    'build',
+    '--no-link',
+    ...tops.map(t => `${fr}#${t}`)
+  ])
+  const repo = server.createRepo('cache-incremental')
+  const nars = server.createRepo('cache-nar')
+  await action({ 'flake-attribute': `${fr}#t0`, repository: repo.url, format: 'binary-cache' })
+  const ratios = []
+  for (let r = 1; r <= 3; r++) {
+    const cached = await timed(() =>
+      action({ 'flake-attribute': `${fr}#t${r}`, repository: repo.url, format: 'binary-cache' })
+    )
+    const nar = await timed(() =>
+      action({ 'flake-attribute': `${fr}#t${r + 3}`, repository: nars.url })
+    )
+    ratios.push(cached.ms / nar.ms)
+  }
+  rows.push([
+    'binary cache re-publish, 64 MiB dependency already cached ÷ top path as plain NAR (median, range of 3)',
+    spread(ratios),
+    '≤ 1.5',
+    median(ratios) <= 1.5
+  ])
 }
 
 async function networkSection() {
