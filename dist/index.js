@@ -28408,6 +28408,7 @@ Options (same meaning as the action's inputs):
   --max-file-size SIZE     refuse files larger than this (default: 100M)
   --stall-timeout TIME     abandon and retry a request that moves no data this long (default: 60s)
   --network-timeout TIME   end each network operation, retries included, by then (default: 30m)
+  --check-reproducible     rebuild once more; publish nothing if any output differs
   --dry-run                build and export, push nothing
   --verbose                debug output
   -h, --help               this text
@@ -28448,6 +28449,7 @@ async function cli(argv = process.argv.slice(2)) {
             options: {
                 ...Object.fromEntries(OPTIONS.map(name => [name, { type: 'string' }])),
                 'dry-run': { type: 'boolean' },
+                'check-reproducible': { type: 'boolean' },
                 verbose: { type: 'boolean' },
                 help: { type: 'boolean', short: 'h' }
             }
@@ -28465,6 +28467,8 @@ async function cli(argv = process.argv.slice(2)) {
                 return positionals.join('\n');
             if (name === 'dry-run')
                 return values['dry-run'] ? 'true' : 'false';
+            if (name === 'check-reproducible')
+                return values['check-reproducible'] ? 'true' : 'false';
             const value = values[name];
             return typeof value === 'string' ? value : '';
         };
@@ -28733,6 +28737,7 @@ function readConfig(input, env) {
         compression: parseCompression(input('compression') || 'xz'),
         signingKey: parseSigningKey(input('signing-key')),
         dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
+        checkReproducible: parseBoolean(input('check-reproducible') || 'false', 'check-reproducible'),
         maxFileSize,
         warnFileSize: Math.min(WARN_FILE_SIZE, maxFileSize),
         network: {
@@ -32770,7 +32775,7 @@ function parseManifest(text, file) {
  * Adds an entry for every file that has none; existing entries are kept as they are. The result
  * is sorted by file path, so concurrent publishers that re-apply on a new tip converge.
  */
-function mergeManifest(manifest, artifacts, source, now, compression = 'none') {
+function mergeManifest(manifest, artifacts, source, now, compression = 'none', reproducible = false) {
     const byFile = new Map(manifest.artifacts.map(entry => [entry.file, entry]));
     let added = 0;
     for (const a of artifacts) {
@@ -32791,6 +32796,7 @@ function mergeManifest(manifest, artifacts, source, now, compression = 'none') {
                 compression: f.format === 'binary-cache' ? compression : 'none',
                 source: { repository: source.repository, commit: source.commit, ref: source.ref },
                 publishedAt: now.toISOString(),
+                reproducible: reproducible ? 'checked' : 'not checked',
                 ...(f.publicKey ? { publicKey: f.publicKey } : {})
             });
             added++;
@@ -32947,6 +32953,27 @@ class Nix {
             throw new errors/* UserError */.yo(`Could not list the closure of ${storePath}: ${lastError(query)}`);
         }
         return query.stdout.split('\n').filter(line => line.startsWith('/'));
+    }
+    /**
+     * `nix build --rebuild` of every attribute at once: each derivation is built again and its
+     * outputs compared with the store's. The derivations Nix reports as not deterministic.
+     */
+    async rebuild(attributes, extraArgs) {
+        const keepGoing = attributes.length > 1 ? ['--keep-going'] : [];
+        const result = await this.nix([
+            'build',
+            '--rebuild',
+            '--no-link',
+            '--print-build-logs',
+            ...keepGoing,
+            ...extraArgs,
+            ...attributes
+        ]);
+        const differing = parseNotDeterministic(result.stderr);
+        if (result.code !== 0 && differing.length === 0) {
+            throw new errors/* UserError */.yo(`Rebuilding to check reproducibility failed. ${withLogTail(lastError(result), result.stderr)}`);
+        }
+        return differing;
     }
     /** A derivation's outputs, read from its store file (names and paths, in its order). */
     async derivationOutputs(drvPath) {
@@ -33208,6 +33235,12 @@ function drvSystem(text) {
     // Systems are plain words (x86_64-linux, aarch64-darwin); anything else is not trusted here.
     return /^[A-Za-z0-9_.-]+$/.test(system) ? system : undefined;
 }
+/** Nix's `derivation '…drv' may not be deterministic: output '…' differs` lines. */
+function parseNotDeterministic(stderr) {
+    return [
+        ...stderr.matchAll(/derivation '(\/nix\/store\/[^']+\.drv)' may not be deterministic: output '([^']*)' differs/g)
+    ].map(m => ({ drvPath: m[1], storePath: m[2] }));
+}
 /**
  * The outputs of a derivation file, Nix's ATerm form `Derive([("out","/nix/store/…","",""),…],…`:
  * names and paths, in the file's order. Undefined for anything else.
@@ -33458,7 +33491,28 @@ class Publisher {
                 }
             }
         });
+        if (config.checkReproducible) {
+            await log.group('Checking that the build is reproducible', () => this.checkReproducible(built));
+        }
         return built;
+    }
+    /** Every attribute rebuilt once more; a difference fails the step before anything is exported. */
+    async checkReproducible(built) {
+        const { config, nix, log } = this.d;
+        const differing = await nix.rebuild(config.attributes, config.nixBuildArgs);
+        if (differing.length === 0) {
+            log.info(`Rebuilt ${config.attributes.length} attribute(s): every output is identical.`);
+            return;
+        }
+        const lines = differing.map(d => {
+            const attributes = [
+                ...new Set(built.filter(b => b.drvPath === d.drvPath).map(b => b.attribute))
+            ];
+            const named = attributes.length > 0 ? `${attributes.join(', ')} (${d.drvPath})` : d.drvPath;
+            return `${named}: rebuilding gave a different ${d.storePath || 'output'}`;
+        });
+        const first = differing[0];
+        throw new errors/* UserError */.yo(`The build is not reproducible, so nothing was published. ${lines.join('; ')}. To look into it: nix-store --realise --check --keep-failed ${first.drvPath}, then compare ${first.storePath || 'the output'} with ${first.storePath ? `${first.storePath}.check` : 'the .check path Nix names'} (diff -r, or diffoscope).`);
     }
     /**
      * The outputs named in `outputs` (every one for `*`) of each derivation the attribute built,
@@ -33707,7 +33761,7 @@ class Publisher {
         const manifestFile = (0,naming/* repoPath */.qN)(config.path, MANIFEST_NAME);
         const indexFile = (0,naming/* repoPath */.qN)(config.path, INDEX_NAME);
         const existing = parseManifest(state.manifest, manifestFile);
-        const merged = mergeManifest(existing, artifacts, config.source, new Date(), config.compression);
+        const merged = mergeManifest(existing, artifacts, config.source, new Date(), config.compression, config.checkReproducible);
         if (merged.added === 0)
             return [];
         // Decided once, when the manifest is created: later runs need not read the README.
@@ -33849,6 +33903,9 @@ function summaryMarkdown(result, config) {
     for (const a of result.artifacts) {
         const file = a.url ? `[${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(a.file)}](${a.url})` : code(a.file);
         lines.push(`| ${code((0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(a.attribute))} | ${a.system} | ${code(a.storePath)} | ${code(a.narHash)} | ${a.narSize} | ${file} | ${a.published ? 'yes' : 'no'} |`);
+    }
+    if (config.checkReproducible) {
+        lines.push('', 'Reproducible: every artifact was built twice (`nix build --rebuild`) with identical results.');
     }
     lines.push('', ...restoreSection(result, config));
     if (result.binaryCacheDir) {

@@ -25,6 +25,7 @@ Options (same meaning as the action's inputs):
   --max-file-size SIZE     refuse files larger than this (default: 100M)
   --stall-timeout TIME     abandon and retry a request that moves no data this long (default: 60s)
   --network-timeout TIME   end each network operation, retries included, by then (default: 30m)
+  --check-reproducible     rebuild once more; publish nothing if any output differs
   --dry-run                build and export, push nothing
   --verbose                debug output
   -h, --help               this text
@@ -69,6 +70,7 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
       options: {
         ...Object.fromEntries(OPTIONS.map(name => [name, { type: 'string' as const }])),
         'dry-run': { type: 'boolean' },
+        'check-reproducible': { type: 'boolean' },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
       }
@@ -82,6 +84,7 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
       if (name === 'signing-key') return process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? ''
       if (name === 'flake-attribute') return positionals.join('\n')
       if (name === 'dry-run') return values['dry-run'] ? 'true' : 'false'
+      if (name === 'check-reproducible') return values['check-reproducible'] ? 'true' : 'false'
       const value = (values as Record<string, unknown>)[name]
       return typeof value === 'string' ? value : ''
     }

@@ -51,6 +51,8 @@ export interface Config {
   /** Nix secret key (`name:base64`) that signs the binary cache's narinfos; '' for none. */
   signingKey: string
   dryRun: boolean
+  /** Rebuild every attribute once more and refuse to publish if the result differs. */
+  checkReproducible: boolean
   maxFileSize: number
   /** Warn when a file is larger than this (GitHub warns above 50 MB). */
   warnFileSize: number

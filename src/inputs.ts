@@ -65,6 +65,7 @@ export function readConfig(input: InputReader, env: NodeJS.ProcessEnv): Config {
     compression: parseCompression(input('compression') || 'xz'),
     signingKey: parseSigningKey(input('signing-key')),
     dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
+    checkReproducible: parseBoolean(input('check-reproducible') || 'false', 'check-reproducible'),
     maxFileSize,
     warnFileSize: Math.min(WARN_FILE_SIZE, maxFileSize),
     network: {

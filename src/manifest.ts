@@ -23,6 +23,8 @@ export interface ManifestEntry {
   compression: string
   source: { repository: string; commit: string; ref: string }
   publishedAt: string
+  /** Whether the build was rebuilt once more and found identical before publishing. */
+  reproducible: 'checked' | 'not checked'
   /** Binary cache entries of a signed cache: the `trusted-public-keys` entry that verifies it. */
   publicKey?: string
 }
@@ -63,7 +65,8 @@ export function mergeManifest(
   artifacts: (Artifact & { files: PublishedFile[] })[],
   source: SourceInfo,
   now: Date,
-  compression = 'none'
+  compression = 'none',
+  reproducible = false
 ): { manifest: Manifest; added: number } {
   const byFile = new Map(manifest.artifacts.map(entry => [entry.file, entry]))
   let added = 0
@@ -84,6 +87,7 @@ export function mergeManifest(
         compression: f.format === 'binary-cache' ? compression : 'none',
         source: { repository: source.repository, commit: source.commit, ref: source.ref },
         publishedAt: now.toISOString(),
+        reproducible: reproducible ? 'checked' : 'not checked',
         ...(f.publicKey ? { publicKey: f.publicKey } : {})
       })
       added++

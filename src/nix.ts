@@ -8,6 +8,7 @@ import type {
   ClosureExport,
   DumpedNar,
   NixPort,
+  NotReproducible,
   PathInfo
 } from './ports.js'
 import {
@@ -96,6 +97,30 @@ export class Nix implements NixPort {
       throw new UserError(`Could not list the closure of ${storePath}: ${lastError(query)}`)
     }
     return query.stdout.split('\n').filter(line => line.startsWith('/'))
+  }
+
+  /**
+   * `nix build --rebuild` of every attribute at once: each derivation is built again and its
+   * outputs compared with the store's. The derivations Nix reports as not deterministic.
+   */
+  async rebuild(attributes: string[], extraArgs: string[]): Promise<NotReproducible[]> {
+    const keepGoing = attributes.length > 1 ? ['--keep-going'] : []
+    const result = await this.nix([
+      'build',
+      '--rebuild',
+      '--no-link',
+      '--print-build-logs',
+      ...keepGoing,
+      ...extraArgs,
+      ...attributes
+    ])
+    const differing = parseNotDeterministic(result.stderr)
+    if (result.code !== 0 && differing.length === 0) {
+      throw new UserError(
+        `Rebuilding to check reproducibility failed. ${withLogTail(lastError(result), result.stderr)}`
+      )
+    }
+    return differing
   }
 
   /** A derivation's outputs, read from its store file (names and paths, in its order). */
@@ -390,6 +415,15 @@ export function drvSystem(text: string): string | undefined {
   const system = text.slice(i + 1, end - 1)
   // Systems are plain words (x86_64-linux, aarch64-darwin); anything else is not trusted here.
   return /^[A-Za-z0-9_.-]+$/.test(system) ? system : undefined
+}
+
+/** Nix's `derivation '…drv' may not be deterministic: output '…' differs` lines. */
+export function parseNotDeterministic(stderr: string): NotReproducible[] {
+  return [
+    ...stderr.matchAll(
+      /derivation '(\/nix\/store\/[^']+\.drv)' may not be deterministic: output '([^']*)' differs/g
+    )
+  ].map(m => ({ drvPath: m[1], storePath: m[2] }))
 }
 
 /**

@@ -51,6 +51,13 @@ export interface BuiltOutput {
   storePath: string
 }
 
+/** A derivation whose rebuild gave a different output. */
+export interface NotReproducible {
+  drvPath: string
+  /** The output path that differed ('' when Nix did not say). */
+  storePath: string
+}
+
 export interface PathInfo {
   narHash: string
   narSize: number
@@ -82,6 +89,11 @@ export interface NixPort {
    */
   buildAll(attributes: string[], extraArgs: string[], gcroot: string): Promise<BuiltOutput[][]>
   system(drvPath: string): Promise<string>
+  /**
+   * Builds the attributes once more (`--rebuild`) and compares with what is in the store; the
+   * derivations whose outputs differed (empty when all are reproducible).
+   */
+  rebuild(attributes: string[], extraArgs: string[]): Promise<NotReproducible[]>
   /** Every output of a derivation, name and store path, in the derivation's order. */
   derivationOutputs(drvPath: string): Promise<{ name: string; storePath: string }[]>
   /** Builds (or substitutes) these outputs of a derivation, with GC roots under `gcroot`. */

@@ -192,7 +192,33 @@ export class Publisher {
         }
       }
     })
+    if (config.checkReproducible) {
+      await log.group('Checking that the build is reproducible', () =>
+        this.checkReproducible(built)
+      )
+    }
     return built
+  }
+
+  /** Every attribute rebuilt once more; a difference fails the step before anything is exported. */
+  private async checkReproducible(built: Built[]): Promise<void> {
+    const { config, nix, log } = this.d
+    const differing = await nix.rebuild(config.attributes, config.nixBuildArgs)
+    if (differing.length === 0) {
+      log.info(`Rebuilt ${config.attributes.length} attribute(s): every output is identical.`)
+      return
+    }
+    const lines = differing.map(d => {
+      const attributes = [
+        ...new Set(built.filter(b => b.drvPath === d.drvPath).map(b => b.attribute))
+      ]
+      const named = attributes.length > 0 ? `${attributes.join(', ')} (${d.drvPath})` : d.drvPath
+      return `${named}: rebuilding gave a different ${d.storePath || 'output'}`
+    })
+    const first = differing[0]
+    throw new UserError(
+      `The build is not reproducible, so nothing was published. ${lines.join('; ')}. To look into it: nix-store --realise --check --keep-failed ${first.drvPath}, then compare ${first.storePath || 'the output'} with ${first.storePath ? `${first.storePath}.check` : 'the .check path Nix names'} (diff -r, or diffoscope).`
+    )
   }
 
   /**
@@ -494,7 +520,14 @@ export class Publisher {
     const manifestFile = repoPath(config.path, MANIFEST_NAME)
     const indexFile = repoPath(config.path, INDEX_NAME)
     const existing = parseManifest(state.manifest, manifestFile)
-    const merged = mergeManifest(existing, artifacts, config.source, new Date(), config.compression)
+    const merged = mergeManifest(
+      existing,
+      artifacts,
+      config.source,
+      new Date(),
+      config.compression,
+      config.checkReproducible
+    )
     if (merged.added === 0) return []
     // Decided once, when the manifest is created: later runs need not read the README.
     const readme =

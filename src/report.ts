@@ -64,6 +64,12 @@ export function summaryMarkdown(result: PublishResult, config: Config): string {
       `| ${code(cell(a.attribute))} | ${a.system} | ${code(a.storePath)} | ${code(a.narHash)} | ${a.narSize} | ${file} | ${a.published ? 'yes' : 'no'} |`
     )
   }
+  if (config.checkReproducible) {
+    lines.push(
+      '',
+      'Reproducible: every artifact was built twice (`nix build --rebuild`) with identical results.'
+    )
+  }
   lines.push('', ...restoreSection(result, config))
   if (result.binaryCacheDir) {
     const url =

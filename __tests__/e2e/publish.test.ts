@@ -287,6 +287,35 @@ describe('outputs of a multi-output derivation', () => {
   })
 })
 
+describe('check-reproducible', () => {
+  test('a deterministic build is published and recorded as checked; a non-deterministic one fails naming it, pushing nothing', async () => {
+    const repo = e2e.server.createRepo('reproducible')
+    const flake = writeFlake(path.join(e2e.work, 'reproducible'), {
+      same: 'echo same > $out',
+      random: 'head -c 16 /dev/urandom > $out'
+    })
+    const base = { repository: repo.url, token: TOKEN, 'check-reproducible': 'true' }
+    const ok = await runAction({ ...base, 'flake-attribute': `${flake}#same` })
+    expect(errorLines(ok)).toEqual([])
+    expect(ok.stdout).toContain('Rebuilt 1 attribute(s): every output is identical.')
+    expect(ok.summary).toContain('Reproducible: every artifact was built twice')
+    const manifest = JSON.parse(
+      await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/index.json')
+    )
+    expect(manifest.artifacts[0].reproducible).toBe('checked')
+
+    const tip = await serverGit(repo.dir, 'rev-parse', 'main')
+    const bad = await runAction({ ...base, 'flake-attribute': `${flake}#same\n${flake}#random` })
+    expect(bad.code).not.toBe(0)
+    const errors = errorLines(bad)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toMatch(
+      /^::error::The build is not reproducible, so nothing was published\. \S+#random \(\/nix\/store\/\S+-random\.drv\): rebuilding gave a different \/nix\/store\/\S+-random\. To look into it: nix-store --realise --check --keep-failed /
+    )
+    expect(await serverGit(repo.dir, 'rev-parse', 'main')).toBe(tip)
+  })
+})
+
 describe('a path with quotes and spaces', () => {
   test('lands exactly where it says, with its manifest and index', async () => {
     const repo = e2e.server.createRepo('quoted')

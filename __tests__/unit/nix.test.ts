@@ -5,6 +5,7 @@ import {
   drvSystem,
   lastError,
   parseBuildJson,
+  parseNotDeterministic,
   parsePathInfo,
   toSri,
   withLogTail
@@ -131,5 +132,16 @@ describe('drvOutputs', () => {
       { name: 'out', storePath: '/nix/store/q4x2n2y39ii8hmf3sw3hfwkcrgrcarib-multi' }
     ])
     expect(drvOutputs('not a derivation')).toBeUndefined()
+  })
+})
+
+describe('parseNotDeterministic', () => {
+  test("reads Nix's 'may not be deterministic' lines", () => {
+    const stderr =
+      "checking outputs of '/nix/store/aaaa-random.drv'...\nerror: derivation '/nix/store/aaaa-random.drv' may not be deterministic: output '/nix/store/bbbb-random' differs\n"
+    expect(parseNotDeterministic(stderr)).toEqual([
+      { drvPath: '/nix/store/aaaa-random.drv', storePath: '/nix/store/bbbb-random' }
+    ])
+    expect(parseNotDeterministic('error: builder failed')).toEqual([])
   })
 })

@@ -166,6 +166,13 @@ class FakeNix implements NixPort {
   async realise(drvPath: string, outputs: string[]) {
     this.realised.push([drvPath, ...outputs])
   }
+  /** Store paths whose rebuild differs (not deterministic). */
+  readonly nondeterministic = new Set<string>()
+  readonly rebuilt: string[][] = []
+  async rebuild(attributes: string[]) {
+    this.rebuilt.push(attributes)
+    return [...this.nondeterministic].map(p => ({ drvPath: `${p}.drv`, storePath: p }))
+  }
   async pathInfo(p: string): Promise<PathInfo> {
     const text = this.content(p)
     return { narHash: sri(text), narSize: text.length }
@@ -362,6 +369,39 @@ describe('Publisher', () => {
       ".#a has no output 'bin'; its outputs are out. Check the 'outputs' input."
     )
     expect(git.calls).not.toContain('push')
+  })
+
+  test('check-reproducible: all attributes rebuilt once; the manifest says checked', async () => {
+    const result = await publisher({
+      'flake-attribute': '.#a\n.#b',
+      'check-reproducible': 'true'
+    }).run()
+    expect(result.published).toBe(true)
+    expect(nix.rebuilt).toEqual([['.#a', '.#b']])
+    const manifest = JSON.parse(git.blobs.get(git.tree().get('nix/index.json') ?? '') ?? '{}')
+    expect(manifest.artifacts.map((e: { reproducible: string }) => e.reproducible)).toEqual([
+      'checked',
+      'checked'
+    ])
+  })
+
+  test('check-reproducible: a differing rebuild names the attribute and how to look into it; nothing is pushed', async () => {
+    nix.nondeterministic.add(storePath('b'))
+    const error = await publisher({ 'flake-attribute': '.#a\n.#b', 'check-reproducible': 'true' })
+      .run()
+      .catch(e => e)
+    expect(error.message).toBe(
+      `The build is not reproducible, so nothing was published. .#b (${storePath('b')}.drv): rebuilding gave a different ${storePath('b')}. To look into it: nix-store --realise --check --keep-failed ${storePath('b')}.drv, then compare ${storePath('b')} with ${storePath('b')}.check (diff -r, or diffoscope).`
+    )
+    expect(nix.dumped).toEqual([])
+    expect(git.calls).not.toContain('push')
+  })
+
+  test('without check-reproducible nothing is rebuilt and the manifest says not checked', async () => {
+    await publisher().run()
+    expect(nix.rebuilt).toEqual([])
+    const manifest = JSON.parse(git.blobs.get(git.tree().get('nix/index.json') ?? '') ?? '{}')
+    expect(manifest.artifacts[0].reproducible).toBe('not checked')
   })
 
   test('several attributes: one build, one commit; an output built twice is exported once', async () => {
