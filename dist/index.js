@@ -28478,7 +28478,7 @@ async function cli(argv = process.argv.slice(2)) {
         delete process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY;
         if (token && token === process.env.GITHUB_TOKEN)
             delete process.env.GITHUB_TOKEN;
-        const result = await (0,_publish_js__WEBPACK_IMPORTED_MODULE_3__/* .publish */ .m)(config, log);
+        const result = await (0,_publish_js__WEBPACK_IMPORTED_MODULE_3__/* .publish */ .mk)(config, log);
         process.stdout.write(`${JSON.stringify((0,_report_js__WEBPACK_IMPORTED_MODULE_4__/* .outputs */ .V)(result), null, 2)}\n`);
         return 0;
     }
@@ -28716,11 +28716,23 @@ function readConfig(input, env) {
     const commitMessage = input('commit-message') || template/* DEFAULT_COMMIT_MESSAGE */.Kb;
     (0,template/* validateTemplate */.dC)(commitMessage);
     const maxFileSize = parseSize(input('max-file-size') || String(DEFAULT_MAX_FILE_SIZE), 'max-file-size');
+    const RUNNER_ARCH = { x64: 'X64', arm64: 'ARM64' };
+    const recordRun = parseBoolean(input('record-run-url') || 'true', 'record-run-url');
+    const attempt = Number(env.GITHUB_RUN_ATTEMPT || '1');
+    const runUrl = recordRun && env.GITHUB_REPOSITORY && /^\d+$/.test(env.GITHUB_RUN_ID ?? '')
+        ? `${serverUrl}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt > 1 ? `/attempts/${attempt}` : ''}`
+        : '';
     const source = {
         repository: env.GITHUB_REPOSITORY || '',
         commit: env.GITHUB_SHA || '',
         ref: env.GITHUB_REF || '',
-        serverUrl
+        serverUrl,
+        event: env.GITHUB_EVENT_NAME || '',
+        runUrl,
+        runner: {
+            os: env.RUNNER_OS || (external_node_os_.platform() === 'linux' ? 'Linux' : external_node_os_.platform()),
+            arch: env.RUNNER_ARCH || (RUNNER_ARCH[external_node_os_.arch()] ?? external_node_os_.arch())
+        }
     };
     return {
         attributes: parseAttributes(input('flake-attribute')),
@@ -31747,7 +31759,7 @@ async function run() {
         // Child processes (nix, the builders it starts, git) never inherit the token input.
         delete process.env.INPUT_TOKEN;
         delete process.env['INPUT_SIGNING-KEY'];
-        const result = await (0,publish/* publish */.m)(config, log);
+        const result = await (0,publish/* publish */.mk)(config, log);
         for (const [name, value] of Object.entries((0,report/* outputs */.V)(result)))
             setOutput(name, value);
         if (process.env.GITHUB_STEP_SUMMARY) {
@@ -31872,10 +31884,10 @@ function rawUrl(repo, commit, file) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  m: () => (/* binding */ publish)
+  mk: () => (/* binding */ publish)
 });
 
-// UNUSED EXPORTS: Publisher
+// UNUSED EXPORTS: Publisher, flakeRefOf
 
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
@@ -32797,6 +32809,15 @@ function mergeManifest(manifest, artifacts, source, now, compression = 'none', r
                 source: { repository: source.repository, commit: source.commit, ref: source.ref },
                 publishedAt: now.toISOString(),
                 reproducible: reproducible ? 'checked' : 'not checked',
+                ...(a.provenance
+                    ? {
+                        provenance: {
+                            ...a.provenance,
+                            runner: source.runner,
+                            run: { url: source.runUrl, event: source.event, ref: source.ref }
+                        }
+                    }
+                    : {}),
                 ...(f.publicKey ? { publicKey: f.publicKey } : {})
             });
             added++;
@@ -32974,6 +32995,15 @@ class Nix {
             throw new errors/* UserError */.yo(`Rebuilding to check reproducibility failed. ${withLogTail(lastError(result), result.stderr)}`);
         }
         return differing;
+    }
+    /** `nix flake metadata --json`: the locked URL and the source's narHash, in Nix 2.8 and later. */
+    async flakeMetadata(flakeRef) {
+        const result = await this.nix(['flake', 'metadata', '--json', flakeRef], false);
+        if (result.code !== 0) {
+            throw new errors/* UserError */.yo(`'nix flake metadata ${flakeRef}' failed: ${lastError(result)}`);
+        }
+        const m = JSON.parse(result.stdout);
+        return { url: m.url ?? '', narHash: m.locked?.narHash ?? '' };
     }
     /** A derivation's outputs, read from its store file (names and paths, in its order). */
     async derivationOutputs(drvPath) {
@@ -33415,6 +33445,8 @@ class Publisher {
     pending = [];
     /** Resolve when each exported NAR was found equal to the store's record of its path. */
     verifications = [];
+    /** The version of Nix that builds, for the provenance of what it built. */
+    nixVersion = '';
     constructor(d) {
         this.d = d;
     }
@@ -33424,7 +33456,8 @@ class Publisher {
             // `nix --version` (also the check that Nix is there) runs while the remote is asked.
             const nixVersion = this.start(nix.version());
             const remote = await this.checkRemote();
-            log.info(`Using Nix ${await nixVersion.get()}.`);
+            this.nixVersion = await nixVersion.get();
+            log.info(`Using Nix ${this.nixVersion}.`);
             const built = await this.build();
             const cache = await prepareBinaryCache(config, nix, this.d.work);
             const exported = await log.group('Exporting', () => this.exportAll(built, remote, cache));
@@ -33480,13 +33513,19 @@ class Publisher {
         const built = [];
         await log.group(title, async () => {
             const gcroot = external_node_path_namespaceObject.join(work, 'gcroots', 'result');
+            // Where each attribute's flake is locked, asked while Nix builds.
+            const flakes = this.start(this.flakeSources(attributes));
             const outputs = await nix.buildAll(attributes, config.nixBuildArgs, gcroot);
+            const sources = await flakes.get();
+            const nixVersion = this.nixVersion;
             for (const [i, attribute] of attributes.entries()) {
                 const selected = config.outputs.length === 0
                     ? outputs[i]
                     : await this.selectOutputs(attribute, outputs[i], external_node_path_namespaceObject.join(work, 'gcroots', `${i}`));
                 for (const output of selected) {
-                    built.push({ ...output, attribute });
+                    const flake = sources.get(flakeRefOf(attribute)) ?? { url: '', narHash: '' };
+                    const provenance = { flake, drvPath: output.drvPath, nixVersion };
+                    built.push({ ...output, attribute, provenance });
                     log.info(`${attribute} (${output.output}) → ${output.storePath}`);
                 }
             }
@@ -33495,6 +33534,24 @@ class Publisher {
             await log.group('Checking that the build is reproducible', () => this.checkReproducible(built));
         }
         return built;
+    }
+    /**
+     * The locked reference and source hash of each flake the attributes come from. Provenance
+     * only: a flake Nix cannot describe is recorded without them, with a line in the log.
+     */
+    async flakeSources(attributes) {
+        const { nix, log } = this.d;
+        const refs = [...new Set(attributes.map(flakeRefOf))];
+        const found = new Map();
+        for (const ref of refs) {
+            try {
+                found.set(ref, await nix.flakeMetadata(ref));
+            }
+            catch (error) {
+                log.info(`The provenance of ${ref} is recorded without its locked reference: ${(0,errors/* errorMessage */.gJ)(error)}`);
+            }
+        }
+        return found;
     }
     /** Every attribute rebuilt once more; a difference fails the step before anything is exported. */
     async checkReproducible(built) {
@@ -33582,9 +33639,10 @@ class Publisher {
             const oid = await git.hashObject(`${local}${naming/* EXTENSIONS */.Z1[format]}`, !config.dryRun);
             files.push({ format, path: file, size, sha256, oid });
         }
-        const { attribute, output, storePath } = b;
+        const { attribute, output, storePath, provenance } = b;
         const { narHash, narSize } = info;
-        return { attribute, output, storePath, system, file: files[0].path, files, narHash, narSize };
+        const file = files[0].path;
+        return { attribute, output, storePath, system, file, files, narHash, narSize, provenance };
     }
     /**
      * Before `nix copy`, the narinfos of the closure paths that the branch's cache already holds
@@ -33815,6 +33873,11 @@ class Publisher {
         return this.fetchTipState(deadline, remote.state.branch);
     }
 }
+/** The flake reference of an installable: what comes before `#` (`.#hello` → `.`). */
+function flakeRefOf(attribute) {
+    const hash = attribute.indexOf('#');
+    return hash === -1 ? attribute : attribute.slice(0, hash) || '.';
+}
 function checkSize(config, file, size, log) {
     const mib = (n) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
     if (size > config.maxFileSize) {
@@ -33907,6 +33970,7 @@ function summaryMarkdown(result, config) {
     if (config.checkReproducible) {
         lines.push('', 'Reproducible: every artifact was built twice (`nix build --rebuild`) with identical results.');
     }
+    lines.push('', ...provenanceSection(result, config));
     lines.push('', ...restoreSection(result, config));
     if (result.binaryCacheDir) {
         const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .rawUrl */ .IU)(config.repository, result.branch, result.binaryCacheDir) ||
@@ -33920,6 +33984,25 @@ function summaryMarkdown(result, config) {
         lines.push('```', '');
     }
     return lines.join('\n');
+}
+/** How the artifacts were made (also in the manifest, per file). */
+function provenanceSection(result, config) {
+    const made = result.artifacts.map(a => a.provenance).filter(p => p !== undefined);
+    if (made.length === 0)
+        return [];
+    const lines = ['#### Provenance', ''];
+    const flakes = new Map(made.map(p => [p.flake.url, p.flake.narHash]));
+    for (const [url, narHash] of flakes) {
+        if (url)
+            lines.push(`- Flake: ${code(url)}${narHash ? ` (source ${code(narHash)})` : ''}`);
+    }
+    const { runner, runUrl, event, ref } = config.source;
+    lines.push(`- Built by Nix ${made[0].nixVersion} on ${runner.os} ${runner.arch}`);
+    if (runUrl) {
+        lines.push(`- Workflow run: ${runUrl}${event ? ` (${event}${ref ? `, ${code(ref)}` : ''})` : ''}`);
+    }
+    lines.push('- Per file, with its derivation: the `provenance` field of `index.json`', '');
+    return lines;
 }
 /** How to fetch and restore each `.nar` and `.closure` file; nothing when none was published. */
 function restoreSection(result, config) {

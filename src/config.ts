@@ -17,6 +17,20 @@ export interface SourceInfo {
   commit: string
   ref: string
   serverUrl: string
+  /** The event that started the workflow (`push`, `workflow_dispatch`, …), '' outside one. */
+  event: string
+  /** The workflow run's page, '' outside a run or when `record-run-url` is off. */
+  runUrl: string
+  /** Where it ran: the runner's OS and architecture (`Linux`, `X64`, `ARM64`, …). */
+  runner: { os: string; arch: string }
+}
+
+/** How one store path was made, recorded with each file in the manifest. */
+export interface Provenance {
+  /** The flake's locked reference and its source's NAR hash ('' when Nix could not say). */
+  flake: { url: string; narHash: string }
+  drvPath: string
+  nixVersion: string
 }
 
 /** A file of its own per store path: a plain NAR, or the closure in Nix's export format. */
@@ -83,6 +97,7 @@ export interface Artifact {
   files: PublishedFile[]
   narHash: string
   narSize: number
+  provenance?: Provenance
 }
 
 export interface PublishedFile {

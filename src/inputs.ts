@@ -44,11 +44,24 @@ export function readConfig(input: InputReader, env: NodeJS.ProcessEnv): Config {
     input('max-file-size') || String(DEFAULT_MAX_FILE_SIZE),
     'max-file-size'
   )
+  const RUNNER_ARCH: Record<string, string> = { x64: 'X64', arm64: 'ARM64' }
+  const recordRun = parseBoolean(input('record-run-url') || 'true', 'record-run-url')
+  const attempt = Number(env.GITHUB_RUN_ATTEMPT || '1')
+  const runUrl =
+    recordRun && env.GITHUB_REPOSITORY && /^\d+$/.test(env.GITHUB_RUN_ID ?? '')
+      ? `${serverUrl}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt > 1 ? `/attempts/${attempt}` : ''}`
+      : ''
   const source: SourceInfo = {
     repository: env.GITHUB_REPOSITORY || '',
     commit: env.GITHUB_SHA || '',
     ref: env.GITHUB_REF || '',
-    serverUrl
+    serverUrl,
+    event: env.GITHUB_EVENT_NAME || '',
+    runUrl,
+    runner: {
+      os: env.RUNNER_OS || (os.platform() === 'linux' ? 'Linux' : os.platform()),
+      arch: env.RUNNER_ARCH || (RUNNER_ARCH[os.arch()] ?? os.arch())
+    }
   }
   return {
     attributes: parseAttributes(input('flake-attribute')),

@@ -23,6 +23,14 @@ export interface ManifestEntry {
   compression: string
   source: { repository: string; commit: string; ref: string }
   publishedAt: string
+  /** How the file was made: the flake, the derivation, Nix, the runner and the workflow run. */
+  provenance?: {
+    flake: { url: string; narHash: string }
+    drvPath: string
+    nixVersion: string
+    runner: { os: string; arch: string }
+    run: { url: string; event: string; ref: string }
+  }
   /** Whether the build was rebuilt once more and found identical before publishing. */
   reproducible: 'checked' | 'not checked'
   /** Binary cache entries of a signed cache: the `trusted-public-keys` entry that verifies it. */
@@ -88,6 +96,15 @@ export function mergeManifest(
         source: { repository: source.repository, commit: source.commit, ref: source.ref },
         publishedAt: now.toISOString(),
         reproducible: reproducible ? 'checked' : 'not checked',
+        ...(a.provenance
+          ? {
+              provenance: {
+                ...a.provenance,
+                runner: source.runner,
+                run: { url: source.runUrl, event: source.event, ref: source.ref }
+              }
+            }
+          : {}),
         ...(f.publicKey ? { publicKey: f.publicKey } : {})
       })
       added++

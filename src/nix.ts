@@ -123,6 +123,16 @@ export class Nix implements NixPort {
     return differing
   }
 
+  /** `nix flake metadata --json`: the locked URL and the source's narHash, in Nix 2.8 and later. */
+  async flakeMetadata(flakeRef: string): Promise<{ url: string; narHash: string }> {
+    const result = await this.nix(['flake', 'metadata', '--json', flakeRef], false)
+    if (result.code !== 0) {
+      throw new UserError(`'nix flake metadata ${flakeRef}' failed: ${lastError(result)}`)
+    }
+    const m = JSON.parse(result.stdout) as { url?: string; locked?: { narHash?: string } }
+    return { url: m.url ?? '', narHash: m.locked?.narHash ?? '' }
+  }
+
   /** A derivation's outputs, read from its store file (names and paths, in its order). */
   async derivationOutputs(drvPath: string): Promise<{ name: string; storePath: string }[]> {
     const text = await readFile(drvPath, 'utf8').catch(() => '')

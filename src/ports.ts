@@ -94,6 +94,8 @@ export interface NixPort {
    * derivations whose outputs differed (empty when all are reproducible).
    */
   rebuild(attributes: string[], extraArgs: string[]): Promise<NotReproducible[]>
+  /** The flake's locked reference and the NAR hash of its source (`nix flake metadata`). */
+  flakeMetadata(flakeRef: string): Promise<{ url: string; narHash: string }>
   /** Every output of a derivation, name and store path, in the derivation's order. */
   derivationOutputs(drvPath: string): Promise<{ name: string; storePath: string }[]>
   /** Builds (or substitutes) these outputs of a derivation, with GC roots under `gcroot`. */

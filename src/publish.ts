@@ -7,7 +7,14 @@ import {
   prepareBinaryCache,
   seedFromBranch
 } from './binary-cache.js'
-import type { Artifact, ArtifactResult, Config, PublishedFile, PublishResult } from './config.js'
+import type {
+  Artifact,
+  ArtifactResult,
+  Config,
+  Provenance,
+  PublishedFile,
+  PublishResult
+} from './config.js'
 import { errorMessage, RaceError, UserError } from './errors.js'
 import { Git } from './git/commands.js'
 import { CommitPlan, NewFile, NewText, planFiles, TreeEntry, wantedPaths } from './git/plan.js'
@@ -50,6 +57,7 @@ export interface PublisherDeps {
 /** One store path an attribute built. */
 interface Built extends BuiltOutput {
   attribute: string
+  provenance: Provenance
 }
 
 /** A store path as exported: its files, each with the id of its blob. */
@@ -103,6 +111,9 @@ export class Publisher {
   /** Resolve when each exported NAR was found equal to the store's record of its path. */
   private readonly verifications: Promise<void>[] = []
 
+  /** The version of Nix that builds, for the provenance of what it built. */
+  private nixVersion = ''
+
   constructor(private readonly d: PublisherDeps) {}
 
   async run(): Promise<PublishResult> {
@@ -111,7 +122,8 @@ export class Publisher {
       // `nix --version` (also the check that Nix is there) runs while the remote is asked.
       const nixVersion = this.start(nix.version())
       const remote = await this.checkRemote()
-      log.info(`Using Nix ${await nixVersion.get()}.`)
+      this.nixVersion = await nixVersion.get()
+      log.info(`Using Nix ${this.nixVersion}.`)
       const built = await this.build()
       const cache = await prepareBinaryCache(config, nix, this.d.work)
       const exported = await log.group('Exporting', () => this.exportAll(built, remote, cache))
@@ -180,14 +192,20 @@ export class Publisher {
     const built: Built[] = []
     await log.group(title, async () => {
       const gcroot = path.join(work, 'gcroots', 'result')
+      // Where each attribute's flake is locked, asked while Nix builds.
+      const flakes = this.start(this.flakeSources(attributes))
       const outputs = await nix.buildAll(attributes, config.nixBuildArgs, gcroot)
+      const sources = await flakes.get()
+      const nixVersion = this.nixVersion
       for (const [i, attribute] of attributes.entries()) {
         const selected =
           config.outputs.length === 0
             ? outputs[i]
             : await this.selectOutputs(attribute, outputs[i], path.join(work, 'gcroots', `${i}`))
         for (const output of selected) {
-          built.push({ ...output, attribute })
+          const flake = sources.get(flakeRefOf(attribute)) ?? { url: '', narHash: '' }
+          const provenance = { flake, drvPath: output.drvPath, nixVersion }
+          built.push({ ...output, attribute, provenance })
           log.info(`${attribute} (${output.output}) → ${output.storePath}`)
         }
       }
@@ -198,6 +216,28 @@ export class Publisher {
       )
     }
     return built
+  }
+
+  /**
+   * The locked reference and source hash of each flake the attributes come from. Provenance
+   * only: a flake Nix cannot describe is recorded without them, with a line in the log.
+   */
+  private async flakeSources(
+    attributes: string[]
+  ): Promise<Map<string, { url: string; narHash: string }>> {
+    const { nix, log } = this.d
+    const refs = [...new Set(attributes.map(flakeRefOf))]
+    const found = new Map<string, { url: string; narHash: string }>()
+    for (const ref of refs) {
+      try {
+        found.set(ref, await nix.flakeMetadata(ref))
+      } catch (error) {
+        log.info(
+          `The provenance of ${ref} is recorded without its locked reference: ${errorMessage(error)}`
+        )
+      }
+    }
+    return found
   }
 
   /** Every attribute rebuilt once more; a difference fails the step before anything is exported. */
@@ -306,9 +346,10 @@ export class Publisher {
       const oid = await git.hashObject(`${local}${EXTENSIONS[format]}`, !config.dryRun)
       files.push({ format, path: file, size, sha256, oid })
     }
-    const { attribute, output, storePath } = b
+    const { attribute, output, storePath, provenance } = b
     const { narHash, narSize } = info
-    return { attribute, output, storePath, system, file: files[0].path, files, narHash, narSize }
+    const file = files[0].path
+    return { attribute, output, storePath, system, file, files, narHash, narSize, provenance }
   }
 
   /**
@@ -583,6 +624,12 @@ export class Publisher {
     if (settled.ok && settled.value.tip === remote.state.tip) return settled.value
     return this.fetchTipState(deadline, remote.state.branch)
   }
+}
+
+/** The flake reference of an installable: what comes before `#` (`.#hello` → `.`). */
+export function flakeRefOf(attribute: string): string {
+  const hash = attribute.indexOf('#')
+  return hash === -1 ? attribute : attribute.slice(0, hash) || '.'
 }
 
 function checkSize(config: Config, file: string, size: number, log: Logger): void {

@@ -70,6 +70,7 @@ export function summaryMarkdown(result: PublishResult, config: Config): string {
       'Reproducible: every artifact was built twice (`nix build --rebuild`) with identical results.'
     )
   }
+  lines.push('', ...provenanceSection(result, config))
   lines.push('', ...restoreSection(result, config))
   if (result.binaryCacheDir) {
     const url =
@@ -89,6 +90,26 @@ export function summaryMarkdown(result: PublishResult, config: Config): string {
     lines.push('```', '')
   }
   return lines.join('\n')
+}
+
+/** How the artifacts were made (also in the manifest, per file). */
+function provenanceSection(result: PublishResult, config: Config): string[] {
+  const made = result.artifacts.map(a => a.provenance).filter(p => p !== undefined)
+  if (made.length === 0) return []
+  const lines = ['#### Provenance', '']
+  const flakes = new Map(made.map(p => [p.flake.url, p.flake.narHash]))
+  for (const [url, narHash] of flakes) {
+    if (url) lines.push(`- Flake: ${code(url)}${narHash ? ` (source ${code(narHash)})` : ''}`)
+  }
+  const { runner, runUrl, event, ref } = config.source
+  lines.push(`- Built by Nix ${made[0].nixVersion} on ${runner.os} ${runner.arch}`)
+  if (runUrl) {
+    lines.push(
+      `- Workflow run: ${runUrl}${event ? ` (${event}${ref ? `, ${code(ref)}` : ''})` : ''}`
+    )
+  }
+  lines.push('- Per file, with its derivation: the `provenance` field of `index.json`', '')
+  return lines
 }
 
 /** How to fetch and restore each `.nar` and `.closure` file; nothing when none was published. */

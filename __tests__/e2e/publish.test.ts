@@ -287,6 +287,77 @@ describe('outputs of a multi-output derivation', () => {
   })
 })
 
+describe('provenance', () => {
+  test('each file records the locked flake, the derivation, Nix, the runner and the run; record-run-url: false leaves the URL out', async () => {
+    const repo = e2e.server.createRepo('provenance')
+    const flake = writeFlake(path.join(e2e.work, 'provenance'), {
+      one: 'echo 1 > $out',
+      two: 'echo 2 > $out'
+    })
+    const env = {
+      GITHUB_REPOSITORY: 'acme/src',
+      GITHUB_RUN_ID: '4242',
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_REF: 'refs/tags/v1.0.0',
+      GITHUB_SHA: 'c0ffee',
+      RUNNER_OS: 'Linux',
+      RUNNER_ARCH: 'X64'
+    }
+    const run = await runAction(
+      { 'flake-attribute': `${flake}#one`, repository: repo.url, token: TOKEN },
+      env
+    )
+    expect(errorLines(run)).toEqual([])
+    const metadata = JSON.parse(
+      await sh('nix', [
+        '--extra-experimental-features',
+        'nix-command flakes',
+        'flake',
+        'metadata',
+        '--json',
+        flake
+      ])
+    )
+    const version = /(\d+\.\d+(\.\d+)?)/.exec(await sh('nix', ['--version']))?.[1]
+    const manifest = JSON.parse(
+      await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/index.json')
+    )
+    const { provenance } = manifest.artifacts[0]
+    expect(provenance).toEqual({
+      flake: { url: metadata.url, narHash: metadata.locked.narHash },
+      drvPath: expect.stringMatching(/^\/nix\/store\/[0-9a-z]{32}-one\.drv$/),
+      nixVersion: version,
+      runner: { os: 'Linux', arch: 'X64' },
+      run: {
+        url: 'https://github.com/acme/src/actions/runs/4242',
+        event: 'push',
+        ref: 'refs/tags/v1.0.0'
+      }
+    })
+    expect(fs.existsSync(provenance.drvPath)).toBe(true)
+    expect(metadata.locked.narHash).toMatch(/^sha256-/)
+    expect(run.summary).toContain(`- Flake: \`${metadata.url}\``)
+    expect(run.summary).toContain(
+      '- Workflow run: https://github.com/acme/src/actions/runs/4242 (push, `refs/tags/v1.0.0`)'
+    )
+
+    const quiet = await runAction(
+      {
+        'flake-attribute': `${flake}#two`,
+        repository: repo.url,
+        token: TOKEN,
+        'record-run-url': 'false'
+      },
+      env
+    )
+    expect(errorLines(quiet)).toEqual([])
+    const after = JSON.parse(await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/index.json'))
+    const two = after.artifacts.find((e: { attribute: string }) => e.attribute.endsWith('#two'))
+    expect(two.provenance.run).toEqual({ url: '', event: 'push', ref: 'refs/tags/v1.0.0' })
+    expect(quiet.summary).not.toContain('actions/runs')
+  })
+})
+
 describe('check-reproducible', () => {
   test('a deterministic build is published and recorded as checked; a non-deterministic one fails naming it, pushing nothing', async () => {
     const repo = e2e.server.createRepo('reproducible')

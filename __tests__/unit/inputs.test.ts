@@ -44,7 +44,10 @@ describe('readConfig', () => {
       repository: 'acme/src',
       commit: 'abc',
       ref: '',
-      serverUrl: 'https://github.example.com'
+      serverUrl: 'https://github.example.com',
+      event: '',
+      runUrl: '',
+      runner: { os: 'Linux', arch: expect.any(String) }
     })
     expect(config.gitUserName).toBe('github-actions[bot]')
   })
@@ -242,6 +245,23 @@ describe('small validators', () => {
       /unknown format "tarball"; supported: nar, closure/
     )
     expect(() => parseFormats(' , ')).toThrow(/'format' is empty/)
+  })
+  test('provenance: the run URL (with its attempt), the event and the runner; record-run-url off leaves the URL out', () => {
+    const env = {
+      GITHUB_REPOSITORY: 'acme/src',
+      GITHUB_RUN_ID: '123',
+      GITHUB_RUN_ATTEMPT: '2',
+      GITHUB_EVENT_NAME: 'workflow_dispatch',
+      RUNNER_OS: 'Linux',
+      RUNNER_ARCH: 'ARM64'
+    }
+    const base = { 'flake-attribute': '.#a', repository: 'a/b' }
+    expect(readConfig(reader(base), env).source).toMatchObject({
+      event: 'workflow_dispatch',
+      runUrl: 'https://github.com/acme/src/actions/runs/123/attempts/2',
+      runner: { os: 'Linux', arch: 'ARM64' }
+    })
+    expect(readConfig(reader({ ...base, 'record-run-url': 'false' }), env).source.runUrl).toBe('')
   })
   test("outputs: nix build's default when empty, names comma or newline separated, or '*'", () => {
     expect(readConfig(reader({ 'flake-attribute': '.#a', repository: 'a/b' }), {}).outputs).toEqual(

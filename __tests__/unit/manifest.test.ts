@@ -12,7 +12,10 @@ const source = {
   repository: 'acme/src',
   commit: 'c0ffee1234567890',
   ref: 'refs/tags/v1',
-  serverUrl: ''
+  serverUrl: '',
+  event: 'push',
+  runUrl: 'https://github.com/acme/src/actions/runs/7',
+  runner: { os: 'Linux', arch: 'X64' }
 }
 const artifact = (name: string): Artifact & { files: PublishedFile[] } => ({
   attribute: `.#${name}`,

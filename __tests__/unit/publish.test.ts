@@ -166,6 +166,10 @@ class FakeNix implements NixPort {
   async realise(drvPath: string, outputs: string[]) {
     this.realised.push([drvPath, ...outputs])
   }
+  async flakeMetadata(ref: string) {
+    if (ref === 'broken') throw new UserError('flake broken has no flake.nix')
+    return { url: `path:/src/${ref}?narHash=sha256-x`, narHash: 'sha256-x' }
+  }
   /** Store paths whose rebuild differs (not deterministic). */
   readonly nondeterministic = new Set<string>()
   readonly rebuilt: string[][] = []
@@ -395,6 +399,18 @@ describe('Publisher', () => {
     )
     expect(nix.dumped).toEqual([])
     expect(git.calls).not.toContain('push')
+  })
+
+  test('provenance: each manifest entry records the locked flake, the derivation, Nix, the runner and the run', async () => {
+    await publisher().run()
+    const manifest = JSON.parse(git.blobs.get(git.tree().get('nix/index.json') ?? '') ?? '{}')
+    expect(manifest.artifacts[0].provenance).toEqual({
+      flake: { url: 'path:/src/.?narHash=sha256-x', narHash: 'sha256-x' },
+      drvPath: `${storePath('hello')}.drv`,
+      nixVersion: '2.99',
+      runner: { os: expect.any(String), arch: expect.any(String) },
+      run: { url: '', event: '', ref: '' }
+    })
   })
 
   test('without check-reproducible nothing is rebuilt and the manifest says not checked', async () => {

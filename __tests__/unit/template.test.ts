@@ -17,7 +17,10 @@ const source: SourceInfo = {
   repository: 'acme/src',
   commit: 'deadbeef',
   ref: 'refs/tags/v1',
-  serverUrl: 'https://github.com'
+  serverUrl: 'https://github.com',
+  event: 'push',
+  runUrl: '',
+  runner: { os: 'Linux', arch: 'X64' }
 }
 
 describe('commit message templates', () => {
@@ -55,7 +58,15 @@ describe('commit message templates', () => {
     expect(commitMessage('add {name}', [artifact], source)).toBe('add hello-2.12\n')
   })
   test('without a workflow the source is local', () => {
-    const local = { repository: '', commit: '', ref: '', serverUrl: '' }
+    const local = {
+      repository: '',
+      commit: '',
+      ref: '',
+      serverUrl: '',
+      event: '',
+      runUrl: '',
+      runner: { os: 'Linux', arch: 'X64' }
+    }
     expect(renderTemplate('{source}', artifact, local)).toBe('local')
   })
 })
