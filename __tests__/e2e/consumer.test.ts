@@ -7,7 +7,16 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
 import { useGitServer } from '../helpers/fixture.js'
-import { alarmingLines, nonce, NIX_CONFIG, runAction, sh, SYSTEM } from '../helpers/harness.js'
+import { startGitServer } from '../../scripts/lib/git-server.mjs'
+import {
+  alarmingLines,
+  hashFile,
+  nonce,
+  NIX_CONFIG,
+  runAction,
+  sh,
+  SYSTEM
+} from '../helpers/harness.js'
 
 const execFileP = promisify(execFile)
 const TOKEN = 'consumer_token_77'
@@ -133,4 +142,64 @@ test('the job summary and the generated README: their commands run as printed on
   const copied = path.join(e2e.work, 'store-clone-cache')
   await asConsumer(lines[3], clone, '', copied)
   await sh('nix-store', ['--store', copied, '--verify-path', ...requisites])
+})
+
+test('a private binstore: Nix substitutes with a netrc file, curl downloads with a header, nothing without the token', async () => {
+  const server = await startGitServer({
+    root: path.join(e2e.work, 'private-server'),
+    token: TOKEN,
+    privateReads: true
+  })
+  try {
+    const repo = server.createRepo('acme/private')
+    const run = await runAction(
+      {
+        'flake-attribute': `${flake}#app`,
+        repository: 'acme/private',
+        token: TOKEN,
+        format: 'nar, binary-cache',
+        'signing-key': secret
+      },
+      { GITHUB_SERVER_URL: server.base }
+    )
+    expect(alarmingLines(run)).toEqual([])
+    expect(repo.dir).toContain('private')
+    const storePath = run.outputs['store-path']
+    const requisites = (await sh('nix-store', ['--query', '--requisites', storePath]))
+      .trim()
+      .split('\n')
+    const [conf] = blocks(run.summary, 'ini')
+    const dir = fs.mkdtempSync(path.join(e2e.work, 'private-'))
+
+    // Without credentials the cache is not readable: the path cannot be substituted.
+    await expect(
+      asConsumer(`nix-store --realise ${storePath}`, dir, conf, path.join(e2e.work, 'store-denied'))
+    ).rejects.toThrow(/does not appear to be a binary cache|HTTP error 401/)
+
+    // With a netrc file (never the token in nix.conf or on a command line), it is.
+    const netrc = path.join(dir, 'netrc')
+    fs.writeFileSync(netrc, `machine 127.0.0.1 login x-access-token password ${TOKEN}\n`, {
+      mode: 0o600
+    })
+    const store = path.join(e2e.work, 'store-private')
+    await asConsumer(
+      `nix-store --realise ${storePath}`,
+      dir,
+      `${conf}\nnetrc-file = ${netrc}`,
+      store
+    )
+    await sh('nix-store', ['--store', store, '--verify-path', ...requisites])
+
+    // One file with curl: the token in a header, read from the environment.
+    const url = `${server.base}/acme/private/raw/${run.outputs['commit-sha']}/${run.outputs.file}`
+    await expect(asConsumer(`curl -fsSLo denied.nar ${url}`, dir)).rejects.toThrow(/401/)
+    await execFileP(
+      'sh',
+      ['-c', 'curl -fsSL -H "Authorization: Bearer $TOKEN" -o private.nar "$1"', 'sh', url],
+      { cwd: dir, env: { PATH: process.env.PATH, TOKEN } }
+    )
+    expect(await hashFile(path.join(dir, 'private.nar'))).toBe(run.outputs['nar-hash'])
+  } finally {
+    await server.close()
+  }
 })

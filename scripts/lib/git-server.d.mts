@@ -48,4 +48,5 @@ export function startGitServer(options: {
   allowFilter?: boolean
   bytesPerSecond?: number
   uploadBytesPerSecond?: number
+  privateReads?: boolean
 }): Promise<GitServer>

@@ -10,16 +10,19 @@ import path from 'node:path'
 
 /**
  * @param {{ root: string, token: string, allowFilter?: boolean, bytesPerSecond?: number,
- *   uploadBytesPerSecond?: number }} options
+ *   uploadBytesPerSecond?: number, privateReads?: boolean }} options
  *   bytesPerSecond: limit what the server sends, to model a real link instead of loopback;
- *   uploadBytesPerSecond: likewise for what it reads (a push's pack).
+ *   uploadBytesPerSecond: likewise for what it reads (a push's pack);
+ *   privateReads: raw file downloads need the token too (a private repository), as Basic auth
+ *   (what Nix sends from a netrc file) or as `Authorization: Bearer TOKEN`.
  */
 export async function startGitServer({
   root,
   token,
   allowFilter = true,
   bytesPerSecond = 0,
-  uploadBytesPerSecond = 0
+  uploadBytesPerSecond = 0,
+  privateReads = false
 }) {
   mkdirSync(root, { recursive: true })
   const expected = `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
@@ -104,6 +107,16 @@ export async function startGitServer({
     // Raw file downloads, as a forge serves them for a public repository:
     // `/OWNER/NAME/raw/REF/PATH` (GitHub Enterprise's form). Reads need no token.
     const raw = req.method === 'GET' && /^\/(.+?)\/raw\/([^/]+)\/(.+)$/.exec(url.pathname)
+    if (
+      raw &&
+      privateReads &&
+      !record.authorized &&
+      req.headers.authorization !== `Bearer ${token}`
+    ) {
+      req.resume()
+      answer(401, 'authentication required\n', { 'WWW-Authenticate': 'Basic realm="raw"' })
+      return
+    }
     if (raw) {
       const dir = path.join(root, `${decodeURIComponent(raw[1])}.git`)
       const spec = `${decodeURIComponent(raw[2])}:${decodeURIComponent(raw[3])}`
