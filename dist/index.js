@@ -28368,20 +28368,198 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5581:
+/***/ 4071:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   x: () => (/* binding */ cli)
-/* harmony export */ });
-/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7975);
-/* harmony import */ var node_util__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_util__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7815);
-/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5625);
-/* harmony import */ var _publish_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9709);
-/* harmony import */ var _report_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(665);
-/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7194);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  x: () => (/* binding */ cli)
+});
+
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/inputs.ts + 1 modules
+var inputs = __nccwpck_require__(7815);
+// EXTERNAL MODULE: ./src/log.ts
+var src_log = __nccwpck_require__(5625);
+// EXTERNAL MODULE: ./src/publish.ts + 4 modules
+var publish = __nccwpck_require__(8137);
+// EXTERNAL MODULE: ./src/report.ts
+var report = __nccwpck_require__(665);
+// EXTERNAL MODULE: ./src/secrets.ts
+var secrets = __nccwpck_require__(7194);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ./src/git/commands.ts + 4 modules
+var commands = __nccwpck_require__(9180);
+// EXTERNAL MODULE: ./src/manifest.ts
+var src_manifest = __nccwpck_require__(5546);
+// EXTERNAL MODULE: ./src/naming.ts
+var naming = __nccwpck_require__(8499);
+// EXTERNAL MODULE: ./src/nix.ts
+var nix = __nccwpck_require__(1812);
+// EXTERNAL MODULE: ./src/workdir.ts
+var workdir = __nccwpck_require__(7999);
+;// CONCATENATED MODULE: ./src/verify.ts
+
+
+
+
+
+
+
+/** Checks a binstore against its manifest, in a private work directory. */
+function verifyBinstore(config, log) {
+    return (0,workdir/* withWorkDir */.x)(config.tempDir, async (work) => {
+        const identity = { name: 'verify', email: 'verify@localhost' };
+        const git = new commands/* Git */.T(config.repository, config.token, work, identity, log, config.network);
+        return verifyWith(git, config, log, Date.now() + config.network.timeoutSeconds * 1000);
+    });
+}
+/** Reads the fields of a narinfo that verify checks. */
+function parseNarInfo(text) {
+    const field = (name) => new RegExp(`^${name}: (.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
+    return {
+        storePath: field('StorePath'),
+        url: field('URL'),
+        fileHash: field('FileHash'),
+        fileSize: Number(field('FileSize')),
+        narHash: field('NarHash'),
+        narSize: Number(field('NarSize')),
+        references: field('References').split(' ').filter(Boolean),
+        sigs: [...text.matchAll(/^Sig: (.*)$/gm)].map(m => m[1].trim())
+    };
+}
+const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
+/** Whether one of `sigs` is a valid signature of the narinfo's fingerprint by `publicKey`. */
+function signedBy(info, publicKey) {
+    const [name, key] = publicKey.split(':');
+    const raw = Buffer.from(key ?? '', 'base64');
+    if (!name || raw.length !== 32)
+        throw new errors/* UserError */.yo(`Not a Nix public key: ${publicKey}`);
+    const keyObject = (0,external_node_crypto_.createPublicKey)({
+        key: Buffer.concat([ED25519_SPKI, raw]),
+        format: 'der',
+        type: 'spki'
+    });
+    const store = info.storePath.slice(0, info.storePath.lastIndexOf('/'));
+    const references = info.references.map(r => `${store}/${r}`).join(',');
+    const fingerprint = `1;${info.storePath};${info.narHash};${info.narSize};${references}`;
+    return info.sigs.some(sig => {
+        const [sigName, value] = sig.split(':');
+        if (sigName !== name || !value)
+            return false;
+        return (0,external_node_crypto_.verify)(null, Buffer.from(fingerprint), keyObject, Buffer.from(value, 'base64'));
+    });
+}
+/** The checks, against any git that can read the tip (a fake in the unit tests). */
+async function verifyWith(git, config, log, deadline) {
+    const problems = [];
+    const fail = (file, what) => {
+        problems.push(`${file}: ${what}`);
+        log.info(`FAIL ${file}: ${what}`);
+    };
+    await git.init();
+    const tip = await git.fetchTip(deadline, config.branch);
+    if (!tip)
+        throw new errors/* UserError */.yo(`The branch ${config.branch ?? '(default)'} has no commit.`);
+    const files = await git.listFiles(tip, config.path);
+    const manifestFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
+    const manifestOid = files.get(manifestFile);
+    if (!manifestOid)
+        throw new errors/* UserError */.yo(`${manifestFile} is not on the branch: nothing to verify.`);
+    // Every file is read to be checked: all blobs in one request, then hashed one by one.
+    await git.fetchBlobs([...files.values()], deadline);
+    const cacheDir = (0,naming/* repoPath */.qN)(config.path, 'cache');
+    const narinfoFiles = [...files.keys()].filter(f => f.startsWith(`${cacheDir}/`) && f.endsWith('.narinfo'));
+    const texts = await git.readBlobs([manifestOid, ...narinfoFiles.map(f => files.get(f) ?? '')], deadline);
+    const manifest = (0,src_manifest/* parseManifest */.Ng)(texts.get(manifestOid), manifestFile);
+    const accounted = new Set([manifestFile, (0,naming/* repoPath */.qN)(config.path, src_manifest/* INDEX_NAME */.VX)]);
+    let checked = 0;
+    for (const entry of manifest.artifacts) {
+        accounted.add(entry.file);
+        const oid = files.get(entry.file);
+        if (!oid) {
+            fail(entry.file, 'listed in the manifest but not on the branch');
+            continue;
+        }
+        const digest = await git.blobDigest(oid);
+        const sha256 = `sha256-${digest.sha256.toString('base64')}`;
+        checked++;
+        if (digest.size !== entry.fileSize) {
+            fail(entry.file, `${digest.size} bytes, the manifest says ${entry.fileSize}`);
+        }
+        else if (sha256 !== entry.fileSha256) {
+            fail(entry.file, `sha256 is ${sha256}, the manifest says ${entry.fileSha256}`);
+        }
+        else if (entry.format === 'nar' && sha256 !== entry.narHash) {
+            fail(entry.file, `the NAR hashes to ${sha256}, not to its narHash ${entry.narHash}`);
+        }
+        else {
+            log.info(`ok   ${entry.file}`);
+        }
+    }
+    // The binary cache: every narinfo reachable from a listed one, and the NAR each points to.
+    const byHash = new Map(narinfoFiles.map(f => [f.slice(cacheDir.length + 1, -8), f]));
+    const queue = manifest.artifacts.filter(e => e.format === 'binary-cache').map(e => e.file);
+    const keys = new Map(manifest.artifacts.filter(e => e.publicKey).map(e => [e.file, e.publicKey ?? '']));
+    const publicKey = config.publicKey || [...keys.values()].find(Boolean) || '';
+    const seen = new Set();
+    while (queue.length > 0) {
+        const file = queue.shift() ?? '';
+        if (seen.has(file))
+            continue;
+        seen.add(file);
+        accounted.add(file);
+        const text = texts.get(files.get(file) ?? '');
+        if (text === undefined)
+            continue; // reported above as missing
+        const info = parseNarInfo(text);
+        checked++;
+        for (const reference of info.references) {
+            const next = byHash.get(reference.slice(0, 32));
+            if (next)
+                queue.push(next);
+            else
+                fail(file, `refers to ${reference}, which has no narinfo in the cache`);
+        }
+        const nar = (0,naming/* repoPath */.qN)(cacheDir, info.url);
+        accounted.add(nar);
+        const narOid = files.get(nar);
+        if (!narOid) {
+            fail(file, `its NAR ${nar} is missing`);
+            continue;
+        }
+        const digest = await git.blobDigest(narOid);
+        checked++;
+        const fileHash = `sha256:${(0,nix/* toNix32 */.eN)(digest.sha256)}`;
+        if (digest.size !== info.fileSize || fileHash !== info.fileHash) {
+            fail(nar, `${digest.size} bytes, ${fileHash}; its narinfo says ${info.fileSize} bytes, ${info.fileHash}`);
+            continue;
+        }
+        if (publicKey && !signedBy(info, publicKey)) {
+            fail(file, `no valid signature by ${publicKey.split(':')[0]}`);
+            continue;
+        }
+        log.info(`ok   ${nar} (${file}${publicKey ? ', signed' : ''})`);
+    }
+    if (files.has((0,naming/* repoPath */.qN)(cacheDir, 'nix-cache-info')))
+        accounted.add((0,naming/* repoPath */.qN)(cacheDir, 'nix-cache-info'));
+    for (const file of files.keys()) {
+        if (!accounted.has(file))
+            fail(file, 'not listed in the manifest');
+    }
+    return { checked, problems };
+}
+
+;// CONCATENATED MODULE: ./src/cli.ts
+
+
 
 
 
@@ -28390,6 +28568,7 @@ module.exports = {
 
 
 const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTRIBUTE...
+       publish-nix-artifact verify --repository URL [options]   (see verify --help)
 
 Builds each flake attribute, exports its store path as a plain NAR and commits it to the
 repository in one commit, pushed over HTTPS. Prints the outputs as JSON on stdout.
@@ -28432,18 +28611,74 @@ const OPTIONS = [
     'stall-timeout',
     'network-timeout'
 ];
+const VERIFY_USAGE = `Usage: publish-nix-artifact verify --repository URL [options]
+
+Checks a binstore against its manifest, reading the branch from a partial clone (never a
+checkout): every listed file is there with its size and sha256, every .nar hashes to its
+narHash, every narinfo of the binary cache (and of its closure) points to a NAR with its
+FileHash and FileSize and, with a key, is signed by it, and nothing under the directory is
+unlisted. One line per file, one per problem; exit code 1 when there is any.
+
+Options:
+  --repository URL     https URL of the binstore (required)
+  --branch NAME        branch (default: the remote's default branch)
+  --path DIR           directory of the binstore in the repository (default: nix)
+  --public-key KEY     the cache's trusted public key (default: the one the manifest records)
+  -h, --help           this text
+
+The token, for a private binstore, is read from PUBLISH_NIX_ARTIFACT_TOKEN or GITHUB_TOKEN.
+`;
+/** `publish-nix-artifact verify …`: checks a binstore; returns the exit code. */
+async function verifyCommand(argv, token, log) {
+    const { values } = (0,external_node_util_.parseArgs)({
+        args: argv,
+        options: {
+            repository: { type: 'string' },
+            branch: { type: 'string' },
+            path: { type: 'string' },
+            'public-key': { type: 'string' },
+            verbose: { type: 'boolean' },
+            help: { type: 'boolean', short: 'h' }
+        }
+    });
+    if (values.help) {
+        process.stdout.write(VERIFY_USAGE);
+        return 0;
+    }
+    if (!values.repository)
+        throw new errors/* UserError */.yo('verify needs --repository URL.');
+    const serverUrl = (process.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    const report = await verifyBinstore({
+        repository: (0,inputs/* parseRepository */.SU)(values.repository, serverUrl),
+        token,
+        branch: values.branch,
+        path: (0,inputs/* normalizeRepoPath */.NP)(values.path ?? inputs/* DEFAULT_PATH */.OM),
+        publicKey: values['public-key'] ?? '',
+        tempDir: process.env.RUNNER_TEMP || external_node_os_.tmpdir(),
+        network: { stallSeconds: 60, timeoutSeconds: 1800 }
+    }, log);
+    const summary = `${report.checked} file(s) checked, ${report.problems.length} problem(s).`;
+    if (report.problems.length === 0) {
+        process.stdout.write(`${summary}\n`);
+        return 0;
+    }
+    process.stderr.write(`${report.problems.map(p => `problem: ${p}`).join('\n')}\n${summary}\n`);
+    return 1;
+}
 /** The command-line entry point; returns the exit code. */
 async function cli(argv = process.argv.slice(2)) {
     const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || '';
-    const log = (0,_log_js__WEBPACK_IMPORTED_MODULE_5__/* .consoleLogger */ .kS)(argv.includes('--verbose'));
-    for (const secret of (0,_secrets_js__WEBPACK_IMPORTED_MODULE_6__/* .secretForms */ .eo)(token, process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '')) {
+    const log = (0,src_log/* consoleLogger */.kS)(argv.includes('--verbose'));
+    for (const secret of (0,secrets/* secretForms */.eo)(token, process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '')) {
         log.setSecret(secret);
     }
     try {
         if (argv.some(arg => arg === '--token' || arg.startsWith('--token='))) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo('The token is not accepted as an argument (other users can read process arguments). Set PUBLISH_NIX_ARTIFACT_TOKEN in the environment instead.');
+            throw new errors/* UserError */.yo('The token is not accepted as an argument (other users can read process arguments). Set PUBLISH_NIX_ARTIFACT_TOKEN in the environment instead.');
         }
-        const { values, positionals } = (0,node_util__WEBPACK_IMPORTED_MODULE_0__.parseArgs)({
+        if (argv[0] === 'verify')
+            return await verifyCommand(argv.slice(1), token, log);
+        const { values, positionals } = (0,external_node_util_.parseArgs)({
             args: argv,
             allowPositionals: true,
             options: {
@@ -28472,18 +28707,18 @@ async function cli(argv = process.argv.slice(2)) {
             const value = values[name];
             return typeof value === 'string' ? value : '';
         };
-        const config = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_2__/* .readConfig */ .Xg)(input, process.env);
+        const config = (0,inputs/* readConfig */.Xg)(input, process.env);
         // Child processes (nix, the builders it starts, git) never inherit the token variable.
         delete process.env.PUBLISH_NIX_ARTIFACT_TOKEN;
         delete process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY;
         if (token && token === process.env.GITHUB_TOKEN)
             delete process.env.GITHUB_TOKEN;
-        const result = await (0,_publish_js__WEBPACK_IMPORTED_MODULE_3__/* .publish */ .mk)(config, log);
-        process.stdout.write(`${JSON.stringify((0,_report_js__WEBPACK_IMPORTED_MODULE_4__/* .outputs */ .V)(result), null, 2)}\n`);
+        const result = await (0,publish/* publish */.mk)(config, log);
+        process.stdout.write(`${JSON.stringify((0,report/* outputs */.V)(result), null, 2)}\n`);
         return 0;
     }
     catch (error) {
-        const message = log.redact((0,_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error));
+        const message = log.redact((0,errors/* errorMessage */.gJ)(error));
         const usage = error instanceof TypeError && /Unknown option|argument/.test(message);
         process.stderr.write(`error: ${message}\n${usage ? `\n${USAGE}` : ''}`);
         return usage ? 2 : 1;
@@ -28623,6 +28858,505 @@ function gitEnvironment(e, network) {
 
 /***/ }),
 
+/***/ 9180:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  T: () => (/* binding */ Git)
+});
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/proc.ts + 1 modules
+var proc = __nccwpck_require__(7684);
+// EXTERNAL MODULE: ./src/git/auth.ts
+var auth = __nccwpck_require__(5768);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+;// CONCATENATED MODULE: ./src/git/redirect.ts
+
+
+/**
+ * Asks the remote where it redirects the smart-HTTP discovery request of `service`
+ * (`git-upload-pack` or `git-receive-pack`), without following the answer: the request goes only to
+ * the URL the user named, with the same header git sends there. Used after git failed on a 3xx,
+ * so that the error can name the new location. Undefined when the answer is not a redirect, or
+ * none comes within `timeoutMs`.
+ */
+function probeRedirect(url, service, authHeader, timeoutMs = 10000) {
+    const target = new URL(`${url.replace(/\/+$/, '')}/info/refs?service=${service}`);
+    const client = target.protocol === 'https:' ? external_node_https_namespaceObject : external_node_http_;
+    const headers = { 'User-Agent': 'git/2 (publish-nix-artifact)' };
+    const colon = authHeader.indexOf(':');
+    if (colon > 0)
+        headers[authHeader.slice(0, colon)] = authHeader.slice(colon + 1).trim();
+    return new Promise(resolve => {
+        const request = client.get(target, { headers, timeout: timeoutMs }, response => {
+            const status = response.statusCode ?? 0;
+            const raw = response.headers.location ?? '';
+            response.destroy();
+            if (status < 300 || status > 399)
+                return resolve(undefined);
+            let location = '';
+            try {
+                location = raw ? new URL(raw, target).href : '';
+            }
+            catch {
+                location = '';
+            }
+            resolve({ status, location });
+        });
+        request.on('timeout', () => request.destroy());
+        request.on('error', () => resolve(undefined));
+    });
+}
+/** `https://host/a/b.git/info/refs?service=…` → `https://host/a/b.git`: the repository's URL. */
+function repositoryOf(location) {
+    try {
+        const url = new URL(location);
+        url.search = '';
+        url.hash = '';
+        return url.href
+            .replace(/\/info\/refs$/, '')
+            .replace(/\/(git-upload-pack|git-receive-pack)$/, '');
+    }
+    catch {
+        return location;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/git/errors.ts
+
+
+/** What git said went wrong: from its first `fatal:` or `error:` line, or else its last lines. */
+function tail(result) {
+    const lines = result.stderr.split(/\r\n|\r|\n/).filter(line => line.trim() !== '');
+    const start = lines.findIndex(line => /^(fatal|error):/.test(line));
+    const picked = start === -1 ? lines.slice(-4) : lines.slice(start, start + 4);
+    return picked.join(' ').trim() || `exit code ${result.code}`;
+}
+function remoteLines(result) {
+    return result.stderr
+        .split('\n')
+        .filter(line => line.startsWith('remote:'))
+        .slice(-5)
+        .join(' ');
+}
+/** The HTTP status git reports in its error output, if any. */
+function httpStatus(stderr) {
+    return /returned error: (\d{3})/.exec(stderr)?.[1] ?? /HTTP (\d{3})/.exec(stderr)?.[1];
+}
+/**
+ * The remote answered with a redirect. It is never followed: git would send the Authorization
+ * header to wherever it points. The message names the new location (when the remote gave one) so
+ * that the user can update 'repository' if the move is genuine.
+ */
+function redirectError(repo, where, location, status) {
+    const shown = location.length > 300 ? `${location.slice(0, 300)}…` : location;
+    let origin = '';
+    try {
+        origin = location ? new URL(location).origin : '';
+    }
+    catch {
+        origin = '';
+    }
+    const fix = `If the repository has moved, set 'repository' to its new URL${shown ? ` (${repositoryOf(shown)})` : ''}.`;
+    if (!shown) {
+        return new errors/* UserError */.yo(`Could not ${where}: the server answered with a redirect (HTTP ${status}). Redirects are not followed, so that the token is only ever sent to ${repo.origin}. ${fix}`);
+    }
+    if (origin !== repo.origin) {
+        return new errors/* UserError */.yo(`Could not ${where}: it redirects (HTTP ${status}) to ${shown}, away from ${repo.origin}. The token is only ever sent to ${repo.origin}, so the redirect was not followed. ${fix}`);
+    }
+    return new errors/* UserError */.yo(`Could not ${where}: it redirects (HTTP ${status}) to ${shown}. Redirects are not followed, so that the token only goes to the URL you named. ${fix}`);
+}
+/** Whether git says the server asked for credentials it did not accept (or was not given). */
+function authenticationFailed(stderr) {
+    return (httpStatus(stderr) === '401' ||
+        /Authentication failed|could not read Username|terminal prompts disabled/i.test(stderr));
+}
+/** Turns git's stderr into one message that says what to do; transient failures are retried. */
+function classifyRemoteError(repo, verb, result) {
+    const err = result.stderr;
+    const url = repo.url;
+    const status = httpStatus(err);
+    // curl's low-speed limit (http.lowSpeedLimit/Time, set from 'stall-timeout').
+    const stall = /Operation too slow.*the last (\d+) seconds/i.exec(err);
+    if (stall) {
+        return new errors/* TransientError */.N_(`No data from ${repo.origin} for ${stall[1]} s while trying to ${verb} ${url} ('stall-timeout'): the server stopped answering.`);
+    }
+    if (authenticationFailed(err)) {
+        return new errors/* UserError */.yo(`Authentication failed for ${url} (HTTP 401): the token was refused. Check that the 'token' input holds a valid, unexpired token for this host; the default github.token only works for the workflow's own repository.`);
+    }
+    if (status === '403') {
+        return new errors/* UserError */.yo(`Access to ${url} was denied (HTTP 403): the token is valid but may not write to this repository. Give it 'contents: write' (workflow 'permissions:' for github.token, or the repository access of a fine-grained PAT or GitHub App).`);
+    }
+    if (status === '404' || /repository '.*' not found|not found/i.test(err)) {
+        return new errors/* UserError */.yo(`Repository ${url} was not found (HTTP 404). Check the 'repository' input; for a private repository, also check that the token can see it (hosts answer 404 when it cannot).`);
+    }
+    if ((status && status.startsWith('5')) ||
+        /RPC failed|Connection reset|Empty reply|Failed to connect|Couldn't connect|Could not resolve host|timed out|early EOF|unexpected disconnect|remote end hung up|SSL_ERROR|gnutls_handshake/i.test(err)) {
+        return new errors/* TransientError */.N_(`Could not ${verb} ${url}: ${tail(result)}`);
+    }
+    return new errors/* UserError */.yo(`Could not ${verb} ${url}: ${tail(result)}`);
+}
+/**
+ * A push git refused for a reason of its own: the branch moved (a RaceError: fetch, re-apply, push
+ * again) or the server rejected the update (a hook, branch protection). Undefined for anything
+ * else, which is a transport failure (classifyRemoteError).
+ */
+function pushRejection(branch, result) {
+    const text = `${result.stdout}\n${result.stderr}`;
+    if (/\[remote rejected\]/.test(text)) {
+        const reason = /\[remote rejected\]\s*\(([^)]*)\)/.exec(text)?.[1] ?? 'no reason given';
+        if (/failed to update ref|cannot lock ref|incorrect old value|stale info/i.test(reason)) {
+            return new errors/* RaceError */.CL(`the branch '${branch}' moved while pushing (${reason})`);
+        }
+        return new errors/* UserError */.yo(`The server refused the push to '${branch}' (${reason}). Check the branch protection rules or server hooks for this branch. ${remoteLines(result)}`.trim());
+    }
+    if (/\[rejected\]|non-fast-forward|fetch first/.test(text)) {
+        return new errors/* RaceError */.CL(`the branch '${branch}' moved while pushing`);
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/git/fast-import.ts
+/**
+ * The `git fast-import` stream for one commit on `tip` that adds `files` (blobs named by id) and
+ * `texts` (inline). Its commit is mark :1. Paths are always C-quoted, so no file name can end or
+ * break a command.
+ */
+function fastImportStream(c) {
+    const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+    return [
+        `reset ${c.ref}\n`,
+        `commit ${c.ref}\nmark :1\n`,
+        `committer ${c.committer.name} <${c.committer.email}> now\n`,
+        data(c.message),
+        c.tip ? `from ${c.tip}\n` : '',
+        ...c.files.map(f => `M 100644 ${f.oid} ${quotePath(f.path)}\n`),
+        ...c.texts.map(t => `M 100644 inline ${quotePath(t.path)}\n${data(t.text)}`)
+    ].join('');
+}
+/** A path as fast-import reads it: always C-quoted. */
+function quotePath(file) {
+    return `"${file.replace(/["\\]/g, c => `\\${c}`)}"`;
+}
+
+;// CONCATENATED MODULE: ./src/git/commands.ts
+
+
+
+
+
+
+
+
+const MIN_GIT = [2, 31]; // GIT_CONFIG_COUNT/KEY/VALUE
+/**
+ * A private, bare, partial and shallow repository in the work directory, and the one remote it
+ * talks to. Existing artifacts are never downloaded: fetches take the tip commit and its trees
+ * (`--depth=1 --filter=blob:none`) and the small files the action rewrites, commits are made by
+ * `git fast-import` from object ids, and nothing is ever checked out.
+ *
+ * The token travels only in the environment of git processes, as an Authorization header scoped
+ * to the remote's origin (GIT_CONFIG_COUNT/KEY/VALUE): never in an argument, never in a file.
+ * Redirects are never followed (git would send the header on to wherever they point), and every
+ * network call is bounded: by git's low-speed limit when nothing moves, and by the deadline of
+ * the operation it belongs to.
+ */
+class Git {
+    repo;
+    workDir;
+    identity;
+    log;
+    limits;
+    gitDir;
+    header;
+    constructor(repo, token, workDir, identity, log, limits) {
+        this.repo = repo;
+        this.workDir = workDir;
+        this.identity = identity;
+        this.log = log;
+        this.limits = limits;
+        this.gitDir = external_node_path_.join(workDir, 'repo.git');
+        this.header = (0,auth/* authHeader */.eT)(token);
+    }
+    env(network) {
+        const { repo, header, limits, gitDir, identity } = this;
+        return (0,auth/* gitEnvironment */._K)({ repo, header, limits, gitDir, identity }, network);
+    }
+    async git(args, options = {}) {
+        try {
+            return await (0,proc/* run */.eF)('git', args, {
+                ...options,
+                env: { ...this.env(options.network === true), ...options.env }
+            });
+        }
+        catch (error) {
+            if (error instanceof proc/* CommandNotFoundError */.v$) {
+                throw new errors/* UserError */.yo('git is not installed or not on PATH; install git before this step.');
+            }
+            throw error;
+        }
+    }
+    /**
+     * A git call that talks to the remote; it is stopped if it is still running at `deadline`. Its
+     * messages are echoed to the log unless `quiet` (they are in the error if it fails).
+     */
+    async network(args, deadline, options = {}) {
+        const timeoutMs = deadline - Date.now();
+        const echo = options.quiet ? undefined : (line) => this.log.output(line);
+        return this.git(args, { network: true, env: options.env, timeoutMs, echo });
+    }
+    /**
+     * The error for a failed network call, with what to do. A redirect is looked up at the remote
+     * (not followed) to name where it points; `service` is the smart-HTTP service the call used.
+     */
+    async remoteError(verb, result, service = 'git-upload-pack') {
+        const where = `${verb} ${this.repo.url}`;
+        if (result.timedOut) {
+            return new errors/* TimeoutError */.MU(`Gave up trying to ${where}: the server was still not done when the ${this.limits.timeoutSeconds} s that 'network-timeout' allows were over.`);
+        }
+        if (!this.header && authenticationFailed(result.stderr)) {
+            return new errors/* UserError */.yo(`${this.repo.url} asks for credentials (HTTP 401), and no token was given: 'token' is empty. Pass a token with write access, e.g. 'token: \${{ secrets.BINSTORE_TOKEN }}', and check that the secret exists where the workflow runs (a missing secret is an empty string).`);
+        }
+        const status = httpStatus(result.stderr);
+        if (status?.startsWith('3')) {
+            const redirect = await probeRedirect(this.repo.url, service, this.header);
+            return redirectError(this.repo, where, redirect?.location ?? '', status);
+        }
+        return classifyRemoteError(this.repo, verb, result);
+    }
+    async ok(args, options = {}) {
+        const result = await this.git(args, options);
+        if (result.code !== 0) {
+            throw new errors/* UserError */.yo(`git ${args[0]} failed: ${tail(result)}`);
+        }
+        return result.stdout;
+    }
+    async init() {
+        // The version check and `git init` are independent: run them side by side.
+        const [version] = await Promise.all([
+            this.ok(['version']),
+            this.ok(['init', '--bare', '--quiet', this.gitDir], { env: { GIT_DIR: undefined } })
+        ]);
+        const m = /(\d+)\.(\d+)/.exec(version);
+        if (!m ||
+            Number(m[1]) < MIN_GIT[0] ||
+            (Number(m[1]) === MIN_GIT[0] && Number(m[2]) < MIN_GIT[1])) {
+            throw new errors/* UserError */.yo(`git ${version.trim()} is too old; this action needs git 2.31 or later.`);
+        }
+        await this.ok(['remote', 'add', 'origin', this.repo.url]);
+    }
+    /** `git check-ref-format --branch` has the last word on branch names. */
+    async checkBranchName(branch) {
+        const result = await this.git(['check-ref-format', '--branch', branch]);
+        if (result.code !== 0) {
+            throw new errors/* UserError */.yo(`'${branch}' is not a valid branch name (git check-ref-format refused it).`);
+        }
+    }
+    /**
+     * Asks the remote for its default branch and the target branch's tip. This is also the check
+     * that the URL and the token work, made before anything is built. Needs no repository.
+     */
+    async remoteState(deadline, branch) {
+        const patterns = branch ? ['HEAD', `refs/heads/${branch}`] : ['HEAD'];
+        // By URL, outside any repository: it needs none, so it can start before `init` is done.
+        const result = await this.network(['ls-remote', '--symref', this.repo.url, ...patterns], deadline, { env: { GIT_DIR: undefined } });
+        if (result.code !== 0)
+            throw await this.remoteError('reach', result);
+        const refs = new Map();
+        let head;
+        for (const line of result.stdout.split('\n')) {
+            const sym = /^ref: refs\/heads\/(\S+)\tHEAD$/.exec(line);
+            if (sym)
+                head = sym[1];
+            const ref = /^([0-9a-f]{40,64})\t(\S+)$/.exec(line);
+            if (ref)
+                refs.set(ref[2], ref[1]);
+        }
+        const target = branch ?? head ?? 'main';
+        return {
+            branch: target,
+            tip: refs.get(`refs/heads/${target}`) ?? (branch ? undefined : refs.get('HEAD'))
+        };
+    }
+    /**
+     * Fetches the tip of `branch` (of the remote's default branch, HEAD, when none is named) with its
+     * trees but without any file contents; returns the local ref it is under, or undefined when
+     * there is no such tip.
+     */
+    async fetchTip(deadline, branch) {
+        const ref = 'refs/publish-nix-artifact/tip';
+        const source = branch ? `refs/heads/${branch}` : 'HEAD';
+        const result = await this.network([
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            '--no-write-fetch-head',
+            '--depth=1',
+            '--filter=blob:none',
+            'origin',
+            `+${source}:${ref}`
+        ], 
+        // A branch that does not exist yet is not an error: git's "couldn't find remote ref" stays
+        // out of the log of a run that goes on to create it.
+        deadline, { quiet: true });
+        if (result.code !== 0) {
+            if (!result.timedOut && /couldn't find remote ref/i.test(result.stderr))
+                return undefined;
+            throw await this.remoteError('fetch from', result);
+        }
+        if (/filtering not recognized by server/i.test(result.stderr)) {
+            this.log.warning('The server does not support partial clone filters: the tip’s existing files were downloaded too. Publishing is still correct, only slower on large repositories.');
+        }
+        return ref;
+    }
+    /** The id of the commit `ref` points to. */
+    async commitId(ref) {
+        return (await this.ok(['rev-parse', '--verify', `${ref}^{commit}`])).trim();
+    }
+    /**
+     * Downloads these blobs (small files the action reads or rewrites) in one request, the way git
+     * itself fills in a missing object of a partial clone, but for all of them at once.
+     */
+    async fetchBlobs(oids, deadline) {
+        if (oids.length === 0)
+            return;
+        const result = await this.network([
+            '-c',
+            'fetch.negotiationAlgorithm=noop',
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            '--no-write-fetch-head',
+            '--recurse-submodules=no',
+            '--filter=blob:none',
+            'origin',
+            ...oids
+        ], deadline);
+        if (result.code !== 0)
+            throw await this.remoteError('fetch from', result);
+    }
+    /** Writes a file into the object store (or only hashes it), streaming from disk. */
+    async hashObject(file, write) {
+        const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--', file];
+        return (await this.ok(args)).trim();
+    }
+    /**
+     * Reads one (small) blob. In a partial clone a blob that is not here yet is fetched on demand
+     * from the remote, so this may be a network call; nothing else of the tree is downloaded.
+     */
+    async readBlob(oid, deadline) {
+        const result = await this.network(['cat-file', 'blob', oid], deadline);
+        if (result.code !== 0)
+            throw await this.remoteError('read a file from', result);
+        return result.stdout;
+    }
+    /**
+     * Reads small blobs, all fetched in one request first (a partial clone has none of them), then
+     * read in one `git cat-file --batch`: blob id → text.
+     */
+    async readBlobs(oids, deadline) {
+        const blobs = new Map();
+        const wanted = [...new Set(oids)];
+        if (wanted.length === 0)
+            return blobs;
+        await this.fetchBlobs(wanted, deadline);
+        const out = await this.ok(['cat-file', '--batch'], { input: `${wanted.join('\n')}\n` });
+        let at = 0;
+        while (at < out.length) {
+            const eol = out.indexOf('\n', at);
+            const m = /^([0-9a-f]+) blob (\d+)$/.exec(out.slice(at, eol));
+            if (!m)
+                throw new errors/* UserError */.yo(`git cat-file --batch answered: ${out.slice(at, eol)}`);
+            const size = Number(m[2]);
+            blobs.set(m[1], out.slice(eol + 1, eol + 1 + size));
+            at = eol + 1 + size + 1;
+        }
+        return blobs;
+    }
+    /** Every file under `dir` in the tree of `tip`: path → blob id (names only, no contents). */
+    async listFiles(tip, dir) {
+        const out = await this.ok([
+            'ls-tree',
+            '-r',
+            '-z',
+            '--full-tree',
+            tip,
+            '--',
+            ...(dir ? [dir] : [])
+        ]);
+        const files = new Map();
+        for (const record of out.split('\0')) {
+            const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(record);
+            if (m)
+                files.set(m[2], m[1]);
+        }
+        return files;
+    }
+    /** The size and sha256 of a blob that is here, streamed (a blob may be large). */
+    async blobDigest(oid) {
+        const result = await (0,proc/* runDigest */.sA)('git', ['cat-file', 'blob', oid], this.env(false));
+        if (result.code !== 0)
+            throw new errors/* UserError */.yo(`git cat-file could not read blob ${oid}.`);
+        return { size: result.size, sha256: result.sha256 };
+    }
+    /** The parents of a commit that is here (the fetched tip of a shallow clone included). */
+    async parents(commit) {
+        const text = await this.ok(['cat-file', 'commit', commit]);
+        const header = text.slice(0, text.indexOf('\n\n'));
+        return [...header.matchAll(/^parent ([0-9a-f]+)$/gm)].map(m => m[1]);
+    }
+    /** The entries of `paths` in the tree of `tip`, a commit id or ref (paths, not contents). */
+    async lsTree(tip, paths) {
+        const entries = new Map();
+        if (paths.length === 0)
+            return entries;
+        const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...paths]);
+        for (const record of out.split('\0')) {
+            const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record);
+            if (m)
+                entries.set(m[4], { mode: m[1], type: m[2], oid: m[3] });
+        }
+        return entries;
+    }
+    /**
+     * Makes one commit on `tip` (a root commit when there is none) that adds `files`, blobs already
+     * in the object store named by id, and `texts`, small files given whole. No checkout and no
+     * index: one `git fast-import`, which reads only the trees on the way to the paths it writes.
+     */
+    async commit(tip, files, texts, message) {
+        const ref = 'refs/publish-nix-artifact/commit';
+        const stream = fastImportStream({ ref, committer: this.identity, message, tip, files, texts });
+        const marks = external_node_path_.join(this.workDir, 'fast-import-marks');
+        await this.ok(['fast-import', '--quiet', '--force', '--date-format=now', `--export-marks=${marks}`], { input: stream });
+        const commit = /^:1 ([0-9a-f]{40,64})$/m.exec(await promises_.readFile(marks, 'utf8'))?.[1];
+        if (!commit)
+            throw new Error('git fast-import did not report the commit it made');
+        return commit;
+    }
+    /** Pushes `commit` to the branch, never forcing: a moved branch is a RaceError. */
+    async push(commit, branch, deadline) {
+        const result = await this.network(['push', '--porcelain', '--no-verify', 'origin', `${commit}:refs/heads/${branch}`], deadline);
+        if (result.code === 0)
+            return;
+        const rejected = result.timedOut ? undefined : pushRejection(branch, result);
+        throw rejected ?? (await this.remoteError('push to', result, 'git-receive-pack'));
+    }
+}
+
+
+/***/ }),
+
 /***/ 9407:
 /***/ ((module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -28636,7 +29370,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3926);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5581);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4071);
 /**
  * The bundled entry point (dist/index.js). Run by the Actions runner, it runs the action; imported
  * (by bin/publish-nix-artifact.js), it only exports the command-line entry point.
@@ -28668,11 +29402,14 @@ __webpack_async_result__();
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  OM: () => (/* binding */ DEFAULT_PATH),
+  NP: () => (/* binding */ normalizeRepoPath),
+  SU: () => (/* binding */ parseRepository),
   Xg: () => (/* binding */ readConfig),
   r6: () => (/* binding */ relaxingOptions)
 });
 
-// UNUSED EXPORTS: DEFAULT_MAX_FILE_SIZE, DEFAULT_NETWORK_TIMEOUT, DEFAULT_PATH, DEFAULT_STALL_TIMEOUT, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, normalizeRepoPath, parseAttributes, parseBoolean, parseCompression, parseDuration, parseFormats, parseNixBuildArgs, parseOutputs, parseRepository, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
+// UNUSED EXPORTS: DEFAULT_MAX_FILE_SIZE, DEFAULT_NETWORK_TIMEOUT, DEFAULT_STALL_TIMEOUT, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, parseAttributes, parseBoolean, parseCompression, parseDuration, parseFormats, parseNixBuildArgs, parseOutputs, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
@@ -31703,8 +32440,8 @@ var errors = __nccwpck_require__(3916);
 var inputs = __nccwpck_require__(7815);
 // EXTERNAL MODULE: ./src/log.ts
 var log = __nccwpck_require__(5625);
-// EXTERNAL MODULE: ./src/publish.ts + 16 modules
-var publish = __nccwpck_require__(9709);
+// EXTERNAL MODULE: ./src/publish.ts + 4 modules
+var publish = __nccwpck_require__(8137);
 // EXTERNAL MODULE: ./src/report.ts
 var report = __nccwpck_require__(665);
 // EXTERNAL MODULE: ./src/secrets.ts
@@ -31772,6 +32509,160 @@ async function run() {
         }
         setFailed((0,src_secrets/* redact */.E$)((0,errors/* errorMessage */.gJ)(error), secrets));
     }
+}
+
+
+/***/ }),
+
+/***/ 5546:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ng: () => (/* binding */ parseManifest),
+/* harmony export */   VX: () => (/* binding */ INDEX_NAME),
+/* harmony export */   ab: () => (/* binding */ mergeManifest),
+/* harmony export */   iT: () => (/* binding */ GENERATED_MARK),
+/* harmony export */   ir: () => (/* binding */ MANIFEST_NAME),
+/* harmony export */   rC: () => (/* binding */ renderIndex),
+/* harmony export */   sB: () => (/* binding */ renderManifest)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3758);
+
+
+/** `<path>/index.json`: one entry per published file, owned by the action. */
+const MANIFEST_NAME = 'index.json';
+/** `<path>/README.md`: a human-readable table generated from the manifest. */
+const INDEX_NAME = 'README.md';
+const GENERATED_MARK = '<!-- generated by publish-nix-artifact from index.json; do not edit -->';
+function parseManifest(text, file) {
+    if (text === undefined)
+        return { version: 1, artifacts: [] };
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} on the branch is not valid JSON; fix or remove it (the action owns this file and merges into it).`);
+    }
+    const m = parsed;
+    if (!m || m.version !== 1 || !Array.isArray(m.artifacts)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} on the branch is not a publish-nix-artifact manifest (version 1).`);
+    }
+    return { version: 1, index: m.index, artifacts: m.artifacts };
+}
+/**
+ * Adds an entry for every file that has none; existing entries are kept as they are. The result
+ * is sorted by file path, so concurrent publishers that re-apply on a new tip converge.
+ */
+function mergeManifest(manifest, artifacts, source, now, compression = 'none', reproducible = false) {
+    const byFile = new Map(manifest.artifacts.map(entry => [entry.file, entry]));
+    let added = 0;
+    for (const a of artifacts) {
+        for (const f of a.files) {
+            if (byFile.has(f.path))
+                continue;
+            byFile.set(f.path, {
+                file: f.path,
+                format: f.format,
+                attribute: a.attribute,
+                output: a.output,
+                system: a.system,
+                storePath: a.storePath,
+                narHash: a.narHash,
+                narSize: a.narSize,
+                fileSize: f.size,
+                fileSha256: f.sha256,
+                compression: f.format === 'binary-cache' ? compression : 'none',
+                source: { repository: source.repository, commit: source.commit, ref: source.ref },
+                publishedAt: now.toISOString(),
+                reproducible: reproducible ? 'checked' : 'not checked',
+                ...(a.provenance
+                    ? {
+                        provenance: {
+                            ...a.provenance,
+                            runner: source.runner,
+                            run: { url: source.runUrl, event: source.event, ref: source.ref }
+                        }
+                    }
+                    : {}),
+                ...(f.publicKey ? { publicKey: f.publicKey } : {})
+            });
+            added++;
+        }
+    }
+    const sorted = [...byFile.values()].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+    return { manifest: { version: 1, index: manifest.index, artifacts: sorted }, added };
+}
+function renderManifest(manifest) {
+    return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+/** Markdown listing of the manifest, with the consumer commands for the newest file of each kind. */
+function renderIndex(manifest, dir) {
+    const rel = (file) => dir && file.startsWith(`${dir}/`) ? file.slice(dir.length + 1) : file;
+    const lines = [
+        GENERATED_MARK,
+        '',
+        '# Published Nix artifacts',
+        '',
+        `Machine-readable list: [${MANIFEST_NAME}](${MANIFEST_NAME}).`,
+        '',
+        '- `.nar`: a plain NAR of the store path. `nix-store --restore DIR < FILE`; `nix --extra-experimental-features nix-command hash file --sri FILE` equals the NAR hash.',
+        "- `.closure`: the store path and its runtime closure in Nix's export format. `nix-store --import < FILE`.",
+        "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix --extra-experimental-features nix-command copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
+        '',
+        '| File | Format | Attribute | System | Store path | NAR hash | Size | Source |',
+        '| --- | --- | --- | --- | --- | --- | ---: | --- |'
+    ];
+    for (const e of manifest.artifacts) {
+        const source = e.source.repository
+            ? `${e.source.repository}@${e.source.commit.slice(0, 12)}`
+            : 'local';
+        lines.push(`| [${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(rel(e.file))}](${encodeURI(rel(e.file))}) | ${e.format} | \`${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(e.attribute)}\` | ${e.system} | \`${e.storePath}\` | \`${e.narHash}\` | ${e.fileSize} | ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(source)} |`);
+    }
+    const example = exampleCommands(manifest);
+    if (example.length > 0) {
+        lines.push('', '## Example', '', 'At the root of a clone of this repository, for the newest file of each kind:', '', '```sh', ...example, '```');
+    }
+    return `${lines.join('\n')}\n`;
+}
+/** Shell-quotes a word unless it is made of characters no shell treats specially. */
+function quote(word) {
+    return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+/** Commands that restore, import or substitute the newest entry of each format, as written. */
+function exampleCommands(manifest) {
+    const newest = new Map();
+    for (const e of manifest.artifacts) {
+        const seen = newest.get(e.format);
+        if (!seen || e.publishedAt > seen.publishedAt)
+            newest.set(e.format, e);
+    }
+    const lines = [];
+    const nar = newest.get('nar');
+    if (nar) {
+        const base = nar.file
+            .split('/')
+            .pop()
+            ?.replace(/\.nar$/, '') ?? 'restored';
+        lines.push(`nix --extra-experimental-features nix-command hash file --sri ${quote(nar.file)}  # ${nar.narHash}`, `nix-store --restore ./${quote(base)} < ${quote(nar.file)}`);
+    }
+    const closure = newest.get('closure');
+    if (closure) {
+        lines.push(`nix-store --import < ${quote(closure.file)}  # adds ${closure.storePath} and its dependencies`);
+    }
+    const cached = newest.get('binary-cache');
+    if (cached) {
+        const cacheDir = cached.file.split('/').slice(0, -1).join('/');
+        const trust = cached.publicKey
+            ? `--option trusted-public-keys ${quote(cached.publicKey)}`
+            : '--no-check-sigs';
+        const from = quote(cacheDir) === cacheDir
+            ? `"file://$PWD/${cacheDir}"`
+            : `"file://$PWD/"${quote(cacheDir)}`;
+        lines.push(`nix --extra-experimental-features nix-command copy ${trust} --from ${from} ${cached.storePath}`);
+    }
+    return lines;
 }
 
 
@@ -31878,135 +32769,483 @@ function rawUrl(repo, commit, file) {
 
 /***/ }),
 
-/***/ 9709:
+/***/ 1812:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   aG: () => (/* binding */ Nix),
+/* harmony export */   eN: () => (/* binding */ toNix32)
+/* harmony export */ });
+/* unused harmony exports lastError, withLogTail, buildFailure, parseBuildJson, parsePathInfo, drvSystem, parseNotDeterministic, drvOutputs, toSri */
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
+/* harmony import */ var _proc_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7684);
+
+
+
+
+/** How many attributes are asked at once what they build (evaluations, no builds). */
+const PARALLEL_EVALUATIONS = Math.min(8, (0,node_os__WEBPACK_IMPORTED_MODULE_1__.availableParallelism)());
+/** Passed on every `nix` call: the runner's nix.conf may or may not enable them. */
+const FEATURES = ['--extra-experimental-features', 'nix-command flakes'];
+/** Nix's commands, run as programs: `nix` (with the features it needs) and `nix-store`. */
+class Nix {
+    log;
+    constructor(log) {
+        this.log = log;
+    }
+    nix(args, echo = true, input) {
+        const echoed = echo ? (line) => this.log.output(line) : undefined;
+        return this.store('nix', [...FEATURES, ...args], { echo: echoed, input });
+    }
+    /** Runs a Nix program; a missing one means Nix is not installed, whichever it is. */
+    store(command, args, options = {}) {
+        return (0,_proc_js__WEBPACK_IMPORTED_MODULE_3__/* .run */ .eF)(command, args, options).catch(error => {
+            throw error instanceof _proc_js__WEBPACK_IMPORTED_MODULE_3__/* .CommandNotFoundError */ .v$ ? nixMissing() : error;
+        });
+    }
+    /** Runs a Nix program whose output goes to `file` (see runToFile). */
+    toFile(command, args, file) {
+        return (0,_proc_js__WEBPACK_IMPORTED_MODULE_3__/* .runToFile */ .Tb)(command, args, file).catch(error => {
+            throw error instanceof _proc_js__WEBPACK_IMPORTED_MODULE_3__/* .CommandNotFoundError */ .v$ ? nixMissing() : error;
+        });
+    }
+    /** `nix (Nix) 2.26.3` → `2.26.3`. Also the check that Nix is installed at all. */
+    async version() {
+        const result = await this.nix(['--version'], false);
+        const m = /(\d+\.\d+(\.\d+)?)/.exec(result.stdout);
+        if (result.code !== 0 || !m)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix --version' failed: ${lastError(result)}`);
+        return m[1];
+    }
+    /**
+     * Builds every flake output reference in one `nix build`: one evaluation, and Nix's own
+     * scheduling (`max-jobs`) across all of them. GC roots under `gcroot` keep the outputs alive
+     * until the work directory is removed, so a concurrent garbage collection cannot delete them
+     * mid-export. The result has one entry per attribute, in order.
+     *
+     * With several attributes, Nix reports their outputs in an order of its own (sorted, with
+     * repeats), so each attribute is then asked what it builds with `--dry-run`: an evaluation,
+     * often from Nix's evaluation cache, that never builds. The same question names the attributes
+     * that failed when the build did.
+     */
+    async buildAll(attributes, extraArgs, gcroot) {
+        const keepGoing = attributes.length > 1 ? ['--keep-going'] : [];
+        const build = ['build', '--json', '--print-build-logs', ...keepGoing, '--out-link', gcroot];
+        const result = await this.nix([...build, ...extraArgs, ...attributes]);
+        if (attributes.length === 1) {
+            if (result.code !== 0)
+                throw buildError(attributes[0], result);
+            return [parseBuildJson(result.stdout)];
+        }
+        const plans = await mapLimit(attributes, PARALLEL_EVALUATIONS, attribute => this.nix(['build', '--json', '--no-link', '--dry-run', ...extraArgs, attribute], false));
+        if (result.code !== 0)
+            throw buildFailure(attributes, plans, result);
+        return plans.map((plan, i) => {
+            if (plan.code !== 0)
+                throw buildError(attributes[i], plan);
+            return parseBuildJson(plan.stdout);
+        });
+    }
+    /** `nix-store --query --requisites`: the path and its runtime closure. */
+    async requisites(storePath) {
+        const query = await this.store('nix-store', ['--query', '--requisites', storePath]);
+        if (query.code !== 0) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Could not list the closure of ${storePath}: ${lastError(query)}`);
+        }
+        return query.stdout.split('\n').filter(line => line.startsWith('/'));
+    }
+    /**
+     * `nix build --rebuild` of every attribute at once: each derivation is built again and its
+     * outputs compared with the store's. The derivations Nix reports as not deterministic.
+     */
+    async rebuild(attributes, extraArgs) {
+        const keepGoing = attributes.length > 1 ? ['--keep-going'] : [];
+        const result = await this.nix([
+            'build',
+            '--rebuild',
+            '--no-link',
+            '--print-build-logs',
+            ...keepGoing,
+            ...extraArgs,
+            ...attributes
+        ]);
+        const differing = parseNotDeterministic(result.stderr);
+        if (result.code !== 0 && differing.length === 0) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Rebuilding to check reproducibility failed. ${withLogTail(lastError(result), result.stderr)}`);
+        }
+        return differing;
+    }
+    /** `nix flake metadata --json`: the locked URL and the source's narHash, in Nix 2.8 and later. */
+    async flakeMetadata(flakeRef) {
+        const result = await this.nix(['flake', 'metadata', '--json', flakeRef], false);
+        if (result.code !== 0) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix flake metadata ${flakeRef}' failed: ${lastError(result)}`);
+        }
+        const m = JSON.parse(result.stdout);
+        return { url: m.url ?? '', narHash: m.locked?.narHash ?? '' };
+    }
+    /** A derivation's outputs, read from its store file (names and paths, in its order). */
+    async derivationOutputs(drvPath) {
+        const text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(drvPath, 'utf8').catch(() => '');
+        const outputs = drvOutputs(text);
+        if (!outputs)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Could not read the outputs of ${drvPath}.`);
+        return outputs;
+    }
+    /** `nix-store --realise DRV!OUT…` with a GC root for each output under `gcroot`. */
+    async realise(drvPath, outputs, gcroot) {
+        const wanted = outputs.map(name => `${drvPath}!${name}`);
+        const result = await this.store('nix-store', ['--realise', '--add-root', gcroot, ...wanted], {
+            echo: line => this.log.output(line)
+        });
+        if (result.code !== 0) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Could not build the outputs ${outputs.join(', ')} of ${drvPath}: ${withLogTail(lastError(result), result.stderr)}`);
+        }
+    }
+    /**
+     * The system a derivation builds for, read from the derivation itself: from its store file when
+     * it can be read here (no process), otherwise by asking `nix-store --query --binding system`.
+     */
+    async system(drvPath) {
+        const text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(drvPath, 'utf8').catch(() => undefined);
+        const fromFile = text === undefined ? undefined : drvSystem(text);
+        if (fromFile)
+            return fromFile;
+        const result = await this.store('nix-store', ['--query', '--binding', 'system', drvPath]);
+        if (result.code !== 0) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Could not read the system of ${drvPath}: ${lastError(result)}`);
+        }
+        return result.stdout.trim();
+    }
+    async pathInfo(storePath) {
+        const result = await this.nix(['path-info', '--json', storePath], false);
+        if (result.code !== 0) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix path-info' failed for ${storePath}: ${lastError(result)}`);
+        }
+        return parsePathInfo(result.stdout, storePath);
+    }
+    /**
+     * Writes the plain NAR of `storePath` to `file` (what `nix-store --restore` reads), streaming,
+     * and returns its hash and size as computed on the stream. The check against the store's own
+     * record of the path (`nix path-info`) runs meanwhile and is returned as `verified`: the caller
+     * awaits it before anything is committed, so the query need not hold up the steps in between.
+     */
+    async dumpNar(storePath, file) {
+        const expected = this.pathInfo(storePath);
+        // Handled here so that a failure elsewhere first cannot leave it unhandled; awaiting
+        // `verified` still raises it.
+        expected.catch(() => undefined);
+        const dumped = await this.toFile('nix-store', ['--dump', storePath], file);
+        if (dumped.code !== 0) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix-store --dump ${storePath}' failed: ${lastError(dumped)}`);
+        }
+        const verified = expected.then(record => {
+            if (dumped.sha256 !== record.narHash || dumped.size !== record.narSize) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`The NAR of ${storePath} does not match the store's record (got ${dumped.sha256}, ${dumped.size} bytes; expected ${record.narHash}, ${record.narSize} bytes). The store may be corrupt: run 'nix-store --verify-path ${storePath}'.`);
+            }
+            this.log.debug(`${storePath}: ${dumped.size} bytes, ${dumped.sha256}, as the store records`);
+        });
+        verified.catch(() => undefined);
+        return { narHash: dumped.sha256, narSize: dumped.size, verified };
+    }
+    /**
+     * Copies the store path and its closure into a local binary cache directory with Nix's own
+     * `nix copy --to file://DIR?…` (nix-cache-info, <hash>.narinfo, nar/…), signed when a key is given.
+     */
+    async copyToCache(storePath, dir, options) {
+        const params = new URLSearchParams({ compression: options.compression });
+        if (options.secretKeyFile)
+            params.set('secret-key', options.secretKeyFile);
+        const result = await this.nix(['copy', '--to', `file://${dir}?${params.toString()}`, storePath]);
+        if (result.code !== 0) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix copy' to the binary cache failed for ${storePath}: ${lastError(result)}`);
+        }
+    }
+    /** The public half of a secret key, as `trusted-public-keys` wants it. */
+    async publicKey(secretKey) {
+        const result = await this.nix(['key', 'convert-secret-to-public'], false, secretKey);
+        if (result.code !== 0) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Input 'signing-key' was refused by 'nix key convert-secret-to-public': ${lastError(result)}`);
+        }
+        return result.stdout.trim();
+    }
+    /**
+     * Writes the store path with its whole runtime closure in Nix's export format
+     * (`nix-store --export $(nix-store --query --requisites PATH)`), what `nix-store --import` reads
+     * on a machine that has none of the paths. Streamed and hashed like the NAR.
+     */
+    async exportClosure(storePath, file) {
+        const paths = await this.requisites(storePath);
+        const exported = await this.toFile('nix-store', ['--export', ...paths], file);
+        if (exported.code !== 0) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix-store --export' failed for ${storePath}: ${lastError(exported)}`);
+        }
+        return { paths, size: exported.size, sha256: exported.sha256 };
+    }
+}
+function nixMissing() {
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo("Nix is not installed or not on PATH. Add a step that installs Nix before this one (for example 'uses: cachix/install-nix-action@v31').");
+}
+/** The lines of stderr that say what went wrong, or its last line. */
+function lastError(result) {
+    const lines = result.stderr.split('\n').map(line => line.trimEnd());
+    const start = lines.findIndex(line => /^error\b/.test(line));
+    const picked = start === -1 ? lines.filter(Boolean).slice(-3) : lines.slice(start).filter(Boolean);
+    return picked.slice(0, 12).join('\n').trim() || 'no error output';
+}
+function buildError(attribute, result) {
+    const detail = lastError(result);
+    if (/does not provide attribute|attribute '.*' missing/.test(result.stderr)) {
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`The flake has no attribute for '${attribute}'. Check the name with 'nix flake show'. Nix said: ${detail}`);
+    }
+    if (/experimental Nix feature/.test(result.stderr)) {
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`This Nix does not accept the experimental features 'nix-command flakes'; use Nix 2.4 or later. Nix said: ${detail}`);
+    }
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix build ${attribute}' failed. ${withLogTail(detail, result.stderr)}`);
+}
+/**
+ * Nix's error, followed by the last lines of each failed builder's log. With --print-build-logs
+ * the log went to the step's log as `NAME> line` and Nix does not repeat it in the error, so the
+ * tail is taken from there.
+ */
+function withLogTail(detail, stderr, lines = 10) {
+    const tails = [];
+    for (const m of stderr.matchAll(/builder for '\/nix\/store\/[0-9a-z]{32}-([^']+)\.drv' failed/g)) {
+        const prefix = `${m[1]}> `;
+        const log = stderr
+            .split('\n')
+            .filter(line => line.startsWith(prefix))
+            .map(line => `> ${line.slice(prefix.length).trimEnd()}`);
+        if (log.length > 0 && !detail.includes(log[log.length - 1])) {
+            tails.push(`Last lines of the build log of ${m[1]}:\n${log.slice(-lines).join('\n')}`);
+        }
+    }
+    return [detail, ...tails].join('\n');
+}
+/**
+ * Which of several attributes failed, from each one's `nix build --dry-run` after a failed
+ * `--keep-going` build: one that cannot be evaluated failed (and then nothing was built); one
+ * that still has something to build failed to build, or depends on something that did.
+ */
+function buildFailure(attributes, plans, result) {
+    const unevaluated = attributes.filter((_, i) => plans[i].code !== 0);
+    if (unevaluated.length > 0) {
+        const first = attributes.findIndex((_, i) => plans[i].code !== 0);
+        const cause = buildError(attributes[first], plans[first]).message;
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`${count(unevaluated.length, attributes.length)} could not be evaluated: ${unevaluated.join(', ')}. Nothing was built or published. ${cause}`);
+    }
+    const failed = attributes.filter((_, i) => /will be built/.test(plans[i].stderr));
+    if (failed.length === 0)
+        return buildError(attributes.join(' '), result);
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`${count(failed.length, attributes.length)} failed to build: ${failed.join(', ')}. Nothing was published. Nix said: ${withLogTail(lastError(result), result.stderr)}`);
+}
+const count = (n, of) => `${n} of ${of} attribute${of === 1 ? '' : 's'}`;
+/** Runs `fn` on every item, at most `limit` at a time; the results in the items' order. */
+async function mapLimit(items, limit, fn) {
+    const results = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await fn(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return results;
+}
+/** `nix build --json`: `[{ drvPath, outputs: { out: "/nix/store/…" } }]` in every Nix since 2.4. */
+function parseBuildJson(stdout) {
+    let parsed;
+    try {
+        parsed = JSON.parse(stdout);
+    }
+    catch {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix build --json' printed something that is not JSON: ${stdout.slice(0, 200)}`);
+    }
+    const built = [];
+    for (const entry of Array.isArray(parsed) ? parsed : []) {
+        const e = entry;
+        for (const [output, storePath] of Object.entries(e.outputs ?? {})) {
+            if (e.drvPath && typeof storePath === 'string') {
+                built.push({ drvPath: e.drvPath, output, storePath });
+            }
+        }
+    }
+    if (built.length === 0) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix build' reported no outputs: ${stdout.slice(0, 200)}`);
+    }
+    return built;
+}
+/**
+ * `nix path-info --json` is an array of objects with a `path` field up to Nix 2.18 and an object
+ * keyed by store path since 2.19; narHash is SRI in both, older stores may give `sha256:<nix32>`.
+ */
+function parsePathInfo(stdout, storePath) {
+    const parsed = JSON.parse(stdout);
+    let info;
+    if (Array.isArray(parsed)) {
+        info = parsed.find((e) => e.path === storePath) ?? parsed[0];
+    }
+    else if (parsed && typeof parsed === 'object') {
+        info = parsed[storePath];
+    }
+    if (!info || typeof info.narHash !== 'string' || typeof info.narSize !== 'number') {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix path-info --json' did not describe ${storePath}: ${stdout.slice(0, 200)}`);
+    }
+    return { narHash: toSri(info.narHash), narSize: info.narSize };
+}
+/**
+ * The platform field of a derivation file, Nix's ATerm form
+ * `Derive([outputs],[inputDrvs],[inputSrcs],"system","builder",[args],[env])`: the first string
+ * after three lists. Undefined for anything else (the caller then asks Nix).
+ */
+function drvSystem(text) {
+    if (!text.startsWith('Derive('))
+        return undefined;
+    let i = 'Derive('.length;
+    /** Index just past the string that starts at `at` (a `"`), honouring backslash escapes. */
+    const skipString = (at) => {
+        for (let j = at + 1; j < text.length; j++) {
+            if (text[j] === '\\')
+                j++;
+            else if (text[j] === '"')
+                return j + 1;
+        }
+        return -1;
+    };
+    for (let list = 0; list < 3; list++) {
+        if (text[i] !== '[')
+            return undefined;
+        let depth = 0;
+        while (i < text.length) {
+            const c = text[i];
+            if (c === '"') {
+                i = skipString(i);
+                if (i < 0)
+                    return undefined;
+                continue;
+            }
+            i++;
+            if (c === '[' || c === '(')
+                depth++;
+            else if ((c === ']' || c === ')') && --depth === 0)
+                break;
+        }
+        if (depth !== 0 || text[i] !== ',')
+            return undefined;
+        i++;
+    }
+    if (text[i] !== '"')
+        return undefined;
+    const end = skipString(i);
+    if (end < 0)
+        return undefined;
+    const system = text.slice(i + 1, end - 1);
+    // Systems are plain words (x86_64-linux, aarch64-darwin); anything else is not trusted here.
+    return /^[A-Za-z0-9_.-]+$/.test(system) ? system : undefined;
+}
+/** Nix's `derivation '…drv' may not be deterministic: output '…' differs` lines. */
+function parseNotDeterministic(stderr) {
+    return [
+        ...stderr.matchAll(/derivation '(\/nix\/store\/[^']+\.drv)' may not be deterministic: output '([^']*)' differs/g)
+    ].map(m => ({ drvPath: m[1], storePath: m[2] }));
+}
+/**
+ * The outputs of a derivation file, Nix's ATerm form `Derive([("out","/nix/store/…","",""),…],…`:
+ * names and paths, in the file's order. Undefined for anything else.
+ */
+function drvOutputs(text) {
+    if (!text.startsWith('Derive(['))
+        return undefined;
+    const end = text.indexOf(')],');
+    if (end < 0)
+        return undefined;
+    const list = text.slice('Derive(['.length, end + 1);
+    const outputs = [...list.matchAll(/\("([A-Za-z0-9_+\-.]+)","([^"]*)","[^"]*","[^"]*"\)/g)].map(m => ({ name: m[1], storePath: m[2] }));
+    return outputs.length > 0 ? outputs : undefined;
+}
+const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz';
+/** `sha256-<base64>` stays; `sha256:<hex|nix32|base64>` is converted. */
+function toSri(hash) {
+    if (/^sha256-[A-Za-z0-9+/]{43}=$/.test(hash))
+        return hash;
+    const m = /^sha256:(.+)$/.exec(hash);
+    if (!m)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Unexpected NAR hash format: ${hash}`);
+    const body = m[1];
+    let bytes;
+    if (/^[0-9a-f]{64}$/.test(body))
+        bytes = Buffer.from(body, 'hex');
+    else if (body.length === 52 && [...body].every(c => NIX32.includes(c)))
+        bytes = nix32Decode(body);
+    else
+        bytes = Buffer.from(body, 'base64');
+    if (bytes.length !== 32)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Unexpected NAR hash format: ${hash}`);
+    return `sha256-${bytes.toString('base64')}`;
+}
+/** Nix's base-32 form of a hash (as in narinfos' `FileHash: sha256:…`). */
+function toNix32(bytes) {
+    const length = Math.ceil((bytes.length * 8) / 5);
+    let out = '';
+    for (let n = length - 1; n >= 0; n--) {
+        const b = n * 5;
+        const i = b >> 3;
+        const j = b & 7;
+        const c = (bytes[i] >> j) | (i + 1 < bytes.length ? bytes[i + 1] << (8 - j) : 0);
+        out += NIX32[c & 0x1f];
+    }
+    return out;
+}
+/** Nix's base-32: least significant digit last, 5 bits each, over a little-endian byte string. */
+function nix32Decode(text) {
+    const bytes = Buffer.alloc(32);
+    for (let n = 0; n < text.length; n++) {
+        const digit = NIX32.indexOf(text[text.length - n - 1]);
+        const b = n * 5;
+        const i = b >> 3;
+        const j = b & 7;
+        bytes[i] |= (digit << j) & 0xff;
+        if (i + 1 < 32)
+            bytes[i + 1] |= digit >> (8 - j);
+    }
+    return bytes;
+}
+
+
+/***/ }),
+
+/***/ 7684:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  mk: () => (/* binding */ publish)
+  v$: () => (/* binding */ CommandNotFoundError),
+  _X: () => (/* binding */ cancelAll),
+  eF: () => (/* binding */ run),
+  sA: () => (/* binding */ runDigest),
+  Tb: () => (/* binding */ runToFile)
 });
 
-// UNUSED EXPORTS: Publisher, flakeRefOf
+// UNUSED EXPORTS: CancelledError, GRACE_MS
 
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./src/background.ts
-function background(promise) {
-    const done = promise.then(value => ({ ok: true, value }), (error) => ({ ok: false, error }));
-    return {
-        done,
-        get: async () => {
-            const r = await done;
-            if (!r.ok)
-                throw r.error;
-            return r.value;
-        }
-    };
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-// EXTERNAL MODULE: ./src/naming.ts
-var naming = __nccwpck_require__(8499);
-;// CONCATENATED MODULE: ./src/binary-cache.ts
-
-
-
-
-/** The cache this run writes, or undefined when the binary cache is not among the formats. */
-async function prepareBinaryCache(config, nix, work) {
-    if (!config.formats.includes('binary-cache'))
-        return undefined;
-    const cache = {
-        localDir: external_node_path_namespaceObject.join(work, 'binary-cache'),
-        repoDir: (0,naming/* repoPath */.qN)(config.path, 'cache'),
-        compression: config.compression,
-        secretKeyFile: '',
-        publicKey: '',
-        seeded: new Set()
-    };
-    if (!config.signingKey)
-        return cache;
-    const secretKeyFile = external_node_path_namespaceObject.join(work, 'signing-key');
-    await promises_namespaceObject.writeFile(secretKeyFile, config.signingKey, { mode: 0o600 });
-    return { ...cache, secretKeyFile, publicKey: await nix.publicKey(config.signingKey) };
-}
-/**
- * The narinfos the branch already holds for `paths`, written into the local cache before
- * `nix copy`: Nix then takes those paths as present in the cache and copies, compresses and signs
- * only the others. Only the narinfos are read from the branch (a few hundred bytes each, fetched
- * together), never a NAR. Returns the local files seeded, which are not committed again.
- */
-async function seedFromBranch(cache, tipEntries, paths, git, deadline) {
-    const wanted = new Map();
-    for (const storePath of paths) {
-        const name = `${(0,naming/* storeHashPart */.RL)(storePath)}.narinfo`;
-        const entry = tipEntries.get((0,naming/* repoPath */.qN)(cache.repoDir, name));
-        if (entry?.type === 'blob')
-            wanted.set(name, entry.oid);
-    }
-    const local = cache.localDir;
-    const missing = [...wanted].filter(([name]) => !cache.seeded.has(external_node_path_namespaceObject.join(local, name)));
-    if (missing.length === 0)
-        return [];
-    const blobs = await git.readBlobs(missing.map(([, oid]) => oid), deadline);
-    await promises_namespaceObject.mkdir(local, { recursive: true });
-    const seeded = [];
-    for (const [name, oid] of missing) {
-        const file = external_node_path_namespaceObject.join(local, name);
-        const text = blobs.get(oid);
-        // A narinfo that is there but not one (damaged, or a placeholder) is left to Nix to write.
-        if (text === undefined || !/^StorePath: \/.*$/m.test(text))
-            continue;
-        await promises_namespaceObject.writeFile(file, text);
-        cache.seeded.add(file);
-        seeded.push(file);
-    }
-    return seeded;
-}
-/** Adds `storePath` and its closure to the cache; its narinfo, as the artifact's file. */
-async function addToCache(cache, storePath, ports, write) {
-    await ports.nix.copyToCache(storePath, cache.localDir, cache);
-    const name = `${(0,naming/* storeHashPart */.RL)(storePath)}.narinfo`;
-    const narinfo = external_node_path_namespaceObject.join(cache.localDir, name);
-    // A narinfo is a few hundred bytes: read whole.
-    const content = await promises_namespaceObject.readFile(narinfo);
-    const sha256 = `sha256-${(0,external_node_crypto_.createHash)('sha256').update(content).digest('base64')}`;
-    const oid = await ports.git.hashObject(narinfo, write);
-    const file = (0,naming/* repoPath */.qN)(cache.repoDir, name);
-    const signed = cache.publicKey ? { publicKey: cache.publicKey } : {};
-    return { format: 'binary-cache', path: file, size: content.length, sha256, oid, ...signed };
-}
-/**
- * Every file `nix copy` wrote into the local cache, as files for the repository, with sizes. Files
- * whose blob id is `known` already (the narinfos, from addToCache) are not hashed again.
- */
-async function cacheFiles(cache, git, write, known) {
-    const entries = await promises_namespaceObject.readdir(cache.localDir, { recursive: true, withFileTypes: true });
-    const files = [];
-    for (const entry of entries.filter(e => e.isFile())) {
-        const parent = entry.parentPath ?? entry.path;
-        const local = external_node_path_namespaceObject.join(parent, entry.name);
-        if (cache.seeded.has(local))
-            continue;
-        const file = (0,naming/* repoPath */.qN)(cache.repoDir, external_node_path_namespaceObject.relative(cache.localDir, local).split(external_node_path_namespaceObject.sep).join('/'));
-        const oid = known.get(file) ?? (await git.hashObject(local, write));
-        files.push({ path: file, oid, size: (await promises_namespaceObject.stat(local)).size });
-    }
-    return files.sort((a, b) => (a.path < b.path ? -1 : 1));
-}
-
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./node_modules/@actions/io/lib/io.js
 var io = __nccwpck_require__(8701);
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/proc.ts
 
 
@@ -32194,6 +33433,18 @@ async function run(command, args, options = {}) {
         throw new Error(`${command} printed more than ${MAX_STDOUT} bytes`);
     return { ...result, stdout: Buffer.concat(out).toString('utf8') };
 }
+/** Runs a program and hashes what it prints (sha256), without keeping it: for large outputs. */
+async function runDigest(command, args, env) {
+    const child = await start(command, args, env, ['ignore', 'pipe', 'pipe']);
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    let size = 0;
+    child.stdout?.on('data', (data) => {
+        size += data.length;
+        hash.update(data);
+    });
+    const result = await supervise(child, command, {});
+    return { code: result.code, stderr: result.stderr, size, sha256: hash.digest() };
+}
 /**
  * Runs a program with its stdout going straight into `file` (the bytes never pass through this
  * process), while a reader follows the growing file with one reused buffer and hashes it. Memory
@@ -32216,7 +33467,7 @@ async function runToFile(command, args, file) {
     exited.catch(() => undefined);
     const hash = (0,external_node_crypto_.createHash)('sha256');
     let size = 0;
-    const reader = await (0,promises_namespaceObject.open)(file, 'r');
+    const reader = await (0,promises_.open)(file, 'r');
     try {
         // Two buffers: the next read is under way while the current chunk is hashed.
         const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
@@ -32253,459 +33504,134 @@ async function runToFile(command, args, file) {
     }
 }
 
-// EXTERNAL MODULE: ./src/git/auth.ts
-var auth = __nccwpck_require__(5768);
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-;// CONCATENATED MODULE: ./src/git/redirect.ts
+
+/***/ }),
+
+/***/ 8137:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
-/**
- * Asks the remote where it redirects the smart-HTTP discovery request of `service`
- * (`git-upload-pack` or `git-receive-pack`), without following the answer: the request goes only to
- * the URL the user named, with the same header git sends there. Used after git failed on a 3xx,
- * so that the error can name the new location. Undefined when the answer is not a redirect, or
- * none comes within `timeoutMs`.
- */
-function probeRedirect(url, service, authHeader, timeoutMs = 10000) {
-    const target = new URL(`${url.replace(/\/+$/, '')}/info/refs?service=${service}`);
-    const client = target.protocol === 'https:' ? external_node_https_namespaceObject : external_node_http_;
-    const headers = { 'User-Agent': 'git/2 (publish-nix-artifact)' };
-    const colon = authHeader.indexOf(':');
-    if (colon > 0)
-        headers[authHeader.slice(0, colon)] = authHeader.slice(colon + 1).trim();
-    return new Promise(resolve => {
-        const request = client.get(target, { headers, timeout: timeoutMs }, response => {
-            const status = response.statusCode ?? 0;
-            const raw = response.headers.location ?? '';
-            response.destroy();
-            if (status < 300 || status > 399)
-                return resolve(undefined);
-            let location = '';
-            try {
-                location = raw ? new URL(raw, target).href : '';
-            }
-            catch {
-                location = '';
-            }
-            resolve({ status, location });
-        });
-        request.on('timeout', () => request.destroy());
-        request.on('error', () => resolve(undefined));
-    });
-}
-/** `https://host/a/b.git/info/refs?service=…` → `https://host/a/b.git`: the repository's URL. */
-function repositoryOf(location) {
-    try {
-        const url = new URL(location);
-        url.search = '';
-        url.hash = '';
-        return url.href
-            .replace(/\/info\/refs$/, '')
-            .replace(/\/(git-upload-pack|git-receive-pack)$/, '');
-    }
-    catch {
-        return location;
-    }
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  mk: () => (/* binding */ publish)
+});
+
+// UNUSED EXPORTS: Publisher, flakeRefOf
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/background.ts
+function background(promise) {
+    const done = promise.then(value => ({ ok: true, value }), (error) => ({ ok: false, error }));
+    return {
+        done,
+        get: async () => {
+            const r = await done;
+            if (!r.ok)
+                throw r.error;
+            return r.value;
+        }
+    };
 }
 
-;// CONCATENATED MODULE: ./src/git/errors.ts
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./src/naming.ts
+var naming = __nccwpck_require__(8499);
+;// CONCATENATED MODULE: ./src/binary-cache.ts
 
 
-/** What git said went wrong: from its first `fatal:` or `error:` line, or else its last lines. */
-function tail(result) {
-    const lines = result.stderr.split(/\r\n|\r|\n/).filter(line => line.trim() !== '');
-    const start = lines.findIndex(line => /^(fatal|error):/.test(line));
-    const picked = start === -1 ? lines.slice(-4) : lines.slice(start, start + 4);
-    return picked.join(' ').trim() || `exit code ${result.code}`;
-}
-function remoteLines(result) {
-    return result.stderr
-        .split('\n')
-        .filter(line => line.startsWith('remote:'))
-        .slice(-5)
-        .join(' ');
-}
-/** The HTTP status git reports in its error output, if any. */
-function httpStatus(stderr) {
-    return /returned error: (\d{3})/.exec(stderr)?.[1] ?? /HTTP (\d{3})/.exec(stderr)?.[1];
+
+
+/** The cache this run writes, or undefined when the binary cache is not among the formats. */
+async function prepareBinaryCache(config, nix, work) {
+    if (!config.formats.includes('binary-cache'))
+        return undefined;
+    const cache = {
+        localDir: external_node_path_.join(work, 'binary-cache'),
+        repoDir: (0,naming/* repoPath */.qN)(config.path, 'cache'),
+        compression: config.compression,
+        secretKeyFile: '',
+        publicKey: '',
+        seeded: new Set()
+    };
+    if (!config.signingKey)
+        return cache;
+    const secretKeyFile = external_node_path_.join(work, 'signing-key');
+    await promises_.writeFile(secretKeyFile, config.signingKey, { mode: 0o600 });
+    return { ...cache, secretKeyFile, publicKey: await nix.publicKey(config.signingKey) };
 }
 /**
- * The remote answered with a redirect. It is never followed: git would send the Authorization
- * header to wherever it points. The message names the new location (when the remote gave one) so
- * that the user can update 'repository' if the move is genuine.
+ * The narinfos the branch already holds for `paths`, written into the local cache before
+ * `nix copy`: Nix then takes those paths as present in the cache and copies, compresses and signs
+ * only the others. Only the narinfos are read from the branch (a few hundred bytes each, fetched
+ * together), never a NAR. Returns the local files seeded, which are not committed again.
  */
-function redirectError(repo, where, location, status) {
-    const shown = location.length > 300 ? `${location.slice(0, 300)}…` : location;
-    let origin = '';
-    try {
-        origin = location ? new URL(location).origin : '';
+async function seedFromBranch(cache, tipEntries, paths, git, deadline) {
+    const wanted = new Map();
+    for (const storePath of paths) {
+        const name = `${(0,naming/* storeHashPart */.RL)(storePath)}.narinfo`;
+        const entry = tipEntries.get((0,naming/* repoPath */.qN)(cache.repoDir, name));
+        if (entry?.type === 'blob')
+            wanted.set(name, entry.oid);
     }
-    catch {
-        origin = '';
+    const local = cache.localDir;
+    const missing = [...wanted].filter(([name]) => !cache.seeded.has(external_node_path_.join(local, name)));
+    if (missing.length === 0)
+        return [];
+    const blobs = await git.readBlobs(missing.map(([, oid]) => oid), deadline);
+    await promises_.mkdir(local, { recursive: true });
+    const seeded = [];
+    for (const [name, oid] of missing) {
+        const file = external_node_path_.join(local, name);
+        const text = blobs.get(oid);
+        // A narinfo that is there but not one (damaged, or a placeholder) is left to Nix to write.
+        if (text === undefined || !/^StorePath: \/.*$/m.test(text))
+            continue;
+        await promises_.writeFile(file, text);
+        cache.seeded.add(file);
+        seeded.push(file);
     }
-    const fix = `If the repository has moved, set 'repository' to its new URL${shown ? ` (${repositoryOf(shown)})` : ''}.`;
-    if (!shown) {
-        return new errors/* UserError */.yo(`Could not ${where}: the server answered with a redirect (HTTP ${status}). Redirects are not followed, so that the token is only ever sent to ${repo.origin}. ${fix}`);
-    }
-    if (origin !== repo.origin) {
-        return new errors/* UserError */.yo(`Could not ${where}: it redirects (HTTP ${status}) to ${shown}, away from ${repo.origin}. The token is only ever sent to ${repo.origin}, so the redirect was not followed. ${fix}`);
-    }
-    return new errors/* UserError */.yo(`Could not ${where}: it redirects (HTTP ${status}) to ${shown}. Redirects are not followed, so that the token only goes to the URL you named. ${fix}`);
+    return seeded;
 }
-/** Whether git says the server asked for credentials it did not accept (or was not given). */
-function authenticationFailed(stderr) {
-    return (httpStatus(stderr) === '401' ||
-        /Authentication failed|could not read Username|terminal prompts disabled/i.test(stderr));
-}
-/** Turns git's stderr into one message that says what to do; transient failures are retried. */
-function classifyRemoteError(repo, verb, result) {
-    const err = result.stderr;
-    const url = repo.url;
-    const status = httpStatus(err);
-    // curl's low-speed limit (http.lowSpeedLimit/Time, set from 'stall-timeout').
-    const stall = /Operation too slow.*the last (\d+) seconds/i.exec(err);
-    if (stall) {
-        return new errors/* TransientError */.N_(`No data from ${repo.origin} for ${stall[1]} s while trying to ${verb} ${url} ('stall-timeout'): the server stopped answering.`);
-    }
-    if (authenticationFailed(err)) {
-        return new errors/* UserError */.yo(`Authentication failed for ${url} (HTTP 401): the token was refused. Check that the 'token' input holds a valid, unexpired token for this host; the default github.token only works for the workflow's own repository.`);
-    }
-    if (status === '403') {
-        return new errors/* UserError */.yo(`Access to ${url} was denied (HTTP 403): the token is valid but may not write to this repository. Give it 'contents: write' (workflow 'permissions:' for github.token, or the repository access of a fine-grained PAT or GitHub App).`);
-    }
-    if (status === '404' || /repository '.*' not found|not found/i.test(err)) {
-        return new errors/* UserError */.yo(`Repository ${url} was not found (HTTP 404). Check the 'repository' input; for a private repository, also check that the token can see it (hosts answer 404 when it cannot).`);
-    }
-    if ((status && status.startsWith('5')) ||
-        /RPC failed|Connection reset|Empty reply|Failed to connect|Couldn't connect|Could not resolve host|timed out|early EOF|unexpected disconnect|remote end hung up|SSL_ERROR|gnutls_handshake/i.test(err)) {
-        return new errors/* TransientError */.N_(`Could not ${verb} ${url}: ${tail(result)}`);
-    }
-    return new errors/* UserError */.yo(`Could not ${verb} ${url}: ${tail(result)}`);
+/** Adds `storePath` and its closure to the cache; its narinfo, as the artifact's file. */
+async function addToCache(cache, storePath, ports, write) {
+    await ports.nix.copyToCache(storePath, cache.localDir, cache);
+    const name = `${(0,naming/* storeHashPart */.RL)(storePath)}.narinfo`;
+    const narinfo = external_node_path_.join(cache.localDir, name);
+    // A narinfo is a few hundred bytes: read whole.
+    const content = await promises_.readFile(narinfo);
+    const sha256 = `sha256-${(0,external_node_crypto_.createHash)('sha256').update(content).digest('base64')}`;
+    const oid = await ports.git.hashObject(narinfo, write);
+    const file = (0,naming/* repoPath */.qN)(cache.repoDir, name);
+    const signed = cache.publicKey ? { publicKey: cache.publicKey } : {};
+    return { format: 'binary-cache', path: file, size: content.length, sha256, oid, ...signed };
 }
 /**
- * A push git refused for a reason of its own: the branch moved (a RaceError: fetch, re-apply, push
- * again) or the server rejected the update (a hook, branch protection). Undefined for anything
- * else, which is a transport failure (classifyRemoteError).
+ * Every file `nix copy` wrote into the local cache, as files for the repository, with sizes. Files
+ * whose blob id is `known` already (the narinfos, from addToCache) are not hashed again.
  */
-function pushRejection(branch, result) {
-    const text = `${result.stdout}\n${result.stderr}`;
-    if (/\[remote rejected\]/.test(text)) {
-        const reason = /\[remote rejected\]\s*\(([^)]*)\)/.exec(text)?.[1] ?? 'no reason given';
-        if (/failed to update ref|cannot lock ref|incorrect old value|stale info/i.test(reason)) {
-            return new errors/* RaceError */.CL(`the branch '${branch}' moved while pushing (${reason})`);
-        }
-        return new errors/* UserError */.yo(`The server refused the push to '${branch}' (${reason}). Check the branch protection rules or server hooks for this branch. ${remoteLines(result)}`.trim());
+async function cacheFiles(cache, git, write, known) {
+    const entries = await promises_.readdir(cache.localDir, { recursive: true, withFileTypes: true });
+    const files = [];
+    for (const entry of entries.filter(e => e.isFile())) {
+        const parent = entry.parentPath ?? entry.path;
+        const local = external_node_path_.join(parent, entry.name);
+        if (cache.seeded.has(local))
+            continue;
+        const file = (0,naming/* repoPath */.qN)(cache.repoDir, external_node_path_.relative(cache.localDir, local).split(external_node_path_.sep).join('/'));
+        const oid = known.get(file) ?? (await git.hashObject(local, write));
+        files.push({ path: file, oid, size: (await promises_.stat(local)).size });
     }
-    if (/\[rejected\]|non-fast-forward|fetch first/.test(text)) {
-        return new errors/* RaceError */.CL(`the branch '${branch}' moved while pushing`);
-    }
-    return undefined;
+    return files.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-;// CONCATENATED MODULE: ./src/git/fast-import.ts
-/**
- * The `git fast-import` stream for one commit on `tip` that adds `files` (blobs named by id) and
- * `texts` (inline). Its commit is mark :1. Paths are always C-quoted, so no file name can end or
- * break a command.
- */
-function fastImportStream(c) {
-    const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
-    return [
-        `reset ${c.ref}\n`,
-        `commit ${c.ref}\nmark :1\n`,
-        `committer ${c.committer.name} <${c.committer.email}> now\n`,
-        data(c.message),
-        c.tip ? `from ${c.tip}\n` : '',
-        ...c.files.map(f => `M 100644 ${f.oid} ${quotePath(f.path)}\n`),
-        ...c.texts.map(t => `M 100644 inline ${quotePath(t.path)}\n${data(t.text)}`)
-    ].join('');
-}
-/** A path as fast-import reads it: always C-quoted. */
-function quotePath(file) {
-    return `"${file.replace(/["\\]/g, c => `\\${c}`)}"`;
-}
-
-;// CONCATENATED MODULE: ./src/git/commands.ts
-
-
-
-
-
-
-
-
-const MIN_GIT = [2, 31]; // GIT_CONFIG_COUNT/KEY/VALUE
-/**
- * A private, bare, partial and shallow repository in the work directory, and the one remote it
- * talks to. Existing artifacts are never downloaded: fetches take the tip commit and its trees
- * (`--depth=1 --filter=blob:none`) and the small files the action rewrites, commits are made by
- * `git fast-import` from object ids, and nothing is ever checked out.
- *
- * The token travels only in the environment of git processes, as an Authorization header scoped
- * to the remote's origin (GIT_CONFIG_COUNT/KEY/VALUE): never in an argument, never in a file.
- * Redirects are never followed (git would send the header on to wherever they point), and every
- * network call is bounded: by git's low-speed limit when nothing moves, and by the deadline of
- * the operation it belongs to.
- */
-class Git {
-    repo;
-    workDir;
-    identity;
-    log;
-    limits;
-    gitDir;
-    header;
-    constructor(repo, token, workDir, identity, log, limits) {
-        this.repo = repo;
-        this.workDir = workDir;
-        this.identity = identity;
-        this.log = log;
-        this.limits = limits;
-        this.gitDir = external_node_path_namespaceObject.join(workDir, 'repo.git');
-        this.header = (0,auth/* authHeader */.eT)(token);
-    }
-    env(network) {
-        const { repo, header, limits, gitDir, identity } = this;
-        return (0,auth/* gitEnvironment */._K)({ repo, header, limits, gitDir, identity }, network);
-    }
-    async git(args, options = {}) {
-        try {
-            return await run('git', args, {
-                ...options,
-                env: { ...this.env(options.network === true), ...options.env }
-            });
-        }
-        catch (error) {
-            if (error instanceof CommandNotFoundError) {
-                throw new errors/* UserError */.yo('git is not installed or not on PATH; install git before this step.');
-            }
-            throw error;
-        }
-    }
-    /**
-     * A git call that talks to the remote; it is stopped if it is still running at `deadline`. Its
-     * messages are echoed to the log unless `quiet` (they are in the error if it fails).
-     */
-    async network(args, deadline, options = {}) {
-        const timeoutMs = deadline - Date.now();
-        const echo = options.quiet ? undefined : (line) => this.log.output(line);
-        return this.git(args, { network: true, env: options.env, timeoutMs, echo });
-    }
-    /**
-     * The error for a failed network call, with what to do. A redirect is looked up at the remote
-     * (not followed) to name where it points; `service` is the smart-HTTP service the call used.
-     */
-    async remoteError(verb, result, service = 'git-upload-pack') {
-        const where = `${verb} ${this.repo.url}`;
-        if (result.timedOut) {
-            return new errors/* TimeoutError */.MU(`Gave up trying to ${where}: the server was still not done when the ${this.limits.timeoutSeconds} s that 'network-timeout' allows were over.`);
-        }
-        if (!this.header && authenticationFailed(result.stderr)) {
-            return new errors/* UserError */.yo(`${this.repo.url} asks for credentials (HTTP 401), and no token was given: 'token' is empty. Pass a token with write access, e.g. 'token: \${{ secrets.BINSTORE_TOKEN }}', and check that the secret exists where the workflow runs (a missing secret is an empty string).`);
-        }
-        const status = httpStatus(result.stderr);
-        if (status?.startsWith('3')) {
-            const redirect = await probeRedirect(this.repo.url, service, this.header);
-            return redirectError(this.repo, where, redirect?.location ?? '', status);
-        }
-        return classifyRemoteError(this.repo, verb, result);
-    }
-    async ok(args, options = {}) {
-        const result = await this.git(args, options);
-        if (result.code !== 0) {
-            throw new errors/* UserError */.yo(`git ${args[0]} failed: ${tail(result)}`);
-        }
-        return result.stdout;
-    }
-    async init() {
-        // The version check and `git init` are independent: run them side by side.
-        const [version] = await Promise.all([
-            this.ok(['version']),
-            this.ok(['init', '--bare', '--quiet', this.gitDir], { env: { GIT_DIR: undefined } })
-        ]);
-        const m = /(\d+)\.(\d+)/.exec(version);
-        if (!m ||
-            Number(m[1]) < MIN_GIT[0] ||
-            (Number(m[1]) === MIN_GIT[0] && Number(m[2]) < MIN_GIT[1])) {
-            throw new errors/* UserError */.yo(`git ${version.trim()} is too old; this action needs git 2.31 or later.`);
-        }
-        await this.ok(['remote', 'add', 'origin', this.repo.url]);
-    }
-    /** `git check-ref-format --branch` has the last word on branch names. */
-    async checkBranchName(branch) {
-        const result = await this.git(['check-ref-format', '--branch', branch]);
-        if (result.code !== 0) {
-            throw new errors/* UserError */.yo(`'${branch}' is not a valid branch name (git check-ref-format refused it).`);
-        }
-    }
-    /**
-     * Asks the remote for its default branch and the target branch's tip. This is also the check
-     * that the URL and the token work, made before anything is built. Needs no repository.
-     */
-    async remoteState(deadline, branch) {
-        const patterns = branch ? ['HEAD', `refs/heads/${branch}`] : ['HEAD'];
-        // By URL, outside any repository: it needs none, so it can start before `init` is done.
-        const result = await this.network(['ls-remote', '--symref', this.repo.url, ...patterns], deadline, { env: { GIT_DIR: undefined } });
-        if (result.code !== 0)
-            throw await this.remoteError('reach', result);
-        const refs = new Map();
-        let head;
-        for (const line of result.stdout.split('\n')) {
-            const sym = /^ref: refs\/heads\/(\S+)\tHEAD$/.exec(line);
-            if (sym)
-                head = sym[1];
-            const ref = /^([0-9a-f]{40,64})\t(\S+)$/.exec(line);
-            if (ref)
-                refs.set(ref[2], ref[1]);
-        }
-        const target = branch ?? head ?? 'main';
-        return {
-            branch: target,
-            tip: refs.get(`refs/heads/${target}`) ?? (branch ? undefined : refs.get('HEAD'))
-        };
-    }
-    /**
-     * Fetches the tip of `branch` (of the remote's default branch, HEAD, when none is named) with its
-     * trees but without any file contents; returns the local ref it is under, or undefined when
-     * there is no such tip.
-     */
-    async fetchTip(deadline, branch) {
-        const ref = 'refs/publish-nix-artifact/tip';
-        const source = branch ? `refs/heads/${branch}` : 'HEAD';
-        const result = await this.network([
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            '--no-write-fetch-head',
-            '--depth=1',
-            '--filter=blob:none',
-            'origin',
-            `+${source}:${ref}`
-        ], 
-        // A branch that does not exist yet is not an error: git's "couldn't find remote ref" stays
-        // out of the log of a run that goes on to create it.
-        deadline, { quiet: true });
-        if (result.code !== 0) {
-            if (!result.timedOut && /couldn't find remote ref/i.test(result.stderr))
-                return undefined;
-            throw await this.remoteError('fetch from', result);
-        }
-        if (/filtering not recognized by server/i.test(result.stderr)) {
-            this.log.warning('The server does not support partial clone filters: the tip’s existing files were downloaded too. Publishing is still correct, only slower on large repositories.');
-        }
-        return ref;
-    }
-    /** The id of the commit `ref` points to. */
-    async commitId(ref) {
-        return (await this.ok(['rev-parse', '--verify', `${ref}^{commit}`])).trim();
-    }
-    /**
-     * Downloads these blobs (small files the action reads or rewrites) in one request, the way git
-     * itself fills in a missing object of a partial clone, but for all of them at once.
-     */
-    async fetchBlobs(oids, deadline) {
-        if (oids.length === 0)
-            return;
-        const result = await this.network([
-            '-c',
-            'fetch.negotiationAlgorithm=noop',
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            '--no-write-fetch-head',
-            '--recurse-submodules=no',
-            '--filter=blob:none',
-            'origin',
-            ...oids
-        ], deadline);
-        if (result.code !== 0)
-            throw await this.remoteError('fetch from', result);
-    }
-    /** Writes a file into the object store (or only hashes it), streaming from disk. */
-    async hashObject(file, write) {
-        const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--', file];
-        return (await this.ok(args)).trim();
-    }
-    /**
-     * Reads one (small) blob. In a partial clone a blob that is not here yet is fetched on demand
-     * from the remote, so this may be a network call; nothing else of the tree is downloaded.
-     */
-    async readBlob(oid, deadline) {
-        const result = await this.network(['cat-file', 'blob', oid], deadline);
-        if (result.code !== 0)
-            throw await this.remoteError('read a file from', result);
-        return result.stdout;
-    }
-    /**
-     * Reads small blobs, all fetched in one request first (a partial clone has none of them), then
-     * read in one `git cat-file --batch`: blob id → text.
-     */
-    async readBlobs(oids, deadline) {
-        const blobs = new Map();
-        const wanted = [...new Set(oids)];
-        if (wanted.length === 0)
-            return blobs;
-        await this.fetchBlobs(wanted, deadline);
-        const out = await this.ok(['cat-file', '--batch'], { input: `${wanted.join('\n')}\n` });
-        let at = 0;
-        while (at < out.length) {
-            const eol = out.indexOf('\n', at);
-            const m = /^([0-9a-f]+) blob (\d+)$/.exec(out.slice(at, eol));
-            if (!m)
-                throw new errors/* UserError */.yo(`git cat-file --batch answered: ${out.slice(at, eol)}`);
-            const size = Number(m[2]);
-            blobs.set(m[1], out.slice(eol + 1, eol + 1 + size));
-            at = eol + 1 + size + 1;
-        }
-        return blobs;
-    }
-    /** The parents of a commit that is here (the fetched tip of a shallow clone included). */
-    async parents(commit) {
-        const text = await this.ok(['cat-file', 'commit', commit]);
-        const header = text.slice(0, text.indexOf('\n\n'));
-        return [...header.matchAll(/^parent ([0-9a-f]+)$/gm)].map(m => m[1]);
-    }
-    /** The entries of `paths` in the tree of `tip`, a commit id or ref (paths, not contents). */
-    async lsTree(tip, paths) {
-        const entries = new Map();
-        if (paths.length === 0)
-            return entries;
-        const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...paths]);
-        for (const record of out.split('\0')) {
-            const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record);
-            if (m)
-                entries.set(m[4], { mode: m[1], type: m[2], oid: m[3] });
-        }
-        return entries;
-    }
-    /**
-     * Makes one commit on `tip` (a root commit when there is none) that adds `files`, blobs already
-     * in the object store named by id, and `texts`, small files given whole. No checkout and no
-     * index: one `git fast-import`, which reads only the trees on the way to the paths it writes.
-     */
-    async commit(tip, files, texts, message) {
-        const ref = 'refs/publish-nix-artifact/commit';
-        const stream = fastImportStream({ ref, committer: this.identity, message, tip, files, texts });
-        const marks = external_node_path_namespaceObject.join(this.workDir, 'fast-import-marks');
-        await this.ok(['fast-import', '--quiet', '--force', '--date-format=now', `--export-marks=${marks}`], { input: stream });
-        const commit = /^:1 ([0-9a-f]{40,64})$/m.exec(await promises_namespaceObject.readFile(marks, 'utf8'))?.[1];
-        if (!commit)
-            throw new Error('git fast-import did not report the commit it made');
-        return commit;
-    }
-    /** Pushes `commit` to the branch, never forcing: a moved branch is a RaceError. */
-    async push(commit, branch, deadline) {
-        const result = await this.network(['push', '--porcelain', '--no-verify', 'origin', `${commit}:refs/heads/${branch}`], deadline);
-        if (result.code === 0)
-            return;
-        const rejected = result.timedOut ? undefined : pushRejection(branch, result);
-        throw rejected ?? (await this.remoteError('push to', result, 'git-receive-pack'));
-    }
-}
-
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/git/commands.ts + 4 modules
+var commands = __nccwpck_require__(9180);
 ;// CONCATENATED MODULE: ./src/git/plan.ts
 
 /** Every path whose tree entry `planFiles` needs: each file and each directory above it. */
@@ -32757,569 +33683,10 @@ function refuseNonDirectories(entries, file) {
 
 // EXTERNAL MODULE: ./src/inputs.ts + 1 modules
 var inputs = __nccwpck_require__(7815);
-// EXTERNAL MODULE: ./src/markdown.ts
-var markdown = __nccwpck_require__(3758);
-;// CONCATENATED MODULE: ./src/manifest.ts
-
-
-/** `<path>/index.json`: one entry per published file, owned by the action. */
-const MANIFEST_NAME = 'index.json';
-/** `<path>/README.md`: a human-readable table generated from the manifest. */
-const INDEX_NAME = 'README.md';
-const GENERATED_MARK = '<!-- generated by publish-nix-artifact from index.json; do not edit -->';
-function parseManifest(text, file) {
-    if (text === undefined)
-        return { version: 1, artifacts: [] };
-    let parsed;
-    try {
-        parsed = JSON.parse(text);
-    }
-    catch {
-        throw new errors/* UserError */.yo(`${file} on the branch is not valid JSON; fix or remove it (the action owns this file and merges into it).`);
-    }
-    const m = parsed;
-    if (!m || m.version !== 1 || !Array.isArray(m.artifacts)) {
-        throw new errors/* UserError */.yo(`${file} on the branch is not a publish-nix-artifact manifest (version 1).`);
-    }
-    return { version: 1, index: m.index, artifacts: m.artifacts };
-}
-/**
- * Adds an entry for every file that has none; existing entries are kept as they are. The result
- * is sorted by file path, so concurrent publishers that re-apply on a new tip converge.
- */
-function mergeManifest(manifest, artifacts, source, now, compression = 'none', reproducible = false) {
-    const byFile = new Map(manifest.artifacts.map(entry => [entry.file, entry]));
-    let added = 0;
-    for (const a of artifacts) {
-        for (const f of a.files) {
-            if (byFile.has(f.path))
-                continue;
-            byFile.set(f.path, {
-                file: f.path,
-                format: f.format,
-                attribute: a.attribute,
-                output: a.output,
-                system: a.system,
-                storePath: a.storePath,
-                narHash: a.narHash,
-                narSize: a.narSize,
-                fileSize: f.size,
-                fileSha256: f.sha256,
-                compression: f.format === 'binary-cache' ? compression : 'none',
-                source: { repository: source.repository, commit: source.commit, ref: source.ref },
-                publishedAt: now.toISOString(),
-                reproducible: reproducible ? 'checked' : 'not checked',
-                ...(a.provenance
-                    ? {
-                        provenance: {
-                            ...a.provenance,
-                            runner: source.runner,
-                            run: { url: source.runUrl, event: source.event, ref: source.ref }
-                        }
-                    }
-                    : {}),
-                ...(f.publicKey ? { publicKey: f.publicKey } : {})
-            });
-            added++;
-        }
-    }
-    const sorted = [...byFile.values()].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
-    return { manifest: { version: 1, index: manifest.index, artifacts: sorted }, added };
-}
-function renderManifest(manifest) {
-    return `${JSON.stringify(manifest, null, 2)}\n`;
-}
-/** Markdown listing of the manifest, with the consumer commands for the newest file of each kind. */
-function renderIndex(manifest, dir) {
-    const rel = (file) => dir && file.startsWith(`${dir}/`) ? file.slice(dir.length + 1) : file;
-    const lines = [
-        GENERATED_MARK,
-        '',
-        '# Published Nix artifacts',
-        '',
-        `Machine-readable list: [${MANIFEST_NAME}](${MANIFEST_NAME}).`,
-        '',
-        '- `.nar`: a plain NAR of the store path. `nix-store --restore DIR < FILE`; `nix --extra-experimental-features nix-command hash file --sri FILE` equals the NAR hash.',
-        "- `.closure`: the store path and its runtime closure in Nix's export format. `nix-store --import < FILE`.",
-        "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix --extra-experimental-features nix-command copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
-        '',
-        '| File | Format | Attribute | System | Store path | NAR hash | Size | Source |',
-        '| --- | --- | --- | --- | --- | --- | ---: | --- |'
-    ];
-    for (const e of manifest.artifacts) {
-        const source = e.source.repository
-            ? `${e.source.repository}@${e.source.commit.slice(0, 12)}`
-            : 'local';
-        lines.push(`| [${(0,markdown/* cell */.H)(rel(e.file))}](${encodeURI(rel(e.file))}) | ${e.format} | \`${(0,markdown/* cell */.H)(e.attribute)}\` | ${e.system} | \`${e.storePath}\` | \`${e.narHash}\` | ${e.fileSize} | ${(0,markdown/* cell */.H)(source)} |`);
-    }
-    const example = exampleCommands(manifest);
-    if (example.length > 0) {
-        lines.push('', '## Example', '', 'At the root of a clone of this repository, for the newest file of each kind:', '', '```sh', ...example, '```');
-    }
-    return `${lines.join('\n')}\n`;
-}
-/** Shell-quotes a word unless it is made of characters no shell treats specially. */
-function quote(word) {
-    return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-/** Commands that restore, import or substitute the newest entry of each format, as written. */
-function exampleCommands(manifest) {
-    const newest = new Map();
-    for (const e of manifest.artifacts) {
-        const seen = newest.get(e.format);
-        if (!seen || e.publishedAt > seen.publishedAt)
-            newest.set(e.format, e);
-    }
-    const lines = [];
-    const nar = newest.get('nar');
-    if (nar) {
-        const base = nar.file
-            .split('/')
-            .pop()
-            ?.replace(/\.nar$/, '') ?? 'restored';
-        lines.push(`nix --extra-experimental-features nix-command hash file --sri ${quote(nar.file)}  # ${nar.narHash}`, `nix-store --restore ./${quote(base)} < ${quote(nar.file)}`);
-    }
-    const closure = newest.get('closure');
-    if (closure) {
-        lines.push(`nix-store --import < ${quote(closure.file)}  # adds ${closure.storePath} and its dependencies`);
-    }
-    const cached = newest.get('binary-cache');
-    if (cached) {
-        const cacheDir = cached.file.split('/').slice(0, -1).join('/');
-        const trust = cached.publicKey
-            ? `--option trusted-public-keys ${quote(cached.publicKey)}`
-            : '--no-check-sigs';
-        const from = quote(cacheDir) === cacheDir
-            ? `"file://$PWD/${cacheDir}"`
-            : `"file://$PWD/"${quote(cacheDir)}`;
-        lines.push(`nix --extra-experimental-features nix-command copy ${trust} --from ${from} ${cached.storePath}`);
-    }
-    return lines;
-}
-
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: ./src/nix.ts
-
-
-
-
-/** How many attributes are asked at once what they build (evaluations, no builds). */
-const PARALLEL_EVALUATIONS = Math.min(8, (0,external_node_os_.availableParallelism)());
-/** Passed on every `nix` call: the runner's nix.conf may or may not enable them. */
-const FEATURES = ['--extra-experimental-features', 'nix-command flakes'];
-/** Nix's commands, run as programs: `nix` (with the features it needs) and `nix-store`. */
-class Nix {
-    log;
-    constructor(log) {
-        this.log = log;
-    }
-    nix(args, echo = true, input) {
-        const echoed = echo ? (line) => this.log.output(line) : undefined;
-        return this.store('nix', [...FEATURES, ...args], { echo: echoed, input });
-    }
-    /** Runs a Nix program; a missing one means Nix is not installed, whichever it is. */
-    store(command, args, options = {}) {
-        return run(command, args, options).catch(error => {
-            throw error instanceof CommandNotFoundError ? nixMissing() : error;
-        });
-    }
-    /** Runs a Nix program whose output goes to `file` (see runToFile). */
-    toFile(command, args, file) {
-        return runToFile(command, args, file).catch(error => {
-            throw error instanceof CommandNotFoundError ? nixMissing() : error;
-        });
-    }
-    /** `nix (Nix) 2.26.3` → `2.26.3`. Also the check that Nix is installed at all. */
-    async version() {
-        const result = await this.nix(['--version'], false);
-        const m = /(\d+\.\d+(\.\d+)?)/.exec(result.stdout);
-        if (result.code !== 0 || !m)
-            throw new errors/* UserError */.yo(`'nix --version' failed: ${lastError(result)}`);
-        return m[1];
-    }
-    /**
-     * Builds every flake output reference in one `nix build`: one evaluation, and Nix's own
-     * scheduling (`max-jobs`) across all of them. GC roots under `gcroot` keep the outputs alive
-     * until the work directory is removed, so a concurrent garbage collection cannot delete them
-     * mid-export. The result has one entry per attribute, in order.
-     *
-     * With several attributes, Nix reports their outputs in an order of its own (sorted, with
-     * repeats), so each attribute is then asked what it builds with `--dry-run`: an evaluation,
-     * often from Nix's evaluation cache, that never builds. The same question names the attributes
-     * that failed when the build did.
-     */
-    async buildAll(attributes, extraArgs, gcroot) {
-        const keepGoing = attributes.length > 1 ? ['--keep-going'] : [];
-        const build = ['build', '--json', '--print-build-logs', ...keepGoing, '--out-link', gcroot];
-        const result = await this.nix([...build, ...extraArgs, ...attributes]);
-        if (attributes.length === 1) {
-            if (result.code !== 0)
-                throw buildError(attributes[0], result);
-            return [parseBuildJson(result.stdout)];
-        }
-        const plans = await mapLimit(attributes, PARALLEL_EVALUATIONS, attribute => this.nix(['build', '--json', '--no-link', '--dry-run', ...extraArgs, attribute], false));
-        if (result.code !== 0)
-            throw buildFailure(attributes, plans, result);
-        return plans.map((plan, i) => {
-            if (plan.code !== 0)
-                throw buildError(attributes[i], plan);
-            return parseBuildJson(plan.stdout);
-        });
-    }
-    /** `nix-store --query --requisites`: the path and its runtime closure. */
-    async requisites(storePath) {
-        const query = await this.store('nix-store', ['--query', '--requisites', storePath]);
-        if (query.code !== 0) {
-            throw new errors/* UserError */.yo(`Could not list the closure of ${storePath}: ${lastError(query)}`);
-        }
-        return query.stdout.split('\n').filter(line => line.startsWith('/'));
-    }
-    /**
-     * `nix build --rebuild` of every attribute at once: each derivation is built again and its
-     * outputs compared with the store's. The derivations Nix reports as not deterministic.
-     */
-    async rebuild(attributes, extraArgs) {
-        const keepGoing = attributes.length > 1 ? ['--keep-going'] : [];
-        const result = await this.nix([
-            'build',
-            '--rebuild',
-            '--no-link',
-            '--print-build-logs',
-            ...keepGoing,
-            ...extraArgs,
-            ...attributes
-        ]);
-        const differing = parseNotDeterministic(result.stderr);
-        if (result.code !== 0 && differing.length === 0) {
-            throw new errors/* UserError */.yo(`Rebuilding to check reproducibility failed. ${withLogTail(lastError(result), result.stderr)}`);
-        }
-        return differing;
-    }
-    /** `nix flake metadata --json`: the locked URL and the source's narHash, in Nix 2.8 and later. */
-    async flakeMetadata(flakeRef) {
-        const result = await this.nix(['flake', 'metadata', '--json', flakeRef], false);
-        if (result.code !== 0) {
-            throw new errors/* UserError */.yo(`'nix flake metadata ${flakeRef}' failed: ${lastError(result)}`);
-        }
-        const m = JSON.parse(result.stdout);
-        return { url: m.url ?? '', narHash: m.locked?.narHash ?? '' };
-    }
-    /** A derivation's outputs, read from its store file (names and paths, in its order). */
-    async derivationOutputs(drvPath) {
-        const text = await (0,promises_namespaceObject.readFile)(drvPath, 'utf8').catch(() => '');
-        const outputs = drvOutputs(text);
-        if (!outputs)
-            throw new errors/* UserError */.yo(`Could not read the outputs of ${drvPath}.`);
-        return outputs;
-    }
-    /** `nix-store --realise DRV!OUT…` with a GC root for each output under `gcroot`. */
-    async realise(drvPath, outputs, gcroot) {
-        const wanted = outputs.map(name => `${drvPath}!${name}`);
-        const result = await this.store('nix-store', ['--realise', '--add-root', gcroot, ...wanted], {
-            echo: line => this.log.output(line)
-        });
-        if (result.code !== 0) {
-            throw new errors/* UserError */.yo(`Could not build the outputs ${outputs.join(', ')} of ${drvPath}: ${withLogTail(lastError(result), result.stderr)}`);
-        }
-    }
-    /**
-     * The system a derivation builds for, read from the derivation itself: from its store file when
-     * it can be read here (no process), otherwise by asking `nix-store --query --binding system`.
-     */
-    async system(drvPath) {
-        const text = await (0,promises_namespaceObject.readFile)(drvPath, 'utf8').catch(() => undefined);
-        const fromFile = text === undefined ? undefined : drvSystem(text);
-        if (fromFile)
-            return fromFile;
-        const result = await this.store('nix-store', ['--query', '--binding', 'system', drvPath]);
-        if (result.code !== 0) {
-            throw new errors/* UserError */.yo(`Could not read the system of ${drvPath}: ${lastError(result)}`);
-        }
-        return result.stdout.trim();
-    }
-    async pathInfo(storePath) {
-        const result = await this.nix(['path-info', '--json', storePath], false);
-        if (result.code !== 0) {
-            throw new errors/* UserError */.yo(`'nix path-info' failed for ${storePath}: ${lastError(result)}`);
-        }
-        return parsePathInfo(result.stdout, storePath);
-    }
-    /**
-     * Writes the plain NAR of `storePath` to `file` (what `nix-store --restore` reads), streaming,
-     * and returns its hash and size as computed on the stream. The check against the store's own
-     * record of the path (`nix path-info`) runs meanwhile and is returned as `verified`: the caller
-     * awaits it before anything is committed, so the query need not hold up the steps in between.
-     */
-    async dumpNar(storePath, file) {
-        const expected = this.pathInfo(storePath);
-        // Handled here so that a failure elsewhere first cannot leave it unhandled; awaiting
-        // `verified` still raises it.
-        expected.catch(() => undefined);
-        const dumped = await this.toFile('nix-store', ['--dump', storePath], file);
-        if (dumped.code !== 0) {
-            throw new errors/* UserError */.yo(`'nix-store --dump ${storePath}' failed: ${lastError(dumped)}`);
-        }
-        const verified = expected.then(record => {
-            if (dumped.sha256 !== record.narHash || dumped.size !== record.narSize) {
-                throw new errors/* UserError */.yo(`The NAR of ${storePath} does not match the store's record (got ${dumped.sha256}, ${dumped.size} bytes; expected ${record.narHash}, ${record.narSize} bytes). The store may be corrupt: run 'nix-store --verify-path ${storePath}'.`);
-            }
-            this.log.debug(`${storePath}: ${dumped.size} bytes, ${dumped.sha256}, as the store records`);
-        });
-        verified.catch(() => undefined);
-        return { narHash: dumped.sha256, narSize: dumped.size, verified };
-    }
-    /**
-     * Copies the store path and its closure into a local binary cache directory with Nix's own
-     * `nix copy --to file://DIR?…` (nix-cache-info, <hash>.narinfo, nar/…), signed when a key is given.
-     */
-    async copyToCache(storePath, dir, options) {
-        const params = new URLSearchParams({ compression: options.compression });
-        if (options.secretKeyFile)
-            params.set('secret-key', options.secretKeyFile);
-        const result = await this.nix(['copy', '--to', `file://${dir}?${params.toString()}`, storePath]);
-        if (result.code !== 0) {
-            throw new errors/* UserError */.yo(`'nix copy' to the binary cache failed for ${storePath}: ${lastError(result)}`);
-        }
-    }
-    /** The public half of a secret key, as `trusted-public-keys` wants it. */
-    async publicKey(secretKey) {
-        const result = await this.nix(['key', 'convert-secret-to-public'], false, secretKey);
-        if (result.code !== 0) {
-            throw new errors/* UserError */.yo(`Input 'signing-key' was refused by 'nix key convert-secret-to-public': ${lastError(result)}`);
-        }
-        return result.stdout.trim();
-    }
-    /**
-     * Writes the store path with its whole runtime closure in Nix's export format
-     * (`nix-store --export $(nix-store --query --requisites PATH)`), what `nix-store --import` reads
-     * on a machine that has none of the paths. Streamed and hashed like the NAR.
-     */
-    async exportClosure(storePath, file) {
-        const paths = await this.requisites(storePath);
-        const exported = await this.toFile('nix-store', ['--export', ...paths], file);
-        if (exported.code !== 0) {
-            throw new errors/* UserError */.yo(`'nix-store --export' failed for ${storePath}: ${lastError(exported)}`);
-        }
-        return { paths, size: exported.size, sha256: exported.sha256 };
-    }
-}
-function nixMissing() {
-    return new errors/* UserError */.yo("Nix is not installed or not on PATH. Add a step that installs Nix before this one (for example 'uses: cachix/install-nix-action@v31').");
-}
-/** The lines of stderr that say what went wrong, or its last line. */
-function lastError(result) {
-    const lines = result.stderr.split('\n').map(line => line.trimEnd());
-    const start = lines.findIndex(line => /^error\b/.test(line));
-    const picked = start === -1 ? lines.filter(Boolean).slice(-3) : lines.slice(start).filter(Boolean);
-    return picked.slice(0, 12).join('\n').trim() || 'no error output';
-}
-function buildError(attribute, result) {
-    const detail = lastError(result);
-    if (/does not provide attribute|attribute '.*' missing/.test(result.stderr)) {
-        return new errors/* UserError */.yo(`The flake has no attribute for '${attribute}'. Check the name with 'nix flake show'. Nix said: ${detail}`);
-    }
-    if (/experimental Nix feature/.test(result.stderr)) {
-        return new errors/* UserError */.yo(`This Nix does not accept the experimental features 'nix-command flakes'; use Nix 2.4 or later. Nix said: ${detail}`);
-    }
-    return new errors/* UserError */.yo(`'nix build ${attribute}' failed. ${withLogTail(detail, result.stderr)}`);
-}
-/**
- * Nix's error, followed by the last lines of each failed builder's log. With --print-build-logs
- * the log went to the step's log as `NAME> line` and Nix does not repeat it in the error, so the
- * tail is taken from there.
- */
-function withLogTail(detail, stderr, lines = 10) {
-    const tails = [];
-    for (const m of stderr.matchAll(/builder for '\/nix\/store\/[0-9a-z]{32}-([^']+)\.drv' failed/g)) {
-        const prefix = `${m[1]}> `;
-        const log = stderr
-            .split('\n')
-            .filter(line => line.startsWith(prefix))
-            .map(line => `> ${line.slice(prefix.length).trimEnd()}`);
-        if (log.length > 0 && !detail.includes(log[log.length - 1])) {
-            tails.push(`Last lines of the build log of ${m[1]}:\n${log.slice(-lines).join('\n')}`);
-        }
-    }
-    return [detail, ...tails].join('\n');
-}
-/**
- * Which of several attributes failed, from each one's `nix build --dry-run` after a failed
- * `--keep-going` build: one that cannot be evaluated failed (and then nothing was built); one
- * that still has something to build failed to build, or depends on something that did.
- */
-function buildFailure(attributes, plans, result) {
-    const unevaluated = attributes.filter((_, i) => plans[i].code !== 0);
-    if (unevaluated.length > 0) {
-        const first = attributes.findIndex((_, i) => plans[i].code !== 0);
-        const cause = buildError(attributes[first], plans[first]).message;
-        return new errors/* UserError */.yo(`${count(unevaluated.length, attributes.length)} could not be evaluated: ${unevaluated.join(', ')}. Nothing was built or published. ${cause}`);
-    }
-    const failed = attributes.filter((_, i) => /will be built/.test(plans[i].stderr));
-    if (failed.length === 0)
-        return buildError(attributes.join(' '), result);
-    return new errors/* UserError */.yo(`${count(failed.length, attributes.length)} failed to build: ${failed.join(', ')}. Nothing was published. Nix said: ${withLogTail(lastError(result), result.stderr)}`);
-}
-const count = (n, of) => `${n} of ${of} attribute${of === 1 ? '' : 's'}`;
-/** Runs `fn` on every item, at most `limit` at a time; the results in the items' order. */
-async function mapLimit(items, limit, fn) {
-    const results = new Array(items.length);
-    let next = 0;
-    const worker = async () => {
-        while (next < items.length) {
-            const i = next++;
-            results[i] = await fn(items[i]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    return results;
-}
-/** `nix build --json`: `[{ drvPath, outputs: { out: "/nix/store/…" } }]` in every Nix since 2.4. */
-function parseBuildJson(stdout) {
-    let parsed;
-    try {
-        parsed = JSON.parse(stdout);
-    }
-    catch {
-        throw new errors/* UserError */.yo(`'nix build --json' printed something that is not JSON: ${stdout.slice(0, 200)}`);
-    }
-    const built = [];
-    for (const entry of Array.isArray(parsed) ? parsed : []) {
-        const e = entry;
-        for (const [output, storePath] of Object.entries(e.outputs ?? {})) {
-            if (e.drvPath && typeof storePath === 'string') {
-                built.push({ drvPath: e.drvPath, output, storePath });
-            }
-        }
-    }
-    if (built.length === 0) {
-        throw new errors/* UserError */.yo(`'nix build' reported no outputs: ${stdout.slice(0, 200)}`);
-    }
-    return built;
-}
-/**
- * `nix path-info --json` is an array of objects with a `path` field up to Nix 2.18 and an object
- * keyed by store path since 2.19; narHash is SRI in both, older stores may give `sha256:<nix32>`.
- */
-function parsePathInfo(stdout, storePath) {
-    const parsed = JSON.parse(stdout);
-    let info;
-    if (Array.isArray(parsed)) {
-        info = parsed.find((e) => e.path === storePath) ?? parsed[0];
-    }
-    else if (parsed && typeof parsed === 'object') {
-        info = parsed[storePath];
-    }
-    if (!info || typeof info.narHash !== 'string' || typeof info.narSize !== 'number') {
-        throw new errors/* UserError */.yo(`'nix path-info --json' did not describe ${storePath}: ${stdout.slice(0, 200)}`);
-    }
-    return { narHash: toSri(info.narHash), narSize: info.narSize };
-}
-/**
- * The platform field of a derivation file, Nix's ATerm form
- * `Derive([outputs],[inputDrvs],[inputSrcs],"system","builder",[args],[env])`: the first string
- * after three lists. Undefined for anything else (the caller then asks Nix).
- */
-function drvSystem(text) {
-    if (!text.startsWith('Derive('))
-        return undefined;
-    let i = 'Derive('.length;
-    /** Index just past the string that starts at `at` (a `"`), honouring backslash escapes. */
-    const skipString = (at) => {
-        for (let j = at + 1; j < text.length; j++) {
-            if (text[j] === '\\')
-                j++;
-            else if (text[j] === '"')
-                return j + 1;
-        }
-        return -1;
-    };
-    for (let list = 0; list < 3; list++) {
-        if (text[i] !== '[')
-            return undefined;
-        let depth = 0;
-        while (i < text.length) {
-            const c = text[i];
-            if (c === '"') {
-                i = skipString(i);
-                if (i < 0)
-                    return undefined;
-                continue;
-            }
-            i++;
-            if (c === '[' || c === '(')
-                depth++;
-            else if ((c === ']' || c === ')') && --depth === 0)
-                break;
-        }
-        if (depth !== 0 || text[i] !== ',')
-            return undefined;
-        i++;
-    }
-    if (text[i] !== '"')
-        return undefined;
-    const end = skipString(i);
-    if (end < 0)
-        return undefined;
-    const system = text.slice(i + 1, end - 1);
-    // Systems are plain words (x86_64-linux, aarch64-darwin); anything else is not trusted here.
-    return /^[A-Za-z0-9_.-]+$/.test(system) ? system : undefined;
-}
-/** Nix's `derivation '…drv' may not be deterministic: output '…' differs` lines. */
-function parseNotDeterministic(stderr) {
-    return [
-        ...stderr.matchAll(/derivation '(\/nix\/store\/[^']+\.drv)' may not be deterministic: output '([^']*)' differs/g)
-    ].map(m => ({ drvPath: m[1], storePath: m[2] }));
-}
-/**
- * The outputs of a derivation file, Nix's ATerm form `Derive([("out","/nix/store/…","",""),…],…`:
- * names and paths, in the file's order. Undefined for anything else.
- */
-function drvOutputs(text) {
-    if (!text.startsWith('Derive(['))
-        return undefined;
-    const end = text.indexOf(')],');
-    if (end < 0)
-        return undefined;
-    const list = text.slice('Derive(['.length, end + 1);
-    const outputs = [...list.matchAll(/\("([A-Za-z0-9_+\-.]+)","([^"]*)","[^"]*","[^"]*"\)/g)].map(m => ({ name: m[1], storePath: m[2] }));
-    return outputs.length > 0 ? outputs : undefined;
-}
-const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz';
-/** `sha256-<base64>` stays; `sha256:<hex|nix32|base64>` is converted. */
-function toSri(hash) {
-    if (/^sha256-[A-Za-z0-9+/]{43}=$/.test(hash))
-        return hash;
-    const m = /^sha256:(.+)$/.exec(hash);
-    if (!m)
-        throw new errors/* UserError */.yo(`Unexpected NAR hash format: ${hash}`);
-    const body = m[1];
-    let bytes;
-    if (/^[0-9a-f]{64}$/.test(body))
-        bytes = Buffer.from(body, 'hex');
-    else if (body.length === 52 && [...body].every(c => NIX32.includes(c)))
-        bytes = nix32Decode(body);
-    else
-        bytes = Buffer.from(body, 'base64');
-    if (bytes.length !== 32)
-        throw new errors/* UserError */.yo(`Unexpected NAR hash format: ${hash}`);
-    return `sha256-${bytes.toString('base64')}`;
-}
-/** Nix's base-32: least significant digit last, 5 bits each, over a little-endian byte string. */
-function nix32Decode(text) {
-    const bytes = Buffer.alloc(32);
-    for (let n = 0; n < text.length; n++) {
-        const digit = NIX32.indexOf(text[text.length - n - 1]);
-        const b = n * 5;
-        const i = b >> 3;
-        const j = b & 7;
-        bytes[i] |= (digit << j) & 0xff;
-        if (i + 1 < 32)
-            bytes[i + 1] |= digit >> (8 - j);
-    }
-    return bytes;
-}
-
+// EXTERNAL MODULE: ./src/manifest.ts
+var src_manifest = __nccwpck_require__(5546);
+// EXTERNAL MODULE: ./src/nix.ts
+var nix = __nccwpck_require__(1812);
 ;// CONCATENATED MODULE: ./src/retry.ts
 
 const DEFAULT_RETRY = {
@@ -33375,41 +33742,8 @@ function seconds(ms) {
 
 // EXTERNAL MODULE: ./src/template.ts
 var template = __nccwpck_require__(5237);
-;// CONCATENATED MODULE: ./src/workdir.ts
-
-
-
-/**
- * Runs `fn` with a private work directory under `parent` (RUNNER_TEMP on a runner) and removes it
- * afterwards, whatever happens: on success, on error, and when the job is cancelled (SIGINT,
- * SIGTERM). On cancellation the running git and Nix processes are stopped first and waited for,
- * so that none of them writes into the directory (or makes a GC root) after it was removed.
- */
-async function withWorkDir(parent, fn) {
-    const dir = (0,external_node_fs_.mkdtempSync)(external_node_path_namespaceObject.join(parent, 'publish-nix-artifact-'));
-    const remove = () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true, maxRetries: 3 });
-    let cancelling;
-    const onSignal = (signal) => {
-        cancelling = cancelAll(signal).finally(() => {
-            remove();
-            // The pipeline now fails with a CancelledError and reports it; if anything still holds the
-            // process (a back-off sleep), it ends anyway.
-            setTimeout(() => process.exit(signal === 'SIGINT' ? 130 : 143), 1000).unref();
-        });
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    try {
-        return await fn(dir);
-    }
-    finally {
-        process.removeListener('SIGINT', onSignal);
-        process.removeListener('SIGTERM', onSignal);
-        await cancelling;
-        remove();
-    }
-}
-
+// EXTERNAL MODULE: ./src/workdir.ts
+var workdir = __nccwpck_require__(7999);
 ;// CONCATENATED MODULE: ./src/publish.ts
 
 
@@ -33432,10 +33766,10 @@ const STALE_ROUNDS = 3;
  */
 async function publish(config, log) {
     const retry = { ...DEFAULT_RETRY, timeoutMs: config.network.timeoutSeconds * 1000 };
-    return withWorkDir(config.tempDir, work => {
+    return (0,workdir/* withWorkDir */.x)(config.tempDir, work => {
         const identity = { name: config.gitUserName, email: config.gitUserEmail };
-        const git = new Git(config.repository, config.token, work, identity, log, config.network);
-        return new Publisher({ config, git, nix: new Nix(log), work, log, retry }).run();
+        const git = new commands/* Git */.T(config.repository, config.token, work, identity, log, config.network);
+        return new Publisher({ config, git, nix: new nix/* Nix */.aG(log), work, log, retry }).run();
     });
 }
 /** The publishing pipeline over a git and a Nix port. Each phase is one method. */
@@ -33512,7 +33846,7 @@ class Publisher {
             : `Building ${attributes.length} attributes`;
         const built = [];
         await log.group(title, async () => {
-            const gcroot = external_node_path_namespaceObject.join(work, 'gcroots', 'result');
+            const gcroot = external_node_path_.join(work, 'gcroots', 'result');
             // Where each attribute's flake is locked, asked while Nix builds.
             const flakes = this.start(this.flakeSources(attributes));
             const outputs = await nix.buildAll(attributes, config.nixBuildArgs, gcroot);
@@ -33521,7 +33855,7 @@ class Publisher {
             for (const [i, attribute] of attributes.entries()) {
                 const selected = config.outputs.length === 0
                     ? outputs[i]
-                    : await this.selectOutputs(attribute, outputs[i], external_node_path_namespaceObject.join(work, 'gcroots', `${i}`));
+                    : await this.selectOutputs(attribute, outputs[i], external_node_path_.join(work, 'gcroots', `${i}`));
                 for (const output of selected) {
                     const flake = sources.get(flakeRefOf(attribute)) ?? { url: '', narHash: '' };
                     const provenance = { flake, drvPath: output.drvPath, nixVersion };
@@ -33614,7 +33948,7 @@ class Publisher {
     }
     async exportOne(b, remote, cache) {
         const { config, nix, git, log, work } = this.d;
-        const local = external_node_path_namespaceObject.join(work, (0,naming/* storeBasename */.UF)(b.storePath));
+        const local = external_node_path_.join(work, (0,naming/* storeBasename */.UF)(b.storePath));
         const started = Date.now();
         // The derivation's system is read while the NAR is written.
         const [system, info] = await Promise.all([
@@ -33816,10 +34150,10 @@ class Publisher {
         const { config, git, log } = this.d;
         const ours = new Set([...plan.added, ...plan.present].map(f => f.path));
         const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }));
-        const manifestFile = (0,naming/* repoPath */.qN)(config.path, MANIFEST_NAME);
-        const indexFile = (0,naming/* repoPath */.qN)(config.path, INDEX_NAME);
-        const existing = parseManifest(state.manifest, manifestFile);
-        const merged = mergeManifest(existing, artifacts, config.source, new Date(), config.compression, config.checkReproducible);
+        const manifestFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
+        const indexFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* INDEX_NAME */.VX);
+        const existing = (0,src_manifest/* parseManifest */.Ng)(state.manifest, manifestFile);
+        const merged = (0,src_manifest/* mergeManifest */.ab)(existing, artifacts, config.source, new Date(), config.compression, config.checkReproducible);
         if (merged.added === 0)
             return [];
         // Decided once, when the manifest is created: later runs need not read the README.
@@ -33827,11 +34161,11 @@ class Publisher {
             ? undefined
             : await git.readBlob(state.index.oid, deadline);
         const index = existing.index ??
-            (readme === undefined || readme.startsWith(GENERATED_MARK) ? 'generated' : 'kept');
+            (readme === undefined || readme.startsWith(src_manifest/* GENERATED_MARK */.iT) ? 'generated' : 'kept');
         const manifest = { ...merged.manifest, index };
-        const owned = [{ path: manifestFile, text: renderManifest(manifest) }];
+        const owned = [{ path: manifestFile, text: (0,src_manifest/* renderManifest */.sB)(manifest) }];
         if (index === 'generated') {
-            owned.push({ path: indexFile, text: renderIndex(manifest, config.path) });
+            owned.push({ path: indexFile, text: (0,src_manifest/* renderIndex */.rC)(manifest, config.path) });
         }
         else {
             log.warning(`${indexFile} was not generated by this action; it is left as it is.`);
@@ -33844,8 +34178,8 @@ class Publisher {
         const ref = await git.fetchTip(deadline, branch);
         if (!ref)
             return {};
-        const manifestFile = (0,naming/* repoPath */.qN)(config.path, MANIFEST_NAME);
-        const indexFile = (0,naming/* repoPath */.qN)(config.path, INDEX_NAME);
+        const manifestFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
+        const indexFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* INDEX_NAME */.VX);
         const [tip, entries] = await Promise.all([
             git.commitId(ref),
             git.lsTree(ref, [manifestFile, indexFile])
@@ -34161,6 +34495,54 @@ function commitMessage(template, artifacts, source) {
 
 /***/ }),
 
+/***/ 7999:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   x: () => (/* binding */ withWorkDir)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _proc_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7684);
+
+
+
+/**
+ * Runs `fn` with a private work directory under `parent` (RUNNER_TEMP on a runner) and removes it
+ * afterwards, whatever happens: on success, on error, and when the job is cancelled (SIGINT,
+ * SIGTERM). On cancellation the running git and Nix processes are stopped first and waited for,
+ * so that none of them writes into the directory (or makes a GC root) after it was removed.
+ */
+async function withWorkDir(parent, fn) {
+    const dir = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.mkdtempSync)(node_path__WEBPACK_IMPORTED_MODULE_1__.join(parent, 'publish-nix-artifact-'));
+    const remove = () => (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.rmSync)(dir, { recursive: true, force: true, maxRetries: 3 });
+    let cancelling;
+    const onSignal = (signal) => {
+        cancelling = (0,_proc_js__WEBPACK_IMPORTED_MODULE_2__/* .cancelAll */ ._X)(signal).finally(() => {
+            remove();
+            // The pipeline now fails with a CancelledError and reports it; if anything still holds the
+            // process (a back-off sleep), it ends anyway.
+            setTimeout(() => process.exit(signal === 'SIGINT' ? 130 : 143), 1000).unref();
+        });
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+        return await fn(dir);
+    }
+    finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+        await cancelling;
+        remove();
+    }
+}
+
+
+/***/ }),
+
 /***/ 2613:
 /***/ ((module) => {
 
@@ -34266,6 +34648,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 
+/***/ 1455:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+
+/***/ }),
+
 /***/ 7067:
 /***/ ((module) => {
 
@@ -34291,6 +34680,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 

@@ -1,12 +1,21 @@
+import * as os from 'node:os'
 import { parseArgs } from 'node:util'
 import { errorMessage, UserError } from './errors.js'
-import { InputReader, readConfig } from './inputs.js'
-import { consoleLogger } from './log.js'
+import {
+  DEFAULT_PATH,
+  InputReader,
+  normalizeRepoPath,
+  parseRepository,
+  readConfig
+} from './inputs.js'
+import { consoleLogger, Logger } from './log.js'
 import { publish } from './publish.js'
 import { outputs } from './report.js'
 import { secretForms } from './secrets.js'
+import { verifyBinstore } from './verify.js'
 
 const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTRIBUTE...
+       publish-nix-artifact verify --repository URL [options]   (see verify --help)
 
 Builds each flake attribute, exports its store path as a plain NAR and commits it to the
 repository in one commit, pushed over HTTPS. Prints the outputs as JSON on stdout.
@@ -51,6 +60,64 @@ const OPTIONS = [
   'network-timeout'
 ] as const
 
+const VERIFY_USAGE = `Usage: publish-nix-artifact verify --repository URL [options]
+
+Checks a binstore against its manifest, reading the branch from a partial clone (never a
+checkout): every listed file is there with its size and sha256, every .nar hashes to its
+narHash, every narinfo of the binary cache (and of its closure) points to a NAR with its
+FileHash and FileSize and, with a key, is signed by it, and nothing under the directory is
+unlisted. One line per file, one per problem; exit code 1 when there is any.
+
+Options:
+  --repository URL     https URL of the binstore (required)
+  --branch NAME        branch (default: the remote's default branch)
+  --path DIR           directory of the binstore in the repository (default: nix)
+  --public-key KEY     the cache's trusted public key (default: the one the manifest records)
+  -h, --help           this text
+
+The token, for a private binstore, is read from PUBLISH_NIX_ARTIFACT_TOKEN or GITHUB_TOKEN.
+`
+
+/** `publish-nix-artifact verify …`: checks a binstore; returns the exit code. */
+async function verifyCommand(argv: string[], token: string, log: Logger): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      repository: { type: 'string' },
+      branch: { type: 'string' },
+      path: { type: 'string' },
+      'public-key': { type: 'string' },
+      verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' }
+    }
+  })
+  if (values.help) {
+    process.stdout.write(VERIFY_USAGE)
+    return 0
+  }
+  if (!values.repository) throw new UserError('verify needs --repository URL.')
+  const serverUrl = (process.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  const report = await verifyBinstore(
+    {
+      repository: parseRepository(values.repository, serverUrl),
+      token,
+      branch: values.branch,
+      path: normalizeRepoPath(values.path ?? DEFAULT_PATH),
+      publicKey: values['public-key'] ?? '',
+      tempDir: process.env.RUNNER_TEMP || os.tmpdir(),
+      network: { stallSeconds: 60, timeoutSeconds: 1800 }
+    },
+    log
+  )
+  const summary = `${report.checked} file(s) checked, ${report.problems.length} problem(s).`
+  if (report.problems.length === 0) {
+    process.stdout.write(`${summary}\n`)
+    return 0
+  }
+  process.stderr.write(`${report.problems.map(p => `problem: ${p}`).join('\n')}\n${summary}\n`)
+  return 1
+}
+
 /** The command-line entry point; returns the exit code. */
 export async function cli(argv: string[] = process.argv.slice(2)): Promise<number> {
   const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || ''
@@ -64,6 +131,7 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
         'The token is not accepted as an argument (other users can read process arguments). Set PUBLISH_NIX_ARTIFACT_TOKEN in the environment instead.'
       )
     }
+    if (argv[0] === 'verify') return await verifyCommand(argv.slice(1), token, log)
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,

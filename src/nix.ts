@@ -467,6 +467,20 @@ export function toSri(hash: string): string {
   return `sha256-${bytes.toString('base64')}`
 }
 
+/** Nix's base-32 form of a hash (as in narinfos' `FileHash: sha256:…`). */
+export function toNix32(bytes: Buffer): string {
+  const length = Math.ceil((bytes.length * 8) / 5)
+  let out = ''
+  for (let n = length - 1; n >= 0; n--) {
+    const b = n * 5
+    const i = b >> 3
+    const j = b & 7
+    const c = (bytes[i] >> j) | (i + 1 < bytes.length ? bytes[i + 1] << (8 - j) : 0)
+    out += NIX32[c & 0x1f]
+  }
+  return out
+}
+
 /** Nix's base-32: least significant digit last, 5 bits each, over a little-endian byte string. */
 function nix32Decode(text: string): Buffer {
   const bytes = Buffer.alloc(32)

@@ -226,6 +226,23 @@ export async function run(
   return { ...result, stdout: Buffer.concat(out).toString('utf8') }
 }
 
+/** Runs a program and hashes what it prints (sha256), without keeping it: for large outputs. */
+export async function runDigest(
+  command: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv
+): Promise<{ code: number; stderr: string; size: number; sha256: Buffer }> {
+  const child = await start(command, args, env, ['ignore', 'pipe', 'pipe'])
+  const hash = createHash('sha256')
+  let size = 0
+  child.stdout?.on('data', (data: Buffer) => {
+    size += data.length
+    hash.update(data)
+  })
+  const result = await supervise(child, command, {})
+  return { code: result.code, stderr: result.stderr, size, sha256: hash.digest() }
+}
+
 export interface StreamResult {
   code: number
   stderr: string

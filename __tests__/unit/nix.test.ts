@@ -7,6 +7,7 @@ import {
   parseBuildJson,
   parseNotDeterministic,
   parsePathInfo,
+  toNix32,
   toSri,
   withLogTail
 } from '../../src/nix.js'
@@ -143,5 +144,20 @@ describe('parseNotDeterministic', () => {
       { drvPath: '/nix/store/aaaa-random.drv', storePath: '/nix/store/bbbb-random' }
     ])
     expect(parseNotDeterministic('error: builder failed')).toEqual([])
+  })
+})
+
+describe('toNix32', () => {
+  test("is Nix's base-32, the inverse of what toSri reads", () => {
+    const bytes = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff))
+    const text = toNix32(bytes)
+    expect(text).toHaveLength(52)
+    expect(toSri(`sha256:${text}`)).toBe(`sha256-${bytes.toString('base64')}`)
+    // sha256 of the empty string, as `nix hash to-base32` prints it.
+    const empty = Buffer.from(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+      'hex'
+    )
+    expect(toNix32(empty)).toBe('0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73')
   })
 })

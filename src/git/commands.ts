@@ -4,7 +4,7 @@ import type { NetworkLimits, Repository } from '../config.js'
 import { TimeoutError, UserError } from '../errors.js'
 import { Logger } from '../log.js'
 import type { GitPort, RemoteState } from '../ports.js'
-import { CommandNotFoundError, run, RunOptions, RunResult } from '../proc.js'
+import { CommandNotFoundError, run, runDigest, RunOptions, RunResult } from '../proc.js'
 import { authHeader, gitEnvironment } from './auth.js'
 import {
   authenticationFailed,
@@ -278,6 +278,32 @@ export class Git implements GitPort {
       at = eol + 1 + size + 1
     }
     return blobs
+  }
+
+  /** Every file under `dir` in the tree of `tip`: path → blob id (names only, no contents). */
+  async listFiles(tip: string, dir: string): Promise<Map<string, string>> {
+    const out = await this.ok([
+      'ls-tree',
+      '-r',
+      '-z',
+      '--full-tree',
+      tip,
+      '--',
+      ...(dir ? [dir] : [])
+    ])
+    const files = new Map<string, string>()
+    for (const record of out.split('\0')) {
+      const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(record)
+      if (m) files.set(m[2], m[1])
+    }
+    return files
+  }
+
+  /** The size and sha256 of a blob that is here, streamed (a blob may be large). */
+  async blobDigest(oid: string): Promise<{ size: number; sha256: Buffer }> {
+    const result = await runDigest('git', ['cat-file', 'blob', oid], this.env(false))
+    if (result.code !== 0) throw new UserError(`git cat-file could not read blob ${oid}.`)
+    return { size: result.size, sha256: result.sha256 }
   }
 
   /** The parents of a commit that is here (the fetched tip of a shallow clone included). */

@@ -1,0 +1,175 @@
+// `publish-nix-artifact verify`: a healthy binstore passes; each kind of damage is one problem.
+import { beforeAll, expect, test } from '@jest/globals'
+import { spawn } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { useGitServer } from '../helpers/fixture.js'
+import { errorLines, NIX_CONFIG, nonce, ROOT, runAction, sh, SYSTEM } from '../helpers/harness.js'
+
+const TOKEN = 'verify_token_31337'
+const e2e = useGitServer('verify', TOKEN)
+let repo: { dir: string; url: string }
+let clone: string
+let otherKey: string
+
+function verify(...args: string[]) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin/publish-nix-artifact.js'), 'verify', '--repository', repo.url, ...args],
+      {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          NIX_CONFIG,
+          TMPDIR: e2e.work,
+          PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN
+        }
+      }
+    )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', d => (stdout += d))
+    child.stderr.on('data', d => (stderr += d))
+    child.on('close', code => resolve({ code: code ?? 1, stdout, stderr }))
+  })
+}
+
+/** Commits a change made in the clone and pushes it to the server's repository directly. */
+async function damage(change: () => void) {
+  await sh('git', ['-C', clone, 'reset', '-q', '--hard', 'healthy'])
+  change()
+  await sh('git', ['-C', clone, 'add', '-A'])
+  await sh('git', [
+    '-C',
+    clone,
+    '-c',
+    'user.name=t',
+    '-c',
+    'user.email=t@t',
+    'commit',
+    '--allow-empty',
+    '-qm',
+    'damage'
+  ])
+  await sh('git', ['-C', clone, 'push', '-qf', repo.dir, 'HEAD:main'])
+}
+
+const problems = (run: { stderr: string }) =>
+  run.stderr.split('\n').filter(line => line.startsWith('problem: '))
+
+beforeAll(async () => {
+  const flake = path.join(e2e.work, 'flake')
+  fs.mkdirSync(flake)
+  const tag = nonce()
+  const drv = (name: string, extra: string, script: string) =>
+    `derivation { name = "${name}"; system = "${SYSTEM}"; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = "${tag}"; ${extra} args = [ "-c" ${JSON.stringify(script)} ]; }`
+  fs.writeFileSync(
+    path.join(flake, 'flake.nix'),
+    `{ outputs = { self }: { packages.${SYSTEM} = rec {
+      dep = ${drv('dep', '', 'mkdir $out; echo dependency > $out/data')};
+      app = ${drv('app', 'inherit dep;', 'echo "$dep" > $out')};
+    }; }; }\n`
+  )
+  const nix = ['--extra-experimental-features', 'nix-command']
+  const secret = (
+    await sh('nix', [...nix, 'key', 'generate-secret', '--key-name', 'verify-1'])
+  ).trim()
+  const other = (
+    await sh('nix', [...nix, 'key', 'generate-secret', '--key-name', 'verify-1'])
+  ).trim()
+  otherKey = (
+    await sh('sh', [
+      '-c',
+      'printf %s "$1" | nix --extra-experimental-features nix-command key convert-secret-to-public',
+      'sh',
+      other
+    ])
+  ).trim()
+  repo = e2e.server.createRepo('verify')
+  const run = await runAction({
+    'flake-attribute': `${flake}#app`,
+    repository: repo.url,
+    token: TOKEN,
+    format: 'nar, closure, binary-cache',
+    'signing-key': secret
+  })
+  expect(errorLines(run)).toEqual([])
+  clone = path.join(e2e.work, 'clone')
+  await sh('git', ['clone', '-q', repo.dir, clone])
+  await sh('git', ['-C', clone, 'tag', 'healthy'])
+})
+
+test('a healthy binstore passes: every file, every narinfo of the closure, every NAR', async () => {
+  await damage(() => undefined)
+  const run = await verify()
+  expect(problems(run)).toEqual([])
+  expect(run.code).toBe(0)
+  // One progress line per file checked.
+  const ok = run.stderr.split('\n').filter(line => line.startsWith('ok   '))
+  expect(ok).toHaveLength(5)
+  expect(
+    ok.filter(line => / \(nix\/cache\/[0-9a-z]{32}\.narinfo, signed\)$/.test(line))
+  ).toHaveLength(2)
+  // The three listed files (.nar, .closure, narinfo), both narinfos of the closure, their NARs.
+  expect(run.stdout.trim().split('\n').at(-1)).toBe('7 file(s) checked, 0 problem(s).')
+})
+
+test('each kind of damage is reported as one problem, and the exit code is 1', async () => {
+  const tree = () =>
+    (fs.readdirSync(path.join(clone, 'nix', SYSTEM)) as string[]).map(f => `nix/${SYSTEM}/${f}`)
+  const cases: [string, () => void, RegExp][] = [
+    [
+      'a truncated file',
+      () => {
+        const nar = tree().find(f => f.endsWith('.nar')) ?? ''
+        fs.truncateSync(path.join(clone, nar), 10)
+      },
+      /^problem: nix\/.*-app\.nar: 10 bytes, the manifest says \d+$/
+    ],
+    [
+      'a wrong hash in the manifest',
+      () => {
+        const file = path.join(clone, 'nix/index.json')
+        const manifest = JSON.parse(fs.readFileSync(file, 'utf8'))
+        const entry = manifest.artifacts.find((e: { format: string }) => e.format === 'closure')
+        entry.fileSha256 = `sha256-${Buffer.alloc(32).toString('base64')}`
+        fs.writeFileSync(file, JSON.stringify(manifest, null, 2))
+      },
+      /^problem: nix\/.*-app\.closure: sha256 is sha256-\S+, the manifest says sha256-AAAA/
+    ],
+    [
+      'a missing NAR in the binary cache',
+      () => {
+        const dir = path.join(clone, 'nix/cache/nar')
+        fs.rmSync(path.join(dir, fs.readdirSync(dir)[0]))
+      },
+      /^problem: nix\/cache\/[0-9a-z]{32}\.narinfo: its NAR nix\/cache\/nar\/\S+ is missing$/
+    ],
+    [
+      'a file nobody listed',
+      () => fs.writeFileSync(path.join(clone, 'nix', SYSTEM, 'extra.nar'), 'x'),
+      new RegExp(`^problem: nix/${SYSTEM}/extra\\.nar: not listed in the manifest$`)
+    ]
+  ]
+  for (const [name, change, pattern] of cases) {
+    await damage(change)
+    const run = await verify()
+    expect([name, run.code]).toEqual([name, 1])
+    expect([name, problems(run)]).toEqual([name, [expect.stringMatching(pattern)]])
+  }
+})
+
+test('a signature by another key is a problem for every narinfo', async () => {
+  await damage(() => undefined)
+  const run = await verify('--public-key', otherKey)
+  expect(run.code).toBe(1)
+  expect(problems(run)).toEqual([
+    expect.stringMatching(
+      /^problem: nix\/cache\/[0-9a-z]{32}\.narinfo: no valid signature by verify-1$/
+    ),
+    expect.stringMatching(
+      /^problem: nix\/cache\/[0-9a-z]{32}\.narinfo: no valid signature by verify-1$/
+    )
+  ])
+})

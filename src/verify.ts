@@ -1,0 +1,201 @@
+import { createPublicKey, verify as verifySignature } from 'node:crypto'
+import type { NetworkLimits, Repository } from './config.js'
+import { UserError } from './errors.js'
+import { Git } from './git/commands.js'
+import { Logger } from './log.js'
+import { MANIFEST_NAME, INDEX_NAME, parseManifest } from './manifest.js'
+import { repoPath } from './naming.js'
+import { toNix32 } from './nix.js'
+import { withWorkDir } from './workdir.js'
+
+export interface VerifyConfig {
+  repository: Repository
+  token: string
+  branch?: string
+  /** Directory of the binstore in the repository, as in `path`. */
+  path: string
+  /** `name:base64` key the binary cache's narinfos must be signed with; '' to skip signatures. */
+  publicKey: string
+  tempDir: string
+  network: NetworkLimits
+}
+
+export interface VerifyReport {
+  checked: number
+  problems: string[]
+}
+
+/** What `verify` needs from git: a partial clone of the tip and its blobs, read on demand. */
+export interface VerifyGit {
+  init(): Promise<void>
+  fetchTip(deadline: number, branch?: string): Promise<string | undefined>
+  listFiles(tip: string, dir: string): Promise<Map<string, string>>
+  fetchBlobs(oids: string[], deadline: number): Promise<void>
+  readBlobs(oids: string[], deadline: number): Promise<Map<string, string>>
+  blobDigest(oid: string): Promise<{ size: number; sha256: Buffer }>
+}
+
+/** Checks a binstore against its manifest, in a private work directory. */
+export function verifyBinstore(config: VerifyConfig, log: Logger): Promise<VerifyReport> {
+  return withWorkDir(config.tempDir, async work => {
+    const identity = { name: 'verify', email: 'verify@localhost' }
+    const git = new Git(config.repository, config.token, work, identity, log, config.network)
+    return verifyWith(git, config, log, Date.now() + config.network.timeoutSeconds * 1000)
+  })
+}
+
+interface NarInfo {
+  storePath: string
+  url: string
+  fileHash: string
+  fileSize: number
+  narHash: string
+  narSize: number
+  references: string[]
+  sigs: string[]
+}
+
+/** Reads the fields of a narinfo that verify checks. */
+export function parseNarInfo(text: string): NarInfo {
+  const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(text)?.[1]?.trim() ?? ''
+  return {
+    storePath: field('StorePath'),
+    url: field('URL'),
+    fileHash: field('FileHash'),
+    fileSize: Number(field('FileSize')),
+    narHash: field('NarHash'),
+    narSize: Number(field('NarSize')),
+    references: field('References').split(' ').filter(Boolean),
+    sigs: [...text.matchAll(/^Sig: (.*)$/gm)].map(m => m[1].trim())
+  }
+}
+
+const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex')
+
+/** Whether one of `sigs` is a valid signature of the narinfo's fingerprint by `publicKey`. */
+export function signedBy(info: NarInfo, publicKey: string): boolean {
+  const [name, key] = publicKey.split(':')
+  const raw = Buffer.from(key ?? '', 'base64')
+  if (!name || raw.length !== 32) throw new UserError(`Not a Nix public key: ${publicKey}`)
+  const keyObject = createPublicKey({
+    key: Buffer.concat([ED25519_SPKI, raw]),
+    format: 'der',
+    type: 'spki'
+  })
+  const store = info.storePath.slice(0, info.storePath.lastIndexOf('/'))
+  const references = info.references.map(r => `${store}/${r}`).join(',')
+  const fingerprint = `1;${info.storePath};${info.narHash};${info.narSize};${references}`
+  return info.sigs.some(sig => {
+    const [sigName, value] = sig.split(':')
+    if (sigName !== name || !value) return false
+    return verifySignature(null, Buffer.from(fingerprint), keyObject, Buffer.from(value, 'base64'))
+  })
+}
+
+/** The checks, against any git that can read the tip (a fake in the unit tests). */
+export async function verifyWith(
+  git: VerifyGit,
+  config: Pick<VerifyConfig, 'branch' | 'path' | 'publicKey'>,
+  log: Logger,
+  deadline: number
+): Promise<VerifyReport> {
+  const problems: string[] = []
+  const fail = (file: string, what: string) => {
+    problems.push(`${file}: ${what}`)
+    log.info(`FAIL ${file}: ${what}`)
+  }
+  await git.init()
+  const tip = await git.fetchTip(deadline, config.branch)
+  if (!tip) throw new UserError(`The branch ${config.branch ?? '(default)'} has no commit.`)
+  const files = await git.listFiles(tip, config.path)
+  const manifestFile = repoPath(config.path, MANIFEST_NAME)
+  const manifestOid = files.get(manifestFile)
+  if (!manifestOid) throw new UserError(`${manifestFile} is not on the branch: nothing to verify.`)
+  // Every file is read to be checked: all blobs in one request, then hashed one by one.
+  await git.fetchBlobs([...files.values()], deadline)
+  const cacheDir = repoPath(config.path, 'cache')
+  const narinfoFiles = [...files.keys()].filter(
+    f => f.startsWith(`${cacheDir}/`) && f.endsWith('.narinfo')
+  )
+  const texts = await git.readBlobs(
+    [manifestOid, ...narinfoFiles.map(f => files.get(f) ?? '')],
+    deadline
+  )
+  const manifest = parseManifest(texts.get(manifestOid), manifestFile)
+  const accounted = new Set([manifestFile, repoPath(config.path, INDEX_NAME)])
+  let checked = 0
+
+  for (const entry of manifest.artifacts) {
+    accounted.add(entry.file)
+    const oid = files.get(entry.file)
+    if (!oid) {
+      fail(entry.file, 'listed in the manifest but not on the branch')
+      continue
+    }
+    const digest = await git.blobDigest(oid)
+    const sha256 = `sha256-${digest.sha256.toString('base64')}`
+    checked++
+    if (digest.size !== entry.fileSize) {
+      fail(entry.file, `${digest.size} bytes, the manifest says ${entry.fileSize}`)
+    } else if (sha256 !== entry.fileSha256) {
+      fail(entry.file, `sha256 is ${sha256}, the manifest says ${entry.fileSha256}`)
+    } else if (entry.format === 'nar' && sha256 !== entry.narHash) {
+      fail(entry.file, `the NAR hashes to ${sha256}, not to its narHash ${entry.narHash}`)
+    } else {
+      log.info(`ok   ${entry.file}`)
+    }
+  }
+
+  // The binary cache: every narinfo reachable from a listed one, and the NAR each points to.
+  const byHash = new Map(narinfoFiles.map(f => [f.slice(cacheDir.length + 1, -8), f]))
+  const queue = manifest.artifacts.filter(e => e.format === 'binary-cache').map(e => e.file)
+  const keys = new Map(
+    manifest.artifacts.filter(e => e.publicKey).map(e => [e.file, e.publicKey ?? ''])
+  )
+  const publicKey = config.publicKey || [...keys.values()].find(Boolean) || ''
+  const seen = new Set<string>()
+  while (queue.length > 0) {
+    const file = queue.shift() ?? ''
+    if (seen.has(file)) continue
+    seen.add(file)
+    accounted.add(file)
+    const text = texts.get(files.get(file) ?? '')
+    if (text === undefined) continue // reported above as missing
+    const info = parseNarInfo(text)
+    checked++
+    for (const reference of info.references) {
+      const next = byHash.get(reference.slice(0, 32))
+      if (next) queue.push(next)
+      else fail(file, `refers to ${reference}, which has no narinfo in the cache`)
+    }
+    const nar = repoPath(cacheDir, info.url)
+    accounted.add(nar)
+    const narOid = files.get(nar)
+    if (!narOid) {
+      fail(file, `its NAR ${nar} is missing`)
+      continue
+    }
+    const digest = await git.blobDigest(narOid)
+    checked++
+    const fileHash = `sha256:${toNix32(digest.sha256)}`
+    if (digest.size !== info.fileSize || fileHash !== info.fileHash) {
+      fail(
+        nar,
+        `${digest.size} bytes, ${fileHash}; its narinfo says ${info.fileSize} bytes, ${info.fileHash}`
+      )
+      continue
+    }
+    if (publicKey && !signedBy(info, publicKey)) {
+      fail(file, `no valid signature by ${publicKey.split(':')[0]}`)
+      continue
+    }
+    log.info(`ok   ${nar} (${file}${publicKey ? ', signed' : ''})`)
+  }
+  if (files.has(repoPath(cacheDir, 'nix-cache-info')))
+    accounted.add(repoPath(cacheDir, 'nix-cache-info'))
+
+  for (const file of files.keys()) {
+    if (!accounted.has(file)) fail(file, 'not listed in the manifest')
+  }
+  return { checked, problems }
+}
