@@ -11,11 +11,11 @@ import { startGitServer } from '../../scripts/lib/git-server.mjs'
 import {
   alarmingLines,
   hashFile,
-  nonce,
   NIX_CONFIG,
+  nixKeyPair,
   runAction,
   sh,
-  SYSTEM
+  writeClosureFlake
 } from '../helpers/harness.js'
 
 const execFileP = promisify(execFile)
@@ -26,29 +26,15 @@ let secret: string
 let publicKey: string
 
 beforeAll(async () => {
-  flake = path.join(e2e.work, 'flake')
-  fs.mkdirSync(flake)
-  const drv = (name: string, extra: string, script: string) =>
-    `derivation { name = "${name}"; system = "${SYSTEM}"; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = "${nonce()}"; ${extra} args = [ "-c" ${JSON.stringify(script)} ]; }`
-  fs.writeFileSync(
-    path.join(flake, 'flake.nix'),
-    `{ outputs = { self }: rec { packages.${SYSTEM} = rec {
-      dep = ${drv('dep', '', 'mkdir -p $out/share; echo dependency > $out/share/data')};
-      app = ${drv('app', 'inherit dep;', 'mkdir -p $out/bin; printf "#!/bin/sh\\necho %s\\n" "$dep" > $out/bin/app; chmod +x $out/bin/app')};
-    }; }; }\n`
-  )
-  const nixArgs = ['--extra-experimental-features', 'nix-command']
-  secret = (
-    await sh('nix', [...nixArgs, 'key', 'generate-secret', '--key-name', 'consumer-1'])
-  ).trim()
-  publicKey = (
-    await sh('sh', [
-      '-c',
-      'printf %s "$1" | nix --extra-experimental-features nix-command key convert-secret-to-public',
-      'sh',
-      secret
-    ])
-  ).trim()
+  flake = writeClosureFlake(path.join(e2e.work, 'flake'), {
+    dep: { script: 'mkdir -p $out/share; echo dependency > $out/share/data' },
+    app: {
+      script:
+        'mkdir -p $out/bin; printf "#!/bin/sh\\necho %s\\n" "$dep" > $out/bin/app; chmod +x $out/bin/app',
+      uses: ['dep']
+    }
+  })
+  ;({ secret, publicKey } = await nixKeyPair('consumer-1'))
 })
 
 /** The fenced blocks of one language in a Markdown text. */

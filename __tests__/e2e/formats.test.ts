@@ -6,12 +6,13 @@ import {
   blobToFile,
   errorLines,
   hashFile,
-  nonce,
+  nixKeyPair,
   runAction,
   seedRepo,
   serverGit,
   sh,
-  SYSTEM
+  SYSTEM,
+  writeClosureFlake
 } from '../helpers/harness.js'
 
 const TOKEN = 'formats_token_42'
@@ -20,17 +21,10 @@ let flake: string
 
 beforeAll(async () => {
   // `app` refers to `dep` by store path, so dep is in app's runtime closure.
-  flake = path.join(e2e.work, 'flake')
-  fs.mkdirSync(flake)
-  const drv = (name: string, extra: string, script: string) =>
-    `derivation { name = "${name}"; system = "${SYSTEM}"; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = "${nonce()}"; ${extra} args = [ "-c" ${JSON.stringify(script)} ]; }`
-  fs.writeFileSync(
-    path.join(flake, 'flake.nix'),
-    `{ outputs = { self }: rec { packages.${SYSTEM} = rec {
-      dep = ${drv('dep', '', 'mkdir $out; echo dependency > $out/data')};
-      app = ${drv('app', 'inherit dep;', 'mkdir $out; echo "$dep/data" > $out/uses')};
-    }; }; }\n`
-  )
+  flake = writeClosureFlake(path.join(e2e.work, 'flake'), {
+    dep: { script: 'mkdir $out; echo dependency > $out/data' },
+    app: { script: 'mkdir $out; echo "$dep/data" > $out/uses', uses: ['dep'] }
+  })
 })
 
 test('nar and closure: both files land; the closure imports with its dependency into an empty store', async () => {
@@ -147,28 +141,8 @@ test('the manifest records every file; a README the action did not write is left
 test('binary cache: signed, served from a clone with stock nix copy, refused under another key', async () => {
   const repo = e2e.server.createRepo('cache')
   const nixArgs = ['--extra-experimental-features', 'nix-command']
-  const secret = (
-    await sh('nix', [...nixArgs, 'key', 'generate-secret', '--key-name', 'binstore-test-1'])
-  ).trim()
-  const other = (
-    await sh('nix', [...nixArgs, 'key', 'generate-secret', '--key-name', 'other-1'])
-  ).trim()
-  const publicKey = (
-    await sh('sh', [
-      '-c',
-      'printf %s "$1" | nix --extra-experimental-features nix-command key convert-secret-to-public',
-      'sh',
-      secret
-    ])
-  ).trim()
-  const otherPublic = (
-    await sh('sh', [
-      '-c',
-      'printf %s "$1" | nix --extra-experimental-features nix-command key convert-secret-to-public',
-      'sh',
-      other
-    ])
-  ).trim()
+  const { secret, publicKey } = await nixKeyPair('binstore-test-1')
+  const { publicKey: otherPublic } = await nixKeyPair('other-1')
   const inputs = {
     'flake-attribute': `${flake}#app`,
     repository: repo.url,
@@ -239,19 +213,11 @@ test('binary cache: signed, served from a clone with stock nix copy, refused und
 test('binary cache, incremental: a new top path copies only itself; a fresh store substitutes the whole closure', async () => {
   const repo = e2e.server.createRepo('cache-incremental')
   const nixArgs = ['--extra-experimental-features', 'nix-command']
-  const tag = nonce()
-  const drv = (name: string, extra: string, script: string) =>
-    `derivation { name = "${name}"; system = "${SYSTEM}"; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = "${tag}"; ${extra} args = [ "-c" ${JSON.stringify(script)} ]; }`
-  const dir = path.join(e2e.work, 'incremental')
-  fs.mkdirSync(dir)
-  fs.writeFileSync(
-    path.join(dir, 'flake.nix'),
-    `{ outputs = { self }: rec { packages.${SYSTEM} = rec {
-      lib = ${drv('lib', '', 'mkdir $out; head -c 200000 /dev/urandom > $out/blob')};
-      v1 = ${drv('tool-1', 'inherit lib;', 'echo "$lib v1" > $out')};
-      v2 = ${drv('tool-2', 'inherit lib;', 'echo "$lib v2" > $out')};
-    }; }; }\n`
-  )
+  const dir = writeClosureFlake(path.join(e2e.work, 'incremental'), {
+    lib: { script: 'mkdir $out; head -c 200000 /dev/urandom > $out/blob' },
+    v1: { script: 'echo "$lib v1" > $out', uses: ['lib'] },
+    v2: { script: 'echo "$lib v2" > $out', uses: ['lib'] }
+  })
   const inputs = (attr: string) => ({
     'flake-attribute': `${dir}#${attr}`,
     repository: repo.url,

@@ -4,7 +4,16 @@ import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { useGitServer } from '../helpers/fixture.js'
-import { errorLines, NIX_CONFIG, nonce, ROOT, runAction, sh, SYSTEM } from '../helpers/harness.js'
+import {
+  errorLines,
+  NIX_CONFIG,
+  nixKeyPair,
+  ROOT,
+  runAction,
+  sh,
+  SYSTEM,
+  writeClosureFlake
+} from '../helpers/harness.js'
 
 const TOKEN = 'verify_token_31337'
 const e2e = useGitServer('verify', TOKEN)
@@ -59,33 +68,13 @@ const problems = (run: { stderr: string }) =>
   run.stderr.split('\n').filter(line => line.startsWith('problem: '))
 
 beforeAll(async () => {
-  const flake = path.join(e2e.work, 'flake')
-  fs.mkdirSync(flake)
-  const tag = nonce()
-  const drv = (name: string, extra: string, script: string) =>
-    `derivation { name = "${name}"; system = "${SYSTEM}"; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = "${tag}"; ${extra} args = [ "-c" ${JSON.stringify(script)} ]; }`
-  fs.writeFileSync(
-    path.join(flake, 'flake.nix'),
-    `{ outputs = { self }: { packages.${SYSTEM} = rec {
-      dep = ${drv('dep', '', 'mkdir $out; echo dependency > $out/data')};
-      app = ${drv('app', 'inherit dep;', 'echo "$dep" > $out')};
-    }; }; }\n`
-  )
-  const nix = ['--extra-experimental-features', 'nix-command']
-  const secret = (
-    await sh('nix', [...nix, 'key', 'generate-secret', '--key-name', 'verify-1'])
-  ).trim()
-  const other = (
-    await sh('nix', [...nix, 'key', 'generate-secret', '--key-name', 'verify-1'])
-  ).trim()
-  otherKey = (
-    await sh('sh', [
-      '-c',
-      'printf %s "$1" | nix --extra-experimental-features nix-command key convert-secret-to-public',
-      'sh',
-      other
-    ])
-  ).trim()
+  const flake = writeClosureFlake(path.join(e2e.work, 'flake'), {
+    dep: { script: 'mkdir $out; echo dependency > $out/data' },
+    app: { script: 'echo "$dep" > $out', uses: ['dep'] }
+  })
+  const { secret } = await nixKeyPair('verify-1')
+  // Another key of the same name: only a real signature check tells them apart.
+  otherKey = (await nixKeyPair('verify-1')).publicKey
   repo = e2e.server.createRepo('verify')
   const run = await runAction({
     'flake-attribute': `${flake}#app`,

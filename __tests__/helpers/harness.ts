@@ -241,3 +241,42 @@ export function recordingNixPath(log: string): string {
   })
   return `${dir}:${process.env.PATH}`
 }
+
+/**
+ * Writes a flake whose packages may depend on each other: `name → { script, uses }`, where each
+ * package named in `uses` is passed to the builder as an environment variable of that name (its
+ * store path), so it is in the runtime closure when the script writes it into $out.
+ */
+export function writeClosureFlake(
+  dir: string,
+  packages: Record<string, { script: string; uses?: string[] }>
+): string {
+  fs.mkdirSync(dir, { recursive: true })
+  const tag = nonce()
+  const body = Object.entries(packages)
+    .map(
+      ([name, { script, uses = [] }]) =>
+        `${name} = derivation { name = ${JSON.stringify(name)}; system = "${SYSTEM}"; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = "${tag}"; ${uses.map(u => `inherit ${u}; `).join('')}args = [ "-c" ${JSON.stringify(script)} ]; };`
+    )
+    .join('\n      ')
+  fs.writeFileSync(
+    path.join(dir, 'flake.nix'),
+    `{ outputs = { self }: { packages.${SYSTEM} = rec {\n      ${body}\n    }; }; }\n`
+  )
+  return dir
+}
+
+/** A Nix signing key pair: the secret (`name:base64`) and its public half. */
+export async function nixKeyPair(name: string): Promise<{ secret: string; publicKey: string }> {
+  const nix = ['--extra-experimental-features', 'nix-command']
+  const secret = (await sh('nix', [...nix, 'key', 'generate-secret', '--key-name', name])).trim()
+  const publicKey = (
+    await sh('sh', [
+      '-c',
+      'printf %s "$1" | nix --extra-experimental-features nix-command key convert-secret-to-public',
+      'sh',
+      secret
+    ])
+  ).trim()
+  return { secret, publicKey }
+}
