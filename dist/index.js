@@ -29113,7 +29113,12 @@ class Git {
      */
     async network(args, deadline, options = {}) {
         const timeoutMs = deadline - Date.now();
-        const echo = options.quiet ? undefined : (line) => this.log.output(line);
+        const echo = options.quiet
+            ? undefined
+            : (line) => {
+                if (!options.skip?.test(line))
+                    this.log.output(line);
+            };
         return this.git(args, { network: true, env: options.env, timeoutMs, echo });
     }
     /**
@@ -29346,7 +29351,9 @@ class Git {
     }
     /** Pushes `commit` to the branch, never forcing: a moved branch is a RaceError. */
     async push(commit, branch, deadline) {
-        const result = await this.network(['push', '--porcelain', '--no-verify', 'origin', `${commit}:refs/heads/${branch}`], deadline);
+        // git's own summary of a rejected push ("error: failed to push some refs", hints to pull) is
+        // left out of the log: a branch that moved is retried, anything else ends in a clearer error.
+        const result = await this.network(['push', '--porcelain', '--no-verify', 'origin', `${commit}:refs/heads/${branch}`], deadline, { skip: /^(error: failed to push some refs|hint: )/ });
         if (result.code === 0)
             return;
         const rejected = result.timedOut ? undefined : pushRejection(branch, result);

@@ -79,10 +79,14 @@ export class Git implements GitPort {
   private async network(
     args: string[],
     deadline: number,
-    options: { env?: NodeJS.ProcessEnv; quiet?: boolean } = {}
+    options: { env?: NodeJS.ProcessEnv; quiet?: boolean; skip?: RegExp } = {}
   ) {
     const timeoutMs = deadline - Date.now()
-    const echo = options.quiet ? undefined : (line: string) => this.log.output(line)
+    const echo = options.quiet
+      ? undefined
+      : (line: string) => {
+          if (!options.skip?.test(line)) this.log.output(line)
+        }
     return this.git(args, { network: true, env: options.env, timeoutMs, echo })
   }
 
@@ -350,9 +354,12 @@ export class Git implements GitPort {
 
   /** Pushes `commit` to the branch, never forcing: a moved branch is a RaceError. */
   async push(commit: string, branch: string, deadline: number): Promise<void> {
+    // git's own summary of a rejected push ("error: failed to push some refs", hints to pull) is
+    // left out of the log: a branch that moved is retried, anything else ends in a clearer error.
     const result = await this.network(
       ['push', '--porcelain', '--no-verify', 'origin', `${commit}:refs/heads/${branch}`],
-      deadline
+      deadline,
+      { skip: /^(error: failed to push some refs|hint: )/ }
     )
     if (result.code === 0) return
     const rejected = result.timedOut ? undefined : pushRejection(branch, result)
