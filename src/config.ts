@@ -98,6 +98,8 @@ export interface Artifact {
   narHash: string
   narSize: number
   provenance?: Provenance
+  /** Whether the store path has no references (then its `.nar` alone is the whole artifact). */
+  selfContained?: boolean
 }
 
 export interface PublishedFile {

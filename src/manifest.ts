@@ -31,6 +31,8 @@ export interface ManifestEntry {
     runner: { os: string; arch: string }
     run: { url: string; event: string; ref: string }
   }
+  /** The store path has no references: its `.nar` can be fetched alone (see fetch-index.ts). */
+  selfContained?: boolean
   /** Whether the build was rebuilt once more and found identical before publishing. */
   reproducible: 'checked' | 'not checked'
   /** Binary cache entries of a signed cache: the `trusted-public-keys` entry that verifies it. */
@@ -96,6 +98,7 @@ export function mergeManifest(
         source: { repository: source.repository, commit: source.commit, ref: source.ref },
         publishedAt: now.toISOString(),
         reproducible: reproducible ? 'checked' : 'not checked',
+        ...(a.selfContained === undefined ? {} : { selfContained: a.selfContained }),
         ...(a.provenance
           ? {
               provenance: {
@@ -133,6 +136,7 @@ export function renderIndex(manifest: Manifest, dir: string): string {
     '',
     '- `.nar`: a plain NAR of the store path. `nix-store --restore DIR < FILE`; `nix --extra-experimental-features nix-command hash file --sri FILE` equals the NAR hash.',
     "- `.closure`: the store path and its runtime closure in Nix's export format. `nix-store --import < FILE`.",
+    '- `artifacts.nix` (when the host serves raw files): each store path without references, fetched by its NAR hash from pure Nix; see below.',
     "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix --extra-experimental-features nix-command copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
     '',
     '| File | Format | Attribute | System | Store path | NAR hash | Size | Source |',

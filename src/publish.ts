@@ -16,6 +16,7 @@ import type {
   PublishResult
 } from './config.js'
 import { errorMessage, RaceError, UserError } from './errors.js'
+import { FETCH_INDEX_NAME, renderFetchIndex } from './fetch-index.js'
 import { Git } from './git/commands.js'
 import { CommitPlan, NewFile, NewText, planFiles, TreeEntry, wantedPaths } from './git/plan.js'
 import { relaxingOptions } from './inputs.js'
@@ -321,10 +322,11 @@ export class Publisher {
     const { config, nix, git, log, work } = this.d
     const local = path.join(work, storeBasename(b.storePath))
     const started = Date.now()
-    // The derivation's system is read while the NAR is written.
-    const [system, info] = await Promise.all([
+    // The derivation's system and the closure are read while the NAR is written.
+    const [system, info, closure] = await Promise.all([
       nix.system(b.drvPath),
-      config.formats.includes('nar') ? this.dumpNar(b.storePath, local) : nix.pathInfo(b.storePath)
+      config.formats.includes('nar') ? this.dumpNar(b.storePath, local) : nix.pathInfo(b.storePath),
+      nix.requisites(b.storePath)
     ])
     log.info(
       `Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${Date.now() - started} ms).`
@@ -349,7 +351,19 @@ export class Publisher {
     const { attribute, output, storePath, provenance } = b
     const { narHash, narSize } = info
     const file = files[0].path
-    return { attribute, output, storePath, system, file, files, narHash, narSize, provenance }
+    const selfContained = closure.length === 1
+    return {
+      attribute,
+      output,
+      storePath,
+      system,
+      file,
+      files,
+      narHash,
+      narSize,
+      provenance,
+      selfContained
+    }
   }
 
   /**
@@ -477,13 +491,34 @@ export class Publisher {
       this.describe(plan, owned, message)
       return this.outcome(exported, unchanged)
     }
-    const commit = await git.commit(state.tip, [...plan.added], owned, message)
+    const files = await git.commit(state.tip, [...plan.added], owned, message)
+    const commit = await this.withFetchIndex(files, owned)
     pushes.push({ branch, commitSha: commit, added, published: true })
     await git.push(commit, branch, deadline)
     log.info(
       `Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`
     )
     return this.outcome(exported, { branch, commitSha: commit, added, published: true })
+  }
+
+  /**
+   * The fetch-by-hash file (`artifacts.nix`) pins every URL to a commit, so it goes in a second
+   * commit on the one that adds the files; both are pushed together. Returns the commit to push.
+   */
+  private async withFetchIndex(commit: string, owned: NewText[]): Promise<string> {
+    const { config, git } = this.d
+    const manifestFile = repoPath(config.path, MANIFEST_NAME)
+    const manifestText = owned.find(t => t.path === manifestFile)?.text
+    if (manifestText === undefined) return commit
+    const text = renderFetchIndex(JSON.parse(manifestText), config.repository, commit)
+    if (text === undefined) return commit
+    const file = repoPath(config.path, FETCH_INDEX_NAME)
+    return git.commit(
+      commit,
+      [],
+      [{ path: file, text }],
+      `Update ${file} for ${commit.slice(0, 12)}`
+    )
   }
 
   /** Phase 4: which files are new, already there, or there with other content. */

@@ -1,6 +1,7 @@
 import { createPublicKey, verify as verifySignature } from 'node:crypto'
 import type { NetworkLimits, Repository } from './config.js'
 import { UserError } from './errors.js'
+import { FETCH_INDEX_NAME } from './fetch-index.js'
 import { Git } from './git/commands.js'
 import { Logger } from './log.js'
 import { MANIFEST_NAME, INDEX_NAME, parseManifest } from './manifest.js'
@@ -122,7 +123,11 @@ export async function verifyWith(
     deadline
   )
   const manifest = parseManifest(texts.get(manifestOid), manifestFile)
-  const accounted = new Set([manifestFile, repoPath(config.path, INDEX_NAME)])
+  const accounted = new Set([
+    manifestFile,
+    repoPath(config.path, INDEX_NAME),
+    repoPath(config.path, FETCH_INDEX_NAME)
+  ])
   let checked = 0
 
   for (const entry of manifest.artifacts) {

@@ -10,6 +10,7 @@ import { useGitServer } from '../helpers/fixture.js'
 import { startGitServer } from '../../scripts/lib/git-server.mjs'
 import {
   alarmingLines,
+  blobToFile,
   hashFile,
   NIX_CONFIG,
   nixKeyPair,
@@ -189,3 +190,103 @@ test('a private binstore: Nix substitutes with a netrc file, curl downloads with
     await server.close()
   }
 })
+
+test('fetch by hash: a consumer flake in pure evaluation gets one artifact through artifacts.nix; a tampered download is refused', async () => {
+  const repo = e2e.server.createRepo('acme/fetch')
+  const run = await runAction(
+    {
+      'flake-attribute': `${flake}#dep\n${flake}#app`,
+      repository: 'acme/fetch',
+      token: TOKEN
+    },
+    { GITHUB_SERVER_URL: e2e.server.base }
+  )
+  expect(alarmingLines(run)).toEqual([])
+  const [dep, app] = JSON.parse(run.outputs.artifacts)
+  const tip = run.outputs['commit-sha']
+  // The fetch index is a commit of its own on the one that added the files, which its URLs name.
+  const files = await sh('git', ['--git-dir', repo.dir, 'rev-parse', `${tip}^`])
+  const index = await sh('git', [
+    '--git-dir',
+    repo.dir,
+    'cat-file',
+    'blob',
+    `${tip}:nix/artifacts.nix`
+  ])
+  expect(index).toContain(`/acme/fetch/raw/${files.trim()}/${dep.file}`)
+  expect(index).toContain(`= "${app['store-path']}";`)
+
+  // The consumer pins the small file by its hash and takes one attribute from it.
+  const work = fs.mkdtempSync(path.join(e2e.work, 'fetch-'))
+  const indexUrl = `${e2e.server.base}/acme/fetch/raw/${tip}/nix/artifacts.nix`
+  await asConsumer(`curl -fsSLo artifacts.nix ${indexUrl}`, work)
+  const indexHash = (
+    await asConsumer(
+      'nix --extra-experimental-features nix-command hash file --sri artifacts.nix',
+      work
+    )
+  ).trim()
+  const consumer = path.join(work, 'consumer')
+  fs.mkdirSync(consumer)
+  const system = dep.system
+  fs.writeFileSync(
+    path.join(consumer, 'flake.nix'),
+    `{ outputs = { self }: let
+        binstore = import (builtins.fetchurl { url = "${indexUrl}"; sha256 = "${indexHash}"; });
+      in { packages.${system}.default = binstore.${system}.dep; }; }\n`
+  )
+  const build = `nix --extra-experimental-features 'nix-command flakes' build --json --no-link ${consumer}`
+  // Into the machine's store (Nix 2.26 cannot unpack a fetched NAR into a chroot store): first
+  // from a server that hands out another (valid) NAR, which the hash check refuses, then for real.
+  // The path is new to the store, since the fixture's derivations are new on every run.
+  const other = path.join(work, 'other.nar')
+  await blobToFile(repo.dir, app.file, other)
+  e2e.server.addRule({
+    path: new RegExp(`${path.basename(dep.file).replace(/\./g, '\\.')}$`),
+    action: { respond: { status: 200, body: fs.readFileSync(other) } }
+  })
+  try {
+    await expect(asConsumer(build, work)).rejects.toThrow(/hash mismatch/)
+  } finally {
+    e2e.server.clearRules()
+  }
+  const out = JSON.parse(await asConsumer(build, work))[0].outputs.out
+  expect(out).not.toBe(dep['store-path'])
+  await storeDiff(dep['store-path'], out)
+  // Only the index and the one artifact were downloaded (the NAR twice: refused, then good).
+  const downloads = e2e.server.state.requests.filter(r => r.path.includes('/acme/fetch/raw/'))
+  expect(downloads.map(r => r.path.split('/').pop()).sort()).toEqual(
+    ['artifacts.nix', 'artifacts.nix', path.basename(dep.file), path.basename(dep.file)].sort()
+  )
+})
+
+test('seven racing publishers all appear in the manifest and the fetch index; a re-publish changes nothing', async () => {
+  const repo = e2e.server.createRepo('acme/race-fetch')
+  const names = Array.from({ length: 7 }, (_, i) => `f${i}`)
+  const racing = writeClosureFlake(
+    path.join(e2e.work, 'race-fetch'),
+    Object.fromEntries(names.map(n => [n, { script: `echo ${n} > $out` }]))
+  )
+  const inputs = (n: string) => ({
+    'flake-attribute': `${racing}#${n}`,
+    repository: 'acme/race-fetch',
+    token: TOKEN
+  })
+  const env = { GITHUB_SERVER_URL: e2e.server.base }
+  const runs = await Promise.all(names.map(n => runAction(inputs(n), env)))
+  for (const run of runs) expect(alarmingLines(run)).toEqual([])
+  const show = (file: string) =>
+    sh('git', ['--git-dir', repo.dir, 'cat-file', 'blob', `main:nix/${file}`])
+  const manifest = JSON.parse(await show('index.json'))
+  expect(manifest.artifacts).toHaveLength(7)
+  const index = await show('artifacts.nix')
+  const tip = (await sh('git', ['--git-dir', repo.dir, 'rev-parse', 'main'])).trim()
+  const files = (await sh('git', ['--git-dir', repo.dir, 'rev-parse', 'main^'])).trim()
+  for (const n of names)
+    expect(index).toMatch(
+      new RegExp(`"${n}" = fetch \\{ name = "${n}"; url = "[^"]*/raw/${files}/`)
+    )
+  const again = await runAction(inputs('f3'), env)
+  expect(again.outputs.published).toBe('false')
+  expect((await sh('git', ['--git-dir', repo.dir, 'rev-parse', 'main'])).trim()).toBe(tip)
+}, 180_000)

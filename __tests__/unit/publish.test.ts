@@ -122,9 +122,11 @@ class FakeGit implements GitPort {
     const n = ++this.pushes
     this.calls.push('push')
     this.beforePush(n)
-    if (this.branches.get(branch) !== this.commits.get(commit)?.parent) {
-      throw new RaceError(`the branch '${branch}' moved while pushing`)
-    }
+    // A fast-forward: the branch's tip is an ancestor of the pushed commit (its parent, or further).
+    const tip = this.branches.get(branch)
+    let ancestor = this.commits.get(commit)?.parent
+    while (ancestor !== tip && ancestor !== undefined) ancestor = this.commits.get(ancestor)?.parent
+    if (ancestor !== tip) throw new RaceError(`the branch '${branch}' moved while pushing`)
     this.branches.set(branch, commit)
     this.afterPush(n)
   }
@@ -233,15 +235,24 @@ function publisher(inputs: Record<string, string> = {}, log = recordingLogger().
 const narPath = (name: string) => `nix/${SYSTEM}/${path.basename(storePath(name))}.nar`
 
 describe('Publisher', () => {
-  test('publishes the NAR with the manifest and index, in one commit on the tip', async () => {
+  test('publishes the NAR with the manifest and index in one commit on the tip, and the fetch index pinned to it on top', async () => {
     const tip = git.branches.get('main')
     const result = await publisher().run()
     expect(result.published).toBe(true)
     expect(result.commitSha).toBe(git.branches.get('main'))
-    expect(git.commits.get(result.commitSha)?.parent).toBe(tip)
+    const files = git.commits.get(result.commitSha)?.parent ?? ''
+    expect(git.commits.get(files)?.parent).toBe(tip)
+    expect([...(git.commits.get(files)?.tree.keys() ?? [])].sort()).toEqual(
+      ['README.md', 'nix/README.md', 'nix/index.json', narPath('hello')].sort()
+    )
     const tree = git.tree()
     expect([...tree.keys()].sort()).toEqual(
-      ['README.md', 'nix/README.md', 'nix/index.json', narPath('hello')].sort()
+      ['README.md', 'nix/README.md', 'nix/artifacts.nix', 'nix/index.json', narPath('hello')].sort()
+    )
+    // Every URL in it names the commit that holds the files.
+    const index = git.blobs.get(tree.get('nix/artifacts.nix') ?? '') ?? ''
+    expect(index).toContain(
+      `url = "https://raw.githubusercontent.com/acme/binstore/${files}/${narPath('hello')}"`
     )
     expect(git.blobs.get(tree.get(narPath('hello')) ?? '')).toBe(nix.content(storePath('hello')))
     expect(result.artifacts[0]).toMatchObject({ file: narPath('hello'), published: true })
@@ -342,7 +353,8 @@ describe('Publisher', () => {
     expect(result.published).toBe(true)
     expect(result.commitSha).toBe(git.branches.get('main'))
     expect(result.artifacts[0].published).toBe(true)
-    expect(git.calls.filter(c => c === 'commit')).toHaveLength(1)
+    // One publish: the files and the fetch index pinned to them, not a second round.
+    expect(git.calls.filter(c => c === 'commit')).toHaveLength(2)
   })
 
   test('outputs: the named ones in the order asked; those nix build skipped are built now', async () => {
@@ -429,7 +441,8 @@ describe('Publisher', () => {
       ['.#alias-a', narPath('a')]
     ])
     expect(nix.dumped).toEqual([storePath('a'), storePath('b')])
-    expect(git.calls.filter(c => c === 'commit')).toHaveLength(1)
+    // The files, then the fetch index pinned to them.
+    expect(git.calls.filter(c => c === 'commit')).toHaveLength(2)
     const manifest = JSON.parse(git.blobs.get(git.tree().get('nix/index.json') ?? '') ?? '{}')
     expect(manifest.artifacts.map((e: { file: string }) => e.file).sort()).toEqual(
       [narPath('a'), narPath('b')].sort()
