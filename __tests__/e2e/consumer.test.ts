@@ -33,7 +33,8 @@ beforeAll(async () => {
       script:
         'mkdir -p $out/bin; printf "#!/bin/sh\\necho %s\\n" "$dep" > $out/bin/app; chmod +x $out/bin/app',
       uses: ['dep']
-    }
+    },
+    solo: { script: 'echo "published privately" > $out' }
   })
   ;({ secret, publicKey } = await nixKeyPair('consumer-1'))
 })
@@ -131,7 +132,7 @@ test('the job summary and the generated README: their commands run as printed on
   await sh('nix-store', ['--store', copied, '--verify-path', ...requisites])
 })
 
-test('a private binstore: Nix substitutes with a netrc file, curl downloads with a header, nothing without the token', async () => {
+test('a private binstore: Nix substitutes and fetches by hash with a netrc file, curl downloads with a header, nothing without the token', async () => {
   const server = await startGitServer({
     root: path.join(e2e.work, 'private-server'),
     token: TOKEN,
@@ -186,6 +187,29 @@ test('a private binstore: Nix substitutes with a netrc file, curl downloads with
       { cwd: dir, env: { PATH: process.env.PATH, TOKEN } }
     )
     expect(await hashFile(path.join(dir, 'private.nar'))).toBe(run.outputs['nar-hash'])
+
+    // The fetch-by-hash file, with the same netrc: the index and the artifact are read with it.
+    const solo = await runAction(
+      { 'flake-attribute': `${flake}#solo`, repository: 'acme/private', token: TOKEN },
+      { GITHUB_SERVER_URL: server.base }
+    )
+    expect(alarmingLines(solo)).toEqual([])
+    const tip = solo.outputs['commit-sha']
+    const indexFile = path.join(dir, 'artifacts.nix')
+    await blobToFile(repo.dir, 'nix/artifacts.nix', indexFile)
+    const indexUrl = `${server.base}/acme/private/raw/${tip}/nix/artifacts.nix`
+    const consumer = path.join(dir, 'consumer')
+    fs.mkdirSync(consumer)
+    fs.writeFileSync(
+      path.join(consumer, 'flake.nix'),
+      `{ outputs = { self }: let
+          binstore = import (builtins.fetchurl { url = "${indexUrl}"; sha256 = "${await hashFile(indexFile)}"; });
+        in { packages.${solo.outputs.system}.default = binstore.${solo.outputs.system}.solo; }; }\n`
+    )
+    const build = `nix --extra-experimental-features 'nix-command flakes' build --json --no-link ${consumer}`
+    await expect(asConsumer(build, dir)).rejects.toThrow(/401/)
+    const out = JSON.parse(await asConsumer(build, dir, `netrc-file = ${netrc}`))[0].outputs.out
+    await storeDiff(solo.outputs['store-path'], out)
   } finally {
     await server.close()
   }
