@@ -10,8 +10,11 @@
 //      time to a clear failure when the server stalls at each stage;
 //   5. attrs: 20 one-second derivations published in one step ÷ one `nix build` of 20 such;
 //   6. cache: re-publishing a binary cache whose closure holds a 64 MiB dependency already in the
-//      cache, only the top path new ÷ publishing that top path as a plain NAR.
-// BENCH_SECTIONS=growth,big,race,network,attrs,cache picks sections (default: all).
+//      cache, only the top path new ÷ publishing that top path as a plain NAR;
+//   7. fetch: in a binstore of N artifacts of 256 KiB published by the action, what a consumer
+//      downloads to fetch one by hash (artifacts.nix and that NAR) against the whole repository as
+//      a tarball (what a `github:OWNER/REPO` flake input downloads).
+// BENCH_SECTIONS=growth,big,race,network,attrs,cache,fetch picks sections (default: all).
 // BENCH_DIST=path/to/index.js benchmarks another build of the action (an older release, say).
 // Needs root with Debian's nix-bin (single-user), git; about 2 GB of disk in /tmp and /nix.
 //
@@ -32,7 +35,7 @@ const N = Number(process.env.BENCH_N ?? 300)
 const REPS = Number(process.env.BENCH_REPS ?? 7)
 const BIG = Number(process.env.BENCH_BIG_BYTES ?? 1024 ** 3)
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'growth,big,race,network,attrs,cache').split(',')
+  (process.env.BENCH_SECTIONS ?? 'growth,big,race,network,attrs,cache,fetch').split(',')
 )
 const DIST = path.resolve(process.env.BENCH_DIST ?? path.join(root, 'dist/index.js'))
 const SYSTEM = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux`
@@ -207,6 +210,7 @@ try {
   if (SECTIONS.has('network')) await networkSection()
   if (SECTIONS.has('attrs')) await attrsSection()
   if (SECTIONS.has('cache')) await cacheSection()
+  if (SECTIONS.has('fetch')) await fetchSection()
 } finally {
   await server.close()
   fs.rmSync(work, { recursive: true, force: true })
@@ -440,6 +444,40 @@ async function attrsSection() {
     spread(ratios),
     '≤ 1.3',
     median(ratios) <= 1.3
+  ])
+}
+
+async function fetchSection() {
+  console.error(`[bench] publishing ${N} artifacts of 256 KiB for the fetch-by-hash section…`)
+  const names = Array.from({ length: N }, (_, i) => `n${i}`)
+  const f = flake(Object.fromEntries(names.map(n => [n, 'head -c 262144 /dev/urandom > $out'])))
+  // OWNER/NAME on a GitHub Enterprise-like server: the action writes artifacts.nix.
+  const repo = server.createRepo('bench/fetch')
+  await action(
+    {
+      'flake-attribute': names.map(n => `${f}#${n}`).join('\n'),
+      repository: 'bench/fetch'
+    },
+    { extraEnv: { GITHUB_SERVER_URL: server.base } }
+  )
+  const git = (...args) => run('git', ['--git-dir', repo.dir, ...args])
+  const indexBytes = Number((await git('cat-file', '-s', 'main:nix/artifacts.nix')).trim())
+  const index = await git('cat-file', 'blob', 'main:nix/artifacts.nix')
+  const entries = (index.match(/= fetch \{/g) ?? []).length
+  const tarball = await new Promise((resolve, reject) => {
+    const child = spawn('git', ['--git-dir', repo.dir, 'archive', '--format=tar.gz', 'main'])
+    let bytes = 0
+    child.stdout.on('data', d => (bytes += d.length))
+    child.on('error', reject)
+    child.on('close', () => resolve(bytes))
+  })
+  const manifest = JSON.parse(await git('cat-file', 'blob', 'main:nix/index.json'))
+  const one = indexBytes + manifest.artifacts[0].fileSize
+  rows.push([
+    `fetch one of ${N} by hash: artifacts.nix (${(indexBytes / 1024).toFixed(0)} KiB, ${entries} fetch entries) + its NAR ÷ the repository as a tar.gz (${(tarball / 1024 ** 2).toFixed(1)} MiB)`,
+    `${((100 * one) / tarball).toFixed(2)} %`,
+    '(report)',
+    true
   ])
 }
 
