@@ -32707,7 +32707,7 @@ function renderIndex(manifest, dir) {
         '',
         '- `.nar`: a plain NAR of the store path. `nix-store --restore DIR < FILE`; `nix --extra-experimental-features nix-command hash file --sri FILE` equals the NAR hash.',
         "- `.closure`: the store path and its runtime closure in Nix's export format. `nix-store --import < FILE`.",
-        '- `artifacts.nix` (when the host serves raw files): each store path without references, fetched by its NAR hash from pure Nix; see below.',
+        '- `artifacts.nix` (when the host serves raw files): each store path without references, fetched by its NAR hash from pure Nix: `(import (builtins.fetchurl { url = URL-of-artifacts.nix; sha256 = HASH; })).SYSTEM.NAME`.',
         "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix --extra-experimental-features nix-command copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
         '',
         '| File | Format | Attribute | System | Store path | NAR hash | Size | Source |',
