@@ -28,13 +28,15 @@ let publicKey: string
 
 beforeAll(async () => {
   flake = writeClosureFlake(path.join(e2e.work, 'flake'), {
-    dep: { script: 'mkdir -p $out/share; echo dependency > $out/share/data' },
+    // Contents unique to this run (the flake's tag): the fixed-output paths that fetch by hash
+    // makes are named by contents, and must be new to the store for each run.
+    dep: { script: 'mkdir -p $out/share; echo "dependency $tag" > $out/share/data' },
     app: {
       script:
         'mkdir -p $out/bin; printf "#!/bin/sh\\necho %s\\n" "$dep" > $out/bin/app; chmod +x $out/bin/app',
       uses: ['dep']
     },
-    solo: { script: 'echo "published privately" > $out' }
+    solo: { script: 'echo "published privately $tag" > $out' }
   })
   ;({ secret, publicKey } = await nixKeyPair('consumer-1'))
 })
@@ -262,7 +264,7 @@ test('fetch by hash: a consumer flake in pure evaluation gets one artifact throu
   const build = `nix --extra-experimental-features 'nix-command flakes' build --json --no-link ${consumer}`
   // Into the machine's store (Nix 2.26 cannot unpack a fetched NAR into a chroot store): first
   // from a server that hands out another (valid) NAR, which the hash check refuses, then for real.
-  // The path is new to the store, since the fixture's derivations are new on every run.
+  // The path is new to the store: the fixture's contents differ on every run.
   const other = path.join(work, 'other.nar')
   await blobToFile(repo.dir, app.file, other)
   e2e.server.addRule({
