@@ -28480,7 +28480,8 @@ async function verifyWith(git, config, log, deadline) {
     await git.fetchBlobs([...files.values()], deadline);
     const cacheDir = (0,naming/* repoPath */.qN)(config.path, 'cache');
     const narinfoFiles = [...files.keys()].filter(f => f.startsWith(`${cacheDir}/`) && f.endsWith('.narinfo'));
-    const texts = await git.readBlobs([manifestOid, ...narinfoFiles.map(f => files.get(f) ?? '')], deadline);
+    // Fetched above with every other blob: read here without asking the remote again.
+    const texts = await git.catBlobs([manifestOid, ...narinfoFiles.map(f => files.get(f) ?? '')]);
     const manifest = (0,src_manifest/* parseManifest */.Ng)(texts.get(manifestOid), manifestFile);
     const accounted = new Set([
         manifestFile,
@@ -29361,11 +29362,16 @@ class Git {
      * read in one `git cat-file --batch`: blob id → text.
      */
     async readBlobs(oids, deadline) {
+        const wanted = [...new Set(oids)];
+        await this.fetchBlobs(wanted, deadline);
+        return this.catBlobs(wanted);
+    }
+    /** Small blobs that are here already, read in one `git cat-file --batch`: blob id → text. */
+    async catBlobs(oids) {
         const blobs = new Map();
         const wanted = [...new Set(oids)];
         if (wanted.length === 0)
             return blobs;
-        await this.fetchBlobs(wanted, deadline);
         const out = await this.ok(['cat-file', '--batch'], { input: `${wanted.join('\n')}\n` });
         let at = 0;
         while (at < out.length) {
@@ -33077,8 +33083,7 @@ class Nix {
      * (`nix-store --export $(nix-store --query --requisites PATH)`), what `nix-store --import` reads
      * on a machine that has none of the paths. Streamed and hashed like the NAR.
      */
-    async exportClosure(storePath, file) {
-        const paths = await this.requisites(storePath);
+    async exportClosure(storePath, paths, file) {
         const exported = await this.toFile('nix-store', ['--export', ...paths], file);
         if (exported.code !== 0) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix-store --export' failed for ${storePath}: ${lastError(exported)}`);
@@ -34052,7 +34057,8 @@ class Publisher {
         const { config, nix, git, log, work } = this.d;
         const local = external_node_path_.join(work, (0,naming/* storeBasename */.UF)(b.storePath));
         const started = Date.now();
-        // The derivation's system and the closure are read while the NAR is written.
+        // The derivation's system and the closure (asked once, for every format) are read while the
+        // NAR is written.
         const [system, info, closure] = await Promise.all([
             nix.system(b.drvPath),
             config.formats.includes('nar') ? this.dumpNar(b.storePath, local) : nix.pathInfo(b.storePath),
@@ -34064,12 +34070,12 @@ class Publisher {
             if (format === 'binary-cache') {
                 if (!cache)
                     throw new Error('the binary cache was not prepared');
-                await this.seedCache(cache, b.storePath, remote);
+                await this.seedCache(cache, b.storePath, closure, remote);
                 files.push(await addToCache(cache, b.storePath, { nix, git }, !config.dryRun));
                 continue;
             }
             const { size, sha256 } = format === 'closure'
-                ? await this.exportClosure(b, local)
+                ? await this.exportClosure(b, closure, local)
                 : { size: info.narSize, sha256: info.narHash };
             const file = (0,naming/* artifactFilePath */.Es)(config.path, system, b.storePath, format);
             checkSize(config, file, size, log);
@@ -34098,20 +34104,19 @@ class Publisher {
      * are copied into the local cache, so that only what is new is copied, compressed and signed.
      * An optimisation only: if the branch cannot be read, everything is copied as before.
      */
-    async seedCache(cache, storePath, remote) {
-        const { nix, git, log, retry } = this.d;
+    async seedCache(cache, storePath, paths, remote) {
+        const { git, log, retry } = this.d;
         const settled = await remote.firstTip.done;
         if (!settled.ok || !settled.value.tip)
             return;
         const tip = settled.value.tip;
-        const paths = await nix.requisites(storePath);
         try {
             const names = paths.map(p => (0,naming/* repoPath */.qN)(cache.repoDir, `${(0,naming/* storeHashPart */.RL)(p)}.narinfo`));
+            // Only the names that are on the branch come back: one entry per closure path present.
             const entries = await git.lsTree(tip, names);
             const seeded = await seedFromBranch(cache, entries, paths, git, Date.now() + retry.timeoutMs);
-            const present = paths.filter(p => entries.has((0,naming/* repoPath */.qN)(cache.repoDir, `${(0,naming/* storeHashPart */.RL)(p)}.narinfo`)));
-            if (present.length > 0) {
-                log.info(`${present.length} of the ${paths.length} paths in the closure of ${storePath} are in the binary cache on the branch already (${seeded.length} narinfo(s) read); the others are copied.`);
+            if (entries.size > 0) {
+                log.info(`${entries.size} of the ${paths.length} paths in the closure of ${storePath} are in the binary cache on the branch already (${seeded.length} narinfo(s) read); the others are copied.`);
             }
         }
         catch (error) {
@@ -34124,8 +34129,9 @@ class Publisher {
         this.verifications.push(dumped.verified);
         return { narHash: dumped.narHash, narSize: dumped.narSize };
     }
-    async exportClosure(b, local) {
-        const closure = await this.d.nix.exportClosure(b.storePath, `${local}${naming/* EXTENSIONS */.Z1.closure}`);
+    async exportClosure(b, paths, local) {
+        const file = `${local}${naming/* EXTENSIONS */.Z1.closure}`;
+        const closure = await this.d.nix.exportClosure(b.storePath, paths, file);
         this.d.log.info(`Exported the closure of ${b.storePath}: ${closure.paths.length} paths, ${closure.size} bytes.`);
         return { size: closure.size, sha256: closure.sha256 };
     }
@@ -34185,7 +34191,7 @@ class Publisher {
         const { config, git, log } = this.d;
         const { branch, state, exported } = on;
         const plan = await this.plan(state.tip, artifactFiles(exported), on.cache, branch);
-        const owned = await this.ownedFiles(state, exported, plan, deadline);
+        const { texts: owned, manifest } = await this.ownedFiles(state, exported, plan, deadline);
         // Nothing is committed, nor reported as publishable, before every NAR was found equal to
         // the store's record of its path; that check has been running since the export.
         await Promise.all(this.verifications);
@@ -34202,7 +34208,7 @@ class Publisher {
             return this.outcome(exported, unchanged);
         }
         const files = await git.commit(state.tip, [...plan.added], owned, message);
-        const commit = await this.withFetchIndex(files, owned);
+        const commit = manifest ? await this.withFetchIndex(files, manifest) : files;
         pushes.push({ branch, commitSha: commit, added, published: true });
         await git.push(commit, branch, deadline);
         log.info(`Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`);
@@ -34212,13 +34218,9 @@ class Publisher {
      * The fetch-by-hash file (`artifacts.nix`) pins every URL to a commit, so it goes in a second
      * commit on the one that adds the files; both are pushed together. Returns the commit to push.
      */
-    async withFetchIndex(commit, owned) {
+    async withFetchIndex(commit, manifest) {
         const { config, git } = this.d;
-        const manifestFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
-        const manifestText = owned.find(t => t.path === manifestFile)?.text;
-        if (manifestText === undefined)
-            return commit;
-        const text = (0,fetch_index/* renderFetchIndex */.pU)(JSON.parse(manifestText), config.repository, commit);
+        const text = (0,fetch_index/* renderFetchIndex */.pU)(manifest, config.repository, commit);
         if (text === undefined)
             return commit;
         const file = (0,naming/* repoPath */.qN)(config.path, fetch_index/* FETCH_INDEX_NAME */.KP);
@@ -34276,7 +34278,8 @@ class Publisher {
     }
     /**
      * The files the action owns next to the artifacts: the manifest (`index.json`), merged with the
-     * tip's copy, and the README generated from it. Empty when the manifest already lists every file.
+     * tip's copy, and the README generated from it, with the merged manifest. No texts (and no
+     * manifest) when the manifest already lists every file.
      */
     async ownedFiles(state, exported, plan, deadline) {
         const { config, git, log } = this.d;
@@ -34287,7 +34290,7 @@ class Publisher {
         const existing = (0,src_manifest/* parseManifest */.Ng)(state.manifest, manifestFile);
         const merged = (0,src_manifest/* mergeManifest */.ab)(existing, artifacts, config.source, new Date(), config.compression, config.checkReproducible);
         if (merged.added === 0)
-            return [];
+            return { texts: [] };
         // Decided once, when the manifest is created: later runs need not read the README.
         const readme = existing.index || state.index?.type !== 'blob'
             ? undefined
@@ -34302,7 +34305,7 @@ class Publisher {
         else {
             log.warning(`${indexFile} was not generated by this action; it is left as it is.`);
         }
-        return owned;
+        return { texts: owned, manifest };
     }
     /** The tip of `branch` (the default branch if none), with the two small files read from it. */
     async fetchTipState(deadline, branch) {

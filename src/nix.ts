@@ -235,8 +235,7 @@ export class Nix implements NixPort {
    * (`nix-store --export $(nix-store --query --requisites PATH)`), what `nix-store --import` reads
    * on a machine that has none of the paths. Streamed and hashed like the NAR.
    */
-  async exportClosure(storePath: string, file: string): Promise<ClosureExport> {
-    const paths = await this.requisites(storePath)
+  async exportClosure(storePath: string, paths: string[], file: string): Promise<ClosureExport> {
     const exported = await this.toFile('nix-store', ['--export', ...paths], file)
     if (exported.code !== 0) {
       throw new UserError(`'nix-store --export' failed for ${storePath}: ${lastError(exported)}`)

@@ -106,7 +106,7 @@ export interface NixPort {
   /** The store path and every path in its runtime closure. */
   requisites(storePath: string): Promise<string[]>
   /** Writes the store path and its closure in Nix's export format to `file`. */
-  exportClosure(storePath: string, file: string): Promise<ClosureExport>
+  exportClosure(storePath: string, closure: string[], file: string): Promise<ClosureExport>
   /** Adds the store path and its closure to the binary cache in `dir`. */
   copyToCache(storePath: string, dir: string, options: CacheOptions): Promise<void>
   publicKey(secretKey: string): Promise<string>

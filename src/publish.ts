@@ -24,6 +24,7 @@ import { Logger } from './log.js'
 import {
   GENERATED_MARK,
   INDEX_NAME,
+  Manifest,
   MANIFEST_NAME,
   mergeManifest,
   parseManifest,
@@ -322,7 +323,8 @@ export class Publisher {
     const { config, nix, git, log, work } = this.d
     const local = path.join(work, storeBasename(b.storePath))
     const started = Date.now()
-    // The derivation's system and the closure are read while the NAR is written.
+    // The derivation's system and the closure (asked once, for every format) are read while the
+    // NAR is written.
     const [system, info, closure] = await Promise.all([
       nix.system(b.drvPath),
       config.formats.includes('nar') ? this.dumpNar(b.storePath, local) : nix.pathInfo(b.storePath),
@@ -335,13 +337,13 @@ export class Publisher {
     for (const format of config.formats) {
       if (format === 'binary-cache') {
         if (!cache) throw new Error('the binary cache was not prepared')
-        await this.seedCache(cache, b.storePath, remote)
+        await this.seedCache(cache, b.storePath, closure, remote)
         files.push(await addToCache(cache, b.storePath, { nix, git }, !config.dryRun))
         continue
       }
       const { size, sha256 } =
         format === 'closure'
-          ? await this.exportClosure(b, local)
+          ? await this.exportClosure(b, closure, local)
           : { size: info.narSize, sha256: info.narHash }
       const file = artifactFilePath(config.path, system, b.storePath, format)
       checkSize(config, file, size, log)
@@ -371,22 +373,24 @@ export class Publisher {
    * are copied into the local cache, so that only what is new is copied, compressed and signed.
    * An optimisation only: if the branch cannot be read, everything is copied as before.
    */
-  private async seedCache(cache: BinaryCache, storePath: string, remote: Remote): Promise<void> {
-    const { nix, git, log, retry } = this.d
+  private async seedCache(
+    cache: BinaryCache,
+    storePath: string,
+    paths: string[],
+    remote: Remote
+  ): Promise<void> {
+    const { git, log, retry } = this.d
     const settled = await remote.firstTip.done
     if (!settled.ok || !settled.value.tip) return
     const tip = settled.value.tip
-    const paths = await nix.requisites(storePath)
     try {
       const names = paths.map(p => repoPath(cache.repoDir, `${storeHashPart(p)}.narinfo`))
+      // Only the names that are on the branch come back: one entry per closure path present.
       const entries = await git.lsTree(tip, names)
       const seeded = await seedFromBranch(cache, entries, paths, git, Date.now() + retry.timeoutMs)
-      const present = paths.filter(p =>
-        entries.has(repoPath(cache.repoDir, `${storeHashPart(p)}.narinfo`))
-      )
-      if (present.length > 0) {
+      if (entries.size > 0) {
         log.info(
-          `${present.length} of the ${paths.length} paths in the closure of ${storePath} are in the binary cache on the branch already (${seeded.length} narinfo(s) read); the others are copied.`
+          `${entries.size} of the ${paths.length} paths in the closure of ${storePath} are in the binary cache on the branch already (${seeded.length} narinfo(s) read); the others are copied.`
         )
       }
     } catch (error) {
@@ -403,8 +407,9 @@ export class Publisher {
     return { narHash: dumped.narHash, narSize: dumped.narSize }
   }
 
-  private async exportClosure(b: Built, local: string) {
-    const closure = await this.d.nix.exportClosure(b.storePath, `${local}${EXTENSIONS.closure}`)
+  private async exportClosure(b: Built, paths: string[], local: string) {
+    const file = `${local}${EXTENSIONS.closure}`
+    const closure = await this.d.nix.exportClosure(b.storePath, paths, file)
     this.d.log.info(
       `Exported the closure of ${b.storePath}: ${closure.paths.length} paths, ${closure.size} bytes.`
     )
@@ -475,7 +480,7 @@ export class Publisher {
     const { config, git, log } = this.d
     const { branch, state, exported } = on
     const plan = await this.plan(state.tip, artifactFiles(exported), on.cache, branch)
-    const owned = await this.ownedFiles(state, exported, plan, deadline)
+    const { texts: owned, manifest } = await this.ownedFiles(state, exported, plan, deadline)
     // Nothing is committed, nor reported as publishable, before every NAR was found equal to
     // the store's record of its path; that check has been running since the export.
     await Promise.all(this.verifications)
@@ -492,7 +497,7 @@ export class Publisher {
       return this.outcome(exported, unchanged)
     }
     const files = await git.commit(state.tip, [...plan.added], owned, message)
-    const commit = await this.withFetchIndex(files, owned)
+    const commit = manifest ? await this.withFetchIndex(files, manifest) : files
     pushes.push({ branch, commitSha: commit, added, published: true })
     await git.push(commit, branch, deadline)
     log.info(
@@ -505,12 +510,9 @@ export class Publisher {
    * The fetch-by-hash file (`artifacts.nix`) pins every URL to a commit, so it goes in a second
    * commit on the one that adds the files; both are pushed together. Returns the commit to push.
    */
-  private async withFetchIndex(commit: string, owned: NewText[]): Promise<string> {
+  private async withFetchIndex(commit: string, manifest: Manifest): Promise<string> {
     const { config, git } = this.d
-    const manifestFile = repoPath(config.path, MANIFEST_NAME)
-    const manifestText = owned.find(t => t.path === manifestFile)?.text
-    if (manifestText === undefined) return commit
-    const text = renderFetchIndex(JSON.parse(manifestText), config.repository, commit)
+    const text = renderFetchIndex(manifest, config.repository, commit)
     if (text === undefined) return commit
     const file = repoPath(config.path, FETCH_INDEX_NAME)
     return git.commit(
@@ -582,14 +584,15 @@ export class Publisher {
 
   /**
    * The files the action owns next to the artifacts: the manifest (`index.json`), merged with the
-   * tip's copy, and the README generated from it. Empty when the manifest already lists every file.
+   * tip's copy, and the README generated from it, with the merged manifest. No texts (and no
+   * manifest) when the manifest already lists every file.
    */
   private async ownedFiles(
     state: TipState,
     exported: Exported[],
     plan: CommitPlan,
     deadline: number
-  ): Promise<NewText[]> {
+  ): Promise<{ texts: NewText[]; manifest?: Manifest }> {
     const { config, git, log } = this.d
     const ours = new Set([...plan.added, ...plan.present].map(f => f.path))
     const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }))
@@ -604,7 +607,7 @@ export class Publisher {
       config.compression,
       config.checkReproducible
     )
-    if (merged.added === 0) return []
+    if (merged.added === 0) return { texts: [] }
     // Decided once, when the manifest is created: later runs need not read the README.
     const readme =
       existing.index || state.index?.type !== 'blob'
@@ -620,7 +623,7 @@ export class Publisher {
     } else {
       log.warning(`${indexFile} was not generated by this action; it is left as it is.`)
     }
-    return owned
+    return { texts: owned, manifest }
   }
 
   /** The tip of `branch` (the default branch if none), with the two small files read from it. */

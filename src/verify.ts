@@ -32,7 +32,7 @@ export interface VerifyGit {
   fetchTip(deadline: number, branch?: string): Promise<string | undefined>
   listFiles(tip: string, dir: string): Promise<Map<string, string>>
   fetchBlobs(oids: string[], deadline: number): Promise<void>
-  readBlobs(oids: string[], deadline: number): Promise<Map<string, string>>
+  catBlobs(oids: string[]): Promise<Map<string, string>>
   blobDigest(oid: string): Promise<{ size: number; sha256: Buffer }>
 }
 
@@ -118,10 +118,8 @@ export async function verifyWith(
   const narinfoFiles = [...files.keys()].filter(
     f => f.startsWith(`${cacheDir}/`) && f.endsWith('.narinfo')
   )
-  const texts = await git.readBlobs(
-    [manifestOid, ...narinfoFiles.map(f => files.get(f) ?? '')],
-    deadline
-  )
+  // Fetched above with every other blob: read here without asking the remote again.
+  const texts = await git.catBlobs([manifestOid, ...narinfoFiles.map(f => files.get(f) ?? '')])
   const manifest = parseManifest(texts.get(manifestOid), manifestFile)
   const accounted = new Set([
     manifestFile,

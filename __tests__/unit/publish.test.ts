@@ -195,7 +195,7 @@ class FakeNix implements NixPort {
   async requisites(p: string) {
     return [p]
   }
-  async exportClosure(p: string, file: string): Promise<ClosureExport> {
+  async exportClosure(p: string, _closure: string[], file: string): Promise<ClosureExport> {
     fs.writeFileSync(file, `closure of ${p}`)
     return { paths: [p], size: `closure of ${p}`.length, sha256: sri(`closure of ${p}`) }
   }

@@ -267,10 +267,16 @@ export class Git implements GitPort {
    * read in one `git cat-file --batch`: blob id → text.
    */
   async readBlobs(oids: string[], deadline: number): Promise<Map<string, string>> {
+    const wanted = [...new Set(oids)]
+    await this.fetchBlobs(wanted, deadline)
+    return this.catBlobs(wanted)
+  }
+
+  /** Small blobs that are here already, read in one `git cat-file --batch`: blob id → text. */
+  async catBlobs(oids: string[]): Promise<Map<string, string>> {
     const blobs = new Map<string, string>()
     const wanted = [...new Set(oids)]
     if (wanted.length === 0) return blobs
-    await this.fetchBlobs(wanted, deadline)
     const out = await this.ok(['cat-file', '--batch'], { input: `${wanted.join('\n')}\n` })
     let at = 0
     while (at < out.length) {
