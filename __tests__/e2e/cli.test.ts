@@ -1,37 +1,16 @@
 import { expect, test } from '@jest/globals'
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { useGitServer } from '../helpers/fixture.js'
-import { NIX_CONFIG, ROOT, serverGit, writeFlake } from '../helpers/harness.js'
+import { ROOT, runCli, serverGit, writeFlake } from '../helpers/harness.js'
 
 const TOKEN = 'cli_token_123456'
 const e2e = useGitServer('cli', TOKEN)
 
-function cli(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  bin = path.join(ROOT, 'bin/publish-nix-artifact.js'),
-  cwd = ROOT
-) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      cwd,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NIX_CONFIG,
-        TMPDIR: e2e.work,
-        ...env
-      }
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', d => (stdout += d))
-    child.stderr.on('data', d => (stderr += d))
-    child.on('close', code => resolve({ code: code ?? 1, stdout, stderr }))
-  })
-}
+/** The command line, with its temporary files in the test's work directory. */
+const cli = (args: string[], env: NodeJS.ProcessEnv, bin?: string, cwd?: string) =>
+  runCli(args, { TMPDIR: e2e.work, ...env }, { bin, cwd })
 
 test('the command line publishes with the token from the environment and prints JSON', async () => {
   const repo = e2e.server.createRepo('cli')

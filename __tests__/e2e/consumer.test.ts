@@ -14,6 +14,7 @@ import {
   hashFile,
   NIX_CONFIG,
   nixKeyPair,
+  requisitesOf,
   runAction,
   sh,
   writeClosureFlake
@@ -88,9 +89,7 @@ test('the job summary and the generated README: their commands run as printed on
   expect(alarmingLines(run)).toEqual([])
   expect(repo.url).toBe(`${e2e.server.base}/acme/binstore.git`)
   const storePath = run.outputs['store-path']
-  const requisites = (await sh('nix-store', ['--query', '--requisites', storePath]))
-    .trim()
-    .split('\n')
+  const requisites = await requisitesOf(storePath)
   expect(requisites).toHaveLength(2)
 
   // The summary's restore block: download, check the hash, restore, import.
@@ -155,9 +154,7 @@ test('a private binstore: Nix substitutes and fetches by hash with a netrc file,
     expect(alarmingLines(run)).toEqual([])
     expect(repo.dir).toContain('private')
     const storePath = run.outputs['store-path']
-    const requisites = (await sh('nix-store', ['--query', '--requisites', storePath]))
-      .trim()
-      .split('\n')
+    const requisites = await requisitesOf(storePath)
     const [conf] = blocks(run.summary, 'ini')
     const dir = fs.mkdtempSync(path.join(e2e.work, 'private-'))
 

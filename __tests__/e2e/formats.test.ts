@@ -7,6 +7,7 @@ import {
   errorLines,
   hashFile,
   nixKeyPair,
+  requisitesOf,
   runAction,
   seedRepo,
   serverGit,
@@ -266,7 +267,7 @@ test('binary cache, incremental: a new top path copies only itself; a fresh stor
     fresh,
     storePath
   ])
-  const closure = (await sh('nix-store', ['--query', '--requisites', storePath])).trim().split('\n')
+  const closure = await requisitesOf(storePath)
   expect(closure).toHaveLength(2)
   await sh('nix-store', ['--store', fresh, '--verify-path', ...closure])
 })

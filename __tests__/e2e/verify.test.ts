@@ -1,15 +1,13 @@
 // `publish-nix-artifact verify`: a healthy binstore passes; each kind of damage is one problem.
 import { beforeAll, expect, test } from '@jest/globals'
-import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { useGitServer } from '../helpers/fixture.js'
 import {
   errorLines,
-  NIX_CONFIG,
   nixKeyPair,
-  ROOT,
   runAction,
+  runCli,
   sh,
   SYSTEM,
   writeClosureFlake
@@ -21,28 +19,12 @@ let repo: { dir: string; url: string }
 let clone: string
 let otherKey: string
 
-function verify(...args: string[]) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>(resolve => {
-    const child = spawn(
-      process.execPath,
-      [path.join(ROOT, 'bin/publish-nix-artifact.js'), 'verify', '--repository', repo.url, ...args],
-      {
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          NIX_CONFIG,
-          TMPDIR: e2e.work,
-          PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN
-        }
-      }
-    )
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', d => (stdout += d))
-    child.stderr.on('data', d => (stderr += d))
-    child.on('close', code => resolve({ code: code ?? 1, stdout, stderr }))
+/** `publish-nix-artifact verify --repository URL ARGS…`, the token in the environment. */
+const verify = (...args: string[]) =>
+  runCli(['verify', '--repository', repo.url, ...args], {
+    TMPDIR: e2e.work,
+    PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN
   })
-}
 
 /** Commits a change made in the clone and pushes it to the server's repository directly. */
 async function damage(change: () => void) {

@@ -280,3 +280,37 @@ export async function nixKeyPair(name: string): Promise<{ secret: string; public
   ).trim()
   return { secret, publicKey }
 }
+
+export interface CliRun {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/**
+ * Runs the command-line tool (by default the repository's bin/publish-nix-artifact.js) with a
+ * minimal environment plus `env`; never rejects, the exit code says how it went.
+ */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  options: { bin?: string; cwd?: string } = {}
+): Promise<CliRun> {
+  const bin = options.bin ?? path.join(ROOT, 'bin/publish-nix-artifact.js')
+  return new Promise(resolve => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NIX_CONFIG, ...env }
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', d => (stdout += d))
+    child.stderr.on('data', d => (stderr += d))
+    child.on('close', code => resolve({ code: code ?? 1, stdout, stderr }))
+  })
+}
+
+/** `nix-store --query --requisites`: the store path and its runtime closure. */
+export async function requisitesOf(storePath: string): Promise<string[]> {
+  return (await sh('nix-store', ['--query', '--requisites', storePath])).trim().split('\n')
+}
