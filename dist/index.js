@@ -28397,8 +28397,8 @@ var secrets = __nccwpck_require__(7194);
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./src/fetch-index.ts
 var fetch_index = __nccwpck_require__(1134);
-// EXTERNAL MODULE: ./src/git/commands.ts + 4 modules
-var commands = __nccwpck_require__(9180);
+// EXTERNAL MODULE: ./src/git/commands.ts + 5 modules
+var commands = __nccwpck_require__(3045);
 // EXTERNAL MODULE: ./src/manifest.ts
 var src_manifest = __nccwpck_require__(5546);
 // EXTERNAL MODULE: ./src/naming.ts
@@ -28949,7 +28949,7 @@ function gitEnvironment(e, network) {
 
 /***/ }),
 
-/***/ 9180:
+/***/ 3045:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28962,12 +28962,54 @@ __nccwpck_require__.d(__webpack_exports__, {
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/proc.ts + 1 modules
 var proc = __nccwpck_require__(7684);
 // EXTERNAL MODULE: ./src/git/auth.ts
 var auth = __nccwpck_require__(5768);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/git/compression.ts
+
+
+/** Bytes read at each of the sampled offsets. */
+const SAMPLE = 16 * 1024;
+/** How many places of the file are sampled (start, end and evenly between). */
+const PLACES = 16;
+/** Files smaller than this are deflated whatever they hold: it costs next to nothing. */
+const SMALL = 64 * 1024;
+/** A sample that keeps more than this fraction of its size is taken as incompressible. */
+const INCOMPRESSIBLE = 0.9;
+async function deflateLevel(file) {
+    const handle = await (0,promises_.open)(file, 'r');
+    try {
+        const { size } = await handle.stat();
+        if (size < SMALL)
+            return 1;
+        const places = size <= SAMPLE * PLACES ? [0] : spread(size);
+        const buffer = Buffer.allocUnsafe(size <= SAMPLE * PLACES ? size : SAMPLE);
+        let read = 0;
+        let deflated = 0;
+        for (const position of places) {
+            const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+            read += bytesRead;
+            deflated += (0,external_node_zlib_.deflateRawSync)(buffer.subarray(0, bytesRead), { level: 1 }).length;
+        }
+        return deflated > read * INCOMPRESSIBLE ? 0 : 1;
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** PLACES offsets of SAMPLE bytes from the start to the end of a file of `size` bytes. */
+function spread(size) {
+    const last = size - SAMPLE;
+    return Array.from({ length: PLACES }, (_, i) => Math.floor((last * i) / (PLACES - 1)));
+}
+
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
@@ -29118,7 +29160,11 @@ function pushRejection(branch, result) {
     return undefined;
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/git/fast-import.ts
+
+
 /**
  * The `git fast-import` stream for one commit on `tip` that adds `files` (blobs named by id) and
  * `texts` (inline). Its commit is mark :1. Paths are always C-quoted, so no file name can end or
@@ -29140,8 +29186,30 @@ function fastImportStream(c) {
 function quotePath(file) {
     return `"${file.replace(/["\\]/g, c => `\\${c}`)}"`;
 }
+/**
+ * The `git fast-import` stream that stores each file as a blob, marks :1, :2, … in order, the
+ * files' bytes streamed from disk. A file that changes size while it is read fails the import.
+ */
+async function* blobStream(files) {
+    for (const [i, file] of files.entries()) {
+        const { size } = await (0,promises_.stat)(file);
+        yield Buffer.from(`blob\nmark :${i + 1}\ndata ${size}\n`);
+        let sent = 0;
+        for await (const chunk of (0,external_node_fs_.createReadStream)(file, { highWaterMark: 1024 * 1024 })) {
+            sent += chunk.length;
+            if (sent > size)
+                throw new Error(`${file} grew while it was being stored`);
+            yield chunk;
+        }
+        if (sent !== size)
+            throw new Error(`${file} shrank while it was being stored`);
+        yield Buffer.from('\n');
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/git/commands.ts
+
+
 
 
 
@@ -29342,10 +29410,69 @@ class Git {
         if (result.code !== 0)
             throw await this.remoteError('fetch from', result);
     }
-    /** Writes a file into the object store (or only hashes it), streaming from disk. */
-    async hashObject(file, write) {
-        const args = ['hash-object', '--no-filters', ...(write ? ['-w'] : []), '--', file];
-        return (await this.ok(args)).trim();
+    /**
+     * The blob ids of files, in order; with `write`, the blobs are stored too, each deflated once at
+     * the level its content suits (see compression.ts) and never again by the push:
+     * - incompressible files are stored as they are (zlib level 0) by `git hash-object -w`, reading
+     *   the file itself; the push, run at level 0, copies them without compressing;
+     * - the others are deflated at level 1 straight into a pack by `git fast-import`, and the push
+     *   sends those packed bytes as they are.
+     * (A plain `git hash-object -w` would deflate at the default level into a loose object that the
+     * push then deflates all over again.) Files are streamed from disk; git holds none of the large
+     * ones whole.
+     */
+    async writeBlobs(files, write) {
+        if (files.length === 0)
+            return [];
+        if (!write)
+            return this.hashFiles(files, []);
+        const levels = await Promise.all(files.map(file => deflateLevel(file)));
+        const stored = files.flatMap((file, i) => (levels[i] === 0 ? [{ file, i }] : []));
+        const deflated = files.flatMap((file, i) => (levels[i] === 1 ? [{ file, i }] : []));
+        const [storedIds, deflatedIds] = await Promise.all([
+            stored.length === 0
+                ? []
+                : this.hashFiles(stored.map(s => s.file), ['-c', 'core.compression=0'], true),
+            deflated.length === 0 ? [] : this.fastImportBlobs(deflated.map(d => d.file))
+        ]);
+        const oids = new Array(files.length);
+        stored.forEach((s, k) => (oids[s.i] = storedIds[k]));
+        deflated.forEach((d, k) => (oids[d.i] = deflatedIds[k]));
+        return oids;
+    }
+    /** `git hash-object --stdin-paths`: the ids of files (stored as loose objects with `write`). */
+    async hashFiles(files, settings, write = false) {
+        const args = [...settings, 'hash-object', '--no-filters', ...(write ? ['-w'] : [])];
+        const out = await this.ok([...args, '--stdin-paths'], { input: `${files.join('\n')}\n` });
+        const oids = out.trim().split('\n');
+        if (oids.length !== files.length)
+            throw new Error(`git hash-object answered: ${out}`);
+        return oids;
+    }
+    /** One `git fast-import` that stores `files` as blobs in a pack deflated at level 1. */
+    async fastImportBlobs(files) {
+        const marks = external_node_path_.join(this.workDir, 'fast-import-blob-marks');
+        const settings = [
+            'core.compression=1',
+            'pack.compression=1',
+            // Larger blobs are streamed into the pack, not held in memory to look for deltas.
+            'core.bigFileThreshold=1m',
+            // Keep the pack, however few objects it holds: loosening it would deflate them all again.
+            'fastimport.unpackLimit=0'
+        ].flatMap(setting => ['-c', setting]);
+        await this.ok([...settings, 'fast-import', '--quiet', `--export-marks=${marks}`], {
+            input: external_node_stream_.Readable.from(blobStream(files))
+        });
+        const byMark = new Map();
+        for (const m of (await promises_.readFile(marks, 'utf8')).matchAll(/^:(\d+) ([0-9a-f]{40,64})$/gm)) {
+            byMark.set(m[1], m[2]);
+        }
+        return files.map((file, i) => {
+            const oid = byMark.get(String(i + 1));
+            if (!oid)
+                throw new Error(`git fast-import did not report the blob of ${file}`);
+            return oid;
+        });
     }
     /**
      * Reads one (small) blob. In a partial clone a blob that is not here yet is fetched on demand
@@ -29439,7 +29566,10 @@ class Git {
         const ref = 'refs/publish-nix-artifact/commit';
         const stream = fastImportStream({ ref, committer: this.identity, message, tip, files, texts });
         const marks = external_node_path_.join(this.workDir, 'fast-import-marks');
-        await this.ok(['fast-import', '--quiet', '--force', '--date-format=now', `--export-marks=${marks}`], { input: stream });
+        // Its objects stay in the pack it writes (deflated once, at the default level), which the
+        // push sends as it is; see `push`.
+        const args = ['-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--force'];
+        await this.ok([...args, '--date-format=now', `--export-marks=${marks}`], { input: stream });
         const commit = /^:1 ([0-9a-f]{40,64})$/m.exec(await promises_.readFile(marks, 'utf8'))?.[1];
         if (!commit)
             throw new Error('git fast-import did not report the commit it made');
@@ -29449,7 +29579,21 @@ class Git {
     async push(commit, branch, deadline) {
         // git's own summary of a rejected push ("error: failed to push some refs", hints to pull) is
         // left out of the log: a branch that moved is retried, anything else ends in a clearer error.
-        const result = await this.network(['push', '--porcelain', '--no-verify', 'origin', `${commit}:refs/heads/${branch}`], deadline, { skip: /^(error: failed to push some refs|hint: )/ });
+        // Every object it sends is deflated already: packs are sent as they are, and the only loose
+        // objects are the stored incompressible blobs (writeBlobs), which level 0 keeps as they are.
+        // Large blobs (artifacts) are sent without looking for deltas: the partial clone holds no
+        // earlier artifact to take one against, and looking would load each one whole.
+        const result = await this.network([
+            '-c',
+            'pack.compression=0',
+            '-c',
+            'core.bigFileThreshold=1m',
+            'push',
+            '--porcelain',
+            '--no-verify',
+            'origin',
+            `${commit}:refs/heads/${branch}`
+        ], deadline, { skip: /^(error: failed to push some refs|hint: )/ });
         if (result.code === 0)
             return;
         const rejected = result.timedOut ? undefined : pushRejection(branch, result);
@@ -33527,12 +33671,27 @@ async function run(command, args, options = {}) {
         if (outSize <= MAX_STDOUT)
             out.push(data);
     });
+    let inputError;
     if (options.input !== undefined) {
         // A child that exits without reading its input must not crash this process (EPIPE).
         child.stdin?.on('error', () => undefined);
-        child.stdin?.end(options.input);
+        if (typeof options.input === 'string') {
+            child.stdin?.end(options.input);
+        }
+        else if (child.stdin) {
+            const stdin = child.stdin;
+            // A source that fails (a file that cannot be read) ends the child's input early, so the
+            // child fails on a short stream; the source's own error is the one raised.
+            options.input.once('error', error => {
+                inputError = error;
+                stdin.destroy();
+            });
+            options.input.pipe(stdin);
+        }
     }
     const result = await supervise(child, command, options);
+    if (inputError)
+        throw inputError;
     if (outSize > MAX_STDOUT)
         throw new Error(`${command} printed more than ${MAX_STDOUT} bytes`);
     return { ...result, stdout: Buffer.concat(out).toString('utf8') };
@@ -33708,7 +33867,7 @@ async function addToCache(cache, storePath, ports, write) {
     // A narinfo is a few hundred bytes: read whole.
     const content = await promises_.readFile(narinfo);
     const sha256 = `sha256-${(0,external_node_crypto_.createHash)('sha256').update(content).digest('base64')}`;
-    const oid = await ports.git.hashObject(narinfo, write);
+    const [oid] = await ports.git.writeBlobs([narinfo], write);
     const file = (0,naming/* repoPath */.qN)(cache.repoDir, name);
     const signed = cache.publicKey ? { publicKey: cache.publicKey } : {};
     return { format: 'binary-cache', path: file, size: content.length, sha256, oid, ...signed };
@@ -33720,15 +33879,21 @@ async function addToCache(cache, storePath, ports, write) {
 async function cacheFiles(cache, git, write, known) {
     const entries = await promises_.readdir(cache.localDir, { recursive: true, withFileTypes: true });
     const files = [];
+    /** Files not stored yet: stored together, in one pass. */
+    const unknown = [];
     for (const entry of entries.filter(e => e.isFile())) {
         const parent = entry.parentPath ?? entry.path;
         const local = external_node_path_.join(parent, entry.name);
         if (cache.seeded.has(local))
             continue;
         const file = (0,naming/* repoPath */.qN)(cache.repoDir, external_node_path_.relative(cache.localDir, local).split(external_node_path_.sep).join('/'));
-        const oid = known.get(file) ?? (await git.hashObject(local, write));
-        files.push({ path: file, oid, size: (await promises_.stat(local)).size });
+        const oid = known.get(file);
+        if (oid === undefined)
+            unknown.push({ index: files.length, local });
+        files.push({ path: file, oid: oid ?? '', size: (await promises_.stat(local)).size });
     }
+    const oids = await git.writeBlobs(unknown.map(u => u.local), write);
+    unknown.forEach((u, k) => (files[u.index].oid = oids[k]));
     return files.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
@@ -33736,8 +33901,8 @@ async function cacheFiles(cache, git, write, known) {
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/fetch-index.ts
 var fetch_index = __nccwpck_require__(1134);
-// EXTERNAL MODULE: ./src/git/commands.ts + 4 modules
-var commands = __nccwpck_require__(9180);
+// EXTERNAL MODULE: ./src/git/commands.ts + 5 modules
+var commands = __nccwpck_require__(3045);
 ;// CONCATENATED MODULE: ./src/git/plan.ts
 
 /** Every path whose tree entry `planFiles` needs: each file and each directory above it. */
@@ -34066,6 +34231,8 @@ class Publisher {
         ]);
         log.info(`Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${Date.now() - started} ms).`);
         const files = [];
+        /** The NAR and closure files, stored as blobs together once all are written. */
+        const plain = [];
         for (const format of config.formats) {
             if (format === 'binary-cache') {
                 if (!cache)
@@ -34079,9 +34246,11 @@ class Publisher {
                 : { size: info.narSize, sha256: info.narHash };
             const file = (0,naming/* artifactFilePath */.Es)(config.path, system, b.storePath, format);
             checkSize(config, file, size, log);
-            const oid = await git.hashObject(`${local}${naming/* EXTENSIONS */.Z1[format]}`, !config.dryRun);
-            files.push({ format, path: file, size, sha256, oid });
+            plain.push({ index: files.length, local: `${local}${naming/* EXTENSIONS */.Z1[format]}` });
+            files.push({ format, path: file, size, sha256, oid: '' });
         }
+        const oids = await git.writeBlobs(plain.map(p => p.local), !config.dryRun);
+        plain.forEach((p, k) => (files[p.index].oid = oids[k]));
         const { attribute, output, storePath, provenance } = b;
         const { narHash, narSize } = info;
         const file = files[0].path;

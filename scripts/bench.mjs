@@ -14,7 +14,10 @@
 //   7. fetch: in a binstore of N artifacts of 256 KiB published by the action, what a consumer
 //      downloads to fetch one by hash (artifacts.nix and that NAR) against the whole repository as
 //      a tarball (what a `github:OWNER/REPO` flake input downloads).
-// BENCH_SECTIONS=growth,big,race,network,attrs,cache,fetch picks sections (default: all).
+//   8. large: publishing a 64 MiB artifact, incompressible and compressible (ELF files), into an
+//      empty repository ÷ plain git doing the same (nix-store --dump to a file, git add, commit,
+//      push, default settings), and the bytes the push sends against the NAR's size.
+// BENCH_SECTIONS=growth,big,race,network,attrs,cache,fetch,large picks sections (default: all).
 // BENCH_DIST=path/to/index.js benchmarks another build of the action (an older release, say).
 // Needs root with Debian's nix-bin (single-user), git; about 2 GB of disk in /tmp and /nix.
 //
@@ -35,7 +38,7 @@ const N = Number(process.env.BENCH_N ?? 300)
 const REPS = Number(process.env.BENCH_REPS ?? 7)
 const BIG = Number(process.env.BENCH_BIG_BYTES ?? 1024 ** 3)
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'growth,big,race,network,attrs,cache,fetch').split(',')
+  (process.env.BENCH_SECTIONS ?? 'growth,big,race,network,attrs,cache,fetch,large').split(',')
 )
 const DIST = path.resolve(process.env.BENCH_DIST ?? path.join(root, 'dist/index.js'))
 const SYSTEM = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux`
@@ -211,6 +214,7 @@ try {
   if (SECTIONS.has('attrs')) await attrsSection()
   if (SECTIONS.has('cache')) await cacheSection()
   if (SECTIONS.has('fetch')) await fetchSection()
+  if (SECTIONS.has('large')) await largeSection()
 } finally {
   await server.close()
   fs.rmSync(work, { recursive: true, force: true })
@@ -354,6 +358,98 @@ async function bigSection() {
   rows.push([
     '(for scale) bare nix-store --dump, export+hash: medians, and ranges, ms',
     `${median(bareMs).toFixed(0)} (${Math.min(...bareMs).toFixed(0)}–${Math.max(...bareMs).toFixed(0)}), ${median(exportMs).toFixed(0)} (${Math.min(...exportMs)}–${Math.max(...exportMs)})`,
+    '',
+    true
+  ])
+}
+
+/** Plain git: the NAR dumped to a file in a new clone of the empty repository, added, pushed. */
+async function plainGitPublish(url, storePath) {
+  const dir = fs.mkdtempSync(path.join(work, 'plain-'))
+  await run('git', ['init', '-q', '--initial-branch=main', dir])
+  const fd = fs.openSync(path.join(dir, `${path.basename(storePath)}.nar`), 'w')
+  await run('nix-store', ['--dump', storePath], { stdout: fd })
+  fs.closeSync(fd)
+  await run('git', ['-C', dir, 'add', '.'])
+  await run('git', [
+    '-C',
+    dir,
+    '-c',
+    'user.name=plain',
+    '-c',
+    'user.email=p@example.com',
+    'commit',
+    '-qm',
+    'add'
+  ])
+  await run('git', ['-C', dir, 'push', '-q', url, 'main'], { extraEnv: authEnv })
+  fs.rmSync(dir, { recursive: true, force: true })
+}
+
+async function largeSection() {
+  const size = 64 * 1024 ** 2
+  console.error('[bench] building 64 MiB artifacts (random bytes; ELF files)…')
+  const f = flake({
+    tiny: 'echo tiny > $out',
+    random: `head -c ${size} /dev/urandom > $out`,
+    // Real executables and libraries of this machine, copied until there are 64 MiB of them.
+    elf: `mkdir $out; total=0; for f in /usr/lib/*-linux-gnu/*.so* /usr/lib/*-linux-gnu/*/*.so* /usr/bin/* /usr/lib/*/*; do [ -f "$f" ] && [ ! -L "$f" ] || continue; [ "$(head -c 4 "$f" | tail -c 3)" = ELF ] || continue; s=$(stat -c %s "$f"); [ $((total + s)) -le ${size} ] || continue; cp "$f" $out/$total; total=$((total + s)); done`
+  })
+  const paths = {}
+  for (const name of ['tiny', 'random', 'elf']) paths[name] = await buildOut(`${f}#${name}`)
+  const elfNar = Number((await run('nix-store', ['--query', '--size', paths.elf])).trim())
+  await run('sync', [])
+  const times = { tiny: [], random: [], elf: [], plainRandom: [], plainElf: [] }
+  const pushed = []
+  let repoCount = 0
+  const fresh = () => server.createRepo(`large-${repoCount++}`).url
+  for (let r = 0; r < Math.max(3, Math.min(REPS, 5)); r++) {
+    times.tiny.push(
+      (await timed(() => action({ 'flake-attribute': `${f}#tiny`, repository: fresh() }))).ms
+    )
+    for (const name of ['random', 'elf']) {
+      const url = fresh()
+      server.resetLog()
+      times[name].push(
+        (await timed(() => action({ 'flake-attribute': `${f}#${name}`, repository: url }))).ms
+      )
+      if (name === 'elf') {
+        pushed.push(
+          server.state.requests
+            .filter(q => q.method === 'POST' && q.path.endsWith('/git-receive-pack'))
+            .reduce((sum, q) => sum + q.bytesIn, 0)
+        )
+      }
+      const plainKey = name === 'random' ? 'plainRandom' : 'plainElf'
+      times[plainKey].push((await timed(() => plainGitPublish(fresh(), paths[name]))).ms)
+    }
+  }
+  const randomRatio = median(times.random) / median(times.plainRandom)
+  const elfRatio = median(times.elf) / median(times.plainElf)
+  const pushedShare = median(pushed) / elfNar
+  const ms = xs =>
+    `${median(xs).toFixed(0)} (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})`
+  rows.push([
+    '64 MiB incompressible: publish ÷ plain git (medians)',
+    randomRatio.toFixed(2),
+    '≤ 0.6',
+    randomRatio <= 0.6
+  ])
+  rows.push([
+    '64 MiB of ELF files: publish ÷ plain git (medians)',
+    elfRatio.toFixed(2),
+    '≤ 0.7',
+    elfRatio <= 0.7
+  ])
+  rows.push([
+    '64 MiB of ELF files: bytes the push sends ÷ NAR size',
+    pushedShare.toFixed(2),
+    '≤ 0.6',
+    pushedShare <= 0.6
+  ])
+  rows.push([
+    '(for scale) ms, median (range): tiny publish; 64 MiB random: action, plain git; ELF: action, plain git',
+    `${ms(times.tiny)}; ${ms(times.random)}, ${ms(times.plainRandom)}; ${ms(times.elf)}, ${ms(times.plainElf)}`,
     '',
     true
   ])

@@ -99,7 +99,7 @@ export async function addToCache(
   // A narinfo is a few hundred bytes: read whole.
   const content = await fs.readFile(narinfo)
   const sha256 = `sha256-${createHash('sha256').update(content).digest('base64')}`
-  const oid = await ports.git.hashObject(narinfo, write)
+  const [oid] = await ports.git.writeBlobs([narinfo], write)
   const file = repoPath(cache.repoDir, name)
   const signed = cache.publicKey ? { publicKey: cache.publicKey } : {}
   return { format: 'binary-cache', path: file, size: content.length, sha256, oid, ...signed }
@@ -117,6 +117,8 @@ export async function cacheFiles(
 ): Promise<(NewFile & { size: number })[]> {
   const entries = await fs.readdir(cache.localDir, { recursive: true, withFileTypes: true })
   const files: (NewFile & { size: number })[] = []
+  /** Files not stored yet: stored together, in one pass. */
+  const unknown: { index: number; local: string }[] = []
   for (const entry of entries.filter(e => e.isFile())) {
     const parent = entry.parentPath ?? (entry as unknown as { path: string }).path
     const local = path.join(parent, entry.name)
@@ -125,8 +127,14 @@ export async function cacheFiles(
       cache.repoDir,
       path.relative(cache.localDir, local).split(path.sep).join('/')
     )
-    const oid = known.get(file) ?? (await git.hashObject(local, write))
-    files.push({ path: file, oid, size: (await fs.stat(local)).size })
+    const oid = known.get(file)
+    if (oid === undefined) unknown.push({ index: files.length, local })
+    files.push({ path: file, oid: oid ?? '', size: (await fs.stat(local)).size })
   }
+  const oids = await git.writeBlobs(
+    unknown.map(u => u.local),
+    write
+  )
+  unknown.forEach((u, k) => (files[u.index].oid = oids[k]))
   return files.sort((a, b) => (a.path < b.path ? -1 : 1))
 }

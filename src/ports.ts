@@ -32,8 +32,8 @@ export interface GitPort {
   readBlob(oid: string, deadline: number): Promise<string>
   /** Small blobs, fetched together: id → text. */
   readBlobs(oids: string[], deadline: number): Promise<Map<string, string>>
-  /** The blob id of a file; with `write`, the blob is stored too. */
-  hashObject(file: string, write: boolean): Promise<string>
+  /** The blob ids of files, in order; with `write`, the blobs are stored too. */
+  writeBlobs(files: string[], write: boolean): Promise<string[]>
   /** One commit on `tip` (a root commit without) adding `files` and `texts`; its id. */
   commit(
     tip: string | undefined,

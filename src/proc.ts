@@ -3,12 +3,13 @@ import { ChildProcess, spawn, StdioOptions } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { closeSync, openSync } from 'node:fs'
 import { open } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
 import { UserError } from './errors.js'
 
 export interface RunOptions {
   env?: NodeJS.ProcessEnv
-  /** Bytes written to the child's standard input. */
-  input?: string
+  /** Written to the child's standard input: bytes, or a stream (piped, never held whole). */
+  input?: string | Readable
   /**
    * Where to echo the child's stderr (build logs, git messages), one line at a time: split on
    * `\n`, `\r\n` and `\r`, as the Actions runner splits the log. Not echoed if unset.
@@ -216,12 +217,25 @@ export async function run(
     outSize += data.length
     if (outSize <= MAX_STDOUT) out.push(data)
   })
+  let inputError: unknown
   if (options.input !== undefined) {
     // A child that exits without reading its input must not crash this process (EPIPE).
     child.stdin?.on('error', () => undefined)
-    child.stdin?.end(options.input)
+    if (typeof options.input === 'string') {
+      child.stdin?.end(options.input)
+    } else if (child.stdin) {
+      const stdin = child.stdin
+      // A source that fails (a file that cannot be read) ends the child's input early, so the
+      // child fails on a short stream; the source's own error is the one raised.
+      options.input.once('error', error => {
+        inputError = error
+        stdin.destroy()
+      })
+      options.input.pipe(stdin)
+    }
   }
   const result = await supervise(child, command, options)
+  if (inputError) throw inputError
   if (outSize > MAX_STDOUT) throw new Error(`${command} printed more than ${MAX_STDOUT} bytes`)
   return { ...result, stdout: Buffer.concat(out).toString('utf8') }
 }

@@ -334,6 +334,8 @@ export class Publisher {
       `Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${Date.now() - started} ms).`
     )
     const files: Exported['files'] = []
+    /** The NAR and closure files, stored as blobs together once all are written. */
+    const plain: { index: number; local: string }[] = []
     for (const format of config.formats) {
       if (format === 'binary-cache') {
         if (!cache) throw new Error('the binary cache was not prepared')
@@ -347,9 +349,14 @@ export class Publisher {
           : { size: info.narSize, sha256: info.narHash }
       const file = artifactFilePath(config.path, system, b.storePath, format)
       checkSize(config, file, size, log)
-      const oid = await git.hashObject(`${local}${EXTENSIONS[format]}`, !config.dryRun)
-      files.push({ format, path: file, size, sha256, oid })
+      plain.push({ index: files.length, local: `${local}${EXTENSIONS[format]}` })
+      files.push({ format, path: file, size, sha256, oid: '' })
     }
+    const oids = await git.writeBlobs(
+      plain.map(p => p.local),
+      !config.dryRun
+    )
+    plain.forEach((p, k) => (files[p.index].oid = oids[k]))
     const { attribute, output, storePath, provenance } = b
     const { narHash, narSize } = info
     const file = files[0].path

@@ -100,11 +100,13 @@ class FakeGit implements GitPort {
   async readBlob(oid: string) {
     return this.blobs.get(oid) ?? ''
   }
-  async hashObject(file: string, write: boolean) {
-    this.written.push(write)
-    const text = fs.readFileSync(file, 'latin1')
-    if (write) this.blobs.set(sha1(text), text)
-    return sha1(text)
+  async writeBlobs(files: string[], write: boolean) {
+    return files.map(file => {
+      this.written.push(write)
+      const text = fs.readFileSync(file, 'latin1')
+      if (write) this.blobs.set(sha1(text), text)
+      return sha1(text)
+    })
   }
   async commit(tip: string | undefined, files: NewFile[], texts: NewText[], message: string) {
     this.calls.push('commit')

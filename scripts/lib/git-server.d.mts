@@ -6,6 +6,7 @@ export interface RequestRecord {
   credentials: boolean
   status: number
   bytes: number
+  bytesIn: number
   abandoned: boolean
 }
 export type RuleAction =

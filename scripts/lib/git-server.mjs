@@ -62,12 +62,16 @@ export async function startGitServer({
       credentials: Boolean(req.headers.authorization),
       status: 0,
       bytes: 0,
+      /** Bytes of the request body (a push's pack, an upload). */
+      bytesIn: 0,
       /** The client closed the connection before the answer was complete. */
       abandoned: false
     }
     res.on('close', () => {
       if (!res.writableFinished) record.abandoned = true
     })
+    if (body !== undefined) record.bytesIn = body.length
+    else req.on('data', chunk => (record.bytesIn += chunk.length))
     state.requests.push(record)
     const answer = (status, text, headers = {}) => {
       record.status = status
