@@ -28397,8 +28397,10 @@ var secrets = __nccwpck_require__(7194);
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./src/fetch-index.ts
 var fetch_index = __nccwpck_require__(1134);
-// EXTERNAL MODULE: ./src/git/commands.ts + 5 modules
-var commands = __nccwpck_require__(3045);
+// EXTERNAL MODULE: ./src/git/commands.ts + 4 modules
+var commands = __nccwpck_require__(3885);
+// EXTERNAL MODULE: ./src/git/lfs.ts
+var lfs = __nccwpck_require__(8299);
 // EXTERNAL MODULE: ./src/manifest.ts
 var src_manifest = __nccwpck_require__(5546);
 // EXTERNAL MODULE: ./src/naming.ts
@@ -28408,6 +28410,7 @@ var nix = __nccwpck_require__(1812);
 // EXTERNAL MODULE: ./src/workdir.ts
 var workdir = __nccwpck_require__(7999);
 ;// CONCATENATED MODULE: ./src/verify.ts
+
 
 
 
@@ -28486,14 +28489,39 @@ async function verifyWith(git, config, log, deadline) {
     const accounted = new Set([
         manifestFile,
         (0,naming/* repoPath */.qN)(config.path, src_manifest/* INDEX_NAME */.VX),
-        (0,naming/* repoPath */.qN)(config.path, fetch_index/* FETCH_INDEX_NAME */.KP)
+        (0,naming/* repoPath */.qN)(config.path, fetch_index/* FETCH_INDEX_NAME */.KP),
+        (0,naming/* repoPath */.qN)(config.path, lfs/* ATTRIBUTES_NAME */.II)
     ]);
     let checked = 0;
+    // Files in Git LFS: their pointers are checked against the manifest (the content stays on the
+    // LFS server: what the pointer names is what was uploaded, checked by size and sha256 then).
+    const pointerOids = manifest.artifacts.filter(e => e.lfs).map(e => files.get(e.file) ?? '');
+    const pointers = await git.catBlobs(pointerOids.filter(Boolean));
     for (const entry of manifest.artifacts) {
         accounted.add(entry.file);
         const oid = files.get(entry.file);
         if (!oid) {
             fail(entry.file, 'listed in the manifest but not on the branch');
+            continue;
+        }
+        if (entry.lfs) {
+            checked++;
+            const pointer = (0,lfs/* parsePointer */.vp)(pointers.get(oid) ?? '');
+            const expected = (0,lfs/* sriToHex */.zo)(entry.fileSha256);
+            if (!pointer)
+                fail(entry.file, 'the manifest says it is in Git LFS, but it is no LFS pointer');
+            else if (pointer.oid !== expected || pointer.oid !== entry.lfs.oid) {
+                fail(entry.file, `its LFS pointer names ${pointer.oid}, the manifest says ${expected}`);
+            }
+            else if (pointer.size !== entry.fileSize) {
+                fail(entry.file, `its LFS pointer says ${pointer.size} bytes, the manifest ${entry.fileSize}`);
+            }
+            else if (entry.format === 'nar' && entry.fileSha256 !== entry.narHash) {
+                fail(entry.file, `its sha256 ${entry.fileSha256} is not its narHash ${entry.narHash}`);
+            }
+            else {
+                log.info(`ok   ${entry.file} (Git LFS pointer)`);
+            }
             continue;
         }
         const digest = await git.blobDigest(oid);
@@ -28536,14 +28564,19 @@ async function verifyWith(git, config, log, deadline) {
             else
                 fail(file, `refers to ${reference}, which has no narinfo in the cache`);
         }
-        const nar = (0,naming/* repoPath */.qN)(cacheDir, info.url);
+        // A NAR in Git LFS is named by an absolute URL that ends in its path in the repository.
+        const inRepo = /^[a-z]+:\/\//.test(info.url)
+            ? (new RegExp(`/${escapeRegExp(cacheDir)}/(nar/[^/]+)$`).exec(decodeURI(info.url))?.[1] ?? '')
+            : info.url;
+        const nar = (0,naming/* repoPath */.qN)(cacheDir, inRepo);
         accounted.add(nar);
-        const narOid = files.get(nar);
+        const narOid = inRepo ? files.get(nar) : undefined;
         if (!narOid) {
-            fail(file, `its NAR ${nar} is missing`);
+            fail(file, `its NAR ${inRepo ? nar : info.url} is missing`);
             continue;
         }
-        const digest = await git.blobDigest(narOid);
+        const pointer = inRepo === info.url ? undefined : await lfsDigest(git, narOid);
+        const digest = pointer ?? (await git.blobDigest(narOid));
         checked++;
         const fileHash = `sha256:${(0,nix/* toNix32 */.eN)(digest.sha256)}`;
         if (digest.size !== info.fileSize || fileHash !== info.fileHash) {
@@ -28563,6 +28596,16 @@ async function verifyWith(git, config, log, deadline) {
             fail(file, 'not listed in the manifest');
     }
     return { checked, problems };
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+/** The size and sha256 that an LFS pointer blob names (all zeros when it is no pointer). */
+async function lfsDigest(git, oid) {
+    const pointer = (0,lfs/* parsePointer */.vp)((await git.catBlobs([oid])).get(oid) ?? '');
+    return pointer
+        ? { size: pointer.size, sha256: Buffer.from(pointer.oid, 'hex') }
+        : { size: -1, sha256: Buffer.alloc(32) };
 }
 
 ;// CONCATENATED MODULE: ./src/cli.ts
@@ -28592,7 +28635,9 @@ Options (same meaning as the action's inputs):
   --outputs LIST           derivation outputs to publish, e.g. out,bin, or * (default: nix build's)
   --format LIST            nar, closure, binary-cache (comma-separated; default: nar)
   --compression NAME       none, xz or zstd for the binary cache (default: xz)
-  --max-file-size SIZE     refuse files larger than this (default: 100M)
+  --max-file-size SIZE     refuse files larger than this (default: 100M; 2G with lfs)
+  --large-files MODE       refuse or lfs: store files over lfs-threshold in Git LFS
+  --lfs-threshold SIZE     with lfs, files larger than this go to Git LFS (default: 50M)
   --stall-timeout TIME     abandon and retry a request that moves no data this long (default: 60s)
   --network-timeout TIME   end each network operation, retries included, by then (default: 30m)
   --check-reproducible     rebuild once more; publish nothing if any output differs
@@ -28616,6 +28661,8 @@ const OPTIONS = [
     'format',
     'compression',
     'max-file-size',
+    'large-files',
+    'lfs-threshold',
     'stall-timeout',
     'network-timeout'
 ];
@@ -28811,8 +28858,10 @@ const nixString = (text) => JSON.stringify(text).replace(/\$\{/g, '\\${');
  * when the host has no known download URL.
  */
 function renderFetchIndex(manifest, repository, commit) {
-    const nars = manifest.artifacts.filter(e => e.format === 'nar');
-    if (nars.length === 0 || !(0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .rawUrl */ .IU)(repository, commit, nars[0].file))
+    const url = (e) => (0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .downloadUrl */ .Is)(repository, commit, e.file, e.lfs !== undefined);
+    // A NAR in Git LFS is listed only where the host serves LFS content (see contentUrl).
+    const nars = manifest.artifacts.filter(e => e.format === 'nar' && url(e));
+    if (nars.length === 0)
         return undefined;
     const newest = new Map();
     const byPath = [];
@@ -28829,7 +28878,7 @@ function renderFetchIndex(manifest, repository, commit) {
         if (!seen || e.publishedAt > seen.publishedAt)
             newest.set(key, e);
     }
-    const fetch = (e) => `fetch { name = ${nixString(storeName(e.storePath))}; url = ${nixString((0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .rawUrl */ .IU)(repository, commit, e.file))}; narHash = ${nixString(e.narHash)}; }`;
+    const fetch = (e) => `fetch { name = ${nixString(storeName(e.storePath))}; url = ${nixString(url(e))}; narHash = ${nixString(e.narHash)}; }`;
     const systems = [...new Set([...newest.values()].map(e => e.system))].sort();
     const lines = [
         FETCH_INDEX_MARK,
@@ -28949,7 +28998,7 @@ function gitEnvironment(e, network) {
 
 /***/ }),
 
-/***/ 3045:
+/***/ 3885:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29012,8 +29061,8 @@ function spread(size) {
 
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+// EXTERNAL MODULE: external "node:https"
+var external_node_https_ = __nccwpck_require__(4708);
 ;// CONCATENATED MODULE: ./src/git/redirect.ts
 
 
@@ -29026,7 +29075,7 @@ const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(imp
  */
 function probeRedirect(url, service, authHeader, timeoutMs = 10000) {
     const target = new URL(`${url.replace(/\/+$/, '')}/info/refs?service=${service}`);
-    const client = target.protocol === 'https:' ? external_node_https_namespaceObject : external_node_http_;
+    const client = target.protocol === 'https:' ? external_node_https_ : external_node_http_;
     const headers = { 'User-Agent': 'git/2 (publish-nix-artifact)' };
     const colon = authHeader.indexOf(':');
     if (colon > 0)
@@ -29604,6 +29653,282 @@ class Git {
 
 /***/ }),
 
+/***/ 8299:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   FW: () => (/* binding */ lfsPointer),
+/* harmony export */   II: () => (/* binding */ ATTRIBUTES_NAME),
+/* harmony export */   Xr: () => (/* binding */ lfsAttributes),
+/* harmony export */   bG: () => (/* binding */ LfsClient),
+/* harmony export */   vp: () => (/* binding */ parsePointer),
+/* harmony export */   zo: () => (/* binding */ sriToHex)
+/* harmony export */ });
+/* unused harmony export lfsEndpoint */
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7067);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_http__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4708);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_https__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
+
+
+
+
+const MEDIA_TYPE = 'application/vnd.git-lfs+json';
+/** The pointer file committed in place of a file stored in LFS (the spec's canonical form). */
+function lfsPointer(oid, size) {
+    return `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${size}\n`;
+}
+/** The object a pointer file names, or undefined when the text is not a pointer. */
+function parsePointer(text) {
+    const m = /^version https:\/\/git-lfs\.github\.com\/spec\/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n$/.exec(text);
+    return m ? { oid: m[1], size: Number(m[2]) } : undefined;
+}
+/** The name of the attributes file that marks the files stored in Git LFS, beside them. */
+const ATTRIBUTES_NAME = '.gitattributes';
+const ATTRIBUTES_MARK = '# Files stored in Git LFS (written by publish-nix-artifact).';
+/**
+ * `existing` (a `.gitattributes`, '' when there is none) with a line for each of `paths` (relative
+ * to its directory) that it lacks: `/PATH filter=lfs diff=lfs merge=lfs -text`, what
+ * `git lfs track` writes. Clients check out LFS content only for files those lines name. Lines
+ * already there, anyone's, are kept as they are, so publishers that re-apply on a new tip
+ * converge.
+ */
+function lfsAttributes(existing, paths) {
+    const lines = existing ? existing.replace(/\n$/, '').split('\n') : [ATTRIBUTES_MARK];
+    const have = new Set(lines.map(l => l.trim()));
+    const wanted = [...new Set(paths)]
+        .sort()
+        .map(p => `/${p.replace(/[*?[\\ ]/g, c => `\\${c}`)} filter=lfs diff=lfs merge=lfs -text`);
+    return `${[...lines, ...wanted.filter(l => !have.has(l))].join('\n')}\n`;
+}
+/** `sha256-<base64>` (SRI, as Nix and the manifest write it) → hex, the LFS object id. */
+function sriToHex(sri) {
+    const m = /^sha256-([A-Za-z0-9+/]{43}=)$/.exec(sri);
+    if (!m)
+        throw new Error(`not a sha256 SRI hash: ${sri}`);
+    return Buffer.from(m[1], 'base64').toString('hex');
+}
+/** The LFS server of a repository, as git-lfs finds it by default: `<url>.git/info/lfs`. */
+function lfsEndpoint(repo) {
+    const base = repo.url.replace(/\/+$/, '');
+    return `${base.endsWith('.git') ? base : `${base}.git`}/info/lfs`;
+}
+class LfsClient {
+    repo;
+    authHeader;
+    limits;
+    log;
+    endpoint;
+    constructor(repo, 
+    /** `Authorization: Basic …` for the token (git/auth.ts), '' without one. */
+    authHeader, limits, log) {
+        this.repo = repo;
+        this.authHeader = authHeader;
+        this.limits = limits;
+        this.log = log;
+        this.endpoint = lfsEndpoint(repo);
+    }
+    /**
+     * Uploads the objects the server does not have yet. One batch request names them all; the server
+     * answers, per object, with where to upload it, or with nothing when it has it already (so a
+     * re-publish or a retry uploads nothing again). Each upload goes where the answer says, with only
+     * the headers the answer gives: an upload URL is often another host (pre-signed storage), and
+     * the token is never sent there.
+     */
+    async upload(objects, ref, deadline) {
+        const report = { uploaded: [], present: [] };
+        if (objects.length === 0)
+            return report;
+        const answer = await this.batch(objects, ref, deadline);
+        for (const object of objects) {
+            const entry = answer.find(o => o.oid === object.oid);
+            if (!entry) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`The Git LFS server at ${this.endpoint} did not answer for object ${object.oid}.`);
+            }
+            if (entry.error) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`The Git LFS server at ${this.endpoint} refused object ${object.oid} (${object.size} bytes): ${entry.error.code ?? ''} ${entry.error.message ?? ''}`.trim());
+            }
+            const upload = entry.actions?.upload;
+            if (!upload) {
+                report.present.push(object);
+                continue;
+            }
+            await this.put(object, upload, deadline);
+            const verify = entry.actions?.verify;
+            if (verify)
+                await this.verify(object, verify, deadline);
+            report.uploaded.push(object);
+        }
+        return report;
+    }
+    async batch(objects, ref, deadline) {
+        const body = JSON.stringify({
+            operation: 'upload',
+            transfers: ['basic'],
+            ref: { name: ref },
+            objects: objects.map(({ oid, size }) => ({ oid, size })),
+            hash_algo: 'sha256'
+        });
+        const url = `${this.endpoint}/objects/batch`;
+        const headers = {
+            Accept: MEDIA_TYPE,
+            'Content-Type': MEDIA_TYPE,
+            ...headerObject(this.authHeader)
+        };
+        const response = await request(url, { method: 'POST', headers, body }, this.limits, deadline);
+        const status = response.status;
+        if (status === 401 || status === 403) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(this.authHeader
+                ? `The Git LFS server at ${url} refused the token (HTTP ${status}). The token needs write access to ${this.repo.url}, and Git LFS must be enabled for the repository.`
+                : `The Git LFS server at ${url} asks for credentials (HTTP ${status}), and 'token' is empty.`);
+        }
+        if (status === 404) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`${this.repo.url} has no Git LFS server at ${url} (HTTP 404). Enable Git LFS for the repository, or set 'large-files: refuse'.`);
+        }
+        checkStatus(response, `ask ${url} where to upload`);
+        let parsed;
+        try {
+            parsed = JSON.parse(response.body);
+        }
+        catch {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`The Git LFS server at ${url} answered with something that is not JSON.`);
+        }
+        return parsed.objects ?? [];
+    }
+    async put(object, action, deadline) {
+        const started = Date.now();
+        const headers = {
+            'Content-Type': 'application/octet-stream',
+            ...(action.header ?? {}),
+            'Content-Length': String(object.size)
+        };
+        const response = await request(action.href, { method: 'PUT', headers, file: object.file }, this.limits, deadline);
+        checkStatus(response, `upload ${object.oid} to ${originOf(action.href)}`);
+        const seconds = Math.max(1, Date.now() - started) / 1000;
+        this.log.info(`Uploaded LFS object ${object.oid} (${object.size} bytes) to ${originOf(action.href)} in ${seconds.toFixed(1)} s (${(object.size / 1024 ** 2 / seconds).toFixed(0)} MiB/s).`);
+    }
+    async verify(object, action, deadline) {
+        const headers = {
+            Accept: MEDIA_TYPE,
+            'Content-Type': MEDIA_TYPE,
+            ...(action.header ?? {})
+        };
+        const body = JSON.stringify({ oid: object.oid, size: object.size });
+        const response = await request(action.href, { method: 'POST', headers, body }, this.limits, deadline);
+        checkStatus(response, `verify the upload of ${object.oid} at ${originOf(action.href)}`);
+    }
+}
+/** `Authorization: Basic …` → { Authorization: 'Basic …' }; '' → {}. */
+function headerObject(header) {
+    const colon = header.indexOf(':');
+    return colon > 0 ? { [header.slice(0, colon)]: header.slice(colon + 1).trim() } : {};
+}
+function originOf(href) {
+    try {
+        return new URL(href).origin;
+    }
+    catch {
+        return 'the upload URL';
+    }
+}
+const MAX_BODY = 1024 * 1024;
+/**
+ * One HTTP request, never following a redirect (it would carry the request's headers elsewhere),
+ * abandoned when nothing moves for stall-timeout or at `deadline`. A file body is streamed.
+ */
+function request(url, options, limits, deadline) {
+    let target;
+    try {
+        target = new URL(url);
+    }
+    catch {
+        return Promise.reject(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`The Git LFS server gave an invalid URL: ${url}`));
+    }
+    if (target.protocol !== 'https:' && !(target.protocol === 'http:' && isLoopback(target))) {
+        return Promise.reject(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`The Git LFS server pointed to ${target.origin}, which is not https; nothing was sent there.`));
+    }
+    const client = target.protocol === 'https:' ? node_https__WEBPACK_IMPORTED_MODULE_2__ : node_http__WEBPACK_IMPORTED_MODULE_1__;
+    const headers = {
+        'User-Agent': 'publish-nix-artifact (git-lfs/3 compatible)',
+        ...options.headers
+    };
+    if (options.body !== undefined)
+        headers['Content-Length'] = String(Buffer.byteLength(options.body));
+    return new Promise((resolve, reject) => {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) {
+            reject(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TimeoutError */ .MU(`Gave up on ${target.origin}: 'network-timeout' is over.`));
+            return;
+        }
+        let settled = false;
+        const fail = (error) => {
+            if (settled)
+                return;
+            settled = true;
+            clearTimeout(timer);
+            req.destroy();
+            reject(error);
+        };
+        const timer = setTimeout(() => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TimeoutError */ .MU(`Gave up on ${target.origin}: the request was not done when the ${limits.timeoutSeconds} s that 'network-timeout' allows were over.`)), remaining);
+        const req = client.request(target, { method: options.method, headers }, res => {
+            const chunks = [];
+            let size = 0;
+            res.on('data', (chunk) => {
+                size += chunk.length;
+                if (size <= MAX_BODY)
+                    chunks.push(chunk);
+            });
+            res.on('end', () => {
+                if (settled)
+                    return;
+                settled = true;
+                clearTimeout(timer);
+                resolve({
+                    status: res.statusCode ?? 0,
+                    location: String(res.headers.location ?? ''),
+                    body: Buffer.concat(chunks).toString('utf8'),
+                    url
+                });
+            });
+            res.on('error', fail);
+        });
+        // No byte in either direction for stall-timeout: abandoned, and retried by the caller.
+        req.setTimeout(limits.stallSeconds * 1000, () => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_(`${target.origin} sent and received nothing for ${limits.stallSeconds} s (stall-timeout).`)));
+        req.on('error', error => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_(`Could not reach ${target.origin}: ${error.message}`)));
+        if (options.file) {
+            const source = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createReadStream)(options.file, { highWaterMark: 1024 * 1024 });
+            source.on('error', error => fail(error));
+            source.pipe(req);
+        }
+        else {
+            req.end(options.body);
+        }
+    });
+}
+function isLoopback(url) {
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+/** A 2xx passes; a redirect, a 5xx (retried) or anything else is an error saying what failed. */
+function checkStatus(response, what) {
+    const { status } = response;
+    if (status >= 200 && status < 300)
+        return;
+    if (status >= 300 && status < 400) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`Could not ${what}: the server redirected to ${response.location || 'another address'} (HTTP ${status}). Redirects are not followed, so that the request's credentials go nowhere else.`);
+    }
+    const detail = response.body.trim().split('\n')[0]?.slice(0, 200) ?? '';
+    const message = `Could not ${what}: HTTP ${status}${detail ? ` (${detail})` : ''}.`;
+    if (status >= 500 || status === 429 || status === 408)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_(message);
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(message);
+}
+
+
+/***/ }),
+
 /***/ 9407:
 /***/ ((module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -29656,7 +29981,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   r6: () => (/* binding */ relaxingOptions)
 });
 
-// UNUSED EXPORTS: DEFAULT_MAX_FILE_SIZE, DEFAULT_NETWORK_TIMEOUT, DEFAULT_STALL_TIMEOUT, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, parseAttributes, parseBoolean, parseCompression, parseDuration, parseFormats, parseNixBuildArgs, parseOutputs, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
+// UNUSED EXPORTS: DEFAULT_LFS_THRESHOLD, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_LFS_FILE_SIZE, DEFAULT_NETWORK_TIMEOUT, DEFAULT_STALL_TIMEOUT, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, parseAttributes, parseBoolean, parseCompression, parseDuration, parseFormats, parseLargeFiles, parseNixBuildArgs, parseOutputs, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
@@ -29664,6 +29989,7 @@ var external_node_os_ = __nccwpck_require__(8161);
 /** The typed configuration that the entry points build from their inputs and pass down. */
 const FORMATS = ['nar', 'closure', 'binary-cache'];
 const COMPRESSIONS = ['none', 'xz', 'zstd'];
+const LARGE_FILES = ['refuse', 'lfs'];
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
@@ -29680,6 +30006,10 @@ const DEFAULT_USER_EMAIL = '41898282+github-actions[bot]@users.noreply.github.co
 /** GitHub rejects files over 100 MiB and warns above 50 MiB. */
 const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
 const WARN_FILE_SIZE = 50 * 1024 * 1024;
+/** With `large-files: lfs`: files over this go to LFS (GitHub warns about blobs above 50 MiB). */
+const DEFAULT_LFS_THRESHOLD = 50 * 1024 * 1024;
+/** GitHub's limit for one LFS object on its free plan. */
+const DEFAULT_MAX_LFS_FILE_SIZE = 2 * 1024 ** 3;
 /**
  * A network request that moves no byte for this long is abandoned (and retried): long enough for
  * a server that checks a large push before it answers, short enough not to hold a runner.
@@ -29699,7 +30029,10 @@ function readConfig(input, env) {
         validateBranchSyntax(branch);
     const commitMessage = input('commit-message') || template/* DEFAULT_COMMIT_MESSAGE */.Kb;
     (0,template/* validateTemplate */.dC)(commitMessage);
-    const maxFileSize = parseSize(input('max-file-size') || String(DEFAULT_MAX_FILE_SIZE), 'max-file-size');
+    const largeFiles = parseLargeFiles(input('large-files') || 'refuse');
+    const lfsThreshold = parseSize(input('lfs-threshold') || String(DEFAULT_LFS_THRESHOLD), 'lfs-threshold');
+    const defaultMax = largeFiles === 'lfs' ? DEFAULT_MAX_LFS_FILE_SIZE : DEFAULT_MAX_FILE_SIZE;
+    const maxFileSize = parseSize(input('max-file-size') || String(defaultMax), 'max-file-size');
     const RUNNER_ARCH = { x64: 'X64', arm64: 'ARM64' };
     const recordRun = parseBoolean(input('record-run-url') || 'true', 'record-run-url');
     const attempt = Number(env.GITHUB_RUN_ATTEMPT || '1');
@@ -29734,6 +30067,8 @@ function readConfig(input, env) {
         signingKey: parseSigningKey(input('signing-key')),
         dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
         checkReproducible: parseBoolean(input('check-reproducible') || 'false', 'check-reproducible'),
+        largeFiles,
+        lfsThreshold,
         maxFileSize,
         warnFileSize: Math.min(WARN_FILE_SIZE, maxFileSize),
         network: {
@@ -30076,6 +30411,12 @@ function parseBoolean(value, name) {
     if (['false', 'no', '0', 'off', ''].includes(v))
         return false;
     throw new errors/* UserError */.yo(`Input '${name}' must be true or false, not ${JSON.stringify(value)}.`);
+}
+function parseLargeFiles(value) {
+    const v = value.trim().toLowerCase();
+    if (LARGE_FILES.includes(v))
+        return v;
+    throw new errors/* UserError */.yo(`Input 'large-files' must be 'refuse' (files over max-file-size fail the step) or 'lfs' (files over lfs-threshold go to Git LFS), not ${JSON.stringify(value)}.`);
 }
 /** `104857600`, `100M`, `100MiB`, `1.5G`: binary units. */
 function parseSize(value, name) {
@@ -32834,7 +33175,8 @@ function mergeManifest(manifest, artifacts, source, now, compression = 'none', r
                         }
                     }
                     : {}),
-                ...(f.publicKey ? { publicKey: f.publicKey } : {})
+                ...(f.publicKey ? { publicKey: f.publicKey } : {}),
+                ...(f.lfs ? { lfs: { oid: f.lfs.oid } } : {})
             });
             added++;
         }
@@ -32859,6 +33201,11 @@ function renderIndex(manifest, dir) {
         "- `.closure`: the store path and its runtime closure in Nix's export format. `nix-store --import < FILE`.",
         '- `artifacts.nix` (when the host serves raw files): each store path without references, fetched by its NAR hash from pure Nix: `(import (builtins.fetchurl { url = URL-of-artifacts.nix; sha256 = HASH; })).SYSTEM.NAME`.',
         "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix --extra-experimental-features nix-command copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
+        ...(manifest.artifacts.some(e => e.lfs)
+            ? [
+                '- Files marked LFS are stored in Git LFS: the branch holds a pointer. In a clone, `git lfs pull --include FILE` fetches the content; a binary cache NAR in LFS is downloaded by Nix from the URL its narinfo names.'
+            ]
+            : []),
         '',
         '| File | Format | Attribute | System | Store path | NAR hash | Size | Source |',
         '| --- | --- | --- | --- | --- | --- | ---: | --- |'
@@ -32867,7 +33214,7 @@ function renderIndex(manifest, dir) {
         const source = e.source.repository
             ? `${e.source.repository}@${e.source.commit.slice(0, 12)}`
             : 'local';
-        lines.push(`| [${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(rel(e.file))}](${encodeURI(rel(e.file))}) | ${e.format} | \`${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(e.attribute)}\` | ${e.system} | \`${e.storePath}\` | \`${e.narHash}\` | ${e.fileSize} | ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(source)} |`);
+        lines.push(`| [${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(rel(e.file))}](${encodeURI(rel(e.file))}) | ${e.format}${e.lfs ? ' (LFS)' : ''} | \`${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(e.attribute)}\` | ${e.system} | \`${e.storePath}\` | \`${e.narHash}\` | ${e.fileSize} | ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(source)} |`);
     }
     const example = exampleCommands(manifest);
     if (example.length > 0) {
@@ -32894,10 +33241,14 @@ function exampleCommands(manifest) {
             .split('/')
             .pop()
             ?.replace(/\.nar$/, '') ?? 'restored';
+        if (nar.lfs)
+            lines.push(`git lfs pull --include ${quote(nar.file)}`);
         lines.push(`nix --extra-experimental-features nix-command hash file --sri ${quote(nar.file)}  # ${nar.narHash}`, `nix-store --restore ./${quote(base)} < ${quote(nar.file)}`);
     }
     const closure = newest.get('closure');
     if (closure) {
+        if (closure.lfs)
+            lines.push(`git lfs pull --include ${quote(closure.file)}`);
         lines.push(`nix-store --import < ${quote(closure.file)}  # adds ${closure.storePath} and its dependencies`);
     }
     const cached = newest.get('binary-cache');
@@ -32937,9 +33288,11 @@ function cell(text) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Es: () => (/* binding */ artifactFilePath),
 /* harmony export */   IU: () => (/* binding */ rawUrl),
+/* harmony export */   Is: () => (/* binding */ downloadUrl),
 /* harmony export */   RL: () => (/* binding */ storeHashPart),
 /* harmony export */   UF: () => (/* binding */ storeBasename),
 /* harmony export */   Z1: () => (/* binding */ EXTENSIONS),
+/* harmony export */   hx: () => (/* binding */ contentUrl),
 /* harmony export */   iw: () => (/* binding */ fileUrl),
 /* harmony export */   qN: () => (/* binding */ repoPath)
 /* harmony export */ });
@@ -33013,6 +33366,23 @@ function rawUrl(repo, commit, file) {
         case 'gitea':
             return `${repo.origin}/${repo.slug}/raw/commit/${commit}/${encodePath(file)}`;
     }
+}
+/**
+ * A URL that serves the content of a file stored in Git LFS (its raw URL would give the pointer),
+ * when the host is one whose behaviour is known: github.com serves LFS content from
+ * media.githubusercontent.com; GitHub Enterprise Server's raw URLs of LFS files lead to the
+ * content. Other hosts: '' (a clone and `git lfs pull` always work).
+ */
+function contentUrl(repo, ref, file) {
+    if (repo.forge !== 'github' || !repo.slug || !ref)
+        return '';
+    return repo.origin === 'https://github.com'
+        ? `https://media.githubusercontent.com/media/${repo.slug}/${ref}/${encodePath(file)}`
+        : `${repo.origin}/${repo.slug}/raw/${ref}/${encodePath(file)}`;
+}
+/** Where a file's content downloads from: its raw URL, or for an LFS file its content URL. */
+function downloadUrl(repo, ref, file, lfs) {
+    return lfs ? contentUrl(repo, ref, file) : rawUrl(repo, ref, file);
 }
 
 
@@ -33781,6 +34151,12 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: Publisher, flakeRefOf
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./src/background.ts
@@ -33797,10 +34173,8 @@ function background(promise) {
     };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/naming.ts
 var naming = __nccwpck_require__(8499);
 ;// CONCATENATED MODULE: ./src/binary-cache.ts
@@ -33808,8 +34182,9 @@ var naming = __nccwpck_require__(8499);
 
 
 
+
 /** The cache this run writes, or undefined when the binary cache is not among the formats. */
-async function prepareBinaryCache(config, nix, work) {
+async function prepareBinaryCache(config, nix, work, lfs) {
     if (!config.formats.includes('binary-cache'))
         return undefined;
     const cache = {
@@ -33818,7 +34193,8 @@ async function prepareBinaryCache(config, nix, work) {
         compression: config.compression,
         secretKeyFile: '',
         publicKey: '',
-        seeded: new Set()
+        seeded: new Set(),
+        lfs
     };
     if (!config.signingKey)
         return cache;
@@ -33862,6 +34238,8 @@ async function seedFromBranch(cache, tipEntries, paths, git, deadline) {
 /** Adds `storePath` and its closure to the cache; its narinfo, as the artifact's file. */
 async function addToCache(cache, storePath, ports, write) {
     await ports.nix.copyToCache(storePath, cache.localDir, cache);
+    if (cache.lfs)
+        await pointLargeNars(cache, cache.lfs);
     const name = `${(0,naming/* storeHashPart */.RL)(storePath)}.narinfo`;
     const narinfo = external_node_path_.join(cache.localDir, name);
     // A narinfo is a few hundred bytes: read whole.
@@ -33873,10 +34251,37 @@ async function addToCache(cache, storePath, ports, write) {
     return { format: 'binary-cache', path: file, size: content.length, sha256, oid, ...signed };
 }
 /**
- * Every file `nix copy` wrote into the local cache, as files for the repository, with sizes. Files
- * whose blob id is `known` already (the narinfos, from addToCache) are not hashed again.
+ * A NAR stored in Git LFS is not where the narinfo's relative `URL: nar/…` points: the branch holds
+ * its pointer. Nix accepts an absolute URL there, so the narinfos this run wrote for NARs over
+ * the threshold point at the URL that serves the NAR's content. The signature covers the store
+ * path, NAR hash, size and references, not the URL, so it stays valid.
  */
-async function cacheFiles(cache, git, write, known) {
+async function pointLargeNars(cache, lfs) {
+    const names = await promises_.readdir(cache.localDir);
+    for (const name of names.filter(n => n.endsWith('.narinfo'))) {
+        const file = external_node_path_.join(cache.localDir, name);
+        if (cache.seeded.has(file))
+            continue;
+        const text = await promises_.readFile(file, 'utf8');
+        const url = /^URL: (nar\/[^\n]+)$/m.exec(text)?.[1];
+        if (!url)
+            continue;
+        const size = (await promises_.stat(external_node_path_.join(cache.localDir, url))).size;
+        if (size <= lfs.threshold)
+            continue;
+        const absolute = lfs.urlOf((0,naming/* repoPath */.qN)(cache.repoDir, url));
+        if (!absolute) {
+            throw new errors/* UserError */.yo(`The binary cache's ${url} is over lfs-threshold and would go to Git LFS, but no URL that serves Git LFS content is known for this host (known: github.com and GitHub Enterprise Server), so Nix could not download it. Raise 'lfs-threshold' above ${size} bytes, or publish the binary cache to a repository on GitHub.`);
+        }
+        await promises_.writeFile(file, text.replace(/^URL: nar\/[^\n]+$/m, `URL: ${absolute}`));
+    }
+}
+/**
+ * Every file `nix copy` wrote into the local cache, as files for the repository, with sizes. Files
+ * whose blob id is `known` already (the narinfos, from addToCache) are not hashed again. For a
+ * file that `pointer` gives a pointer file for (an LFS object), the pointer's blob is used.
+ */
+async function cacheFiles(cache, git, write, known, pointer = () => Promise.resolve(undefined)) {
     const entries = await promises_.readdir(cache.localDir, { recursive: true, withFileTypes: true });
     const files = [];
     /** Files not stored yet: stored together, in one pass. */
@@ -33888,21 +34293,25 @@ async function cacheFiles(cache, git, write, known) {
             continue;
         const file = (0,naming/* repoPath */.qN)(cache.repoDir, external_node_path_.relative(cache.localDir, local).split(external_node_path_.sep).join('/'));
         const oid = known.get(file);
-        if (oid === undefined)
-            unknown.push({ index: files.length, local });
-        files.push({ path: file, oid: oid ?? '', size: (await promises_.stat(local)).size });
+        const size = (await promises_.stat(local)).size;
+        if (oid === undefined) {
+            unknown.push({ index: files.length, local: (await pointer(file, local, size)) ?? local });
+        }
+        files.push({ path: file, oid: oid ?? '', size });
     }
     const oids = await git.writeBlobs(unknown.map(u => u.local), write);
     unknown.forEach((u, k) => (files[u.index].oid = oids[k]));
     return files.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/fetch-index.ts
 var fetch_index = __nccwpck_require__(1134);
-// EXTERNAL MODULE: ./src/git/commands.ts + 5 modules
-var commands = __nccwpck_require__(3045);
+// EXTERNAL MODULE: ./src/git/auth.ts
+var auth = __nccwpck_require__(5768);
+// EXTERNAL MODULE: ./src/git/commands.ts + 4 modules
+var commands = __nccwpck_require__(3885);
+// EXTERNAL MODULE: ./src/git/lfs.ts
+var git_lfs = __nccwpck_require__(8299);
 ;// CONCATENATED MODULE: ./src/git/plan.ts
 
 /** Every path whose tree entry `planFiles` needs: each file and each directory above it. */
@@ -34030,6 +34439,11 @@ var workdir = __nccwpck_require__(7999);
 
 
 
+
+
+
+
+
 /** Rejected pushes in a row, with the branch not moving, after which publishing gives up. */
 const STALE_ROUNDS = 3;
 /**
@@ -34041,7 +34455,8 @@ async function publish(config, log) {
     return (0,workdir/* withWorkDir */.x)(config.tempDir, work => {
         const identity = { name: config.gitUserName, email: config.gitUserEmail };
         const git = new commands/* Git */.T(config.repository, config.token, work, identity, log, config.network);
-        return new Publisher({ config, git, nix: new nix/* Nix */.aG(log), work, log, retry }).run();
+        const lfs = new git_lfs/* LfsClient */.bG(config.repository, (0,auth/* authHeader */.eT)(config.token), config.network, log);
+        return new Publisher({ config, git, nix: new nix/* Nix */.aG(log), lfs, work, log, retry }).run();
     });
 }
 /** The publishing pipeline over a git and a Nix port. Each phase is one method. */
@@ -34065,9 +34480,11 @@ class Publisher {
             this.nixVersion = await nixVersion.get();
             log.info(`Using Nix ${this.nixVersion}.`);
             const built = await this.build();
-            const cache = await prepareBinaryCache(config, nix, this.d.work);
+            const lfs = config.largeFiles === 'lfs' ? this.lfsOptions(remote.state.branch) : undefined;
+            const cache = await prepareBinaryCache(config, nix, this.d.work, lfs);
             const exported = await log.group('Exporting', () => this.exportAll(built, remote, cache));
             const extra = cache ? await this.cacheFiles(cache, exported) : [];
+            await this.uploadLfs(exported, extra, remote.state.branch);
             const outcome = await log.group(config.dryRun
                 ? 'Dry run: what would be committed'
                 : `Publishing to '${remote.state.branch}'`, () => this.commitAndPush(remote, exported, extra));
@@ -34231,7 +34648,7 @@ class Publisher {
         ]);
         log.info(`Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${Date.now() - started} ms).`);
         const files = [];
-        /** The NAR and closure files, stored as blobs together once all are written. */
+        /** The NAR and closure files (or their LFS pointers), stored as blobs together. */
         const plain = [];
         for (const format of config.formats) {
             if (format === 'binary-cache') {
@@ -34245,9 +34662,16 @@ class Publisher {
                 ? await this.exportClosure(b, closure, local)
                 : { size: info.narSize, sha256: info.narHash };
             const file = (0,naming/* artifactFilePath */.Es)(config.path, system, b.storePath, format);
-            checkSize(config, file, size, log);
-            plain.push({ index: files.length, local: `${local}${naming/* EXTENSIONS */.Z1[format]}` });
-            files.push({ format, path: file, size, sha256, oid: '' });
+            const localFile = `${local}${naming/* EXTENSIONS */.Z1[format]}`;
+            if (inLfs(config, file, size, log)) {
+                const upload = { oid: (0,git_lfs/* sriToHex */.zo)(sha256), size, file: localFile };
+                plain.push({ index: files.length, local: await this.pointerFile(upload) });
+                files.push({ format, path: file, size, sha256, oid: '', lfs: { oid: upload.oid }, upload });
+            }
+            else {
+                plain.push({ index: files.length, local: localFile });
+                files.push({ format, path: file, size, sha256, oid: '' });
+            }
         }
         const oids = await git.writeBlobs(plain.map(p => p.local), !config.dryRun);
         plain.forEach((p, k) => (files[p.index].oid = oids[k]));
@@ -34304,17 +34728,70 @@ class Publisher {
         this.d.log.info(`Exported the closure of ${b.storePath}: ${closure.paths.length} paths, ${closure.size} bytes.`);
         return { size: closure.size, sha256: closure.sha256 };
     }
-    /** The binary cache's files, size-checked like every other file. */
+    /**
+     * The binary cache's files, size-checked like every other file; a NAR over the LFS threshold is
+     * an LFS object, with its pointer committed in its place.
+     */
     async cacheFiles(cache, exported) {
         const { config, git, log } = this.d;
         const narinfos = exported.flatMap(a => a.files).filter(f => f.format === 'binary-cache');
         const known = new Map(narinfos.map(f => [f.path, f.oid]));
-        const files = await cacheFiles(cache, git, !config.dryRun, known);
+        const uploads = new Map();
+        const files = await cacheFiles(cache, git, !config.dryRun, known, async (file, local, size) => {
+            if (!inLfs(config, file, size, log))
+                return undefined;
+            const upload = { oid: await sha256Hex(local), size, file: local };
+            uploads.set(file, upload);
+            return this.pointerFile(upload);
+        });
         const nars = files.filter(f => f.path.startsWith(`${cache.repoDir}/nar/`)).length;
         log.info(`nix copy wrote ${files.length} binary cache file(s), ${nars} of them NARs.`);
-        for (const file of files)
-            checkSize(config, file.path, file.size, log);
-        return files.map(({ path: file, oid }) => ({ path: file, oid }));
+        return files.map(({ path: file, oid }) => ({ path: file, oid, upload: uploads.get(file) }));
+    }
+    /** Where files over the LFS threshold are served from, for the binary cache's narinfos. */
+    lfsOptions(branch) {
+        const { config } = this.d;
+        return {
+            threshold: config.lfsThreshold,
+            urlOf: (file) => (0,naming/* contentUrl */.hx)(config.repository, branch, file)
+        };
+    }
+    /** The LFS pointer of an object, written in the work directory; its path. */
+    async pointerFile(object) {
+        const dir = external_node_path_.join(this.d.work, 'lfs-pointers');
+        await promises_.mkdir(dir, { recursive: true });
+        const file = external_node_path_.join(dir, object.oid);
+        await promises_.writeFile(file, (0,git_lfs/* lfsPointer */.FW)(object.oid, object.size));
+        return file;
+    }
+    /**
+     * Uploads the files over the LFS threshold before anything is committed, so that no pointer is
+     * ever pushed without its object; retried as a whole, and the server's answer leaves out what
+     * it already has, so nothing is uploaded twice. Once done, commits and their retries only push
+     * pointers.
+     */
+    async uploadLfs(exported, cache, branch) {
+        const { config, lfs, log, retry } = this.d;
+        const objects = new Map();
+        for (const f of [...exported.flatMap(a => a.files), ...cache]) {
+            if (f.upload)
+                objects.set(f.upload.oid, f.upload);
+        }
+        if (objects.size === 0 || config.dryRun)
+            return;
+        const all = [...objects.values()];
+        const bytes = all.reduce((sum, o) => sum + o.size, 0);
+        await log.group(`Uploading ${all.length} file(s) to Git LFS (${mib(bytes)})`, async () => {
+            const sent = new Set();
+            await withRetries('upload to Git LFS', retry, log, async (_attempt, deadline) => {
+                const report = await lfs.upload(all.filter(o => !sent.has(o.oid)), `refs/heads/${branch}`, deadline);
+                for (const o of [...report.uploaded, ...report.present])
+                    sent.add(o.oid);
+                if (report.present.length > 0) {
+                    log.info(`${report.present.length} LFS object(s) were on the server already; not uploaded again.`);
+                }
+            });
+        });
     }
     /**
      * Phases 4 and 5, retried as a whole: plan against the tip, commit, push. A rejected push (the
@@ -34361,6 +34838,9 @@ class Publisher {
         const { branch, state, exported } = on;
         const plan = await this.plan(state.tip, artifactFiles(exported), on.cache, branch);
         const { texts: owned, manifest } = await this.ownedFiles(state, exported, plan, deadline);
+        const attributes = this.attributesFile(state, [...exported.flatMap(a => a.files), ...on.cache]);
+        if (attributes && (owned.length > 0 || plan.added.length > 0))
+            owned.push(attributes);
         // Nothing is committed, nor reported as publishable, before every NAR was found equal to
         // the store's record of its path; that check has been running since the export.
         await Promise.all(this.verifications);
@@ -34439,7 +34919,7 @@ class Publisher {
         const repository = this.d.config.repository;
         const artifacts = exported.map((a) => ({
             ...a,
-            files: a.files.map(({ oid: _oid, ...f }) => f),
+            files: a.files.map(({ oid: _oid, upload: _upload, ...f }) => f),
             published: a.files.some(f => added.has(f.path)),
             url: (0,naming/* fileUrl */.iw)(repository, commitSha, a.file)
         }));
@@ -34476,7 +34956,24 @@ class Publisher {
         }
         return { texts: owned, manifest };
     }
-    /** The tip of `branch` (the default branch if none), with the two small files read from it. */
+    /**
+     * `PATH/.gitattributes` with a line for every file of this run that is in Git LFS, when one is
+     * missing (undefined when nothing changes): git-lfs checks out LFS content only for files named
+     * there.
+     */
+    attributesFile(state, files) {
+        const { config } = this.d;
+        const dir = config.path;
+        const paths = files
+            .filter(f => f.upload)
+            .map(f => (dir && f.path.startsWith(`${dir}/`) ? f.path.slice(dir.length + 1) : f.path));
+        if (paths.length === 0)
+            return undefined;
+        const existing = state.attributes ?? '';
+        const text = (0,git_lfs/* lfsAttributes */.Xr)(existing, paths);
+        return text === existing ? undefined : { path: (0,naming/* repoPath */.qN)(dir, git_lfs/* ATTRIBUTES_NAME */.II), text };
+    }
+    /** The tip of `branch` (the default branch if none), with the small files read from it. */
     async fetchTipState(deadline, branch) {
         const { config, git } = this.d;
         const ref = await git.fetchTip(deadline, branch);
@@ -34484,19 +34981,23 @@ class Publisher {
             return {};
         const manifestFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
         const indexFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* INDEX_NAME */.VX);
+        const attributesFile = (0,naming/* repoPath */.qN)(config.path, git_lfs/* ATTRIBUTES_NAME */.II);
+        const lfs = config.largeFiles === 'lfs';
         const [tip, entries] = await Promise.all([
             git.commitId(ref),
-            git.lsTree(ref, [manifestFile, indexFile])
+            git.lsTree(ref, [manifestFile, indexFile, ...(lfs ? [attributesFile] : [])])
         ]);
         const manifest = entries.get(manifestFile);
         const index = entries.get(indexFile);
-        // Both are downloaded now, in one request: the manifest is merged into, and both are the
-        // previous versions that `git push` looks up as delta bases for the files it rewrites (without
-        // them here, it would download each one on its own while pushing).
-        const blobs = [manifest, index].filter((e) => e?.type === 'blob');
+        const attributes = entries.get(attributesFile);
+        // All are downloaded now, in one request: the manifest (and .gitattributes) are merged into,
+        // and they are the previous versions that `git push` looks up as delta bases for the files it
+        // rewrites (without them here, it would download each one on its own while pushing).
+        const blobs = [manifest, index, attributes].filter((e) => e?.type === 'blob');
         await git.fetchBlobs(blobs.map(e => e.oid), deadline);
         const text = manifest?.type === 'blob' ? await git.readBlob(manifest.oid, deadline) : undefined;
-        return { tip, manifest: text, index };
+        const attributesText = attributes?.type === 'blob' ? await git.readBlob(attributes.oid, deadline) : undefined;
+        return { tip, manifest: text, index, attributes: attributesText };
     }
     /**
      * The state for the first attempt: the one fetched in the background if it is the tip that
@@ -34516,14 +35017,34 @@ function flakeRefOf(attribute) {
     const hash = attribute.indexOf('#');
     return hash === -1 ? attribute : attribute.slice(0, hash) || '.';
 }
-function checkSize(config, file, size, log) {
-    const mib = (n) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+const mib = (n) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+/**
+ * Whether `file` goes to Git LFS (with `large-files: lfs`, when it is over `lfs-threshold`);
+ * refuses, before anything is pushed, a file over `max-file-size`.
+ */
+function inLfs(config, file, size, log) {
+    const lfs = config.largeFiles === 'lfs' && size > config.lfsThreshold;
     if (size > config.maxFileSize) {
-        throw new errors/* UserError */.yo(`${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}; nothing was pushed. Git hosts reject large files (GitHub: 100 MiB). Publish a smaller output, or raise 'max-file-size' if your host accepts larger files.`);
+        throw new errors/* UserError */.yo(lfs
+            ? `${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}, the largest Git LFS object this step uploads; nothing was pushed. GitHub accepts LFS objects up to 2 GiB on free plans (more on paid plans): raise 'max-file-size' if your plan allows it, or publish a smaller output.`
+            : config.largeFiles === 'lfs'
+                ? `${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}, and not over lfs-threshold ${mib(config.lfsThreshold)}; nothing was pushed. Lower 'lfs-threshold' so that it goes to Git LFS.`
+                : `${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}; nothing was pushed. Git hosts reject large files (GitHub: 100 MiB). Set 'large-files: lfs' to store files over 'lfs-threshold' in Git LFS, or publish a smaller output.`);
     }
-    if (size > config.warnFileSize) {
-        log.warning(`${file} is ${mib(size)}: GitHub warns above 50 MiB and refuses files over 100 MiB; consider a smaller output.`);
+    if (!lfs && size > config.warnFileSize) {
+        log.warning(config.largeFiles === 'lfs'
+            ? `${file} is ${mib(size)}, under lfs-threshold ${mib(config.lfsThreshold)}, so a plain git file: GitHub warns above 50 MiB and refuses files over 100 MiB. Lower 'lfs-threshold'.`
+            : `${file} is ${mib(size)}: GitHub warns above 50 MiB and refuses files over 100 MiB. Set 'large-files: lfs' to store large files in Git LFS.`);
     }
+    return lfs;
+}
+/** The sha256 of a file in hex, streamed. */
+async function sha256Hex(file) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file, { highWaterMark: 1024 * 1024 })) {
+        hash.update(chunk);
+    }
+    return hash.digest('hex');
 }
 /** The files that are the artifacts themselves, once each (the binary cache is planned apart). */
 function artifactFiles(exported) {
@@ -34571,7 +35092,8 @@ function outputs(result) {
                 format: f.format,
                 file: f.path,
                 size: f.size,
-                sha256: f.sha256
+                sha256: f.sha256,
+                ...(f.lfs ? { 'lfs-oid': f.lfs.oid } : {})
             }))
         })))
     };
@@ -34659,9 +35181,12 @@ function restoreSection(result, config) {
     const lines = ['#### Restore', '', about.filter(Boolean).join(' '), '', '```sh'];
     for (const { a, f } of files) {
         const name = f.path.split('/').pop() ?? f.path;
-        const raw = (0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .rawUrl */ .IU)(config.repository, result.commitSha, f.path);
-        if (raw)
-            lines.push(`curl -fsSLo ${name} ${raw}`);
+        const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .downloadUrl */ .Is)(config.repository, result.commitSha, f.path, f.lfs !== undefined);
+        if (f.lfs) {
+            lines.push(`# ${f.path} is in Git LFS; in a clone of ${config.repository.url}: git lfs pull --include ${f.path}`);
+        }
+        if (url)
+            lines.push(`curl -fsSLo ${name} ${url}`);
         else
             lines.push(`# from a clone of ${config.repository.url}: cp ${f.path} .`);
         if (f.format === 'nar') {
@@ -34970,6 +35495,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2");
+
+/***/ }),
+
+/***/ 4708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
 
 /***/ }),
 

@@ -51,6 +51,7 @@ mountpoint -q "$root/project" || mount --bind "$project" "$root/project"
 missing=()
 [ -x "$root/usr/bin/nix" ] || missing+=(nix-bin)
 [ -x "$root/usr/bin/curl" ] || missing+=(curl)
+[ -x "$root/usr/bin/git-lfs" ] || missing+=(git-lfs)
 if [ ${#missing[@]} -gt 0 ]; then
   with_progress "Installing ${missing[*]} in the chroot" \
     chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import type { Config, PublishedFile } from './config.js'
+import { UserError } from './errors.js'
 import type { NewFile, TreeEntry } from './git/plan.js'
 import { repoPath, storeHashPart } from './naming.js'
 import type { GitPort, NixPort } from './ports.js'
@@ -23,13 +24,22 @@ export interface BinaryCache {
   publicKey: string
   /** Local narinfos copied from the branch (seedFromBranch): already there, never committed. */
   seeded: Set<string>
+  /** With `large-files: lfs`: NARs over the threshold are in LFS, served from `urlOf(file)`. */
+  lfs?: LargeNars
+}
+
+export interface LargeNars {
+  threshold: number
+  /** The URL serving the content of a repository file stored in LFS ('' when none is known). */
+  urlOf(file: string): string
 }
 
 /** The cache this run writes, or undefined when the binary cache is not among the formats. */
 export async function prepareBinaryCache(
   config: Config,
   nix: NixPort,
-  work: string
+  work: string,
+  lfs?: LargeNars
 ): Promise<BinaryCache | undefined> {
   if (!config.formats.includes('binary-cache')) return undefined
   const cache = {
@@ -38,7 +48,8 @@ export async function prepareBinaryCache(
     compression: config.compression,
     secretKeyFile: '',
     publicKey: '',
-    seeded: new Set<string>()
+    seeded: new Set<string>(),
+    lfs
   }
   if (!config.signingKey) return cache
   const secretKeyFile = path.join(work, 'signing-key')
@@ -94,6 +105,7 @@ export async function addToCache(
   write: boolean
 ): Promise<PublishedFile & { oid: string }> {
   await ports.nix.copyToCache(storePath, cache.localDir, cache)
+  if (cache.lfs) await pointLargeNars(cache, cache.lfs)
   const name = `${storeHashPart(storePath)}.narinfo`
   const narinfo = path.join(cache.localDir, name)
   // A narinfo is a few hundred bytes: read whole.
@@ -106,14 +118,43 @@ export async function addToCache(
 }
 
 /**
+ * A NAR stored in Git LFS is not where the narinfo's relative `URL: nar/…` points: the branch holds
+ * its pointer. Nix accepts an absolute URL there, so the narinfos this run wrote for NARs over
+ * the threshold point at the URL that serves the NAR's content. The signature covers the store
+ * path, NAR hash, size and references, not the URL, so it stays valid.
+ */
+export async function pointLargeNars(cache: BinaryCache, lfs: LargeNars): Promise<void> {
+  const names = await fs.readdir(cache.localDir)
+  for (const name of names.filter(n => n.endsWith('.narinfo'))) {
+    const file = path.join(cache.localDir, name)
+    if (cache.seeded.has(file)) continue
+    const text = await fs.readFile(file, 'utf8')
+    const url = /^URL: (nar\/[^\n]+)$/m.exec(text)?.[1]
+    if (!url) continue
+    const size = (await fs.stat(path.join(cache.localDir, url))).size
+    if (size <= lfs.threshold) continue
+    const absolute = lfs.urlOf(repoPath(cache.repoDir, url))
+    if (!absolute) {
+      throw new UserError(
+        `The binary cache's ${url} is over lfs-threshold and would go to Git LFS, but no URL that serves Git LFS content is known for this host (known: github.com and GitHub Enterprise Server), so Nix could not download it. Raise 'lfs-threshold' above ${size} bytes, or publish the binary cache to a repository on GitHub.`
+      )
+    }
+    await fs.writeFile(file, text.replace(/^URL: nar\/[^\n]+$/m, `URL: ${absolute}`))
+  }
+}
+
+/**
  * Every file `nix copy` wrote into the local cache, as files for the repository, with sizes. Files
- * whose blob id is `known` already (the narinfos, from addToCache) are not hashed again.
+ * whose blob id is `known` already (the narinfos, from addToCache) are not hashed again. For a
+ * file that `pointer` gives a pointer file for (an LFS object), the pointer's blob is used.
  */
 export async function cacheFiles(
   cache: BinaryCache,
   git: GitPort,
   write: boolean,
-  known: ReadonlyMap<string, string>
+  known: ReadonlyMap<string, string>,
+  pointer: (file: string, local: string, size: number) => Promise<string | undefined> = () =>
+    Promise.resolve(undefined)
 ): Promise<(NewFile & { size: number })[]> {
   const entries = await fs.readdir(cache.localDir, { recursive: true, withFileTypes: true })
   const files: (NewFile & { size: number })[] = []
@@ -128,8 +169,11 @@ export async function cacheFiles(
       path.relative(cache.localDir, local).split(path.sep).join('/')
     )
     const oid = known.get(file)
-    if (oid === undefined) unknown.push({ index: files.length, local })
-    files.push({ path: file, oid: oid ?? '', size: (await fs.stat(local)).size })
+    const size = (await fs.stat(local)).size
+    if (oid === undefined) {
+      unknown.push({ index: files.length, local: (await pointer(file, local, size)) ?? local })
+    }
+    files.push({ path: file, oid: oid ?? '', size })
   }
   const oids = await git.writeBlobs(
     unknown.map(u => u.local),

@@ -31,7 +31,9 @@ Options (same meaning as the action's inputs):
   --outputs LIST           derivation outputs to publish, e.g. out,bin, or * (default: nix build's)
   --format LIST            nar, closure, binary-cache (comma-separated; default: nar)
   --compression NAME       none, xz or zstd for the binary cache (default: xz)
-  --max-file-size SIZE     refuse files larger than this (default: 100M)
+  --max-file-size SIZE     refuse files larger than this (default: 100M; 2G with lfs)
+  --large-files MODE       refuse or lfs: store files over lfs-threshold in Git LFS
+  --lfs-threshold SIZE     with lfs, files larger than this go to Git LFS (default: 50M)
   --stall-timeout TIME     abandon and retry a request that moves no data this long (default: 60s)
   --network-timeout TIME   end each network operation, retries included, by then (default: 30m)
   --check-reproducible     rebuild once more; publish nothing if any output differs
@@ -56,6 +58,8 @@ const OPTIONS = [
   'format',
   'compression',
   'max-file-size',
+  'large-files',
+  'lfs-threshold',
   'stall-timeout',
   'network-timeout'
 ] as const

@@ -67,14 +67,25 @@ export interface Config {
   dryRun: boolean
   /** Rebuild every attribute once more and refuse to publish if the result differs. */
   checkReproducible: boolean
+  /**
+   * What happens to a file over `lfsThreshold`: refused (`refuse`, nothing is pushed), or stored
+   * in Git LFS with a pointer committed in its place (`lfs`).
+   */
+  largeFiles: LargeFiles
+  /** With `lfs`, files larger than this go to LFS; smaller ones stay plain git blobs. */
+  lfsThreshold: number
+  /** The largest file accepted: a git blob with `refuse`, an LFS object with `lfs`. */
   maxFileSize: number
-  /** Warn when a file is larger than this (GitHub warns above 50 MB). */
+  /** Warn when a git blob is larger than this (GitHub warns above 50 MB). */
   warnFileSize: number
   network: NetworkLimits
   source: SourceInfo
   /** Parent of the private work directory (RUNNER_TEMP on a runner). */
   tempDir: string
 }
+
+export const LARGE_FILES = ['refuse', 'lfs'] as const
+export type LargeFiles = (typeof LARGE_FILES)[number]
 
 /** Bounds on every network operation, so that a stalled or slow server cannot hold the step. */
 export interface NetworkLimits {
@@ -111,6 +122,8 @@ export interface PublishedFile {
   sha256: string
   /** For a signed binary cache's narinfo: the public key that verifies it. */
   publicKey?: string
+  /** Stored in Git LFS (a pointer is committed at `path`): the LFS object id, sha256 in hex. */
+  lfs?: { oid: string }
 }
 
 export interface ArtifactResult extends Artifact {

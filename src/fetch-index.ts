@@ -1,6 +1,6 @@
 import type { Repository } from './config.js'
 import type { Manifest, ManifestEntry } from './manifest.js'
-import { rawUrl } from './naming.js'
+import { downloadUrl } from './naming.js'
 
 /** `<path>/artifacts.nix`: fetch one artifact by its NAR hash from pure Nix (see renderFetchIndex). */
 export const FETCH_INDEX_NAME = 'artifacts.nix'
@@ -25,8 +25,10 @@ export function renderFetchIndex(
   repository: Repository,
   commit: string
 ): string | undefined {
-  const nars = manifest.artifacts.filter(e => e.format === 'nar')
-  if (nars.length === 0 || !rawUrl(repository, commit, nars[0].file)) return undefined
+  const url = (e: ManifestEntry) => downloadUrl(repository, commit, e.file, e.lfs !== undefined)
+  // A NAR in Git LFS is listed only where the host serves LFS content (see contentUrl).
+  const nars = manifest.artifacts.filter(e => e.format === 'nar' && url(e))
+  if (nars.length === 0) return undefined
   const newest = new Map<string, ManifestEntry>()
   const byPath: ManifestEntry[] = []
   const withReferences: ManifestEntry[] = []
@@ -41,7 +43,7 @@ export function renderFetchIndex(
     if (!seen || e.publishedAt > seen.publishedAt) newest.set(key, e)
   }
   const fetch = (e: ManifestEntry) =>
-    `fetch { name = ${nixString(storeName(e.storePath))}; url = ${nixString(rawUrl(repository, commit, e.file))}; narHash = ${nixString(e.narHash)}; }`
+    `fetch { name = ${nixString(storeName(e.storePath))}; url = ${nixString(url(e))}; narHash = ${nixString(e.narHash)}; }`
   const systems = [...new Set([...newest.values()].map(e => e.system))].sort()
   const lines = [
     FETCH_INDEX_MARK,

@@ -2,6 +2,8 @@ import * as os from 'node:os'
 import {
   COMPRESSIONS,
   FORMATS,
+  LARGE_FILES,
+  type LargeFiles,
   type Compression,
   type Config,
   type Format,
@@ -20,6 +22,10 @@ export const DEFAULT_USER_EMAIL = '41898282+github-actions[bot]@users.noreply.gi
 /** GitHub rejects files over 100 MiB and warns above 50 MiB. */
 export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024
 export const WARN_FILE_SIZE = 50 * 1024 * 1024
+/** With `large-files: lfs`: files over this go to LFS (GitHub warns about blobs above 50 MiB). */
+export const DEFAULT_LFS_THRESHOLD = 50 * 1024 * 1024
+/** GitHub's limit for one LFS object on its free plan. */
+export const DEFAULT_MAX_LFS_FILE_SIZE = 2 * 1024 ** 3
 /**
  * A network request that moves no byte for this long is abandoned (and retried): long enough for
  * a server that checks a large push before it answers, short enough not to hold a runner.
@@ -40,10 +46,13 @@ export function readConfig(input: InputReader, env: NodeJS.ProcessEnv): Config {
   if (branch !== undefined) validateBranchSyntax(branch)
   const commitMessage = input('commit-message') || DEFAULT_COMMIT_MESSAGE
   validateTemplate(commitMessage)
-  const maxFileSize = parseSize(
-    input('max-file-size') || String(DEFAULT_MAX_FILE_SIZE),
-    'max-file-size'
+  const largeFiles = parseLargeFiles(input('large-files') || 'refuse')
+  const lfsThreshold = parseSize(
+    input('lfs-threshold') || String(DEFAULT_LFS_THRESHOLD),
+    'lfs-threshold'
   )
+  const defaultMax = largeFiles === 'lfs' ? DEFAULT_MAX_LFS_FILE_SIZE : DEFAULT_MAX_FILE_SIZE
+  const maxFileSize = parseSize(input('max-file-size') || String(defaultMax), 'max-file-size')
   const RUNNER_ARCH: Record<string, string> = { x64: 'X64', arm64: 'ARM64' }
   const recordRun = parseBoolean(input('record-run-url') || 'true', 'record-run-url')
   const attempt = Number(env.GITHUB_RUN_ATTEMPT || '1')
@@ -79,6 +88,8 @@ export function readConfig(input: InputReader, env: NodeJS.ProcessEnv): Config {
     signingKey: parseSigningKey(input('signing-key')),
     dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
     checkReproducible: parseBoolean(input('check-reproducible') || 'false', 'check-reproducible'),
+    largeFiles,
+    lfsThreshold,
     maxFileSize,
     warnFileSize: Math.min(WARN_FILE_SIZE, maxFileSize),
     network: {
@@ -471,6 +482,14 @@ export function parseBoolean(value: string, name: string): boolean {
   if (['true', 'yes', '1', 'on'].includes(v)) return true
   if (['false', 'no', '0', 'off', ''].includes(v)) return false
   throw new UserError(`Input '${name}' must be true or false, not ${JSON.stringify(value)}.`)
+}
+
+export function parseLargeFiles(value: string): LargeFiles {
+  const v = value.trim().toLowerCase()
+  if ((LARGE_FILES as readonly string[]).includes(v)) return v as LargeFiles
+  throw new UserError(
+    `Input 'large-files' must be 'refuse' (files over max-file-size fail the step) or 'lfs' (files over lfs-threshold go to Git LFS), not ${JSON.stringify(value)}.`
+  )
 }
 
 /** `104857600`, `100M`, `100MiB`, `1.5G`: binary units. */

@@ -37,6 +37,11 @@ export interface ManifestEntry {
   reproducible: 'checked' | 'not checked'
   /** Binary cache entries of a signed cache: the `trusted-public-keys` entry that verifies it. */
   publicKey?: string
+  /**
+   * The file is stored in Git LFS: the branch holds its pointer, the content is LFS object `oid`
+   * (its sha256 in hex). `git lfs pull --include FILE` in a clone fetches it.
+   */
+  lfs?: { oid: string }
 }
 
 export interface Manifest {
@@ -108,7 +113,8 @@ export function mergeManifest(
               }
             }
           : {}),
-        ...(f.publicKey ? { publicKey: f.publicKey } : {})
+        ...(f.publicKey ? { publicKey: f.publicKey } : {}),
+        ...(f.lfs ? { lfs: { oid: f.lfs.oid } } : {})
       })
       added++
     }
@@ -138,6 +144,11 @@ export function renderIndex(manifest: Manifest, dir: string): string {
     "- `.closure`: the store path and its runtime closure in Nix's export format. `nix-store --import < FILE`.",
     '- `artifacts.nix` (when the host serves raw files): each store path without references, fetched by its NAR hash from pure Nix: `(import (builtins.fetchurl { url = URL-of-artifacts.nix; sha256 = HASH; })).SYSTEM.NAME`.',
     "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix --extra-experimental-features nix-command copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
+    ...(manifest.artifacts.some(e => e.lfs)
+      ? [
+          '- Files marked LFS are stored in Git LFS: the branch holds a pointer. In a clone, `git lfs pull --include FILE` fetches the content; a binary cache NAR in LFS is downloaded by Nix from the URL its narinfo names.'
+        ]
+      : []),
     '',
     '| File | Format | Attribute | System | Store path | NAR hash | Size | Source |',
     '| --- | --- | --- | --- | --- | --- | ---: | --- |'
@@ -147,7 +158,7 @@ export function renderIndex(manifest: Manifest, dir: string): string {
       ? `${e.source.repository}@${e.source.commit.slice(0, 12)}`
       : 'local'
     lines.push(
-      `| [${cell(rel(e.file))}](${encodeURI(rel(e.file))}) | ${e.format} | \`${cell(e.attribute)}\` | ${e.system} | \`${e.storePath}\` | \`${e.narHash}\` | ${e.fileSize} | ${cell(source)} |`
+      `| [${cell(rel(e.file))}](${encodeURI(rel(e.file))}) | ${e.format}${e.lfs ? ' (LFS)' : ''} | \`${cell(e.attribute)}\` | ${e.system} | \`${e.storePath}\` | \`${e.narHash}\` | ${e.fileSize} | ${cell(source)} |`
     )
   }
   const example = exampleCommands(manifest)
@@ -186,6 +197,7 @@ function exampleCommands(manifest: Manifest): string[] {
         .split('/')
         .pop()
         ?.replace(/\.nar$/, '') ?? 'restored'
+    if (nar.lfs) lines.push(`git lfs pull --include ${quote(nar.file)}`)
     lines.push(
       `nix --extra-experimental-features nix-command hash file --sri ${quote(nar.file)}  # ${nar.narHash}`,
       `nix-store --restore ./${quote(base)} < ${quote(nar.file)}`
@@ -193,6 +205,7 @@ function exampleCommands(manifest: Manifest): string[] {
   }
   const closure = newest.get('closure')
   if (closure) {
+    if (closure.lfs) lines.push(`git lfs pull --include ${quote(closure.file)}`)
     lines.push(
       `nix-store --import < ${quote(closure.file)}  # adds ${closure.storePath} and its dependencies`
     )

@@ -82,3 +82,21 @@ export function rawUrl(repo: Repository, commit: string, file: string): string {
       return `${repo.origin}/${repo.slug}/raw/commit/${commit}/${encodePath(file)}`
   }
 }
+
+/**
+ * A URL that serves the content of a file stored in Git LFS (its raw URL would give the pointer),
+ * when the host is one whose behaviour is known: github.com serves LFS content from
+ * media.githubusercontent.com; GitHub Enterprise Server's raw URLs of LFS files lead to the
+ * content. Other hosts: '' (a clone and `git lfs pull` always work).
+ */
+export function contentUrl(repo: Repository, ref: string, file: string): string {
+  if (repo.forge !== 'github' || !repo.slug || !ref) return ''
+  return repo.origin === 'https://github.com'
+    ? `https://media.githubusercontent.com/media/${repo.slug}/${ref}/${encodePath(file)}`
+    : `${repo.origin}/${repo.slug}/raw/${ref}/${encodePath(file)}`
+}
+
+/** Where a file's content downloads from: its raw URL, or for an LFS file its content URL. */
+export function downloadUrl(repo: Repository, ref: string, file: string, lfs: boolean): string {
+  return lfs ? contentUrl(repo, ref, file) : rawUrl(repo, ref, file)
+}

@@ -3,6 +3,7 @@
  * implementations run the programs (git/commands.ts, nix.ts); the unit tests run the pipeline
  * against in-memory fakes of these two interfaces.
  */
+import type { LfsObject, UploadReport } from './git/lfs.js'
 import type { NewFile, NewText, TreeEntry } from './git/plan.js'
 
 export interface RemoteState {
@@ -43,6 +44,12 @@ export interface GitPort {
   ): Promise<string>
   /** Never forced: a moved branch is a RaceError, a server failure a TransientError. */
   push(commit: string, branch: string, deadline: number): Promise<void>
+}
+
+/** The repository's Git LFS server (git/lfs.ts). */
+export interface LfsPort {
+  /** Uploads the objects the server does not have; says which were sent and which were there. */
+  upload(objects: LfsObject[], ref: string, deadline: number): Promise<UploadReport>
 }
 
 export interface BuiltOutput {

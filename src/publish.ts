@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import { background, Background } from './background.js'
 import {
@@ -17,7 +20,16 @@ import type {
 } from './config.js'
 import { errorMessage, RaceError, UserError } from './errors.js'
 import { FETCH_INDEX_NAME, renderFetchIndex } from './fetch-index.js'
+import { authHeader } from './git/auth.js'
 import { Git } from './git/commands.js'
+import {
+  ATTRIBUTES_NAME,
+  lfsAttributes,
+  LfsClient,
+  LfsObject,
+  lfsPointer,
+  sriToHex
+} from './git/lfs.js'
 import { CommitPlan, NewFile, NewText, planFiles, TreeEntry, wantedPaths } from './git/plan.js'
 import { relaxingOptions } from './inputs.js'
 import { Logger } from './log.js'
@@ -33,6 +45,7 @@ import {
 } from './manifest.js'
 import {
   artifactFilePath,
+  contentUrl,
   EXTENSIONS,
   fileUrl,
   repoPath,
@@ -40,7 +53,7 @@ import {
   storeHashPart
 } from './naming.js'
 import { Nix } from './nix.js'
-import type { BuiltOutput, GitPort, NixPort, PathInfo, RemoteState } from './ports.js'
+import type { BuiltOutput, GitPort, LfsPort, NixPort, PathInfo, RemoteState } from './ports.js'
 import { DEFAULT_RETRY, RetryPolicy, withRetries } from './retry.js'
 import { commitMessage } from './template.js'
 import { withWorkDir } from './workdir.js'
@@ -50,6 +63,8 @@ export interface PublisherDeps {
   config: Config
   git: GitPort
   nix: NixPort
+  /** The repository's Git LFS server, used with `large-files: lfs`. */
+  lfs: LfsPort
   /** The private work directory (removed by the caller). */
   work: string
   log: Logger
@@ -62,16 +77,24 @@ interface Built extends BuiltOutput {
   provenance: Provenance
 }
 
-/** A store path as exported: its files, each with the id of its blob. */
+/**
+ * A store path as exported: its files, each with the id of its blob (for a file stored in Git
+ * LFS, the blob of its pointer, and the object to upload).
+ */
 interface Exported extends Artifact {
-  files: (PublishedFile & { oid: string })[]
+  files: (PublishedFile & { oid: string; upload?: LfsObject })[]
 }
+
+/** A file to commit, and for a file over the LFS threshold, the object to upload first. */
+type StoredFile = NewFile & { upload?: LfsObject }
 
 /** The tip, the manifest on it and the README's entry beside it, fetched together. */
 interface TipState {
   tip?: string
   manifest?: string
   index?: TreeEntry
+  /** `PATH/.gitattributes`, read only when files may go to Git LFS. */
+  attributes?: string
 }
 
 /** The remote as checked before the build, and the tip being fetched meanwhile. */
@@ -102,7 +125,8 @@ export async function publish(config: Config, log: Logger): Promise<PublishResul
   return withWorkDir(config.tempDir, work => {
     const identity = { name: config.gitUserName, email: config.gitUserEmail }
     const git = new Git(config.repository, config.token, work, identity, log, config.network)
-    return new Publisher({ config, git, nix: new Nix(log), work, log, retry }).run()
+    const lfs = new LfsClient(config.repository, authHeader(config.token), config.network, log)
+    return new Publisher({ config, git, nix: new Nix(log), lfs, work, log, retry }).run()
   })
 }
 
@@ -127,9 +151,11 @@ export class Publisher {
       this.nixVersion = await nixVersion.get()
       log.info(`Using Nix ${this.nixVersion}.`)
       const built = await this.build()
-      const cache = await prepareBinaryCache(config, nix, this.d.work)
+      const lfs = config.largeFiles === 'lfs' ? this.lfsOptions(remote.state.branch) : undefined
+      const cache = await prepareBinaryCache(config, nix, this.d.work, lfs)
       const exported = await log.group('Exporting', () => this.exportAll(built, remote, cache))
       const extra = cache ? await this.cacheFiles(cache, exported) : []
+      await this.uploadLfs(exported, extra, remote.state.branch)
       const outcome = await log.group(
         config.dryRun
           ? 'Dry run: what would be committed'
@@ -334,7 +360,7 @@ export class Publisher {
       `Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${Date.now() - started} ms).`
     )
     const files: Exported['files'] = []
-    /** The NAR and closure files, stored as blobs together once all are written. */
+    /** The NAR and closure files (or their LFS pointers), stored as blobs together. */
     const plain: { index: number; local: string }[] = []
     for (const format of config.formats) {
       if (format === 'binary-cache') {
@@ -348,9 +374,15 @@ export class Publisher {
           ? await this.exportClosure(b, closure, local)
           : { size: info.narSize, sha256: info.narHash }
       const file = artifactFilePath(config.path, system, b.storePath, format)
-      checkSize(config, file, size, log)
-      plain.push({ index: files.length, local: `${local}${EXTENSIONS[format]}` })
-      files.push({ format, path: file, size, sha256, oid: '' })
+      const localFile = `${local}${EXTENSIONS[format]}`
+      if (inLfs(config, file, size, log)) {
+        const upload = { oid: sriToHex(sha256), size, file: localFile }
+        plain.push({ index: files.length, local: await this.pointerFile(upload) })
+        files.push({ format, path: file, size, sha256, oid: '', lfs: { oid: upload.oid }, upload })
+      } else {
+        plain.push({ index: files.length, local: localFile })
+        files.push({ format, path: file, size, sha256, oid: '' })
+      }
     }
     const oids = await git.writeBlobs(
       plain.map(p => p.local),
@@ -423,23 +455,86 @@ export class Publisher {
     return { size: closure.size, sha256: closure.sha256 }
   }
 
-  /** The binary cache's files, size-checked like every other file. */
-  private async cacheFiles(cache: BinaryCache, exported: Exported[]): Promise<NewFile[]> {
+  /**
+   * The binary cache's files, size-checked like every other file; a NAR over the LFS threshold is
+   * an LFS object, with its pointer committed in its place.
+   */
+  private async cacheFiles(cache: BinaryCache, exported: Exported[]): Promise<StoredFile[]> {
     const { config, git, log } = this.d
     const narinfos = exported.flatMap(a => a.files).filter(f => f.format === 'binary-cache')
     const known = new Map(narinfos.map(f => [f.path, f.oid]))
-    const files = await cacheFiles(cache, git, !config.dryRun, known)
+    const uploads = new Map<string, LfsObject>()
+    const files = await cacheFiles(cache, git, !config.dryRun, known, async (file, local, size) => {
+      if (!inLfs(config, file, size, log)) return undefined
+      const upload = { oid: await sha256Hex(local), size, file: local }
+      uploads.set(file, upload)
+      return this.pointerFile(upload)
+    })
     const nars = files.filter(f => f.path.startsWith(`${cache.repoDir}/nar/`)).length
     log.info(`nix copy wrote ${files.length} binary cache file(s), ${nars} of them NARs.`)
-    for (const file of files) checkSize(config, file.path, file.size, log)
-    return files.map(({ path: file, oid }) => ({ path: file, oid }))
+    return files.map(({ path: file, oid }) => ({ path: file, oid, upload: uploads.get(file) }))
+  }
+
+  /** Where files over the LFS threshold are served from, for the binary cache's narinfos. */
+  private lfsOptions(branch: string) {
+    const { config } = this.d
+    return {
+      threshold: config.lfsThreshold,
+      urlOf: (file: string) => contentUrl(config.repository, branch, file)
+    }
+  }
+
+  /** The LFS pointer of an object, written in the work directory; its path. */
+  private async pointerFile(object: LfsObject): Promise<string> {
+    const dir = path.join(this.d.work, 'lfs-pointers')
+    await fs.mkdir(dir, { recursive: true })
+    const file = path.join(dir, object.oid)
+    await fs.writeFile(file, lfsPointer(object.oid, object.size))
+    return file
+  }
+
+  /**
+   * Uploads the files over the LFS threshold before anything is committed, so that no pointer is
+   * ever pushed without its object; retried as a whole, and the server's answer leaves out what
+   * it already has, so nothing is uploaded twice. Once done, commits and their retries only push
+   * pointers.
+   */
+  private async uploadLfs(exported: Exported[], cache: StoredFile[], branch: string) {
+    const { config, lfs, log, retry } = this.d
+    const objects = new Map<string, LfsObject>()
+    for (const f of [...exported.flatMap(a => a.files), ...cache]) {
+      if (f.upload) objects.set(f.upload.oid, f.upload)
+    }
+    if (objects.size === 0 || config.dryRun) return
+    const all = [...objects.values()]
+    const bytes = all.reduce((sum, o) => sum + o.size, 0)
+    await log.group(`Uploading ${all.length} file(s) to Git LFS (${mib(bytes)})`, async () => {
+      const sent = new Set<string>()
+      await withRetries('upload to Git LFS', retry, log, async (_attempt, deadline) => {
+        const report = await lfs.upload(
+          all.filter(o => !sent.has(o.oid)),
+          `refs/heads/${branch}`,
+          deadline
+        )
+        for (const o of [...report.uploaded, ...report.present]) sent.add(o.oid)
+        if (report.present.length > 0) {
+          log.info(
+            `${report.present.length} LFS object(s) were on the server already; not uploaded again.`
+          )
+        }
+      })
+    })
   }
 
   /**
    * Phases 4 and 5, retried as a whole: plan against the tip, commit, push. A rejected push (the
    * branch moved) or a server failure fetches the new tip and applies the files again.
    */
-  private commitAndPush(remote: Remote, exported: Exported[], cache: NewFile[]): Promise<Outcome> {
+  private commitAndPush(
+    remote: Remote,
+    exported: Exported[],
+    cache: StoredFile[]
+  ): Promise<Outcome> {
     const { retry, log } = this.d
     const branch = remote.state.branch
     const pushes: Landed[] = []
@@ -480,7 +575,7 @@ export class Publisher {
 
   /** One attempt on the tip in `on.state`; each commit is added to `pushes` before it is pushed. */
   private async commitOnTip(
-    on: { branch: string; state: TipState; exported: Exported[]; cache: NewFile[] },
+    on: { branch: string; state: TipState; exported: Exported[]; cache: StoredFile[] },
     deadline: number,
     pushes: Landed[]
   ): Promise<Outcome> {
@@ -488,6 +583,8 @@ export class Publisher {
     const { branch, state, exported } = on
     const plan = await this.plan(state.tip, artifactFiles(exported), on.cache, branch)
     const { texts: owned, manifest } = await this.ownedFiles(state, exported, plan, deadline)
+    const attributes = this.attributesFile(state, [...exported.flatMap(a => a.files), ...on.cache])
+    if (attributes && (owned.length > 0 || plan.added.length > 0)) owned.push(attributes)
     // Nothing is committed, nor reported as publishable, before every NAR was found equal to
     // the store's record of its path; that check has been running since the export.
     await Promise.all(this.verifications)
@@ -582,7 +679,7 @@ export class Publisher {
     const repository = this.d.config.repository
     const artifacts = exported.map((a): ArtifactResult => ({
       ...a,
-      files: a.files.map(({ oid: _oid, ...f }) => f),
+      files: a.files.map(({ oid: _oid, upload: _upload, ...f }) => f),
       published: a.files.some(f => added.has(f.path)),
       url: fileUrl(repository, commitSha, a.file)
     }))
@@ -633,29 +730,51 @@ export class Publisher {
     return { texts: owned, manifest }
   }
 
-  /** The tip of `branch` (the default branch if none), with the two small files read from it. */
+  /**
+   * `PATH/.gitattributes` with a line for every file of this run that is in Git LFS, when one is
+   * missing (undefined when nothing changes): git-lfs checks out LFS content only for files named
+   * there.
+   */
+  private attributesFile(state: TipState, files: StoredFile[]): NewText | undefined {
+    const { config } = this.d
+    const dir = config.path
+    const paths = files
+      .filter(f => f.upload)
+      .map(f => (dir && f.path.startsWith(`${dir}/`) ? f.path.slice(dir.length + 1) : f.path))
+    if (paths.length === 0) return undefined
+    const existing = state.attributes ?? ''
+    const text = lfsAttributes(existing, paths)
+    return text === existing ? undefined : { path: repoPath(dir, ATTRIBUTES_NAME), text }
+  }
+
+  /** The tip of `branch` (the default branch if none), with the small files read from it. */
   private async fetchTipState(deadline: number, branch?: string): Promise<TipState> {
     const { config, git } = this.d
     const ref = await git.fetchTip(deadline, branch)
     if (!ref) return {}
     const manifestFile = repoPath(config.path, MANIFEST_NAME)
     const indexFile = repoPath(config.path, INDEX_NAME)
+    const attributesFile = repoPath(config.path, ATTRIBUTES_NAME)
+    const lfs = config.largeFiles === 'lfs'
     const [tip, entries] = await Promise.all([
       git.commitId(ref),
-      git.lsTree(ref, [manifestFile, indexFile])
+      git.lsTree(ref, [manifestFile, indexFile, ...(lfs ? [attributesFile] : [])])
     ])
     const manifest = entries.get(manifestFile)
     const index = entries.get(indexFile)
-    // Both are downloaded now, in one request: the manifest is merged into, and both are the
-    // previous versions that `git push` looks up as delta bases for the files it rewrites (without
-    // them here, it would download each one on its own while pushing).
-    const blobs = [manifest, index].filter((e): e is TreeEntry => e?.type === 'blob')
+    const attributes = entries.get(attributesFile)
+    // All are downloaded now, in one request: the manifest (and .gitattributes) are merged into,
+    // and they are the previous versions that `git push` looks up as delta bases for the files it
+    // rewrites (without them here, it would download each one on its own while pushing).
+    const blobs = [manifest, index, attributes].filter((e): e is TreeEntry => e?.type === 'blob')
     await git.fetchBlobs(
       blobs.map(e => e.oid),
       deadline
     )
     const text = manifest?.type === 'blob' ? await git.readBlob(manifest.oid, deadline) : undefined
-    return { tip, manifest: text, index }
+    const attributesText =
+      attributes?.type === 'blob' ? await git.readBlob(attributes.oid, deadline) : undefined
+    return { tip, manifest: text, index, attributes: attributesText }
   }
 
   /**
@@ -677,18 +796,40 @@ export function flakeRefOf(attribute: string): string {
   return hash === -1 ? attribute : attribute.slice(0, hash) || '.'
 }
 
-function checkSize(config: Config, file: string, size: number, log: Logger): void {
-  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`
+const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`
+
+/**
+ * Whether `file` goes to Git LFS (with `large-files: lfs`, when it is over `lfs-threshold`);
+ * refuses, before anything is pushed, a file over `max-file-size`.
+ */
+function inLfs(config: Config, file: string, size: number, log: Logger): boolean {
+  const lfs = config.largeFiles === 'lfs' && size > config.lfsThreshold
   if (size > config.maxFileSize) {
     throw new UserError(
-      `${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}; nothing was pushed. Git hosts reject large files (GitHub: 100 MiB). Publish a smaller output, or raise 'max-file-size' if your host accepts larger files.`
+      lfs
+        ? `${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}, the largest Git LFS object this step uploads; nothing was pushed. GitHub accepts LFS objects up to 2 GiB on free plans (more on paid plans): raise 'max-file-size' if your plan allows it, or publish a smaller output.`
+        : config.largeFiles === 'lfs'
+          ? `${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}, and not over lfs-threshold ${mib(config.lfsThreshold)}; nothing was pushed. Lower 'lfs-threshold' so that it goes to Git LFS.`
+          : `${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}; nothing was pushed. Git hosts reject large files (GitHub: 100 MiB). Set 'large-files: lfs' to store files over 'lfs-threshold' in Git LFS, or publish a smaller output.`
     )
   }
-  if (size > config.warnFileSize) {
+  if (!lfs && size > config.warnFileSize) {
     log.warning(
-      `${file} is ${mib(size)}: GitHub warns above 50 MiB and refuses files over 100 MiB; consider a smaller output.`
+      config.largeFiles === 'lfs'
+        ? `${file} is ${mib(size)}, under lfs-threshold ${mib(config.lfsThreshold)}, so a plain git file: GitHub warns above 50 MiB and refuses files over 100 MiB. Lower 'lfs-threshold'.`
+        : `${file} is ${mib(size)}: GitHub warns above 50 MiB and refuses files over 100 MiB. Set 'large-files: lfs' to store large files in Git LFS.`
     )
   }
+  return lfs
+}
+
+/** The sha256 of a file in hex, streamed. */
+async function sha256Hex(file: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+    hash.update(chunk as Buffer)
+  }
+  return hash.digest('hex')
 }
 
 /** The files that are the artifacts themselves, once each (the binary cache is planned apart). */

@@ -1,6 +1,6 @@
 import type { Config, PublishResult } from './config.js'
 import { cell } from './markdown.js'
-import { rawUrl } from './naming.js'
+import { downloadUrl, rawUrl } from './naming.js'
 
 /** The step's outputs, as name → value. Per-artifact fields are set when there is exactly one. */
 export function outputs(result: PublishResult): Record<string, string> {
@@ -25,7 +25,8 @@ export function outputs(result: PublishResult): Record<string, string> {
           format: f.format,
           file: f.path,
           size: f.size,
-          sha256: f.sha256
+          sha256: f.sha256,
+          ...(f.lfs ? { 'lfs-oid': f.lfs.oid } : {})
         }))
       }))
     )
@@ -130,8 +131,13 @@ function restoreSection(result: PublishResult, config: Config): string[] {
   const lines = ['#### Restore', '', about.filter(Boolean).join(' '), '', '```sh']
   for (const { a, f } of files) {
     const name = f.path.split('/').pop() ?? f.path
-    const raw = rawUrl(config.repository, result.commitSha, f.path)
-    if (raw) lines.push(`curl -fsSLo ${name} ${raw}`)
+    const url = downloadUrl(config.repository, result.commitSha, f.path, f.lfs !== undefined)
+    if (f.lfs) {
+      lines.push(
+        `# ${f.path} is in Git LFS; in a clone of ${config.repository.url}: git lfs pull --include ${f.path}`
+      )
+    }
+    if (url) lines.push(`curl -fsSLo ${name} ${url}`)
     else lines.push(`# from a clone of ${config.repository.url}: cp ${f.path} .`)
     if (f.format === 'nar') {
       lines.push(

@@ -3,6 +3,7 @@ import type { NetworkLimits, Repository } from './config.js'
 import { UserError } from './errors.js'
 import { FETCH_INDEX_NAME } from './fetch-index.js'
 import { Git } from './git/commands.js'
+import { ATTRIBUTES_NAME, parsePointer, sriToHex } from './git/lfs.js'
 import { Logger } from './log.js'
 import { MANIFEST_NAME, INDEX_NAME, parseManifest } from './manifest.js'
 import { repoPath } from './naming.js'
@@ -124,15 +125,39 @@ export async function verifyWith(
   const accounted = new Set([
     manifestFile,
     repoPath(config.path, INDEX_NAME),
-    repoPath(config.path, FETCH_INDEX_NAME)
+    repoPath(config.path, FETCH_INDEX_NAME),
+    repoPath(config.path, ATTRIBUTES_NAME)
   ])
   let checked = 0
 
+  // Files in Git LFS: their pointers are checked against the manifest (the content stays on the
+  // LFS server: what the pointer names is what was uploaded, checked by size and sha256 then).
+  const pointerOids = manifest.artifacts.filter(e => e.lfs).map(e => files.get(e.file) ?? '')
+  const pointers = await git.catBlobs(pointerOids.filter(Boolean))
   for (const entry of manifest.artifacts) {
     accounted.add(entry.file)
     const oid = files.get(entry.file)
     if (!oid) {
       fail(entry.file, 'listed in the manifest but not on the branch')
+      continue
+    }
+    if (entry.lfs) {
+      checked++
+      const pointer = parsePointer(pointers.get(oid) ?? '')
+      const expected = sriToHex(entry.fileSha256)
+      if (!pointer) fail(entry.file, 'the manifest says it is in Git LFS, but it is no LFS pointer')
+      else if (pointer.oid !== expected || pointer.oid !== entry.lfs.oid) {
+        fail(entry.file, `its LFS pointer names ${pointer.oid}, the manifest says ${expected}`)
+      } else if (pointer.size !== entry.fileSize) {
+        fail(
+          entry.file,
+          `its LFS pointer says ${pointer.size} bytes, the manifest ${entry.fileSize}`
+        )
+      } else if (entry.format === 'nar' && entry.fileSha256 !== entry.narHash) {
+        fail(entry.file, `its sha256 ${entry.fileSha256} is not its narHash ${entry.narHash}`)
+      } else {
+        log.info(`ok   ${entry.file} (Git LFS pointer)`)
+      }
       continue
     }
     const digest = await git.blobDigest(oid)
@@ -171,14 +196,19 @@ export async function verifyWith(
       if (next) queue.push(next)
       else fail(file, `refers to ${reference}, which has no narinfo in the cache`)
     }
-    const nar = repoPath(cacheDir, info.url)
+    // A NAR in Git LFS is named by an absolute URL that ends in its path in the repository.
+    const inRepo = /^[a-z]+:\/\//.test(info.url)
+      ? (new RegExp(`/${escapeRegExp(cacheDir)}/(nar/[^/]+)$`).exec(decodeURI(info.url))?.[1] ?? '')
+      : info.url
+    const nar = repoPath(cacheDir, inRepo)
     accounted.add(nar)
-    const narOid = files.get(nar)
+    const narOid = inRepo ? files.get(nar) : undefined
     if (!narOid) {
-      fail(file, `its NAR ${nar} is missing`)
+      fail(file, `its NAR ${inRepo ? nar : info.url} is missing`)
       continue
     }
-    const digest = await git.blobDigest(narOid)
+    const pointer = inRepo === info.url ? undefined : await lfsDigest(git, narOid)
+    const digest = pointer ?? (await git.blobDigest(narOid))
     checked++
     const fileHash = `sha256:${toNix32(digest.sha256)}`
     if (digest.size !== info.fileSize || fileHash !== info.fileHash) {
@@ -201,4 +231,16 @@ export async function verifyWith(
     if (!accounted.has(file)) fail(file, 'not listed in the manifest')
   }
   return { checked, problems }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** The size and sha256 that an LFS pointer blob names (all zeros when it is no pointer). */
+async function lfsDigest(git: VerifyGit, oid: string): Promise<{ size: number; sha256: Buffer }> {
+  const pointer = parsePointer((await git.catBlobs([oid])).get(oid) ?? '')
+  return pointer
+    ? { size: pointer.size, sha256: Buffer.from(pointer.oid, 'hex') }
+    : { size: -1, sha256: Buffer.alloc(32) }
 }

@@ -78,6 +78,25 @@ describe('readConfig', () => {
     expect(config.warnFileSize).toBe(10 * 1024 * 1024)
   })
 
+  test('large files: refused by default; with lfs, the threshold and an LFS-sized limit', () => {
+    const base = { 'flake-attribute': '.#a', repository: 'acme/binstore', token: 't' }
+    const refuse = readConfig(reader(base), {})
+    expect(refuse.largeFiles).toBe('refuse')
+    expect(refuse.maxFileSize).toBe(100 * 1024 * 1024)
+    const lfs = readConfig(reader({ ...base, 'large-files': 'LFS' }), {})
+    expect(lfs.largeFiles).toBe('lfs')
+    expect(lfs.lfsThreshold).toBe(50 * 1024 * 1024)
+    expect(lfs.maxFileSize).toBe(2 * 1024 ** 3)
+    const set = readConfig(
+      reader({ ...base, 'large-files': 'lfs', 'lfs-threshold': '1M', 'max-file-size': '5G' }),
+      {}
+    )
+    expect([set.lfsThreshold, set.maxFileSize]).toEqual([1024 * 1024, 5 * 1024 ** 3])
+    expect(() => readConfig(reader({ ...base, 'large-files': 'split' }), {})).toThrow(
+      /'large-files' must be 'refuse' .* or 'lfs'/
+    )
+  })
+
   test('rejects an unknown commit-message placeholder', () => {
     expect(() =>
       readConfig(

@@ -7,11 +7,13 @@ import * as path from 'node:path'
 import { RaceError, TransientError, UserError } from '../../src/errors.js'
 import type { NewFile, NewText, TreeEntry } from '../../src/git/plan.js'
 import { readConfig } from '../../src/inputs.js'
+import type { LfsObject } from '../../src/git/lfs.js'
 import type {
   BuiltOutput,
   ClosureExport,
   DumpedNar,
   GitPort,
+  LfsPort,
   NixPort,
   PathInfo,
   RemoteState
@@ -209,13 +211,44 @@ class FakeNix implements NixPort {
   }
 }
 
+/** A Git LFS server in memory: the objects it holds, by oid, and every upload it received. */
+class FakeLfs implements LfsPort {
+  readonly objects = new Map<string, string>()
+  readonly uploads: string[] = []
+  /** Fails this many upload calls with a server error, after uploading the first object. */
+  failures = 0
+  constructor(private readonly git: FakeGit) {}
+  async upload(objects: LfsObject[], ref: string) {
+    this.git.calls.push(`lfs ${ref}`)
+    const report = { uploaded: [] as LfsObject[], present: [] as LfsObject[] }
+    for (const o of objects) {
+      if (this.objects.has(o.oid)) {
+        report.present.push(o)
+        continue
+      }
+      const content = fs.readFileSync(o.file, 'latin1')
+      expect(createHash('sha256').update(content, 'latin1').digest('hex')).toBe(o.oid)
+      this.objects.set(o.oid, content)
+      this.uploads.push(o.oid)
+      report.uploaded.push(o)
+      if (this.failures > 0) {
+        this.failures--
+        throw new TransientError('Could not upload: HTTP 502')
+      }
+    }
+    return report
+  }
+}
+
 let work: string
 let git: FakeGit
 let nix: FakeNix
+let lfs: FakeLfs
 beforeEach(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'pna-unit-'))
   git = new FakeGit()
   nix = new FakeNix()
+  lfs = new FakeLfs(git)
   git.land('main', { 'README.md': 'binstore\n' })
 })
 afterEach(() => fs.rmSync(work, { recursive: true, force: true }))
@@ -231,7 +264,7 @@ function publisher(inputs: Record<string, string> = {}, log = recordingLogger().
       })[name] ?? '',
     { RUNNER_TEMP: work }
   )
-  return new Publisher({ config, git, nix, work, log, retry: FAST_RETRY })
+  return new Publisher({ config, git, nix, lfs, work, log, retry: FAST_RETRY })
 }
 
 const narPath = (name: string) => `nix/${SYSTEM}/${path.basename(storePath(name))}.nar`
@@ -344,6 +377,69 @@ describe('Publisher', () => {
     nix.corrupt.clear()
     await expect(publisher({ 'max-file-size': '100' }).run()).rejects.toThrow(/over max-file-size/)
     expect(git.calls).not.toContain('commit')
+    expect(git.calls).not.toContain('push')
+  })
+
+  test('large-files lfs: a NAR over the threshold is uploaded before the push, and its pointer committed in its place', async () => {
+    const content = nix.content(storePath('hello'))
+    const oid = createHash('sha256').update(content).digest('hex')
+    const result = await publisher({ 'large-files': 'lfs', 'lfs-threshold': '100' }).run()
+    expect(result.published).toBe(true)
+    expect(lfs.uploads).toEqual([oid])
+    expect(git.calls.indexOf('lfs refs/heads/main')).toBeLessThan(git.calls.indexOf('push'))
+    const tree = git.tree()
+    expect(git.blobs.get(tree.get(narPath('hello')) ?? '')).toBe(
+      `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${content.length}\n`
+    )
+    const manifest = JSON.parse(git.blobs.get(tree.get('nix/index.json') ?? '') ?? '')
+    expect(manifest.artifacts[0]).toMatchObject({
+      file: narPath('hello'),
+      fileSize: content.length,
+      lfs: { oid }
+    })
+    // Marked for git-lfs clients, which check out LFS content only for files named there.
+    expect(git.blobs.get(tree.get('nix/.gitattributes') ?? '')).toContain(
+      `\n/${narPath('hello').slice('nix/'.length)} filter=lfs diff=lfs merge=lfs -text\n`
+    )
+    // The fetch index downloads its content, not the pointer (github.com: media.githubusercontent.com).
+    expect(git.blobs.get(tree.get('nix/artifacts.nix') ?? '')).toContain(
+      `url = "https://media.githubusercontent.com/media/acme/binstore/`
+    )
+    // Published again: the pointer is on the branch, the object on the server; nothing is sent.
+    const again = await publisher({ 'large-files': 'lfs', 'lfs-threshold': '100' }).run()
+    expect(again.published).toBe(false)
+    expect(lfs.uploads).toEqual([oid])
+  })
+
+  test('large-files lfs: files under the threshold stay git files; nothing goes to LFS', async () => {
+    await publisher({ 'large-files': 'lfs' }).run()
+    expect(lfs.uploads).toEqual([])
+    expect(git.calls.some(c => c.startsWith('lfs'))).toBe(false)
+    expect(git.blobs.get(git.tree().get(narPath('hello')) ?? '')).toBe(
+      nix.content(storePath('hello'))
+    )
+  })
+
+  test('large-files lfs: an upload that fails is retried, without sending again what arrived', async () => {
+    lfs.failures = 1
+    const result = await publisher({
+      'flake-attribute': '.#hello\n.#world',
+      'large-files': 'lfs',
+      'lfs-threshold': '100'
+    }).run()
+    expect(result.published).toBe(true)
+    expect(lfs.uploads).toHaveLength(2)
+    expect(new Set(lfs.uploads).size).toBe(2)
+  })
+
+  test('large-files: the limits, and what each error says to do', async () => {
+    await expect(publisher({ 'max-file-size': '100' }).run()).rejects.toThrow(
+      /over max-file-size 0\.0 MiB; nothing was pushed\. .*Set 'large-files: lfs'/
+    )
+    await expect(
+      publisher({ 'large-files': 'lfs', 'lfs-threshold': '100', 'max-file-size': '200' }).run()
+    ).rejects.toThrow(/the largest Git LFS object this step uploads/)
+    expect(lfs.uploads).toEqual([])
     expect(git.calls).not.toContain('push')
   })
 

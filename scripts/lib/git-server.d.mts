@@ -31,7 +31,20 @@ export interface GitServer {
     pushFailures: number[]
     rules: Rule[]
     bytesSent: number
+    lfs: {
+      batches: { repo: string; operation: string; oids: string[]; authorized: boolean }[]
+      uploads: {
+        oid: string
+        size: number
+        stored: boolean
+        host: 'git-server' | 'upload-host'
+        headers: Record<string, string | string[] | undefined>
+      }[]
+      ticket: string
+    }
   }
+  uploadBase: string
+  lfsObjectPath(oid: string): string
   createRepo(name: string, options?: { defaultBranch?: string }): { dir: string; url: string }
   failPushes(...statuses: number[]): void
   addRule(rule: Rule): void
@@ -50,4 +63,5 @@ export function startGitServer(options: {
   bytesPerSecond?: number
   uploadBytesPerSecond?: number
   privateReads?: boolean
+  lfsUploadHost?: boolean
 }): Promise<GitServer>

@@ -3,14 +3,25 @@
 // It also serves raw files the way a forge does for a public repository (for consumer commands),
 // can answer pushes with errors (to test retries), behave like a hostile or broken server
 // (redirect, stall, lose the reply to a push, send raw bytes), and records what clients ask for.
+// It is also a Git LFS server (Batch API and basic transfer, per git-lfs's docs/api): batch
+// requests need the token; uploads go to an upload host (this server, or a second loopback port
+// standing for pre-signed storage elsewhere) with a one-time ticket header instead, and every
+// upload's size and sha256 are checked. LFS content is served at a media-like URL, and raw URLs of
+// pointer files redirect there, as github.com's do.
 import { spawn, execFileSync } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { createReadStream } from 'node:fs'
 import http from 'node:http'
 import path from 'node:path'
 
+const LFS_TYPE = 'application/vnd.git-lfs+json'
+const POINTER =
+  /^version https:\/\/git-lfs\.github\.com\/spec\/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n$/
+
 /**
  * @param {{ root: string, token: string, allowFilter?: boolean, bytesPerSecond?: number,
- *   uploadBytesPerSecond?: number, privateReads?: boolean }} options
+ *   uploadBytesPerSecond?: number, privateReads?: boolean, lfsUploadHost?: boolean }} options
  *   bytesPerSecond: limit what the server sends, to model a real link instead of loopback;
  *   uploadBytesPerSecond: likewise for what it reads (a push's pack);
  *   privateReads: raw file downloads need the token too (a private repository), as Basic auth
@@ -22,9 +33,12 @@ export async function startGitServer({
   allowFilter = true,
   bytesPerSecond = 0,
   uploadBytesPerSecond = 0,
-  privateReads = false
+  privateReads = false,
+  lfsUploadHost = false
 }) {
   mkdirSync(root, { recursive: true })
+  const lfsDir = path.join(root, '.lfs-objects')
+  mkdirSync(lfsDir, { recursive: true })
   const expected = `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
   const state = {
     requests: [],
@@ -41,8 +55,118 @@ export async function startGitServer({
      *   { delayMs }                  hold it that long, then serve it if the client is still there
      */
     rules: [],
-    bytesSent: 0
+    bytesSent: 0,
+    lfs: {
+      /** Every batch request: { repo, operation, oids, authorized }. */
+      batches: [],
+      /** Every upload that arrived: { oid, size, stored (size and sha256 right), host, headers }. */
+      uploads: [],
+      /** The header an upload must carry (handed out by the batch API): not the token. */
+      ticket: randomBytes(12).toString('hex')
+    }
   }
+  const lfsObject = oid => path.join(lfsDir, oid)
+  const hasObject = (oid, size) => {
+    try {
+      return statSync(lfsObject(oid)).size === size
+    } catch {
+      return false
+    }
+  }
+
+  /** PUT /lfs-upload/OID: stored only if its size and sha256 are right. */
+  function lfsUpload(req, res, host) {
+    const oid = /^\/lfs-upload\/([0-9a-f]{64})$/.exec(new URL(req.url, 'http://x').pathname)?.[1]
+    const record = { oid, size: 0, stored: false, host, headers: { ...req.headers } }
+    state.lfs.uploads.push(record)
+    if (!oid || req.headers['x-upload-ticket'] !== state.lfs.ticket) {
+      req.resume()
+      res.writeHead(403).end('bad ticket\n')
+      return
+    }
+    const temp = `${lfsObject(oid)}.${randomBytes(4).toString('hex')}.tmp`
+    const out = createWriteStream(temp)
+    const hash = createHash('sha256')
+    req.on('data', chunk => {
+      record.size += chunk.length
+      hash.update(chunk)
+    })
+    req.pipe(out)
+    out.on('finish', () => {
+      const expected = Number(req.headers['content-length'])
+      if (hash.digest('hex') !== oid || record.size !== expected) {
+        rmSync(temp, { force: true })
+        res.writeHead(422).end('size or sha256 does not match\n')
+        return
+      }
+      renameSync(temp, lfsObject(oid))
+      record.stored = true
+      res.writeHead(200).end()
+    })
+  }
+
+  const uploadServer = lfsUploadHost
+    ? http.createServer((req, res) => {
+        if (req.method === 'PUT') return lfsUpload(req, res, 'upload-host')
+        req.resume()
+        res.writeHead(404).end()
+      })
+    : undefined
+  if (uploadServer) await new Promise(resolve => uploadServer.listen(0, '127.0.0.1', resolve))
+  /** Where uploads go: set once both servers listen. */
+  let uploadBase = ''
+
+  /** The Batch API of one repository (`/NAME.git/info/lfs/objects/batch`). */
+  async function lfsBatch(req, res, repo, record) {
+    const chunks = []
+    for await (const chunk of req) chunks.push(chunk)
+    let body
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    } catch {
+      body = {}
+    }
+    const objects = Array.isArray(body.objects) ? body.objects : []
+    state.lfs.batches.push({
+      repo,
+      operation: body.operation,
+      oids: objects.map(o => o.oid),
+      authorized: record.authorized
+    })
+    const answer = (status, json) => {
+      record.status = status
+      res.writeHead(status, { 'Content-Type': LFS_TYPE })
+      res.end(JSON.stringify(json))
+    }
+    if (!record.authorized) return answer(401, { message: 'Credentials needed' })
+    if (!existsSync(path.join(root, `${repo}.git`))) return answer(404, { message: 'Not found' })
+    const header = { 'X-Upload-Ticket': state.lfs.ticket }
+    answer(200, {
+      transfer: 'basic',
+      hash_algo: 'sha256',
+      objects: objects.map(({ oid, size }) => {
+        if (!/^[0-9a-f]{64}$/.test(String(oid)) || !Number.isInteger(size) || size < 0) {
+          return { oid, size, error: { code: 422, message: 'invalid object' } }
+        }
+        const present = hasObject(oid, size)
+        if (body.operation === 'download') {
+          return present
+            ? { oid, size, actions: { download: { href: `${base}/lfs-media/${oid}` } } }
+            : { oid, size, error: { code: 404, message: 'Object does not exist' } }
+        }
+        if (present) return { oid, size }
+        return {
+          oid,
+          size,
+          actions: {
+            upload: { href: `${uploadBase}/lfs-upload/${oid}`, header, expires_in: 3600 },
+            verify: { href: `${base}/${repo}.git/info/lfs/verify`, header }
+          }
+        }
+      })
+    })
+  }
+
   const sockets = new Set()
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
@@ -108,9 +232,49 @@ export async function startGitServer({
       await new Promise(resolve => setTimeout(resolve, action.delayMs))
       if (record.abandoned || res.destroyed) return
     }
+    const batch =
+      req.method === 'POST' && /^\/(.+)\.git\/info\/lfs\/objects\/batch$/.exec(url.pathname)
+    if (batch) return lfsBatch(req, res, decodeURIComponent(batch[1]), record)
+    if (req.method === 'PUT' && url.pathname.startsWith('/lfs-upload/')) {
+      record.status = 200
+      return lfsUpload(req, res, 'git-server')
+    }
+    if (req.method === 'POST' && /^\/(.+)\.git\/info\/lfs\/verify$/.test(url.pathname)) {
+      const chunks = []
+      for await (const chunk of req) chunks.push(chunk)
+      let body = {}
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+      } catch {
+        // answered below
+      }
+      const ok =
+        req.headers['x-upload-ticket'] === state.lfs.ticket && hasObject(body.oid, body.size)
+      answer(ok ? 200 : 404, ok ? '' : 'not found\n')
+      return
+    }
+    // LFS content, public, the way media.githubusercontent.com serves it.
+    const media = req.method === 'GET' && /^\/lfs-media\/([0-9a-f]{64})$/.exec(url.pathname)
+    if (media) {
+      if (!existsSync(lfsObject(media[1]))) return answer(404, 'not found\n')
+      record.status = 200
+      res.writeHead(200, {
+        'Content-Type': 'application/octet-stream',
+        'Content-Length': String(statSync(lfsObject(media[1])).size)
+      })
+      const stream = createReadStream(lfsObject(media[1]))
+      stream.on('data', chunk => {
+        record.bytes += chunk.length
+        state.bytesSent += chunk.length
+      })
+      stream.pipe(res)
+      return
+    }
     // Raw file downloads, as a forge serves them for a public repository:
     // `/OWNER/NAME/raw/REF/PATH` (GitHub Enterprise's form). Reads need no token.
-    const raw = req.method === 'GET' && /^\/(.+?)\/raw\/([^/]+)\/(.+)$/.exec(url.pathname)
+    const raw =
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      /^\/(.+?)\/raw\/([^/]+)\/(.+)$/.exec(url.pathname)
     if (
       raw &&
       privateReads &&
@@ -124,6 +288,12 @@ export async function startGitServer({
     if (raw) {
       const dir = path.join(root, `${decodeURIComponent(raw[1])}.git`)
       const spec = `${decodeURIComponent(raw[2])}:${decodeURIComponent(raw[3])}`
+      // A pointer file's raw URL redirects to its LFS content, as github.com's raw URLs do.
+      const pointer = await lfsPointerAt(dir, spec)
+      if (pointer) {
+        answer(302, 'moved\n', { Location: `${base}/lfs-media/${pointer}` })
+        return
+      }
       const cat = spawn('git', ['--git-dir', dir, 'cat-file', 'blob', spec], {
         stdio: ['ignore', 'pipe', 'ignore']
       })
@@ -252,6 +422,7 @@ export async function startGitServer({
   await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))
   const port = server.address().port
   const base = `http://127.0.0.1:${port}`
+  uploadBase = uploadServer ? `http://127.0.0.1:${uploadServer.address().port}` : base
 
   return {
     base,
@@ -291,9 +462,37 @@ export async function startGitServer({
       state.requests.length = 0
       state.bytesSent = 0
     },
+    /** Where LFS uploads go: this server, or the separate upload host. */
+    uploadBase,
+    /** The path of a stored LFS object (whether or not it exists). */
+    lfsObjectPath: lfsObject,
     async close() {
       for (const socket of sockets) socket.destroy()
-      await new Promise(resolve => server.close(() => resolve()))
+      uploadServer?.closeAllConnections()
+      await Promise.all([
+        new Promise(resolve => server.close(() => resolve())),
+        uploadServer ? new Promise(resolve => uploadServer.close(() => resolve())) : undefined
+      ])
     }
   }
+}
+
+/** The LFS oid if the blob at `spec` (REF:PATH) is a pointer file, else undefined. */
+function lfsPointerAt(dir, spec) {
+  return new Promise(resolve => {
+    const size = spawn('git', ['--git-dir', dir, 'cat-file', '-s', spec], {
+      stdio: ['ignore', 'pipe', 'ignore']
+    })
+    let out = ''
+    size.stdout.on('data', d => (out += d))
+    size.on('close', code => {
+      if (code !== 0 || Number(out) > 200) return resolve(undefined)
+      const cat = spawn('git', ['--git-dir', dir, 'cat-file', 'blob', spec], {
+        stdio: ['ignore', 'pipe', 'ignore']
+      })
+      let text = ''
+      cat.stdout.on('data', d => (text += d))
+      cat.on('close', () => resolve(POINTER.exec(text)?.[1]))
+    })
+  })
 }

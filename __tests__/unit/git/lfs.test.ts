@@ -1,0 +1,200 @@
+// The Git LFS client against the loopback LFS server of the test helpers (Batch API, basic
+// transfer, a separate upload host): where the token goes, what is uploaded, and the errors.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { createHash, randomBytes } from 'node:crypto'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { startGitServer, type GitServer } from '../../../scripts/lib/git-server.mjs'
+import { authHeader, tokenForms } from '../../../src/git/auth.js'
+import {
+  LfsClient,
+  lfsAttributes,
+  lfsEndpoint,
+  lfsPointer,
+  parsePointer,
+  sriToHex,
+  type LfsObject
+} from '../../../src/git/lfs.js'
+import { TransientError, UserError } from '../../../src/errors.js'
+import { recordingLogger } from '../../helpers/fakes.js'
+
+const TOKEN = 'lfs_unit_token_5c1'
+const limits = { stallSeconds: 10, timeoutSeconds: 30 }
+
+describe('LFS helpers', () => {
+  test('the pointer is the spec’s canonical text, and reads back', () => {
+    const oid = 'a'.repeat(64)
+    expect(lfsPointer(oid, 12)).toBe(
+      `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize 12\n`
+    )
+    expect(parsePointer(lfsPointer(oid, 12))).toEqual({ oid, size: 12 })
+    expect(parsePointer('hello\n')).toBeUndefined()
+  })
+  test('SRI to hex, and the endpoint git-lfs uses by default', () => {
+    const sri = `sha256-${createHash('sha256').update('x').digest('base64')}`
+    expect(sriToHex(sri)).toBe(createHash('sha256').update('x').digest('hex'))
+    const repo = (url: string) => ({ url, origin: new URL(url).origin })
+    expect(lfsEndpoint(repo('https://github.com/acme/binstore.git'))).toBe(
+      'https://github.com/acme/binstore.git/info/lfs'
+    )
+    expect(lfsEndpoint(repo('https://github.com/acme/binstore'))).toBe(
+      'https://github.com/acme/binstore.git/info/lfs'
+    )
+  })
+})
+
+describe('lfsAttributes', () => {
+  const line = (p: string) => `/${p} filter=lfs diff=lfs merge=lfs -text`
+  test('a new file: a comment, then one line per path, sorted, glob characters escaped', () => {
+    expect(lfsAttributes('', ['x86_64-linux/b.nar', 'x86_64-linux/a?b*.nar'])).toBe(
+      [
+        '# Files stored in Git LFS (written by publish-nix-artifact).',
+        line('x86_64-linux/a\\?b\\*.nar'),
+        line('x86_64-linux/b.nar'),
+        ''
+      ].join('\n')
+    )
+  })
+  test('existing lines, anyone’s, are kept; only missing ones are added; twice is once', () => {
+    const existing = `*.png binary\n${line('a.nar')}\n`
+    const merged = lfsAttributes(existing, ['a.nar', 'b.nar'])
+    expect(merged).toBe(`*.png binary\n${line('a.nar')}\n${line('b.nar')}\n`)
+    expect(lfsAttributes(merged, ['b.nar', 'a.nar'])).toBe(merged)
+  })
+})
+
+describe('LfsClient', () => {
+  let dir: string
+  let server: GitServer
+  let objects: LfsObject[]
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pna-lfs-'))
+    server = await startGitServer({
+      root: path.join(dir, 'server'),
+      token: TOKEN,
+      lfsUploadHost: true
+    })
+    server.createRepo('acme/binstore')
+    objects = [1, 2].map(i => {
+      const data = randomBytes(300_000 * i)
+      const file = path.join(dir, `object-${i}`)
+      fs.writeFileSync(file, data)
+      return { oid: createHash('sha256').update(data).digest('hex'), size: data.length, file }
+    })
+  })
+  afterAll(async () => {
+    await server.close()
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+  const client = (token = TOKEN, repoName = 'acme/binstore') => {
+    const url = `${server.base}/${repoName}.git`
+    const repo = { url, origin: server.base }
+    return new LfsClient(repo, authHeader(token), limits, recordingLogger().log)
+  }
+  const deadline = () => Date.now() + 30000
+
+  test('uploads what the server lacks, to the upload host it names, with only the headers it gives', async () => {
+    server.resetLog()
+    const report = await client().upload(objects, 'refs/heads/main', deadline())
+    expect(report.uploaded.map(o => o.oid)).toEqual(objects.map(o => o.oid))
+    expect(report.present).toEqual([])
+    const uploads = server.state.lfs.uploads
+    expect(uploads.map(u => [u.oid, u.stored, u.host])).toEqual(
+      objects.map(o => [o.oid, true, 'upload-host'])
+    )
+    for (const upload of uploads) {
+      // The ticket the batch answer named, and no credentials of any kind.
+      expect(upload.headers['x-upload-ticket']).toBe(server.state.lfs.ticket)
+      expect(upload.headers.authorization).toBeUndefined()
+      const all = JSON.stringify(upload.headers)
+      for (const form of tokenForms(TOKEN)) expect(all).not.toContain(form)
+    }
+    for (const o of objects) {
+      expect(fs.readFileSync(server.lfsObjectPath(o.oid)).equals(fs.readFileSync(o.file))).toBe(
+        true
+      )
+    }
+    // The batch request went to the repository's own LFS endpoint, with the token.
+    expect(server.state.lfs.batches.at(-1)).toMatchObject({
+      repo: 'acme/binstore',
+      operation: 'upload',
+      authorized: true
+    })
+  })
+
+  test('again: the server has both, nothing is uploaded', async () => {
+    const before = server.state.lfs.uploads.length
+    const report = await client().upload(objects, 'refs/heads/main', deadline())
+    expect(report.uploaded).toEqual([])
+    expect(report.present.map(o => o.oid)).toEqual(objects.map(o => o.oid))
+    expect(server.state.lfs.uploads.length).toBe(before)
+  })
+
+  test('a wrong token: a clear error that does not contain it', async () => {
+    const error = await client('wrong_token_x')
+      .upload(objects, 'refs/heads/main', deadline())
+      .catch(e => e)
+    expect(error).toBeInstanceOf(UserError)
+    expect(error.message).toMatch(/refused the token \(HTTP 401\)/)
+    expect(error.message).not.toContain('wrong_token_x')
+  })
+
+  test('a repository without an LFS server: what to do', async () => {
+    await expect(
+      client(TOKEN, 'acme/none').upload(objects, 'refs/heads/main', deadline())
+    ).rejects.toThrow(/has no Git LFS server .*HTTP 404.*large-files: refuse/)
+  })
+
+  test('a redirect is not followed: the token goes nowhere else', async () => {
+    server.resetLog()
+    server.addRule({
+      method: 'POST',
+      path: /info\/lfs\/objects\/batch$/,
+      once: true,
+      action: { redirect: `${server.uploadBase}/elsewhere`, status: 307 }
+    })
+    await expect(client().upload(objects, 'refs/heads/main', deadline())).rejects.toThrow(
+      /redirected to .*\/elsewhere \(HTTP 307\)\. Redirects are not followed/
+    )
+    expect(server.state.lfs.uploads.filter(u => u.oid === undefined)).toEqual([])
+  })
+
+  test('an upload URL that is neither https nor loopback gets nothing', async () => {
+    const fresh = { ...objects[0], oid: 'b'.repeat(64) }
+    server.addRule({
+      method: 'POST',
+      path: /info\/lfs\/objects\/batch$/,
+      once: true,
+      action: {
+        respond: {
+          headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
+          body: JSON.stringify({
+            objects: [
+              {
+                oid: fresh.oid,
+                size: fresh.size,
+                actions: { upload: { href: 'http://example.com/up' } }
+              }
+            ]
+          })
+        }
+      }
+    })
+    await expect(client().upload([fresh], 'refs/heads/main', deadline())).rejects.toThrow(
+      /pointed to http:\/\/example\.com, which is not https; nothing was sent there/
+    )
+  })
+
+  test('a server error is transient (retried by the caller)', async () => {
+    server.addRule({
+      method: 'POST',
+      path: /info\/lfs\/objects\/batch$/,
+      once: true,
+      action: { respond: { status: 502, body: 'bad gateway' } }
+    })
+    await expect(client().upload(objects, 'refs/heads/main', deadline())).rejects.toBeInstanceOf(
+      TransientError
+    )
+  })
+})

@@ -1,0 +1,351 @@
+import { createReadStream } from 'node:fs'
+import * as http from 'node:http'
+import * as https from 'node:https'
+import type { NetworkLimits, Repository } from '../config.js'
+import { TimeoutError, TransientError, UserError } from '../errors.js'
+import { Logger } from '../log.js'
+
+/**
+ * Git LFS, upload side, spoken directly (Batch API, `basic` transfer) rather than through the
+ * `git-lfs` client: the token then goes exactly where this module sends it and nowhere else (the
+ * LFS endpoint on the repository's own origin, in a header, never on disk or in an argument),
+ * uploads stream from the exported file at disk speed without first being copied into
+ * `.git/lfs/objects`, and nothing extra has to be installed on the runner.
+ *
+ * See https://github.com/git-lfs/git-lfs/blob/main/docs/api/batch.md and basic-transfers.md.
+ */
+
+/** An object to upload: the file's sha256 (hex) and size, and where it is on disk. */
+export interface LfsObject {
+  oid: string
+  size: number
+  file: string
+}
+
+const MEDIA_TYPE = 'application/vnd.git-lfs+json'
+
+/** The pointer file committed in place of a file stored in LFS (the spec's canonical form). */
+export function lfsPointer(oid: string, size: number): string {
+  return `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${size}\n`
+}
+
+/** The object a pointer file names, or undefined when the text is not a pointer. */
+export function parsePointer(text: string): { oid: string; size: number } | undefined {
+  const m =
+    /^version https:\/\/git-lfs\.github\.com\/spec\/v1\noid sha256:([0-9a-f]{64})\nsize (\d+)\n$/.exec(
+      text
+    )
+  return m ? { oid: m[1], size: Number(m[2]) } : undefined
+}
+
+/** The name of the attributes file that marks the files stored in Git LFS, beside them. */
+export const ATTRIBUTES_NAME = '.gitattributes'
+const ATTRIBUTES_MARK = '# Files stored in Git LFS (written by publish-nix-artifact).'
+
+/**
+ * `existing` (a `.gitattributes`, '' when there is none) with a line for each of `paths` (relative
+ * to its directory) that it lacks: `/PATH filter=lfs diff=lfs merge=lfs -text`, what
+ * `git lfs track` writes. Clients check out LFS content only for files those lines name. Lines
+ * already there, anyone's, are kept as they are, so publishers that re-apply on a new tip
+ * converge.
+ */
+export function lfsAttributes(existing: string, paths: string[]): string {
+  const lines = existing ? existing.replace(/\n$/, '').split('\n') : [ATTRIBUTES_MARK]
+  const have = new Set(lines.map(l => l.trim()))
+  const wanted = [...new Set(paths)]
+    .sort()
+    .map(p => `/${p.replace(/[*?[\\ ]/g, c => `\\${c}`)} filter=lfs diff=lfs merge=lfs -text`)
+  return `${[...lines, ...wanted.filter(l => !have.has(l))].join('\n')}\n`
+}
+
+/** `sha256-<base64>` (SRI, as Nix and the manifest write it) → hex, the LFS object id. */
+export function sriToHex(sri: string): string {
+  const m = /^sha256-([A-Za-z0-9+/]{43}=)$/.exec(sri)
+  if (!m) throw new Error(`not a sha256 SRI hash: ${sri}`)
+  return Buffer.from(m[1], 'base64').toString('hex')
+}
+
+/** The LFS server of a repository, as git-lfs finds it by default: `<url>.git/info/lfs`. */
+export function lfsEndpoint(repo: Repository): string {
+  const base = repo.url.replace(/\/+$/, '')
+  return `${base.endsWith('.git') ? base : `${base}.git`}/info/lfs`
+}
+
+interface BatchAction {
+  href: string
+  header?: Record<string, string>
+}
+
+interface BatchObject {
+  oid: string
+  size: number
+  actions?: { upload?: BatchAction; verify?: BatchAction }
+  error?: { code?: number; message?: string }
+}
+
+/** What one upload did: the objects sent, and those the server had already. */
+export interface UploadReport {
+  uploaded: LfsObject[]
+  present: LfsObject[]
+}
+
+export class LfsClient {
+  private readonly endpoint: string
+
+  constructor(
+    private readonly repo: Repository,
+    /** `Authorization: Basic …` for the token (git/auth.ts), '' without one. */
+    private readonly authHeader: string,
+    private readonly limits: NetworkLimits,
+    private readonly log: Logger
+  ) {
+    this.endpoint = lfsEndpoint(repo)
+  }
+
+  /**
+   * Uploads the objects the server does not have yet. One batch request names them all; the server
+   * answers, per object, with where to upload it, or with nothing when it has it already (so a
+   * re-publish or a retry uploads nothing again). Each upload goes where the answer says, with only
+   * the headers the answer gives: an upload URL is often another host (pre-signed storage), and
+   * the token is never sent there.
+   */
+  async upload(objects: LfsObject[], ref: string, deadline: number): Promise<UploadReport> {
+    const report: UploadReport = { uploaded: [], present: [] }
+    if (objects.length === 0) return report
+    const answer = await this.batch(objects, ref, deadline)
+    for (const object of objects) {
+      const entry = answer.find(o => o.oid === object.oid)
+      if (!entry) {
+        throw new UserError(
+          `The Git LFS server at ${this.endpoint} did not answer for object ${object.oid}.`
+        )
+      }
+      if (entry.error) {
+        throw new UserError(
+          `The Git LFS server at ${this.endpoint} refused object ${object.oid} (${object.size} bytes): ${entry.error.code ?? ''} ${entry.error.message ?? ''}`.trim()
+        )
+      }
+      const upload = entry.actions?.upload
+      if (!upload) {
+        report.present.push(object)
+        continue
+      }
+      await this.put(object, upload, deadline)
+      const verify = entry.actions?.verify
+      if (verify) await this.verify(object, verify, deadline)
+      report.uploaded.push(object)
+    }
+    return report
+  }
+
+  private async batch(objects: LfsObject[], ref: string, deadline: number): Promise<BatchObject[]> {
+    const body = JSON.stringify({
+      operation: 'upload',
+      transfers: ['basic'],
+      ref: { name: ref },
+      objects: objects.map(({ oid, size }) => ({ oid, size })),
+      hash_algo: 'sha256'
+    })
+    const url = `${this.endpoint}/objects/batch`
+    const headers: Record<string, string> = {
+      Accept: MEDIA_TYPE,
+      'Content-Type': MEDIA_TYPE,
+      ...headerObject(this.authHeader)
+    }
+    const response = await request(url, { method: 'POST', headers, body }, this.limits, deadline)
+    const status = response.status
+    if (status === 401 || status === 403) {
+      throw new UserError(
+        this.authHeader
+          ? `The Git LFS server at ${url} refused the token (HTTP ${status}). The token needs write access to ${this.repo.url}, and Git LFS must be enabled for the repository.`
+          : `The Git LFS server at ${url} asks for credentials (HTTP ${status}), and 'token' is empty.`
+      )
+    }
+    if (status === 404) {
+      throw new UserError(
+        `${this.repo.url} has no Git LFS server at ${url} (HTTP 404). Enable Git LFS for the repository, or set 'large-files: refuse'.`
+      )
+    }
+    checkStatus(response, `ask ${url} where to upload`)
+    let parsed: { objects?: BatchObject[] }
+    try {
+      parsed = JSON.parse(response.body) as { objects?: BatchObject[] }
+    } catch {
+      throw new UserError(`The Git LFS server at ${url} answered with something that is not JSON.`)
+    }
+    return parsed.objects ?? []
+  }
+
+  private async put(object: LfsObject, action: BatchAction, deadline: number): Promise<void> {
+    const started = Date.now()
+    const headers = {
+      'Content-Type': 'application/octet-stream',
+      ...(action.header ?? {}),
+      'Content-Length': String(object.size)
+    }
+    const response = await request(
+      action.href,
+      { method: 'PUT', headers, file: object.file },
+      this.limits,
+      deadline
+    )
+    checkStatus(response, `upload ${object.oid} to ${originOf(action.href)}`)
+    const seconds = Math.max(1, Date.now() - started) / 1000
+    this.log.info(
+      `Uploaded LFS object ${object.oid} (${object.size} bytes) to ${originOf(action.href)} in ${seconds.toFixed(1)} s (${(object.size / 1024 ** 2 / seconds).toFixed(0)} MiB/s).`
+    )
+  }
+
+  private async verify(object: LfsObject, action: BatchAction, deadline: number): Promise<void> {
+    const headers = {
+      Accept: MEDIA_TYPE,
+      'Content-Type': MEDIA_TYPE,
+      ...(action.header ?? {})
+    }
+    const body = JSON.stringify({ oid: object.oid, size: object.size })
+    const response = await request(
+      action.href,
+      { method: 'POST', headers, body },
+      this.limits,
+      deadline
+    )
+    checkStatus(response, `verify the upload of ${object.oid} at ${originOf(action.href)}`)
+  }
+}
+
+/** `Authorization: Basic …` → { Authorization: 'Basic …' }; '' → {}. */
+function headerObject(header: string): Record<string, string> {
+  const colon = header.indexOf(':')
+  return colon > 0 ? { [header.slice(0, colon)]: header.slice(colon + 1).trim() } : {}
+}
+
+function originOf(href: string): string {
+  try {
+    return new URL(href).origin
+  } catch {
+    return 'the upload URL'
+  }
+}
+
+interface Response {
+  status: number
+  location: string
+  /** The body's start (answers are small JSON documents or error texts). */
+  body: string
+  url: string
+}
+
+const MAX_BODY = 1024 * 1024
+
+/**
+ * One HTTP request, never following a redirect (it would carry the request's headers elsewhere),
+ * abandoned when nothing moves for stall-timeout or at `deadline`. A file body is streamed.
+ */
+function request(
+  url: string,
+  options: { method: string; headers: Record<string, string>; body?: string; file?: string },
+  limits: NetworkLimits,
+  deadline: number
+): Promise<Response> {
+  let target: URL
+  try {
+    target = new URL(url)
+  } catch {
+    return Promise.reject(new UserError(`The Git LFS server gave an invalid URL: ${url}`))
+  }
+  if (target.protocol !== 'https:' && !(target.protocol === 'http:' && isLoopback(target))) {
+    return Promise.reject(
+      new UserError(
+        `The Git LFS server pointed to ${target.origin}, which is not https; nothing was sent there.`
+      )
+    )
+  }
+  const client = target.protocol === 'https:' ? https : http
+  const headers: Record<string, string> = {
+    'User-Agent': 'publish-nix-artifact (git-lfs/3 compatible)',
+    ...options.headers
+  }
+  if (options.body !== undefined)
+    headers['Content-Length'] = String(Buffer.byteLength(options.body))
+  return new Promise((resolve, reject) => {
+    const remaining = deadline - Date.now()
+    if (remaining <= 0) {
+      reject(new TimeoutError(`Gave up on ${target.origin}: 'network-timeout' is over.`))
+      return
+    }
+    let settled = false
+    const fail = (error: Error) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      req.destroy()
+      reject(error)
+    }
+    const timer = setTimeout(
+      () =>
+        fail(
+          new TimeoutError(
+            `Gave up on ${target.origin}: the request was not done when the ${limits.timeoutSeconds} s that 'network-timeout' allows were over.`
+          )
+        ),
+      remaining
+    )
+    const req = client.request(target, { method: options.method, headers }, res => {
+      const chunks: Buffer[] = []
+      let size = 0
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        if (size <= MAX_BODY) chunks.push(chunk)
+      })
+      res.on('end', () => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        resolve({
+          status: res.statusCode ?? 0,
+          location: String(res.headers.location ?? ''),
+          body: Buffer.concat(chunks).toString('utf8'),
+          url
+        })
+      })
+      res.on('error', fail)
+    })
+    // No byte in either direction for stall-timeout: abandoned, and retried by the caller.
+    req.setTimeout(limits.stallSeconds * 1000, () =>
+      fail(
+        new TransientError(
+          `${target.origin} sent and received nothing for ${limits.stallSeconds} s (stall-timeout).`
+        )
+      )
+    )
+    req.on('error', error =>
+      fail(new TransientError(`Could not reach ${target.origin}: ${error.message}`))
+    )
+    if (options.file) {
+      const source = createReadStream(options.file, { highWaterMark: 1024 * 1024 })
+      source.on('error', error => fail(error))
+      source.pipe(req)
+    } else {
+      req.end(options.body)
+    }
+  })
+}
+
+function isLoopback(url: URL): boolean {
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+}
+
+/** A 2xx passes; a redirect, a 5xx (retried) or anything else is an error saying what failed. */
+function checkStatus(response: Response, what: string): void {
+  const { status } = response
+  if (status >= 200 && status < 300) return
+  if (status >= 300 && status < 400) {
+    throw new UserError(
+      `Could not ${what}: the server redirected to ${response.location || 'another address'} (HTTP ${status}). Redirects are not followed, so that the request's credentials go nowhere else.`
+    )
+  }
+  const detail = response.body.trim().split('\n')[0]?.slice(0, 200) ?? ''
+  const message = `Could not ${what}: HTTP ${status}${detail ? ` (${detail})` : ''}.`
+  if (status >= 500 || status === 429 || status === 408) throw new TransientError(message)
+  throw new UserError(message)
+}
