@@ -29665,8 +29665,8 @@ class Git {
 /* harmony export */   zo: () => (/* binding */ sriToHex)
 /* harmony export */ });
 /* unused harmony export lfsEndpoint */
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7067);
 /* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_http__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4708);
@@ -29899,14 +29899,45 @@ function request(url, options, limits, deadline) {
         req.setTimeout(limits.stallSeconds * 1000, () => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_(`${target.origin} sent and received nothing for ${limits.stallSeconds} s (stall-timeout).`)));
         req.on('error', error => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_(`Could not reach ${target.origin}: ${error.message}`)));
         if (options.file) {
-            const source = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createReadStream)(options.file, { highWaterMark: 1024 * 1024 });
-            source.on('error', error => fail(error));
-            source.pipe(req);
+            sendFile(req, options.file).catch(error => fail(error));
         }
         else {
             req.end(options.body);
         }
     });
+}
+/** Bytes read from the file at a time; two buffers, reused for the whole upload. */
+const CHUNK = 1024 * 1024;
+/**
+ * Writes the file as the request body with two buffers reused throughout: the next chunk is read
+ * while the last one is being sent. Memory use is constant whatever the size of the file, and
+ * nothing is allocated per chunk.
+ */
+async function sendFile(req, file) {
+    const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.open)(file, 'r');
+    try {
+        const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
+        let position = 0;
+        let index = 0;
+        let sending = Promise.resolve();
+        for (;;) {
+            // The buffer read into now was last sent two chunks ago, and that write is done.
+            const buffer = buffers[index];
+            const { bytesRead } = await handle.read(buffer, 0, CHUNK, position);
+            await sending;
+            if (bytesRead === 0)
+                break;
+            position += bytesRead;
+            sending = new Promise((resolve, reject) => req.write(buffer.subarray(0, bytesRead), error => (error ? reject(error) : resolve())));
+            // Awaited on the next round; a failed read meanwhile must not leave it unhandled.
+            sending.catch(() => undefined);
+            index ^= 1;
+        }
+        req.end();
+    }
+    finally {
+        await handle.close();
+    }
 }
 function isLoopback(url) {
     return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
 import * as http from 'node:http'
 import * as https from 'node:https'
 import type { NetworkLimits, Repository } from '../config.js'
@@ -322,13 +322,46 @@ function request(
       fail(new TransientError(`Could not reach ${target.origin}: ${error.message}`))
     )
     if (options.file) {
-      const source = createReadStream(options.file, { highWaterMark: 1024 * 1024 })
-      source.on('error', error => fail(error))
-      source.pipe(req)
+      sendFile(req, options.file).catch(error => fail(error))
     } else {
       req.end(options.body)
     }
   })
+}
+
+/** Bytes read from the file at a time; two buffers, reused for the whole upload. */
+const CHUNK = 1024 * 1024
+
+/**
+ * Writes the file as the request body with two buffers reused throughout: the next chunk is read
+ * while the last one is being sent. Memory use is constant whatever the size of the file, and
+ * nothing is allocated per chunk.
+ */
+async function sendFile(req: http.ClientRequest, file: string): Promise<void> {
+  const handle = await open(file, 'r')
+  try {
+    const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)]
+    let position = 0
+    let index = 0
+    let sending: Promise<void> = Promise.resolve()
+    for (;;) {
+      // The buffer read into now was last sent two chunks ago, and that write is done.
+      const buffer = buffers[index]
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK, position)
+      await sending
+      if (bytesRead === 0) break
+      position += bytesRead
+      sending = new Promise((resolve, reject) =>
+        req.write(buffer.subarray(0, bytesRead), error => (error ? reject(error) : resolve()))
+      )
+      // Awaited on the next round; a failed read meanwhile must not leave it unhandled.
+      sending.catch(() => undefined)
+      index ^= 1
+    }
+    req.end()
+  } finally {
+    await handle.close()
+  }
 }
 
 function isLoopback(url: URL): boolean {
