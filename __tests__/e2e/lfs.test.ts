@@ -13,6 +13,7 @@ import {
   errorLines,
   hashFile,
   nixKeyPair,
+  nixBuild,
   runAction,
   runCli,
   serverGit,
@@ -159,13 +160,7 @@ test('published again: the pointer is on the branch and the object on the server
 test('seven publishers of large files at once: all land, each object uploaded once', async () => {
   const repo = server.createRepo('acme/race')
   const names = BIG.slice(1, 8)
-  await sh('nix', [
-    '--extra-experimental-features',
-    'nix-command flakes',
-    'build',
-    '--no-link',
-    ...names.map(n => `${flake}#${n}`)
-  ])
+  await nixBuild(...names.map(n => `${flake}#${n}`))
   server.state.lfs.uploads.length = 0
   const runs = await Promise.all(
     names.map(n => publish('race', { 'flake-attribute': `${flake}#${n}` }))

@@ -6,10 +6,10 @@ import { useGitServer } from '../helpers/fixture.js'
 import {
   alarmingLines,
   errorLines,
+  nixBuild,
   runAction,
   seedRepo,
   serverGit,
-  sh,
   writeFlake
 } from '../helpers/harness.js'
 
@@ -135,14 +135,7 @@ test('twenty publishers started at once on one branch all land, history stays li
     path.join(e2e.work, 'race-20'),
     Object.fromEntries(names.map(n => [n, `echo ${n} > $out`]))
   )
-  // Built beforehand, as in a matrix whose jobs finish building together: the race is the push.
-  await sh('nix', [
-    '--extra-experimental-features',
-    'nix-command flakes',
-    'build',
-    '--no-link',
-    ...names.map(n => `${flake}#${n}`)
-  ])
+  await nixBuild(...names.map(n => `${flake}#${n}`))
   const runs = await Promise.all(
     names.map(n =>
       runAction({ 'flake-attribute': `${flake}#${n}`, repository: repo.url, token: TOKEN })

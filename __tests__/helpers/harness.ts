@@ -314,3 +314,17 @@ export function runCli(
 export async function requisitesOf(storePath: string): Promise<string[]> {
   return (await sh('nix-store', ['--query', '--requisites', storePath])).trim().split('\n')
 }
+
+/**
+ * `nix build --no-link` of flake installables, before a test starts them racing (as in a matrix
+ * whose jobs finish building together: the race is the push).
+ */
+export async function nixBuild(...installables: string[]): Promise<void> {
+  await sh('nix', [
+    '--extra-experimental-features',
+    'nix-command flakes',
+    'build',
+    '--no-link',
+    ...installables
+  ])
+}
