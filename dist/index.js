@@ -29664,20 +29664,36 @@ class Git {
 /* harmony export */   vp: () => (/* binding */ parsePointer),
 /* harmony export */   zo: () => (/* binding */ sriToHex)
 /* harmony export */ });
-/* unused harmony export lfsEndpoint */
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7067);
-/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_http__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4708);
-/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_https__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
+/* unused harmony exports bufferContent, lfsEndpoint */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7067);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_http__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4708);
+/* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_https__WEBPACK_IMPORTED_MODULE_3__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3916);
+
 
 
 
 
 const MEDIA_TYPE = 'application/vnd.git-lfs+json';
 /** The pointer file committed in place of a file stored in LFS (the spec's canonical form). */
+/** Content from memory, as a ContentStream (for tests and small objects). */
+function bufferContent(content) {
+    let at = 0;
+    return {
+        read: async (buffer) => {
+            const n = content.copy(buffer, 0, at, Math.min(content.length, at + buffer.length));
+            at += n;
+            return n;
+        },
+        finished: Promise.resolve(),
+        close: async () => undefined
+    };
+}
 function lfsPointer(oid, size) {
     return `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${size}\n`;
 }
@@ -29746,10 +29762,10 @@ class LfsClient {
         for (const object of objects) {
             const entry = answer.find(o => o.oid === object.oid);
             if (!entry) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`The Git LFS server at ${this.endpoint} did not answer for object ${object.oid}.`);
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`The Git LFS server at ${this.endpoint} did not answer for object ${object.oid}.`);
             }
             if (entry.error) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`The Git LFS server at ${this.endpoint} refused object ${object.oid} (${object.size} bytes): ${entry.error.code ?? ''} ${entry.error.message ?? ''}`.trim());
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`The Git LFS server at ${this.endpoint} refused object ${object.oid} (${object.size} bytes): ${entry.error.code ?? ''} ${entry.error.message ?? ''}`.trim());
             }
             const upload = entry.actions?.upload;
             if (!upload) {
@@ -29781,12 +29797,12 @@ class LfsClient {
         const response = await request(url, { method: 'POST', headers, body }, this.limits, deadline);
         const status = response.status;
         if (status === 401 || status === 403) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(this.authHeader
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(this.authHeader
                 ? `The Git LFS server at ${url} refused the token (HTTP ${status}). The token needs write access to ${this.repo.url}, and Git LFS must be enabled for the repository.`
                 : `The Git LFS server at ${url} asks for credentials (HTTP ${status}), and 'token' is empty.`);
         }
         if (status === 404) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`${this.repo.url} has no Git LFS server at ${url} (HTTP 404). Enable Git LFS for the repository, or set 'large-files: refuse'.`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`${this.repo.url} has no Git LFS server at ${url} (HTTP 404). Enable Git LFS for the repository, or set 'large-files: refuse'.`);
         }
         checkStatus(response, `ask ${url} where to upload`);
         let parsed;
@@ -29794,7 +29810,7 @@ class LfsClient {
             parsed = JSON.parse(response.body);
         }
         catch {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`The Git LFS server at ${url} answered with something that is not JSON.`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`The Git LFS server at ${url} answered with something that is not JSON.`);
         }
         return parsed.objects ?? [];
     }
@@ -29805,7 +29821,7 @@ class LfsClient {
             ...(action.header ?? {}),
             'Content-Length': String(object.size)
         };
-        const response = await request(action.href, { method: 'PUT', headers, file: object.file }, this.limits, deadline);
+        const response = await request(action.href, { method: 'PUT', headers, object }, this.limits, deadline);
         checkStatus(response, `upload ${object.oid} to ${originOf(action.href)}`);
         const seconds = Math.max(1, Date.now() - started) / 1000;
         this.log.info(`Uploaded LFS object ${object.oid} (${object.size} bytes) to ${originOf(action.href)} in ${seconds.toFixed(1)} s (${(object.size / 1024 ** 2 / seconds).toFixed(0)} MiB/s).`);
@@ -29845,12 +29861,12 @@ function request(url, options, limits, deadline) {
         target = new URL(url);
     }
     catch {
-        return Promise.reject(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`The Git LFS server gave an invalid URL: ${url}`));
+        return Promise.reject(new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`The Git LFS server gave an invalid URL: ${url}`));
     }
     if (target.protocol !== 'https:' && !(target.protocol === 'http:' && isLoopback(target))) {
-        return Promise.reject(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`The Git LFS server pointed to ${target.origin}, which is not https; nothing was sent there.`));
+        return Promise.reject(new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`The Git LFS server pointed to ${target.origin}, which is not https; nothing was sent there.`));
     }
-    const client = target.protocol === 'https:' ? node_https__WEBPACK_IMPORTED_MODULE_2__ : node_http__WEBPACK_IMPORTED_MODULE_1__;
+    const client = target.protocol === 'https:' ? node_https__WEBPACK_IMPORTED_MODULE_3__ : node_http__WEBPACK_IMPORTED_MODULE_2__;
     const headers = {
         'User-Agent': 'publish-nix-artifact (git-lfs/3 compatible)',
         ...options.headers
@@ -29860,7 +29876,7 @@ function request(url, options, limits, deadline) {
     return new Promise((resolve, reject) => {
         const remaining = deadline - Date.now();
         if (remaining <= 0) {
-            reject(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TimeoutError */ .MU(`Gave up on ${target.origin}: 'network-timeout' is over.`));
+            reject(new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TimeoutError */ .MU(`Gave up on ${target.origin}: 'network-timeout' is over.`));
             return;
         }
         let settled = false;
@@ -29872,7 +29888,7 @@ function request(url, options, limits, deadline) {
             req.destroy();
             reject(error);
         };
-        const timer = setTimeout(() => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TimeoutError */ .MU(`Gave up on ${target.origin}: the request was not done when the ${limits.timeoutSeconds} s that 'network-timeout' allows were over.`)), remaining);
+        const timer = setTimeout(() => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TimeoutError */ .MU(`Gave up on ${target.origin}: the request was not done when the ${limits.timeoutSeconds} s that 'network-timeout' allows were over.`)), remaining);
         const req = client.request(target, { method: options.method, headers }, res => {
             const chunks = [];
             let size = 0;
@@ -29896,10 +29912,14 @@ function request(url, options, limits, deadline) {
             res.on('error', fail);
         });
         // No byte in either direction for stall-timeout: abandoned, and retried by the caller.
-        req.setTimeout(limits.stallSeconds * 1000, () => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_(`${target.origin} sent and received nothing for ${limits.stallSeconds} s (stall-timeout).`)));
-        req.on('error', error => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_(`Could not reach ${target.origin}: ${error.message}`)));
-        if (options.file) {
-            sendFile(req, options.file).catch(error => fail(error));
+        req.setTimeout(limits.stallSeconds * 1000, () => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TransientError */ .N_(`${target.origin} sent and received nothing for ${limits.stallSeconds} s (stall-timeout).`)));
+        req.on('error', error => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TransientError */ .N_(`Could not reach ${target.origin}: ${error.message}`)));
+        const object = options.object;
+        if (object?.file) {
+            sendFile(req, object.file).catch(error => fail(error));
+        }
+        else if (object?.open) {
+            sendStream(req, object, object.open).catch(error => fail(error));
         }
         else {
             req.end(options.body);
@@ -29914,7 +29934,7 @@ const CHUNK = 1024 * 1024;
  * nothing is allocated per chunk.
  */
 async function sendFile(req, file) {
-    const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.open)(file, 'r');
+    const handle = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.open)(file, 'r');
     try {
         const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
         let position = 0;
@@ -29939,6 +29959,56 @@ async function sendFile(req, file) {
         await handle.close();
     }
 }
+/**
+ * Writes streamed content as the request body, hashing it on the way, with buffers reused
+ * throughout (the next chunk is read while the one before is sent). The last chunk is held back until
+ * the content has ended and its size and sha256 are found to be the object's: content that is not
+ * what the pointer names never completes an upload.
+ */
+async function sendStream(req, object, open) {
+    const content = await open();
+    try {
+        const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256');
+        // Three buffers: one read into, one held back, one being sent.
+        const buffers = [0, 1, 2].map(() => Buffer.allocUnsafe(CHUNK));
+        let size = 0;
+        let index = 0;
+        let held;
+        let sending = Promise.resolve();
+        for (;;) {
+            // The buffer read into now was sent two rounds ago, and that write is done.
+            const buffer = buffers[index];
+            const bytesRead = await content.read(buffer);
+            if (bytesRead === 0)
+                break;
+            const chunk = buffer.subarray(0, bytesRead);
+            hash.update(chunk);
+            size += bytesRead;
+            await sending;
+            if (held) {
+                sending = write(req, held);
+                sending.catch(() => undefined);
+            }
+            held = chunk;
+            index = (index + 1) % buffers.length;
+        }
+        await sending;
+        await content.finished;
+        const sha256 = hash.digest('hex');
+        if (size !== object.size || sha256 !== object.oid) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`The content for LFS object ${object.oid} (${object.size} bytes) came out as ${sha256} (${size} bytes), so it was not uploaded. The store may be corrupt: run 'nix-store --verify --check-contents'.`);
+        }
+        if (held)
+            await write(req, held);
+        req.end();
+    }
+    finally {
+        await content.close();
+    }
+}
+function write(req, chunk) {
+    return new Promise((resolve, reject) => req.write(chunk, error => (error ? reject(error) : resolve())));
+}
 function isLoopback(url) {
     return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
 }
@@ -29948,13 +30018,13 @@ function checkStatus(response, what) {
     if (status >= 200 && status < 300)
         return;
     if (status >= 300 && status < 400) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`Could not ${what}: the server redirected to ${response.location || 'another address'} (HTTP ${status}). Redirects are not followed, so that the request's credentials go nowhere else.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`Could not ${what}: the server redirected to ${response.location || 'another address'} (HTTP ${status}). Redirects are not followed, so that the request's credentials go nowhere else.`);
     }
     const detail = response.body.trim().split('\n')[0]?.slice(0, 200) ?? '';
     const message = `Could not ${what}: HTTP ${status}${detail ? ` (${detail})` : ''}.`;
     if (status >= 500 || status === 429 || status === 408)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TransientError */ .N_(message);
-    throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(message);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TransientError */ .N_(message);
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(message);
 }
 
 
@@ -33603,6 +33673,22 @@ class Nix {
         return { narHash: dumped.sha256, narSize: dumped.size, verified };
     }
     /**
+     * `nix-store --dump` as a stream, never written to disk: for a NAR uploaded to Git LFS, whose
+     * object id and size are the store's narHash and narSize, checked by the upload as it goes.
+     */
+    async dumpStream(storePath, dir) {
+        const dump = await (0,_proc_js__WEBPACK_IMPORTED_MODULE_3__/* .runReader */ .f$)('nix-store', ['--dump', storePath], dir).catch(error => {
+            throw error instanceof _proc_js__WEBPACK_IMPORTED_MODULE_3__/* .CommandNotFoundError */ .v$ ? nixMissing() : error;
+        });
+        const finished = dump.done.then(result => {
+            if (result.code !== 0) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix-store --dump ${storePath}' failed: ${lastError(result)}`);
+            }
+        });
+        finished.catch(() => undefined);
+        return { read: buffer => dump.read(buffer), finished, close: () => dump.close() };
+    }
+    /**
      * Copies the store path and its closure into a local binary cache directory with Nix's own
      * `nix copy --to file://DIR?…` (nix-cache-info, <hash>.narinfo, nar/…), signed when a key is given.
      */
@@ -33878,6 +33964,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   _X: () => (/* binding */ cancelAll),
   eF: () => (/* binding */ run),
   sA: () => (/* binding */ runDigest),
+  f$: () => (/* binding */ runReader),
   Tb: () => (/* binding */ runToFile)
 });
 
@@ -33893,9 +33980,12 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/proc.ts
+
 
 
 
@@ -33910,6 +34000,7 @@ const MAX_STDOUT = 8 * 1024 * 1024;
 /** How long a child may take to exit after SIGTERM before it is killed. */
 const GRACE_MS = 3000;
 const resolved = new Map();
+let fifos = 0;
 /**
  * The absolute path of a program on PATH, looked up once per process: otherwise PATH would be
  * walked again for every one of the dozen short git and nix calls of a publish.
@@ -34166,6 +34257,38 @@ async function runToFile(command, args, file) {
     finally {
         await reader.close();
     }
+}
+/**
+ * Starts a program whose stdout goes into a named pipe in `dir` that the caller reads into its own
+ * buffers: unlike a Node.js stream, nothing is allocated per chunk, so memory stays flat however
+ * much the program prints. The program waits while the caller does not read.
+ */
+async function runReader(command, args, dir) {
+    const fifo = external_node_path_.join(dir, `out-${process.pid}-${++fifos}`);
+    const made = await run('mkfifo', ['-m', '600', fifo]);
+    if (made.code !== 0)
+        throw new Error(`mkfifo failed: ${made.stderr.trim()}`);
+    // Each end's open waits for the other: opened together.
+    const [reader, writer] = await Promise.all([(0,promises_.open)(fifo, 'r'), (0,promises_.open)(fifo, 'w')]);
+    await (0,promises_.unlink)(fifo);
+    let child;
+    try {
+        child = await start(command, args, undefined, ['ignore', writer.fd, 'pipe']);
+    }
+    catch (error) {
+        await reader.close();
+        throw error;
+    }
+    finally {
+        await writer.close();
+    }
+    const done = supervise(child, command, {});
+    done.catch(() => undefined);
+    return {
+        read: async (buffer) => (await reader.read(buffer, 0, buffer.length, null)).bytesRead,
+        done,
+        close: () => reader.close()
+    };
 }
 
 
@@ -34672,12 +34795,17 @@ class Publisher {
         const started = Date.now();
         // The derivation's system and the closure (asked once, for every format) are read while the
         // NAR is written.
+        const nar = config.formats.includes('nar')
+            ? this.exportNar(b.storePath, local)
+            : nix.pathInfo(b.storePath);
         const [system, info, closure] = await Promise.all([
             nix.system(b.drvPath),
-            config.formats.includes('nar') ? this.dumpNar(b.storePath, local) : nix.pathInfo(b.storePath),
+            nar,
             nix.requisites(b.storePath)
         ]);
-        log.info(`Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${Date.now() - started} ms).`);
+        log.info(info.streamed
+            ? `${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash}; over lfs-threshold, so its NAR goes from the store straight to Git LFS, checked against that hash as it is sent.`
+            : `Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${Date.now() - started} ms).`);
         const files = [];
         /** The NAR and closure files (or their LFS pointers), stored as blobs together. */
         const plain = [];
@@ -34695,7 +34823,10 @@ class Publisher {
             const file = (0,naming/* artifactFilePath */.Es)(config.path, system, b.storePath, format);
             const localFile = `${local}${naming/* EXTENSIONS */.Z1[format]}`;
             if (inLfs(config, file, size, log)) {
-                const upload = { oid: (0,git_lfs/* sriToHex */.zo)(sha256), size, file: localFile };
+                const oid = (0,git_lfs/* sriToHex */.zo)(sha256);
+                const upload = format === 'nar' && info.streamed
+                    ? { oid, size, open: () => nix.dumpStream(b.storePath, work) }
+                    : { oid, size, file: localFile };
                 plain.push({ index: files.length, local: await this.pointerFile(upload) });
                 files.push({ format, path: file, size, sha256, oid: '', lfs: { oid: upload.oid }, upload });
             }
@@ -34746,6 +34877,20 @@ class Publisher {
         catch (error) {
             log.info(`Could not read the binary cache on the branch (${(0,errors/* errorMessage */.gJ)(error)}); copying the whole closure.`);
         }
+    }
+    /**
+     * The NAR's hash and size. With `large-files: lfs`, a NAR over the threshold is not written to
+     * disk at all (`streamed`): its LFS object id is the store's narHash, and the upload streams it
+     * from `nix-store --dump`. Otherwise it is written to a file (see dumpNar).
+     */
+    async exportNar(storePath, local) {
+        const { config, nix } = this.d;
+        if (config.largeFiles === 'lfs') {
+            const info = await nix.pathInfo(storePath);
+            if (info.narSize > config.lfsThreshold)
+                return { ...info, streamed: true };
+        }
+        return this.dumpNar(storePath, local);
     }
     /** The NAR, hashed on the way; its check against the store runs on and is awaited later. */
     async dumpNar(storePath, local) {

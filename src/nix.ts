@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { UserError } from './errors.js'
 import { Logger } from './log.js'
+import type { ContentStream } from './git/lfs.js'
 import type {
   BuiltOutput,
   CacheOptions,
@@ -17,6 +18,7 @@ import {
   RunOptions,
   runToFile,
   RunResult,
+  runReader,
   StreamResult
 } from './proc.js'
 
@@ -202,6 +204,23 @@ export class Nix implements NixPort {
     })
     verified.catch(() => undefined)
     return { narHash: dumped.sha256, narSize: dumped.size, verified }
+  }
+
+  /**
+   * `nix-store --dump` as a stream, never written to disk: for a NAR uploaded to Git LFS, whose
+   * object id and size are the store's narHash and narSize, checked by the upload as it goes.
+   */
+  async dumpStream(storePath: string, dir: string): Promise<ContentStream> {
+    const dump = await runReader('nix-store', ['--dump', storePath], dir).catch(error => {
+      throw error instanceof CommandNotFoundError ? nixMissing() : error
+    })
+    const finished = dump.done.then(result => {
+      if (result.code !== 0) {
+        throw new UserError(`'nix-store --dump ${storePath}' failed: ${lastError(result)}`)
+      }
+    })
+    finished.catch(() => undefined)
+    return { read: buffer => dump.read(buffer), finished, close: () => dump.close() }
   }
 
   /**

@@ -3,7 +3,7 @@
  * implementations run the programs (git/commands.ts, nix.ts); the unit tests run the pipeline
  * against in-memory fakes of these two interfaces.
  */
-import type { LfsObject, UploadReport } from './git/lfs.js'
+import type { ContentStream, LfsObject, UploadReport } from './git/lfs.js'
 import type { NewFile, NewText, TreeEntry } from './git/plan.js'
 
 export interface RemoteState {
@@ -110,6 +110,11 @@ export interface NixPort {
   pathInfo(storePath: string): Promise<PathInfo>
   /** Writes the plain NAR of `storePath` to `file`, hashing it on the way. */
   dumpNar(storePath: string, file: string): Promise<DumpedNar>
+  /**
+   * The NAR of the store path as a stream, through a named pipe in `dir` (for an upload that
+   * checks its hash as it goes).
+   */
+  dumpStream(storePath: string, dir: string): Promise<ContentStream>
   /** The store path and every path in its runtime closure. */
   requisites(storePath: string): Promise<string[]>
   /** Writes the store path and its closure in Nix's export format to `file`. */

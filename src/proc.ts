@@ -2,7 +2,8 @@ import * as io from '@actions/io'
 import { ChildProcess, spawn, StdioOptions } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { closeSync, openSync } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, unlink } from 'node:fs/promises'
+import * as path from 'node:path'
 import type { Readable } from 'node:stream'
 import { UserError } from './errors.js'
 
@@ -37,6 +38,7 @@ const MAX_STDOUT = 8 * 1024 * 1024
 export const GRACE_MS = 3000
 
 const resolved = new Map<string, Promise<string>>()
+let fifos = 0
 
 /**
  * The absolute path of a program on PATH, looked up once per process: otherwise PATH would be
@@ -321,5 +323,47 @@ export async function runToFile(
     return { code, stderr, size, sha256: `sha256-${hash.digest('base64')}` }
   } finally {
     await reader.close()
+  }
+}
+
+/** A program's output read in place: `read` fills the caller's buffer (0 at the end). */
+export interface OutputReader {
+  read(buffer: Buffer): Promise<number>
+  /** Settles with the exit code and stderr tail once the program has exited. */
+  done: Promise<{ code: number; stderr: string }>
+  close(): Promise<void>
+}
+
+/**
+ * Starts a program whose stdout goes into a named pipe in `dir` that the caller reads into its own
+ * buffers: unlike a Node.js stream, nothing is allocated per chunk, so memory stays flat however
+ * much the program prints. The program waits while the caller does not read.
+ */
+export async function runReader(
+  command: string,
+  args: string[],
+  dir: string
+): Promise<OutputReader> {
+  const fifo = path.join(dir, `out-${process.pid}-${++fifos}`)
+  const made = await run('mkfifo', ['-m', '600', fifo])
+  if (made.code !== 0) throw new Error(`mkfifo failed: ${made.stderr.trim()}`)
+  // Each end's open waits for the other: opened together.
+  const [reader, writer] = await Promise.all([open(fifo, 'r'), open(fifo, 'w')])
+  await unlink(fifo)
+  let child: ChildProcess
+  try {
+    child = await start(command, args, undefined, ['ignore', writer.fd, 'pipe'])
+  } catch (error) {
+    await reader.close()
+    throw error
+  } finally {
+    await writer.close()
+  }
+  const done = supervise(child, command, {})
+  done.catch(() => undefined)
+  return {
+    read: async buffer => (await reader.read(buffer, 0, buffer.length, null)).bytesRead,
+    done,
+    close: () => reader.close()
   }
 }

@@ -351,13 +351,18 @@ export class Publisher {
     const started = Date.now()
     // The derivation's system and the closure (asked once, for every format) are read while the
     // NAR is written.
+    const nar: Promise<PathInfo & { streamed?: boolean }> = config.formats.includes('nar')
+      ? this.exportNar(b.storePath, local)
+      : nix.pathInfo(b.storePath)
     const [system, info, closure] = await Promise.all([
       nix.system(b.drvPath),
-      config.formats.includes('nar') ? this.dumpNar(b.storePath, local) : nix.pathInfo(b.storePath),
+      nar,
       nix.requisites(b.storePath)
     ])
     log.info(
-      `Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${Date.now() - started} ms).`
+      info.streamed
+        ? `${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash}; over lfs-threshold, so its NAR goes from the store straight to Git LFS, checked against that hash as it is sent.`
+        : `Exported ${b.storePath} [${system}]: ${info.narSize} bytes, ${info.narHash} (export and hash ${Date.now() - started} ms).`
     )
     const files: Exported['files'] = []
     /** The NAR and closure files (or their LFS pointers), stored as blobs together. */
@@ -376,7 +381,11 @@ export class Publisher {
       const file = artifactFilePath(config.path, system, b.storePath, format)
       const localFile = `${local}${EXTENSIONS[format]}`
       if (inLfs(config, file, size, log)) {
-        const upload = { oid: sriToHex(sha256), size, file: localFile }
+        const oid = sriToHex(sha256)
+        const upload: LfsObject =
+          format === 'nar' && info.streamed
+            ? { oid, size, open: () => nix.dumpStream(b.storePath, work) }
+            : { oid, size, file: localFile }
         plain.push({ index: files.length, local: await this.pointerFile(upload) })
         files.push({ format, path: file, size, sha256, oid: '', lfs: { oid: upload.oid }, upload })
       } else {
@@ -437,6 +446,23 @@ export class Publisher {
         `Could not read the binary cache on the branch (${errorMessage(error)}); copying the whole closure.`
       )
     }
+  }
+
+  /**
+   * The NAR's hash and size. With `large-files: lfs`, a NAR over the threshold is not written to
+   * disk at all (`streamed`): its LFS object id is the store's narHash, and the upload streams it
+   * from `nix-store --dump`. Otherwise it is written to a file (see dumpNar).
+   */
+  private async exportNar(
+    storePath: string,
+    local: string
+  ): Promise<PathInfo & { streamed?: boolean }> {
+    const { config, nix } = this.d
+    if (config.largeFiles === 'lfs') {
+      const info = await nix.pathInfo(storePath)
+      if (info.narSize > config.lfsThreshold) return { ...info, streamed: true }
+    }
+    return this.dumpNar(storePath, local)
   }
 
   /** The NAR, hashed on the way; its check against the store runs on and is awaited later. */

@@ -1,6 +1,36 @@
 import { describe, expect, test } from '@jest/globals'
-import { cancelAll, CancelledError, run } from '../../src/proc.js'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { cancelAll, CancelledError, CommandNotFoundError, run, runReader } from '../../src/proc.js'
 import { processRunning as running } from '../helpers/harness.js'
+
+// First: a later test cancels every process for good (the module's state).
+describe('runReader', () => {
+  test('reads a program’s output into the caller’s buffer through a named pipe, then its exit code', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pna-reader-'))
+    try {
+      const reader = await runReader(
+        'sh',
+        ['-c', 'head -c 300000 /dev/zero; echo failed >&2; exit 3'],
+        dir
+      )
+      const buffer = Buffer.alloc(64 * 1024)
+      let total = 0
+      for (let n = 1; n > 0; total += n) n = await reader.read(buffer)
+      await reader.close()
+      expect(total).toBe(300000)
+      expect(await reader.done).toMatchObject({ code: 3, stderr: 'failed\n' })
+      // The pipe is gone from the directory as soon as both ends are open.
+      expect(fs.readdirSync(dir)).toEqual([])
+      await expect(runReader('no-such-program-pna', [], dir)).rejects.toBeInstanceOf(
+        CommandNotFoundError
+      )
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
 
 describe('run', () => {
   test('echoes stderr one line at a time, whatever the chunks, splitting on \\r too', async () => {

@@ -7,7 +7,7 @@ import * as path from 'node:path'
 import { RaceError, TransientError, UserError } from '../../src/errors.js'
 import type { NewFile, NewText, TreeEntry } from '../../src/git/plan.js'
 import { readConfig } from '../../src/inputs.js'
-import type { LfsObject } from '../../src/git/lfs.js'
+import { bufferContent, type LfsObject } from '../../src/git/lfs.js'
 import type {
   BuiltOutput,
   ClosureExport,
@@ -196,6 +196,11 @@ class FakeNix implements NixPort {
     verified.catch(() => undefined)
     return { ...(await this.pathInfo(p)), verified }
   }
+  async dumpStream(p: string) {
+    this.streamed.push(p)
+    return bufferContent(Buffer.from(this.content(p)))
+  }
+  readonly streamed: string[] = []
   async requisites(p: string) {
     return [p]
   }
@@ -226,7 +231,17 @@ class FakeLfs implements LfsPort {
         report.present.push(o)
         continue
       }
-      const content = fs.readFileSync(o.file, 'latin1')
+      let content: string
+      if (o.open) {
+        const source = await o.open()
+        const buffer = Buffer.alloc(o.size + 1)
+        let n = 0
+        for (let got = 1; got > 0; n += got) got = await source.read(buffer.subarray(n))
+        await source.finished
+        content = buffer.subarray(0, n).toString('latin1')
+      } else {
+        content = fs.readFileSync(o.file ?? '', 'latin1')
+      }
       expect(createHash('sha256').update(content, 'latin1').digest('hex')).toBe(o.oid)
       this.objects.set(o.oid, content)
       this.uploads.push(o.oid)
@@ -386,6 +401,9 @@ describe('Publisher', () => {
     const result = await publisher({ 'large-files': 'lfs', 'lfs-threshold': '100' }).run()
     expect(result.published).toBe(true)
     expect(lfs.uploads).toEqual([oid])
+    // The NAR went from the store to the upload, never to a file.
+    expect(nix.streamed).toEqual([storePath('hello')])
+    expect(nix.dumped).toEqual([])
     expect(git.calls.indexOf('lfs refs/heads/main')).toBeLessThan(git.calls.indexOf('push'))
     const tree = git.tree()
     expect(git.blobs.get(tree.get(narPath('hello')) ?? '')).toBe(

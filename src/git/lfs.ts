@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import * as http from 'node:http'
 import * as https from 'node:https'
@@ -15,16 +16,45 @@ import { Logger } from '../log.js'
  * See https://github.com/git-lfs/git-lfs/blob/main/docs/api/batch.md and basic-transfers.md.
  */
 
-/** An object to upload: the file's sha256 (hex) and size, and where it is on disk. */
+/**
+ * An object to upload: its sha256 (hex) and size, and where its content comes from: a file, or a
+ * stream opened for each upload (a NAR straight from `nix-store --dump`, never written to disk),
+ * whose size and sha256 are checked before its last bytes are sent.
+ */
 export interface LfsObject {
   oid: string
   size: number
-  file: string
+  file?: string
+  open?: () => Promise<ContentStream>
+}
+
+/**
+ * Content produced by a process, read into the caller's buffer (0 at the end); `finished` rejects
+ * if the process failed. `close` is called once the content was read or the upload failed.
+ */
+export interface ContentStream {
+  read(buffer: Buffer): Promise<number>
+  finished: Promise<void>
+  close(): Promise<void>
 }
 
 const MEDIA_TYPE = 'application/vnd.git-lfs+json'
 
 /** The pointer file committed in place of a file stored in LFS (the spec's canonical form). */
+/** Content from memory, as a ContentStream (for tests and small objects). */
+export function bufferContent(content: Buffer): ContentStream {
+  let at = 0
+  return {
+    read: async buffer => {
+      const n = content.copy(buffer, 0, at, Math.min(content.length, at + buffer.length))
+      at += n
+      return n
+    },
+    finished: Promise.resolve(),
+    close: async () => undefined
+  }
+}
+
 export function lfsPointer(oid: string, size: number): string {
   return `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${size}\n`
 }
@@ -185,7 +215,7 @@ export class LfsClient {
     }
     const response = await request(
       action.href,
-      { method: 'PUT', headers, file: object.file },
+      { method: 'PUT', headers, object },
       this.limits,
       deadline
     )
@@ -243,7 +273,7 @@ const MAX_BODY = 1024 * 1024
  */
 function request(
   url: string,
-  options: { method: string; headers: Record<string, string>; body?: string; file?: string },
+  options: { method: string; headers: Record<string, string>; body?: string; object?: LfsObject },
   limits: NetworkLimits,
   deadline: number
 ): Promise<Response> {
@@ -321,8 +351,11 @@ function request(
     req.on('error', error =>
       fail(new TransientError(`Could not reach ${target.origin}: ${error.message}`))
     )
-    if (options.file) {
-      sendFile(req, options.file).catch(error => fail(error))
+    const object = options.object
+    if (object?.file) {
+      sendFile(req, object.file).catch(error => fail(error))
+    } else if (object?.open) {
+      sendStream(req, object, object.open).catch(error => fail(error))
     } else {
       req.end(options.body)
     }
@@ -362,6 +395,63 @@ async function sendFile(req: http.ClientRequest, file: string): Promise<void> {
   } finally {
     await handle.close()
   }
+}
+
+/**
+ * Writes streamed content as the request body, hashing it on the way, with buffers reused
+ * throughout (the next chunk is read while the one before is sent). The last chunk is held back until
+ * the content has ended and its size and sha256 are found to be the object's: content that is not
+ * what the pointer names never completes an upload.
+ */
+async function sendStream(
+  req: http.ClientRequest,
+  object: LfsObject,
+  open: () => Promise<ContentStream>
+): Promise<void> {
+  const content = await open()
+  try {
+    const hash = createHash('sha256')
+    // Three buffers: one read into, one held back, one being sent.
+    const buffers = [0, 1, 2].map(() => Buffer.allocUnsafe(CHUNK))
+    let size = 0
+    let index = 0
+    let held: Buffer | undefined
+    let sending: Promise<void> = Promise.resolve()
+    for (;;) {
+      // The buffer read into now was sent two rounds ago, and that write is done.
+      const buffer = buffers[index]
+      const bytesRead = await content.read(buffer)
+      if (bytesRead === 0) break
+      const chunk = buffer.subarray(0, bytesRead)
+      hash.update(chunk)
+      size += bytesRead
+      await sending
+      if (held) {
+        sending = write(req, held)
+        sending.catch(() => undefined)
+      }
+      held = chunk
+      index = (index + 1) % buffers.length
+    }
+    await sending
+    await content.finished
+    const sha256 = hash.digest('hex')
+    if (size !== object.size || sha256 !== object.oid) {
+      throw new UserError(
+        `The content for LFS object ${object.oid} (${object.size} bytes) came out as ${sha256} (${size} bytes), so it was not uploaded. The store may be corrupt: run 'nix-store --verify --check-contents'.`
+      )
+    }
+    if (held) await write(req, held)
+    req.end()
+  } finally {
+    await content.close()
+  }
+}
+
+function write(req: http.ClientRequest, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.write(chunk, error => (error ? reject(error) : resolve()))
+  )
 }
 
 function isLoopback(url: URL): boolean {

@@ -8,6 +8,7 @@ import * as path from 'node:path'
 import { startGitServer, type GitServer } from '../../../scripts/lib/git-server.mjs'
 import { authHeader, tokenForms } from '../../../src/git/auth.js'
 import {
+  bufferContent,
   LfsClient,
   lfsAttributes,
   lfsEndpoint,
@@ -111,9 +112,9 @@ describe('LfsClient', () => {
       for (const form of tokenForms(TOKEN)) expect(all).not.toContain(form)
     }
     for (const o of objects) {
-      expect(fs.readFileSync(server.lfsObjectPath(o.oid)).equals(fs.readFileSync(o.file))).toBe(
-        true
-      )
+      expect(
+        fs.readFileSync(server.lfsObjectPath(o.oid)).equals(fs.readFileSync(o.file ?? ''))
+      ).toBe(true)
     }
     // The batch request went to the repository's own LFS endpoint, with the token.
     expect(server.state.lfs.batches.at(-1)).toMatchObject({
@@ -129,6 +130,32 @@ describe('LfsClient', () => {
     expect(report.uploaded).toEqual([])
     expect(report.present.map(o => o.oid)).toEqual(objects.map(o => o.oid))
     expect(server.state.lfs.uploads.length).toBe(before)
+  })
+
+  test('streamed content is checked before its last bytes go: a wrong stream never completes an upload', async () => {
+    const data = randomBytes(200_000)
+    const right = { oid: createHash('sha256').update(data).digest('hex'), size: data.length }
+    // Read in small pieces, so that the content takes many rounds of the buffers.
+    const open = (content: Buffer) => async () => {
+      const whole = bufferContent(content)
+      return { ...whole, read: (b: Buffer) => whole.read(b.subarray(0, 7_000)) }
+    }
+    const damaged = Buffer.from(data)
+    damaged[150_000] ^= 1
+    const error = await client()
+      .upload([{ ...right, open: open(damaged) }], 'refs/heads/main', deadline())
+      .catch(e => e)
+    expect(error.message).toMatch(
+      /came out as [0-9a-f]{64} \(200000 bytes\), so it was not uploaded/
+    )
+    expect(fs.existsSync(server.lfsObjectPath(right.oid))).toBe(false)
+    const report = await client().upload(
+      [{ ...right, open: open(data) }],
+      'refs/heads/main',
+      deadline()
+    )
+    expect(report.uploaded).toHaveLength(1)
+    expect(fs.readFileSync(server.lfsObjectPath(right.oid)).equals(data)).toBe(true)
   })
 
   test('a wrong token: a clear error that does not contain it', async () => {
