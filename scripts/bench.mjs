@@ -17,7 +17,9 @@
 //   8. large: publishing a 64 MiB artifact, incompressible and compressible (ELF files), into an
 //      empty repository ÷ plain git doing the same (nix-store --dump to a file, git add, commit,
 //      push, default settings), and the bytes the push sends against the NAR's size.
-// BENCH_SECTIONS=growth,big,race,network,attrs,cache,fetch,large picks sections (default: all).
+//   9. lfs: a 1 GiB artifact published through Git LFS: peak RSS of the action, and its upload
+//      throughput to the loopback LFS server ÷ `curl -T` of the same file to the same URL.
+// BENCH_SECTIONS=growth,big,race,network,attrs,cache,fetch,large,lfs picks sections (default: all).
 // BENCH_DIST=path/to/index.js benchmarks another build of the action (an older release, say).
 // Needs root with Debian's nix-bin (single-user), git; about 2 GB of disk in /tmp and /nix.
 //
@@ -38,7 +40,7 @@ const N = Number(process.env.BENCH_N ?? 300)
 const REPS = Number(process.env.BENCH_REPS ?? 7)
 const BIG = Number(process.env.BENCH_BIG_BYTES ?? 1024 ** 3)
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'growth,big,race,network,attrs,cache,fetch,large').split(',')
+  (process.env.BENCH_SECTIONS ?? 'growth,big,race,network,attrs,cache,fetch,large,lfs').split(',')
 )
 const DIST = path.resolve(process.env.BENCH_DIST ?? path.join(root, 'dist/index.js'))
 const SYSTEM = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux`
@@ -178,30 +180,29 @@ async function buildOut(attr) {
   return JSON.parse(json)[0].outputs.out
 }
 
+/**
+ * What a publish script does after its clone (or `git init`) in `dir`: `nix-store MODE` (--dump
+ * or --export) of the store path into a file, `git add`, `commit`, and `git push PUSH…` (default
+ * settings, the token in a header), then the directory is removed.
+ */
+async function scriptPublish(dir, storePath, mode, push) {
+  const fd = fs.openSync(path.join(dir, `${path.basename(storePath)}.nar`), 'w')
+  await run('nix-store', [mode, storePath], { stdout: fd })
+  fs.closeSync(fd)
+  await run('git', ['-C', dir, 'add', '.'])
+  const identity = ['-c', 'user.name=script', '-c', 'user.email=s@example.com']
+  await run('git', ['-C', dir, ...identity, 'commit', '-qm', 'feat(nar): add'])
+  await run('git', ['-C', dir, 'push', '-q', ...push], { extraEnv: authEnv })
+  fs.rmSync(dir, { recursive: true, force: true })
+}
+
+/** The legacy way: a full clone of the binstore, nix-store --export, commit, push. */
 async function legacyPublish(url, attr) {
   const dir = fs.mkdtempSync(path.join(work, 'legacy-'))
   const storePath = await buildOut(attr)
-  await run('git', ['clone', '-q', url, path.join(dir, 'binstore')], { extraEnv: authEnv })
   const clone = path.join(dir, 'binstore')
-  const fd = fs.openSync(path.join(clone, `${path.basename(storePath)}.nar`), 'w')
-  await run('nix-store', ['--export', storePath], { stdout: fd })
-  fs.closeSync(fd)
-  await run('git', ['-C', clone, 'add', '.'])
-  await run('git', [
-    '-C',
-    clone,
-    '-c',
-    'user.name=legacy',
-    '-c',
-    'user.email=l@example.com',
-    'commit',
-    '-qm',
-    'feat(nar): add'
-  ])
-  await run('git', ['-C', clone, 'push', '-q', '-u', 'origin', 'refs/heads/main'], {
-    extraEnv: authEnv
-  })
-  fs.rmSync(dir, { recursive: true, force: true })
+  await run('git', ['clone', '-q', url, clone], { extraEnv: authEnv })
+  await scriptPublish(clone, storePath, '--export', ['-u', 'origin', 'refs/heads/main'])
 }
 
 const server = await startGitServer({ root: path.join(work, 'server'), token })
@@ -215,6 +216,7 @@ try {
   if (SECTIONS.has('cache')) await cacheSection()
   if (SECTIONS.has('fetch')) await fetchSection()
   if (SECTIONS.has('large')) await largeSection()
+  if (SECTIONS.has('lfs')) await lfsSection()
 } finally {
   await server.close()
   fs.rmSync(work, { recursive: true, force: true })
@@ -363,27 +365,11 @@ async function bigSection() {
   ])
 }
 
-/** Plain git: the NAR dumped to a file in a new clone of the empty repository, added, pushed. */
+/** Plain git: the NAR dumped to a file in a new repository, added, committed, pushed. */
 async function plainGitPublish(url, storePath) {
   const dir = fs.mkdtempSync(path.join(work, 'plain-'))
   await run('git', ['init', '-q', '--initial-branch=main', dir])
-  const fd = fs.openSync(path.join(dir, `${path.basename(storePath)}.nar`), 'w')
-  await run('nix-store', ['--dump', storePath], { stdout: fd })
-  fs.closeSync(fd)
-  await run('git', ['-C', dir, 'add', '.'])
-  await run('git', [
-    '-C',
-    dir,
-    '-c',
-    'user.name=plain',
-    '-c',
-    'user.email=p@example.com',
-    'commit',
-    '-qm',
-    'add'
-  ])
-  await run('git', ['-C', dir, 'push', '-q', url, 'main'], { extraEnv: authEnv })
-  fs.rmSync(dir, { recursive: true, force: true })
+  await scriptPublish(dir, storePath, '--dump', [url, 'main'])
 }
 
 async function largeSection() {
@@ -450,6 +436,70 @@ async function largeSection() {
   rows.push([
     '(for scale) ms, median (range): tiny publish; 64 MiB random: action, plain git; ELF: action, plain git',
     `${ms(times.tiny)}; ${ms(times.random)}, ${ms(times.plainRandom)}; ${ms(times.elf)}, ${ms(times.plainElf)}`,
+    '',
+    true
+  ])
+}
+
+async function lfsSection() {
+  console.error(`[bench] building a ${BIG} byte artifact for Git LFS…`)
+  const f = flake({ huge: `head -c ${BIG} /dev/urandom > $out` })
+  const storePath = await buildOut(`${f}#huge`)
+  const nar = path.join(work, 'huge.nar')
+  const fd = fs.openSync(nar, 'w')
+  await run('nix-store', ['--dump', storePath], { stdout: fd })
+  fs.closeSync(fd)
+  const oid = (await run('sha256sum', [nar])).split(' ')[0]
+  const actionMs = []
+  const curlMs = []
+  let hwm = 0
+  let landed = 0
+  const reps = Math.max(3, Math.min(REPS, 5))
+  for (let r = 0; r < reps; r++) {
+    fs.rmSync(server.lfsObjectPath(oid), { force: true })
+    const repo = server.createRepo(`lfs-${r}`)
+    await run('sync', [])
+    const res = await action(
+      { 'flake-attribute': `${f}#huge`, repository: repo.url, 'large-files': 'lfs' },
+      { memory: true }
+    )
+    const m = /Uploaded LFS object [0-9a-f]+ \((\d+) bytes\) to \S+ in ([\d.]+) s/.exec(res.stdout)
+    if (m && /published<<.*\ntrue\n/.test(res.outputs)) landed++
+    actionMs.push(m ? Number(m[2]) * 1000 : Infinity)
+    hwm = Math.max(hwm, res.hwmKiB)
+    fs.rmSync(server.lfsObjectPath(oid), { force: true })
+    await run('sync', [])
+    const curl = await timed(() =>
+      run('curl', [
+        '-fsS',
+        '-T',
+        nar,
+        '-H',
+        `X-Upload-Ticket: ${server.state.lfs.ticket}`,
+        '-H',
+        'Content-Type: application/octet-stream',
+        `${server.base}/lfs-upload/${oid}`
+      ])
+    )
+    curlMs.push(curl.ms)
+  }
+  fs.rmSync(nar)
+  const ratios = actionMs.map((ms, i) => curlMs[i] / ms)
+  rows.push([
+    `peak RSS of the action, ${(BIG / 1024 ** 3).toFixed(2)} GiB artifact through Git LFS (MB)`,
+    (hwm / 1024).toFixed(0),
+    '< 100',
+    hwm / 1024 < 100 && landed === reps
+  ])
+  rows.push([
+    'LFS upload throughput ÷ curl -T of the same file to the same server (median, range)',
+    spread(ratios),
+    '≥ 0.5',
+    median(ratios) >= 0.5
+  ])
+  rows.push([
+    '(for scale) upload ms, median: action, curl -T',
+    `${median(actionMs).toFixed(0)}, ${median(curlMs).toFixed(0)}`,
     '',
     true
   ])
