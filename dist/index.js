@@ -33494,9 +33494,10 @@ function downloadUrl(repo, ref, file, lfs) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   aG: () => (/* binding */ Nix),
-/* harmony export */   eN: () => (/* binding */ toNix32)
+/* harmony export */   eN: () => (/* binding */ toNix32),
+/* harmony export */   kB: () => (/* binding */ toSri)
 /* harmony export */ });
-/* unused harmony exports lastError, withLogTail, buildFailure, parseBuildJson, parsePathInfo, drvSystem, parseNotDeterministic, drvOutputs, toSri */
+/* unused harmony exports lastError, withLogTail, buildFailure, parseBuildJson, parsePathInfo, drvSystem, parseNotDeterministic, drvOutputs */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
@@ -33651,11 +33652,12 @@ class Nix {
     /**
      * Writes the plain NAR of `storePath` to `file` (what `nix-store --restore` reads), streaming,
      * and returns its hash and size as computed on the stream. The check against the store's own
-     * record of the path (`nix path-info`) runs meanwhile and is returned as `verified`: the caller
-     * awaits it before anything is committed, so the query need not hold up the steps in between.
+     * record of the path (`nix path-info`, unless the caller has it as `known`) runs meanwhile and
+     * is returned as `verified`: the caller awaits it before anything is committed, so the query
+     * need not hold up the steps in between.
      */
-    async dumpNar(storePath, file) {
-        const expected = this.pathInfo(storePath);
+    async dumpNar(storePath, file, known) {
+        const expected = known ? Promise.resolve(known) : this.pathInfo(storePath);
         // Handled here so that a failure elsewhere first cannot leave it unhandled; awaiting
         // `verified` still raises it.
         expected.catch(() => undefined);
@@ -34329,9 +34331,15 @@ function background(promise) {
 
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/git/lfs.ts
+var git_lfs = __nccwpck_require__(8299);
 // EXTERNAL MODULE: ./src/naming.ts
 var naming = __nccwpck_require__(8499);
+// EXTERNAL MODULE: ./src/nix.ts
+var nix = __nccwpck_require__(1812);
 ;// CONCATENATED MODULE: ./src/binary-cache.ts
+
+
 
 
 
@@ -34414,15 +34422,20 @@ async function pointLargeNars(cache, lfs) {
     const names = await promises_.readdir(cache.localDir);
     for (const name of names.filter(n => n.endsWith('.narinfo'))) {
         const file = external_node_path_.join(cache.localDir, name);
-        if (cache.seeded.has(file))
+        if (cache.seeded.has(file) || lfs.seen.has(file))
             continue;
+        lfs.seen.add(file);
         const text = await promises_.readFile(file, 'utf8');
         const url = /^URL: (nar\/[^\n]+)$/m.exec(text)?.[1];
         if (!url)
             continue;
-        const size = (await promises_.stat(external_node_path_.join(cache.localDir, url))).size;
+        const nar = external_node_path_.join(cache.localDir, url);
+        const size = (await promises_.stat(nar)).size;
         if (size <= lfs.threshold)
             continue;
+        const fileHash = /^FileHash: (sha256:[0-9a-z]+)$/m.exec(text)?.[1];
+        if (fileHash)
+            lfs.sha256.set(nar, (0,git_lfs/* sriToHex */.zo)((0,nix/* toSri */.kB)(fileHash)));
         const absolute = lfs.urlOf((0,naming/* repoPath */.qN)(cache.repoDir, url));
         if (!absolute) {
             throw new errors/* UserError */.yo(`The binary cache's ${url} is over lfs-threshold and would go to Git LFS, but no URL that serves Git LFS content is known for this host (known: github.com and GitHub Enterprise Server), so Nix could not download it. Raise 'lfs-threshold' above ${size} bytes, or publish the binary cache to a repository on GitHub.`);
@@ -34464,8 +34477,6 @@ var fetch_index = __nccwpck_require__(1134);
 var auth = __nccwpck_require__(5768);
 // EXTERNAL MODULE: ./src/git/commands.ts + 4 modules
 var commands = __nccwpck_require__(3885);
-// EXTERNAL MODULE: ./src/git/lfs.ts
-var git_lfs = __nccwpck_require__(8299);
 ;// CONCATENATED MODULE: ./src/git/plan.ts
 
 /** Every path whose tree entry `planFiles` needs: each file and each directory above it. */
@@ -34519,8 +34530,6 @@ function refuseNonDirectories(entries, file) {
 var inputs = __nccwpck_require__(7815);
 // EXTERNAL MODULE: ./src/manifest.ts
 var src_manifest = __nccwpck_require__(5546);
-// EXTERNAL MODULE: ./src/nix.ts
-var nix = __nccwpck_require__(1812);
 ;// CONCATENATED MODULE: ./src/retry.ts
 
 const DEFAULT_RETRY = {
@@ -34889,12 +34898,13 @@ class Publisher {
             const info = await nix.pathInfo(storePath);
             if (info.narSize > config.lfsThreshold)
                 return { ...info, streamed: true };
+            return this.dumpNar(storePath, local, info);
         }
         return this.dumpNar(storePath, local);
     }
     /** The NAR, hashed on the way; its check against the store runs on and is awaited later. */
-    async dumpNar(storePath, local) {
-        const dumped = await this.d.nix.dumpNar(storePath, `${local}${naming/* EXTENSIONS */.Z1.nar}`);
+    async dumpNar(storePath, local, known) {
+        const dumped = await this.d.nix.dumpNar(storePath, `${local}${naming/* EXTENSIONS */.Z1.nar}`, known);
         this.verifications.push(dumped.verified);
         return { narHash: dumped.narHash, narSize: dumped.narSize };
     }
@@ -34916,7 +34926,9 @@ class Publisher {
         const files = await cacheFiles(cache, git, !config.dryRun, known, async (file, local, size) => {
             if (!inLfs(config, file, size, log))
                 return undefined;
-            const upload = { oid: await sha256Hex(local), size, file: local };
+            // Nix wrote the NAR's hash into its narinfo (see pointLargeNars); the LFS server checks it.
+            const oid = cache.lfs?.sha256.get(local) ?? (await sha256Hex(local));
+            const upload = { oid, size, file: local };
             uploads.set(file, upload);
             return this.pointerFile(upload);
         });
@@ -34929,7 +34941,9 @@ class Publisher {
         const { config } = this.d;
         return {
             threshold: config.lfsThreshold,
-            urlOf: (file) => (0,naming/* contentUrl */.hx)(config.repository, branch, file)
+            urlOf: (file) => (0,naming/* contentUrl */.hx)(config.repository, branch, file),
+            seen: new Set(),
+            sha256: new Map()
         };
     }
     /** The LFS pointer of an object, written in the work directory; its path. */

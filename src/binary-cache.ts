@@ -3,8 +3,10 @@ import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
 import type { Config, PublishedFile } from './config.js'
 import { UserError } from './errors.js'
+import { sriToHex } from './git/lfs.js'
 import type { NewFile, TreeEntry } from './git/plan.js'
 import { repoPath, storeHashPart } from './naming.js'
+import { toSri } from './nix.js'
 import type { GitPort, NixPort } from './ports.js'
 
 /**
@@ -32,6 +34,10 @@ export interface LargeNars {
   threshold: number
   /** The URL serving the content of a repository file stored in LFS ('' when none is known). */
   urlOf(file: string): string
+  /** Local narinfos already looked at (each `nix copy` adds new ones beside them). */
+  seen: Set<string>
+  /** NARs over the threshold (local path) → their sha256 in hex, from their narinfo's FileHash. */
+  sha256: Map<string, string>
 }
 
 /** The cache this run writes, or undefined when the binary cache is not among the formats. */
@@ -127,12 +133,16 @@ export async function pointLargeNars(cache: BinaryCache, lfs: LargeNars): Promis
   const names = await fs.readdir(cache.localDir)
   for (const name of names.filter(n => n.endsWith('.narinfo'))) {
     const file = path.join(cache.localDir, name)
-    if (cache.seeded.has(file)) continue
+    if (cache.seeded.has(file) || lfs.seen.has(file)) continue
+    lfs.seen.add(file)
     const text = await fs.readFile(file, 'utf8')
     const url = /^URL: (nar\/[^\n]+)$/m.exec(text)?.[1]
     if (!url) continue
-    const size = (await fs.stat(path.join(cache.localDir, url))).size
+    const nar = path.join(cache.localDir, url)
+    const size = (await fs.stat(nar)).size
     if (size <= lfs.threshold) continue
+    const fileHash = /^FileHash: (sha256:[0-9a-z]+)$/m.exec(text)?.[1]
+    if (fileHash) lfs.sha256.set(nar, sriToHex(toSri(fileHash)))
     const absolute = lfs.urlOf(repoPath(cache.repoDir, url))
     if (!absolute) {
       throw new UserError(

@@ -182,11 +182,12 @@ export class Nix implements NixPort {
   /**
    * Writes the plain NAR of `storePath` to `file` (what `nix-store --restore` reads), streaming,
    * and returns its hash and size as computed on the stream. The check against the store's own
-   * record of the path (`nix path-info`) runs meanwhile and is returned as `verified`: the caller
-   * awaits it before anything is committed, so the query need not hold up the steps in between.
+   * record of the path (`nix path-info`, unless the caller has it as `known`) runs meanwhile and
+   * is returned as `verified`: the caller awaits it before anything is committed, so the query
+   * need not hold up the steps in between.
    */
-  async dumpNar(storePath: string, file: string): Promise<DumpedNar> {
-    const expected = this.pathInfo(storePath)
+  async dumpNar(storePath: string, file: string, known?: PathInfo): Promise<DumpedNar> {
+    const expected = known ? Promise.resolve(known) : this.pathInfo(storePath)
     // Handled here so that a failure elsewhere first cannot leave it unhandled; awaiting
     // `verified` still raises it.
     expected.catch(() => undefined)

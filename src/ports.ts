@@ -109,7 +109,7 @@ export interface NixPort {
   realise(drvPath: string, outputs: string[], gcroot: string): Promise<void>
   pathInfo(storePath: string): Promise<PathInfo>
   /** Writes the plain NAR of `storePath` to `file`, hashing it on the way. */
-  dumpNar(storePath: string, file: string): Promise<DumpedNar>
+  dumpNar(storePath: string, file: string, known?: PathInfo): Promise<DumpedNar>
   /**
    * The NAR of the store path as a stream, through a named pipe in `dir` (for an upload that
    * checks its hash as it goes).

@@ -461,13 +461,14 @@ export class Publisher {
     if (config.largeFiles === 'lfs') {
       const info = await nix.pathInfo(storePath)
       if (info.narSize > config.lfsThreshold) return { ...info, streamed: true }
+      return this.dumpNar(storePath, local, info)
     }
     return this.dumpNar(storePath, local)
   }
 
   /** The NAR, hashed on the way; its check against the store runs on and is awaited later. */
-  private async dumpNar(storePath: string, local: string): Promise<PathInfo> {
-    const dumped = await this.d.nix.dumpNar(storePath, `${local}${EXTENSIONS.nar}`)
+  private async dumpNar(storePath: string, local: string, known?: PathInfo): Promise<PathInfo> {
+    const dumped = await this.d.nix.dumpNar(storePath, `${local}${EXTENSIONS.nar}`, known)
     this.verifications.push(dumped.verified)
     return { narHash: dumped.narHash, narSize: dumped.narSize }
   }
@@ -492,7 +493,9 @@ export class Publisher {
     const uploads = new Map<string, LfsObject>()
     const files = await cacheFiles(cache, git, !config.dryRun, known, async (file, local, size) => {
       if (!inLfs(config, file, size, log)) return undefined
-      const upload = { oid: await sha256Hex(local), size, file: local }
+      // Nix wrote the NAR's hash into its narinfo (see pointLargeNars); the LFS server checks it.
+      const oid = cache.lfs?.sha256.get(local) ?? (await sha256Hex(local))
+      const upload = { oid, size, file: local }
       uploads.set(file, upload)
       return this.pointerFile(upload)
     })
@@ -506,7 +509,9 @@ export class Publisher {
     const { config } = this.d
     return {
       threshold: config.lfsThreshold,
-      urlOf: (file: string) => contentUrl(config.repository, branch, file)
+      urlOf: (file: string) => contentUrl(config.repository, branch, file),
+      seen: new Set<string>(),
+      sha256: new Map<string, string>()
     }
   }
 
