@@ -28921,6 +28921,7 @@ function renderFetchIndex(manifest, repository, commit) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BY: () => (/* binding */ headerFields),
 /* harmony export */   _K: () => (/* binding */ gitEnvironment),
 /* harmony export */   eT: () => (/* binding */ authHeader),
 /* harmony export */   py: () => (/* binding */ tokenForms)
@@ -28941,6 +28942,11 @@ function tokenForms(token) {
     if (!token)
         return [];
     return [token, base64(`${USER}:${token}`), base64(`${token}:`), base64(`:${token}`)];
+}
+/** `Authorization: Basic …` → `{ Authorization: 'Basic …' }`; '' → `{}`. */
+function headerFields(header) {
+    const colon = header.indexOf(':');
+    return colon > 0 ? { [header.slice(0, colon)]: header.slice(colon + 1).trim() } : {};
 }
 function base64(text) {
     return Buffer.from(text).toString('base64');
@@ -29066,6 +29072,7 @@ var external_node_https_ = __nccwpck_require__(4708);
 ;// CONCATENATED MODULE: ./src/git/redirect.ts
 
 
+
 /**
  * Asks the remote where it redirects the smart-HTTP discovery request of `service`
  * (`git-upload-pack` or `git-receive-pack`), without following the answer: the request goes only to
@@ -29076,10 +29083,10 @@ var external_node_https_ = __nccwpck_require__(4708);
 function probeRedirect(url, service, authHeader, timeoutMs = 10000) {
     const target = new URL(`${url.replace(/\/+$/, '')}/info/refs?service=${service}`);
     const client = target.protocol === 'https:' ? external_node_https_ : external_node_http_;
-    const headers = { 'User-Agent': 'git/2 (publish-nix-artifact)' };
-    const colon = authHeader.indexOf(':');
-    if (colon > 0)
-        headers[authHeader.slice(0, colon)] = authHeader.slice(colon + 1).trim();
+    const headers = {
+        'User-Agent': 'git/2 (publish-nix-artifact)',
+        ...(0,auth/* headerFields */.BY)(authHeader)
+    };
     return new Promise(resolve => {
         const request = client.get(target, { headers, timeout: timeoutMs }, response => {
             const status = response.statusCode ?? 0;
@@ -29664,7 +29671,7 @@ class Git {
 /* harmony export */   vp: () => (/* binding */ parsePointer),
 /* harmony export */   zo: () => (/* binding */ sriToHex)
 /* harmony export */ });
-/* unused harmony exports bufferContent, lfsEndpoint */
+/* unused harmony export lfsEndpoint */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
@@ -29674,6 +29681,8 @@ class Git {
 /* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4708);
 /* harmony import */ var node_https__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(node_https__WEBPACK_IMPORTED_MODULE_3__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3916);
+/* harmony import */ var _auth_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5768);
+
 
 
 
@@ -29681,19 +29690,6 @@ class Git {
 
 const MEDIA_TYPE = 'application/vnd.git-lfs+json';
 /** The pointer file committed in place of a file stored in LFS (the spec's canonical form). */
-/** Content from memory, as a ContentStream (for tests and small objects). */
-function bufferContent(content) {
-    let at = 0;
-    return {
-        read: async (buffer) => {
-            const n = content.copy(buffer, 0, at, Math.min(content.length, at + buffer.length));
-            at += n;
-            return n;
-        },
-        finished: Promise.resolve(),
-        close: async () => undefined
-    };
-}
 function lfsPointer(oid, size) {
     return `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${size}\n`;
 }
@@ -29792,7 +29788,7 @@ class LfsClient {
         const headers = {
             Accept: MEDIA_TYPE,
             'Content-Type': MEDIA_TYPE,
-            ...headerObject(this.authHeader)
+            ...(0,_auth_js__WEBPACK_IMPORTED_MODULE_5__/* .headerFields */ .BY)(this.authHeader)
         };
         const response = await request(url, { method: 'POST', headers, body }, this.limits, deadline);
         const status = response.status;
@@ -29836,11 +29832,6 @@ class LfsClient {
         const response = await request(action.href, { method: 'POST', headers, body }, this.limits, deadline);
         checkStatus(response, `verify the upload of ${object.oid} at ${originOf(action.href)}`);
     }
-}
-/** `Authorization: Basic …` → { Authorization: 'Basic …' }; '' → {}. */
-function headerObject(header) {
-    const colon = header.indexOf(':');
-    return colon > 0 ? { [header.slice(0, colon)]: header.slice(colon + 1).trim() } : {};
 }
 function originOf(href) {
     try {
@@ -33216,7 +33207,9 @@ async function run() {
 /* harmony export */   sB: () => (/* binding */ renderManifest)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3758);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3758);
+/* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8499);
+
 
 
 /** `<path>/index.json`: one entry per published file, owned by the action. */
@@ -33290,7 +33283,7 @@ function renderManifest(manifest) {
 }
 /** Markdown listing of the manifest, with the consumer commands for the newest file of each kind. */
 function renderIndex(manifest, dir) {
-    const rel = (file) => dir && file.startsWith(`${dir}/`) ? file.slice(dir.length + 1) : file;
+    const rel = (file) => (0,_naming_js__WEBPACK_IMPORTED_MODULE_1__/* .relativeTo */ .Mf)(dir, file);
     const lines = [
         GENERATED_MARK,
         '',
@@ -33315,7 +33308,7 @@ function renderIndex(manifest, dir) {
         const source = e.source.repository
             ? `${e.source.repository}@${e.source.commit.slice(0, 12)}`
             : 'local';
-        lines.push(`| [${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(rel(e.file))}](${encodeURI(rel(e.file))}) | ${e.format}${e.lfs ? ' (LFS)' : ''} | \`${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(e.attribute)}\` | ${e.system} | \`${e.storePath}\` | \`${e.narHash}\` | ${e.fileSize} | ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(source)} |`);
+        lines.push(`| [${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .cell */ .H)(rel(e.file))}](${encodeURI(rel(e.file))}) | ${e.format}${e.lfs ? ' (LFS)' : ''} | \`${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .cell */ .H)(e.attribute)}\` | ${e.system} | \`${e.storePath}\` | \`${e.narHash}\` | ${e.fileSize} | ${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .cell */ .H)(source)} |`);
     }
     const example = exampleCommands(manifest);
     if (example.length > 0) {
@@ -33390,6 +33383,7 @@ function cell(text) {
 /* harmony export */   Es: () => (/* binding */ artifactFilePath),
 /* harmony export */   IU: () => (/* binding */ rawUrl),
 /* harmony export */   Is: () => (/* binding */ downloadUrl),
+/* harmony export */   Mf: () => (/* binding */ relativeTo),
 /* harmony export */   RL: () => (/* binding */ storeHashPart),
 /* harmony export */   UF: () => (/* binding */ storeBasename),
 /* harmony export */   Z1: () => (/* binding */ EXTENSIONS),
@@ -33411,6 +33405,10 @@ function storeBasename(storePath) {
 /** Joins path parts inside the repository; an empty part (the root `path`) is skipped. */
 function repoPath(...parts) {
     return parts.filter(part => part !== '').join('/');
+}
+/** `dir/a/b` → `a/b`: a repository path relative to `dir` (unchanged when outside it). */
+function relativeTo(dir, file) {
+    return dir && file.startsWith(`${dir}/`) ? file.slice(dir.length + 1) : file;
 }
 const SYSTEM = /^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/;
 /**
@@ -34972,11 +34970,9 @@ class Publisher {
         const all = [...objects.values()];
         const bytes = all.reduce((sum, o) => sum + o.size, 0);
         await log.group(`Uploading ${all.length} file(s) to Git LFS (${mib(bytes)})`, async () => {
-            const sent = new Set();
             await withRetries('upload to Git LFS', retry, log, async (_attempt, deadline) => {
-                const report = await lfs.upload(all.filter(o => !sent.has(o.oid)), `refs/heads/${branch}`, deadline);
-                for (const o of [...report.uploaded, ...report.present])
-                    sent.add(o.oid);
+                // A retry asks again for all of them: the server leaves out what arrived before.
+                const report = await lfs.upload(all, `refs/heads/${branch}`, deadline);
                 if (report.present.length > 0) {
                     log.info(`${report.present.length} LFS object(s) were on the server already; not uploaded again.`);
                 }
@@ -35154,9 +35150,7 @@ class Publisher {
     attributesFile(state, files) {
         const { config } = this.d;
         const dir = config.path;
-        const paths = files
-            .filter(f => f.upload)
-            .map(f => (dir && f.path.startsWith(`${dir}/`) ? f.path.slice(dir.length + 1) : f.path));
+        const paths = files.filter(f => f.upload).map(f => (0,naming/* relativeTo */.Mf)(dir, f.path));
         if (paths.length === 0)
             return undefined;
         const existing = state.attributes ?? '';

@@ -1,6 +1,7 @@
 import type { Artifact, PublishedFile, SourceInfo } from './config.js'
 import { UserError } from './errors.js'
 import { cell } from './markdown.js'
+import { relativeTo } from './naming.js'
 
 /** `<path>/index.json`: one entry per published file, owned by the action. */
 export const MANIFEST_NAME = 'index.json'
@@ -131,8 +132,7 @@ export function renderManifest(manifest: Manifest): string {
 
 /** Markdown listing of the manifest, with the consumer commands for the newest file of each kind. */
 export function renderIndex(manifest: Manifest, dir: string): string {
-  const rel = (file: string) =>
-    dir && file.startsWith(`${dir}/`) ? file.slice(dir.length + 1) : file
+  const rel = (file: string) => relativeTo(dir, file)
   const lines = [
     GENERATED_MARK,
     '',

@@ -17,6 +17,11 @@ export function repoPath(...parts: string[]): string {
   return parts.filter(part => part !== '').join('/')
 }
 
+/** `dir/a/b` → `a/b`: a repository path relative to `dir` (unchanged when outside it). */
+export function relativeTo(dir: string, file: string): string {
+  return dir && file.startsWith(`${dir}/`) ? file.slice(dir.length + 1) : file
+}
+
 const SYSTEM = /^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/
 
 /**

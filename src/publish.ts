@@ -48,6 +48,7 @@ import {
   contentUrl,
   EXTENSIONS,
   fileUrl,
+  relativeTo,
   repoPath,
   storeBasename,
   storeHashPart
@@ -540,14 +541,9 @@ export class Publisher {
     const all = [...objects.values()]
     const bytes = all.reduce((sum, o) => sum + o.size, 0)
     await log.group(`Uploading ${all.length} file(s) to Git LFS (${mib(bytes)})`, async () => {
-      const sent = new Set<string>()
       await withRetries('upload to Git LFS', retry, log, async (_attempt, deadline) => {
-        const report = await lfs.upload(
-          all.filter(o => !sent.has(o.oid)),
-          `refs/heads/${branch}`,
-          deadline
-        )
-        for (const o of [...report.uploaded, ...report.present]) sent.add(o.oid)
+        // A retry asks again for all of them: the server leaves out what arrived before.
+        const report = await lfs.upload(all, `refs/heads/${branch}`, deadline)
         if (report.present.length > 0) {
           log.info(
             `${report.present.length} LFS object(s) were on the server already; not uploaded again.`
@@ -769,9 +765,7 @@ export class Publisher {
   private attributesFile(state: TipState, files: StoredFile[]): NewText | undefined {
     const { config } = this.d
     const dir = config.path
-    const paths = files
-      .filter(f => f.upload)
-      .map(f => (dir && f.path.startsWith(`${dir}/`) ? f.path.slice(dir.length + 1) : f.path))
+    const paths = files.filter(f => f.upload).map(f => relativeTo(dir, f.path))
     if (paths.length === 0) return undefined
     const existing = state.attributes ?? ''
     const text = lfsAttributes(existing, paths)

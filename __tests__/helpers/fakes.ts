@@ -1,4 +1,5 @@
 // Small stand-ins the unit tests share.
+import type { ContentStream } from '../../src/git/lfs.js'
 import type { Logger } from '../../src/log.js'
 import type { RetryPolicy } from '../../src/retry.js'
 
@@ -23,4 +24,18 @@ export function recordingLogger(): { log: Logger; info: string[]; warnings: stri
     group: (_name, fn) => fn()
   }
   return { log, info, warnings }
+}
+
+/** Content from memory, as a ContentStream (what the upload reads from nix-store --dump). */
+export function bufferContent(content: Buffer): ContentStream {
+  let at = 0
+  return {
+    read: async buffer => {
+      const n = content.copy(buffer, 0, at, Math.min(content.length, at + buffer.length))
+      at += n
+      return n
+    },
+    finished: Promise.resolve(),
+    close: async () => undefined
+  }
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path'
 import { RaceError, TransientError, UserError } from '../../src/errors.js'
 import type { NewFile, NewText, TreeEntry } from '../../src/git/plan.js'
 import { readConfig } from '../../src/inputs.js'
-import { bufferContent, type LfsObject } from '../../src/git/lfs.js'
+import type { LfsObject } from '../../src/git/lfs.js'
 import type {
   BuiltOutput,
   ClosureExport,
@@ -19,7 +19,7 @@ import type {
   RemoteState
 } from '../../src/ports.js'
 import { Publisher } from '../../src/publish.js'
-import { FAST_RETRY, recordingLogger } from '../helpers/fakes.js'
+import { bufferContent, FAST_RETRY, recordingLogger } from '../helpers/fakes.js'
 
 const SYSTEM = 'x86_64-linux'
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex')

@@ -19,6 +19,12 @@ export function tokenForms(token: string): string[] {
   return [token, base64(`${USER}:${token}`), base64(`${token}:`), base64(`:${token}`)]
 }
 
+/** `Authorization: Basic …` → `{ Authorization: 'Basic …' }`; '' → `{}`. */
+export function headerFields(header: string): Record<string, string> {
+  const colon = header.indexOf(':')
+  return colon > 0 ? { [header.slice(0, colon)]: header.slice(colon + 1).trim() } : {}
+}
+
 function base64(text: string): string {
   return Buffer.from(text).toString('base64')
 }

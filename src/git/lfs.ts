@@ -4,6 +4,7 @@ import * as http from 'node:http'
 import * as https from 'node:https'
 import type { NetworkLimits, Repository } from '../config.js'
 import { TimeoutError, TransientError, UserError } from '../errors.js'
+import { headerFields } from './auth.js'
 import { Logger } from '../log.js'
 
 /**
@@ -41,20 +42,6 @@ export interface ContentStream {
 const MEDIA_TYPE = 'application/vnd.git-lfs+json'
 
 /** The pointer file committed in place of a file stored in LFS (the spec's canonical form). */
-/** Content from memory, as a ContentStream (for tests and small objects). */
-export function bufferContent(content: Buffer): ContentStream {
-  let at = 0
-  return {
-    read: async buffer => {
-      const n = content.copy(buffer, 0, at, Math.min(content.length, at + buffer.length))
-      at += n
-      return n
-    },
-    finished: Promise.resolve(),
-    close: async () => undefined
-  }
-}
-
 export function lfsPointer(oid: string, size: number): string {
   return `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${size}\n`
 }
@@ -180,7 +167,7 @@ export class LfsClient {
     const headers: Record<string, string> = {
       Accept: MEDIA_TYPE,
       'Content-Type': MEDIA_TYPE,
-      ...headerObject(this.authHeader)
+      ...headerFields(this.authHeader)
     }
     const response = await request(url, { method: 'POST', headers, body }, this.limits, deadline)
     const status = response.status
@@ -241,12 +228,6 @@ export class LfsClient {
     )
     checkStatus(response, `verify the upload of ${object.oid} at ${originOf(action.href)}`)
   }
-}
-
-/** `Authorization: Basic …` → { Authorization: 'Basic …' }; '' → {}. */
-function headerObject(header: string): Record<string, string> {
-  const colon = header.indexOf(':')
-  return colon > 0 ? { [header.slice(0, colon)]: header.slice(colon + 1).trim() } : {}
 }
 
 function originOf(href: string): string {

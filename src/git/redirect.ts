@@ -1,5 +1,6 @@
 import * as http from 'node:http'
 import * as https from 'node:https'
+import { headerFields } from './auth.js'
 
 export interface Redirect {
   status: number
@@ -22,9 +23,10 @@ export function probeRedirect(
 ): Promise<Redirect | undefined> {
   const target = new URL(`${url.replace(/\/+$/, '')}/info/refs?service=${service}`)
   const client = target.protocol === 'https:' ? https : http
-  const headers: http.OutgoingHttpHeaders = { 'User-Agent': 'git/2 (publish-nix-artifact)' }
-  const colon = authHeader.indexOf(':')
-  if (colon > 0) headers[authHeader.slice(0, colon)] = authHeader.slice(colon + 1).trim()
+  const headers: http.OutgoingHttpHeaders = {
+    'User-Agent': 'git/2 (publish-nix-artifact)',
+    ...headerFields(authHeader)
+  }
   return new Promise(resolve => {
     const request = client.get(target, { headers, timeout: timeoutMs }, response => {
       const status = response.statusCode ?? 0

@@ -8,7 +8,6 @@ import * as path from 'node:path'
 import { startGitServer, type GitServer } from '../../../scripts/lib/git-server.mjs'
 import { authHeader, tokenForms } from '../../../src/git/auth.js'
 import {
-  bufferContent,
   LfsClient,
   lfsAttributes,
   lfsEndpoint,
@@ -18,7 +17,7 @@ import {
   type LfsObject
 } from '../../../src/git/lfs.js'
 import { TransientError, UserError } from '../../../src/errors.js'
-import { recordingLogger } from '../../helpers/fakes.js'
+import { bufferContent, recordingLogger } from '../../helpers/fakes.js'
 
 const TOKEN = 'lfs_unit_token_5c1'
 const limits = { stallSeconds: 10, timeoutSeconds: 30 }
