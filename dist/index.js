@@ -28397,8 +28397,8 @@ var secrets = __nccwpck_require__(7194);
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./src/fetch-index.ts
 var fetch_index = __nccwpck_require__(1134);
-// EXTERNAL MODULE: ./src/git/commands.ts + 4 modules
-var commands = __nccwpck_require__(3885);
+// EXTERNAL MODULE: ./src/git/commands.ts + 6 modules
+var commands = __nccwpck_require__(1222);
 // EXTERNAL MODULE: ./src/git/lfs.ts
 var lfs = __nccwpck_require__(8299);
 // EXTERNAL MODULE: ./src/manifest.ts
@@ -29004,7 +29004,7 @@ function gitEnvironment(e, network) {
 
 /***/ }),
 
-/***/ 3885:
+/***/ 1222:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29017,8 +29017,6 @@ __nccwpck_require__.d(__webpack_exports__, {
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/proc.ts + 1 modules
@@ -29216,11 +29214,7 @@ function pushRejection(branch, result) {
     return undefined;
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./src/git/fast-import.ts
-
-
 /**
  * The `git fast-import` stream for one commit on `tip` that adds `files` (blobs named by id) and
  * `texts` (inline). Its commit is mark :1. Paths are always C-quoted, so no file name can end or
@@ -29242,25 +29236,228 @@ function fastImportStream(c) {
 function quotePath(file) {
     return `"${file.replace(/["\\]/g, c => `\\${c}`)}"`;
 }
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/git/pack.ts
+
+
+
+
+
+
+/** Packs keep every entry's offset below 2 GiB, so an index needs no 64-bit offset table. */
+const MAX_ENTRY_OFFSET = 0x7fffffff;
+const OBJ_BLOB = 3;
+const READ_CHUNK = 4 * 1024 * 1024;
+const DEFLATE_CHUNK = 1024 * 1024;
 /**
- * The `git fast-import` stream that stores each file as a blob, marks :1, :2, … in order, the
- * files' bytes streamed from disk. A file that changes size while it is read fails the import.
+ * Writes `blobs` into one or more packs in `packDir` (a repository's `objects/pack`); returns the
+ * blob ids in order. A file given twice, or two files with the same content, is stored once.
+ * `maxEntryOffset` is for tests: where a pack is closed and the next one begun.
  */
-async function* blobStream(files) {
-    for (const [i, file] of files.entries()) {
-        const { size } = await (0,promises_.stat)(file);
-        yield Buffer.from(`blob\nmark :${i + 1}\ndata ${size}\n`);
-        let sent = 0;
-        for await (const chunk of (0,external_node_fs_.createReadStream)(file, { highWaterMark: 1024 * 1024 })) {
-            sent += chunk.length;
-            if (sent > size)
-                throw new Error(`${file} grew while it was being stored`);
-            yield chunk;
+async function writeBlobPacks(packDir, blobs, maxEntryOffset = MAX_ENTRY_OFFSET) {
+    const sizes = await Promise.all(blobs.map(async (b) => (await promises_.stat(b.file)).size));
+    // Only files of equal size can be equal: those are hashed first, so each blob is written once
+    // and a pack's header (written first) can give its number of entries.
+    const bySize = new Map();
+    for (const size of sizes)
+        bySize.set(size, (bySize.get(size) ?? 0) + 1);
+    const known = await Promise.all(blobs.map((b, i) => ((bySize.get(sizes[i]) ?? 0) > 1 ? blobId(b.file, sizes[i]) : undefined)));
+    const oids = new Array(blobs.length);
+    const first = new Map();
+    const unique = [];
+    for (let i = 0; i < blobs.length; i++) {
+        const oid = known[i];
+        if (oid === undefined || !first.has(oid)) {
+            if (oid !== undefined)
+                first.set(oid, i);
+            unique.push(i);
         }
-        if (sent !== size)
-            throw new Error(`${file} shrank while it was being stored`);
-        yield Buffer.from('\n');
     }
+    for (const group of planPacks(unique.map(i => sizes[i]), maxEntryOffset)) {
+        const members = group.map(k => unique[k]);
+        const written = await writePack(packDir, members.map(i => ({ ...blobs[i], size: sizes[i] })));
+        members.forEach((i, k) => (oids[i] = written[k]));
+    }
+    for (let i = 0; i < blobs.length; i++) {
+        const oid = known[i];
+        if (oids[i] === undefined && oid !== undefined)
+            oids[i] = oids[first.get(oid)];
+    }
+    return oids;
+}
+/** The git blob id of a file of `size` bytes (SHA-1 object format), streamed. */
+async function blobId(file, size) {
+    const hash = (0,external_node_crypto_.createHash)('sha1').update(`blob ${size}\0`);
+    let read = 0;
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file, { highWaterMark: READ_CHUNK })) {
+        read += chunk.length;
+        hash.update(chunk);
+    }
+    if (read !== size)
+        throw new Error(`${file} changed size while it was being stored`);
+    return hash.digest('hex');
+}
+/**
+ * Splits entries of these sizes, in order, into packs in which every entry begins at an offset of
+ * at most `maxEntryOffset`, counting each entry at the most its deflated form can take.
+ */
+function planPacks(sizes, maxEntryOffset) {
+    const packs = [];
+    let current = [];
+    let offset = 12;
+    sizes.forEach((size, k) => {
+        if (current.length > 0 && offset > maxEntryOffset) {
+            packs.push(current);
+            current = [];
+            offset = 12;
+        }
+        current.push(k);
+        offset += entryBound(size);
+    });
+    if (current.length > 0)
+        packs.push(current);
+    return packs;
+}
+/**
+ * The most bytes a blob of `size` bytes takes in a pack: its header, and zlib's own worst-case
+ * bound (deflateBound) for stored blocks, which no level exceeds.
+ */
+function entryBound(size) {
+    return 10 + size + Math.ceil(size / 32) + Math.ceil(size / 128) + Math.ceil(size / 2048) + 13;
+}
+/** A pack entry's header: the type and the size of the object, seven bits a byte after four. */
+function entryHeader(type, size) {
+    const bytes = [];
+    let byte = (type << 4) | (size % 16);
+    let rest = Math.floor(size / 16);
+    while (rest > 0) {
+        bytes.push(byte | 0x80);
+        byte = rest % 128;
+        rest = Math.floor(rest / 128);
+    }
+    bytes.push(byte);
+    return Buffer.from(bytes);
+}
+/** One pack of the blobs (each written once), then its index; their ids in order. */
+async function writePack(packDir, blobs) {
+    const tag = (0,external_node_crypto_.randomBytes)(6).toString('hex');
+    // git's own name for a pack being written, which `git gc` clears if one is ever left behind.
+    const tmpPack = external_node_path_.join(packDir, `tmp_pack_${tag}`);
+    const tmpIndex = external_node_path_.join(packDir, `tmp_idx_${tag}`);
+    const handle = await promises_.open(tmpPack, 'wx', 0o444);
+    try {
+        const packHash = (0,external_node_crypto_.createHash)('sha1');
+        let offset = 0;
+        const write = async (data) => {
+            packHash.update(data);
+            await handle.write(data);
+            offset += data.length;
+        };
+        const header = Buffer.alloc(12);
+        header.write('PACK', 0, 'latin1');
+        header.writeUInt32BE(2, 4);
+        header.writeUInt32BE(blobs.length, 8);
+        await write(header);
+        const entries = [];
+        for (const blob of blobs) {
+            if (offset > MAX_ENTRY_OFFSET)
+                throw new Error('a pack grew past the offsets its index holds');
+            const entryOffset = offset;
+            const head = entryHeader(OBJ_BLOB, blob.size);
+            let crc = crc32(head);
+            await write(head);
+            const oid = (0,external_node_crypto_.createHash)('sha1').update(`blob ${blob.size}\0`);
+            let read = 0;
+            await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(blob.file, { highWaterMark: READ_CHUNK }), async function* (source) {
+                for await (const chunk of source) {
+                    read += chunk.length;
+                    if (read > blob.size)
+                        throw new Error(`${blob.file} grew while it was being stored`);
+                    oid.update(chunk);
+                    yield chunk;
+                }
+                if (read !== blob.size)
+                    throw new Error(`${blob.file} shrank while it was being stored`);
+            }, external_node_zlib_.createDeflate({ level: blob.level, chunkSize: DEFLATE_CHUNK }), async (source) => {
+                for await (const data of source) {
+                    crc = crc32(data, crc);
+                    await write(data);
+                }
+            });
+            entries.push({ oid: oid.digest(), crc, offset: entryOffset });
+        }
+        const checksum = packHash.digest();
+        await handle.write(checksum);
+        await handle.close();
+        const name = external_node_path_.join(packDir, `pack-${checksum.toString('hex')}`);
+        await promises_.writeFile(tmpIndex, packIndex(entries, checksum), { mode: 0o444 });
+        // The pack first, then its index: git only looks at a pack that has one.
+        await promises_.rename(tmpPack, `${name}.pack`);
+        await promises_.rename(tmpIndex, `${name}.idx`);
+        return entries.map(e => e.oid.toString('hex'));
+    }
+    catch (error) {
+        await handle.close().catch(() => undefined);
+        await promises_.rm(tmpPack, { force: true });
+        await promises_.rm(tmpIndex, { force: true });
+        throw error;
+    }
+}
+/** A version 2 pack index of `entries` (SHA-1 ids), for the pack whose checksum is `packChecksum`. */
+function packIndex(entries, packChecksum) {
+    const sorted = [...entries].sort((a, b) => Buffer.compare(a.oid, b.oid));
+    const n = sorted.length;
+    const fanout = Buffer.alloc(256 * 4);
+    let k = 0;
+    for (let byte = 0; byte < 256; byte++) {
+        while (k < n && sorted[k].oid[0] <= byte)
+            k++;
+        fanout.writeUInt32BE(k, byte * 4);
+    }
+    const crcs = Buffer.alloc(n * 4);
+    const offsets = Buffer.alloc(n * 4);
+    sorted.forEach((e, i) => {
+        if (e.offset > MAX_ENTRY_OFFSET)
+            throw new Error('a pack entry lies past 2 GiB');
+        crcs.writeUInt32BE(e.crc >>> 0, i * 4);
+        offsets.writeUInt32BE(e.offset, i * 4);
+    });
+    const body = Buffer.concat([
+        Buffer.from([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]),
+        fanout,
+        ...sorted.map(e => e.oid),
+        crcs,
+        offsets,
+        packChecksum
+    ]);
+    return Buffer.concat([body, (0,external_node_crypto_.createHash)('sha1').update(body).digest()]);
+}
+/** CRC-32 (zlib's), continuing from `value`: Node's own where it has it (20.15 and later). */
+function crc32(data, value = 0) {
+    return typeof external_node_zlib_.crc32 === 'function' ? external_node_zlib_.crc32(data, value) : crc32Table(data, value);
+}
+let table;
+/** The same CRC-32, computed a byte at a time from a table, for Node versions without zlib.crc32. */
+function crc32Table(data, value = 0) {
+    if (!table) {
+        table = new Uint32Array(256);
+        for (let n = 0; n < 256; n++) {
+            let c = n;
+            for (let bit = 0; bit < 8; bit++)
+                c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+            table[n] = c >>> 0;
+        }
+    }
+    let crc = ~value >>> 0;
+    for (let i = 0; i < data.length; i++)
+        crc = (table[(crc ^ data[i]) & 0xff] ^ (crc >>> 8)) >>> 0;
+    return ~crc >>> 0;
 }
 
 ;// CONCATENATED MODULE: ./src/git/commands.ts
@@ -29467,68 +29664,28 @@ class Git {
             throw await this.remoteError('fetch from', result);
     }
     /**
-     * The blob ids of files, in order; with `write`, the blobs are stored too, each deflated once at
-     * the level its content suits (see compression.ts) and never again by the push:
-     * - incompressible files are stored as they are (zlib level 0) by `git hash-object -w`, reading
-     *   the file itself; the push, run at level 0, copies them without compressing;
-     * - the others are deflated at level 1 straight into a pack by `git fast-import`, and the push
-     *   sends those packed bytes as they are.
-     * (A plain `git hash-object -w` would deflate at the default level into a loose object that the
-     * push then deflates all over again.) Files are streamed from disk; git holds none of the large
-     * ones whole.
+     * The blob ids of files, in order; with `write`, the blobs are stored too, each read once and
+     * deflated once into a pack at the level its content suits (see compression.ts and pack.ts), and
+     * never again by the push, which sends those packed bytes as they are. Files are streamed from
+     * disk; none is held whole.
      */
     async writeBlobs(files, write) {
         if (files.length === 0)
             return [];
         if (!write)
-            return this.hashFiles(files, []);
+            return this.hashFiles(files);
         const levels = await Promise.all(files.map(file => deflateLevel(file)));
-        const stored = files.flatMap((file, i) => (levels[i] === 0 ? [{ file, i }] : []));
-        const deflated = files.flatMap((file, i) => (levels[i] === 1 ? [{ file, i }] : []));
-        const [storedIds, deflatedIds] = await Promise.all([
-            stored.length === 0
-                ? []
-                : this.hashFiles(stored.map(s => s.file), ['-c', 'core.compression=0'], true),
-            deflated.length === 0 ? [] : this.fastImportBlobs(deflated.map(d => d.file))
-        ]);
-        const oids = new Array(files.length);
-        stored.forEach((s, k) => (oids[s.i] = storedIds[k]));
-        deflated.forEach((d, k) => (oids[d.i] = deflatedIds[k]));
-        return oids;
+        const packDir = external_node_path_.join(this.gitDir, 'objects', 'pack');
+        return writeBlobPacks(packDir, files.map((file, i) => ({ file, level: levels[i] })));
     }
-    /** `git hash-object --stdin-paths`: the ids of files (stored as loose objects with `write`). */
-    async hashFiles(files, settings, write = false) {
-        const args = [...settings, 'hash-object', '--no-filters', ...(write ? ['-w'] : [])];
-        const out = await this.ok([...args, '--stdin-paths'], { input: `${files.join('\n')}\n` });
+    /** `git hash-object --stdin-paths`: the ids of files, nothing stored. */
+    async hashFiles(files) {
+        const args = ['hash-object', '--no-filters', '--stdin-paths'];
+        const out = await this.ok(args, { input: `${files.join('\n')}\n` });
         const oids = out.trim().split('\n');
         if (oids.length !== files.length)
             throw new Error(`git hash-object answered: ${out}`);
         return oids;
-    }
-    /** One `git fast-import` that stores `files` as blobs in a pack deflated at level 1. */
-    async fastImportBlobs(files) {
-        const marks = external_node_path_.join(this.workDir, 'fast-import-blob-marks');
-        const settings = [
-            'core.compression=1',
-            'pack.compression=1',
-            // Larger blobs are streamed into the pack, not held in memory to look for deltas.
-            'core.bigFileThreshold=1m',
-            // Keep the pack, however few objects it holds: loosening it would deflate them all again.
-            'fastimport.unpackLimit=0'
-        ].flatMap(setting => ['-c', setting]);
-        await this.ok([...settings, 'fast-import', '--quiet', `--export-marks=${marks}`], {
-            input: external_node_stream_.Readable.from(blobStream(files))
-        });
-        const byMark = new Map();
-        for (const m of (await promises_.readFile(marks, 'utf8')).matchAll(/^:(\d+) ([0-9a-f]{40,64})$/gm)) {
-            byMark.set(m[1], m[2]);
-        }
-        return files.map((file, i) => {
-            const oid = byMark.get(String(i + 1));
-            if (!oid)
-                throw new Error(`git fast-import did not report the blob of ${file}`);
-            return oid;
-        });
     }
     /**
      * Reads one (small) blob. In a partial clone a blob that is not here yet is fetched on demand
@@ -29635,13 +29792,11 @@ class Git {
     async push(commit, branch, deadline) {
         // git's own summary of a rejected push ("error: failed to push some refs", hints to pull) is
         // left out of the log: a branch that moved is retried, anything else ends in a clearer error.
-        // Every object it sends is deflated already: packs are sent as they are, and the only loose
-        // objects are the stored incompressible blobs (writeBlobs), which level 0 keeps as they are.
-        // Large blobs (artifacts) are sent without looking for deltas: the partial clone holds no
-        // earlier artifact to take one against, and looking would load each one whole.
+        // Every object it sends is in a pack already (the blobs from writeBlobs, the commit and its
+        // trees from fast-import) and is sent as it is, not deflated again. Large blobs (artifacts) are
+        // sent without looking for deltas: the partial clone holds no earlier artifact to take one
+        // against, and looking would load each one whole.
         const result = await this.network([
-            '-c',
-            'pack.compression=0',
             '-c',
             'core.bigFileThreshold=1m',
             'push',
@@ -34473,8 +34628,8 @@ async function cacheFiles(cache, git, write, known, pointer = () => Promise.reso
 var fetch_index = __nccwpck_require__(1134);
 // EXTERNAL MODULE: ./src/git/auth.ts
 var auth = __nccwpck_require__(5768);
-// EXTERNAL MODULE: ./src/git/commands.ts + 4 modules
-var commands = __nccwpck_require__(3885);
+// EXTERNAL MODULE: ./src/git/commands.ts + 6 modules
+var commands = __nccwpck_require__(1222);
 ;// CONCATENATED MODULE: ./src/git/plan.ts
 
 /** Every path whose tree entry `planFiles` needs: each file and each directory above it. */

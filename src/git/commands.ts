@@ -1,6 +1,5 @@
 import * as fs from 'node:fs/promises'
 import * as path from 'node:path'
-import { Readable } from 'node:stream'
 import type { NetworkLimits, Repository } from '../config.js'
 import { TimeoutError, UserError } from '../errors.js'
 import { Logger } from '../log.js'
@@ -16,7 +15,8 @@ import {
   redirectError,
   tail
 } from './errors.js'
-import { blobStream, fastImportStream } from './fast-import.js'
+import { fastImportStream } from './fast-import.js'
+import { writeBlobPacks } from './pack.js'
 import type { NewFile, NewText, TreeEntry } from './plan.js'
 import { probeRedirect } from './redirect.js'
 
@@ -249,70 +249,29 @@ export class Git implements GitPort {
   }
 
   /**
-   * The blob ids of files, in order; with `write`, the blobs are stored too, each deflated once at
-   * the level its content suits (see compression.ts) and never again by the push:
-   * - incompressible files are stored as they are (zlib level 0) by `git hash-object -w`, reading
-   *   the file itself; the push, run at level 0, copies them without compressing;
-   * - the others are deflated at level 1 straight into a pack by `git fast-import`, and the push
-   *   sends those packed bytes as they are.
-   * (A plain `git hash-object -w` would deflate at the default level into a loose object that the
-   * push then deflates all over again.) Files are streamed from disk; git holds none of the large
-   * ones whole.
+   * The blob ids of files, in order; with `write`, the blobs are stored too, each read once and
+   * deflated once into a pack at the level its content suits (see compression.ts and pack.ts), and
+   * never again by the push, which sends those packed bytes as they are. Files are streamed from
+   * disk; none is held whole.
    */
   async writeBlobs(files: string[], write: boolean): Promise<string[]> {
     if (files.length === 0) return []
-    if (!write) return this.hashFiles(files, [])
+    if (!write) return this.hashFiles(files)
     const levels = await Promise.all(files.map(file => deflateLevel(file)))
-    const stored = files.flatMap((file, i) => (levels[i] === 0 ? [{ file, i }] : []))
-    const deflated = files.flatMap((file, i) => (levels[i] === 1 ? [{ file, i }] : []))
-    const [storedIds, deflatedIds] = await Promise.all([
-      stored.length === 0
-        ? []
-        : this.hashFiles(
-            stored.map(s => s.file),
-            ['-c', 'core.compression=0'],
-            true
-          ),
-      deflated.length === 0 ? [] : this.fastImportBlobs(deflated.map(d => d.file))
-    ])
-    const oids: string[] = new Array(files.length)
-    stored.forEach((s, k) => (oids[s.i] = storedIds[k]))
-    deflated.forEach((d, k) => (oids[d.i] = deflatedIds[k]))
-    return oids
+    const packDir = path.join(this.gitDir, 'objects', 'pack')
+    return writeBlobPacks(
+      packDir,
+      files.map((file, i) => ({ file, level: levels[i] }))
+    )
   }
 
-  /** `git hash-object --stdin-paths`: the ids of files (stored as loose objects with `write`). */
-  private async hashFiles(files: string[], settings: string[], write = false): Promise<string[]> {
-    const args = [...settings, 'hash-object', '--no-filters', ...(write ? ['-w'] : [])]
-    const out = await this.ok([...args, '--stdin-paths'], { input: `${files.join('\n')}\n` })
+  /** `git hash-object --stdin-paths`: the ids of files, nothing stored. */
+  private async hashFiles(files: string[]): Promise<string[]> {
+    const args = ['hash-object', '--no-filters', '--stdin-paths']
+    const out = await this.ok(args, { input: `${files.join('\n')}\n` })
     const oids = out.trim().split('\n')
     if (oids.length !== files.length) throw new Error(`git hash-object answered: ${out}`)
     return oids
-  }
-
-  /** One `git fast-import` that stores `files` as blobs in a pack deflated at level 1. */
-  private async fastImportBlobs(files: string[]): Promise<string[]> {
-    const marks = path.join(this.workDir, 'fast-import-blob-marks')
-    const settings = [
-      'core.compression=1',
-      'pack.compression=1',
-      // Larger blobs are streamed into the pack, not held in memory to look for deltas.
-      'core.bigFileThreshold=1m',
-      // Keep the pack, however few objects it holds: loosening it would deflate them all again.
-      'fastimport.unpackLimit=0'
-    ].flatMap(setting => ['-c', setting])
-    await this.ok([...settings, 'fast-import', '--quiet', `--export-marks=${marks}`], {
-      input: Readable.from(blobStream(files))
-    })
-    const byMark = new Map<string, string>()
-    for (const m of (await fs.readFile(marks, 'utf8')).matchAll(/^:(\d+) ([0-9a-f]{40,64})$/gm)) {
-      byMark.set(m[1], m[2])
-    }
-    return files.map((file, i) => {
-      const oid = byMark.get(String(i + 1))
-      if (!oid) throw new Error(`git fast-import did not report the blob of ${file}`)
-      return oid
-    })
   }
 
   /**
@@ -425,14 +384,12 @@ export class Git implements GitPort {
   async push(commit: string, branch: string, deadline: number): Promise<void> {
     // git's own summary of a rejected push ("error: failed to push some refs", hints to pull) is
     // left out of the log: a branch that moved is retried, anything else ends in a clearer error.
-    // Every object it sends is deflated already: packs are sent as they are, and the only loose
-    // objects are the stored incompressible blobs (writeBlobs), which level 0 keeps as they are.
-    // Large blobs (artifacts) are sent without looking for deltas: the partial clone holds no
-    // earlier artifact to take one against, and looking would load each one whole.
+    // Every object it sends is in a pack already (the blobs from writeBlobs, the commit and its
+    // trees from fast-import) and is sent as it is, not deflated again. Large blobs (artifacts) are
+    // sent without looking for deltas: the partial clone holds no earlier artifact to take one
+    // against, and looking would load each one whole.
     const result = await this.network(
       [
-        '-c',
-        'pack.compression=0',
         '-c',
         'core.bigFileThreshold=1m',
         'push',

@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
 import type { NewFile, NewText } from './plan.js'
 
 export interface CommitRequest {
@@ -34,23 +32,4 @@ export function fastImportStream(c: CommitRequest): string {
 /** A path as fast-import reads it: always C-quoted. */
 export function quotePath(file: string): string {
   return `"${file.replace(/["\\]/g, c => `\\${c}`)}"`
-}
-
-/**
- * The `git fast-import` stream that stores each file as a blob, marks :1, :2, … in order, the
- * files' bytes streamed from disk. A file that changes size while it is read fails the import.
- */
-export async function* blobStream(files: string[]): AsyncGenerator<Buffer> {
-  for (const [i, file] of files.entries()) {
-    const { size } = await stat(file)
-    yield Buffer.from(`blob\nmark :${i + 1}\ndata ${size}\n`)
-    let sent = 0
-    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-      sent += (chunk as Buffer).length
-      if (sent > size) throw new Error(`${file} grew while it was being stored`)
-      yield chunk as Buffer
-    }
-    if (sent !== size) throw new Error(`${file} shrank while it was being stored`)
-    yield Buffer.from('\n')
-  }
 }
