@@ -29256,18 +29256,19 @@ const OBJ_BLOB = 3;
 const READ_CHUNK = 4 * 1024 * 1024;
 const DEFLATE_CHUNK = 1024 * 1024;
 /**
- * Writes `blobs` into one or more packs in `packDir` (a repository's `objects/pack`); returns the
- * blob ids in order. A file given twice, or two files with the same content, is stored once.
- * `maxEntryOffset` is for tests: where a pack is closed and the next one begun.
+ * Writes `blobs` into one or more packs in `packDir` (a repository's `objects/pack`, whose object
+ * format is `format`); returns the blob ids in order. A file given twice, or two files with the
+ * same content, is stored once. `maxEntryOffset` is for tests: where a pack is closed and the next
+ * one begun.
  */
-async function writeBlobPacks(packDir, blobs, maxEntryOffset = MAX_ENTRY_OFFSET) {
+async function writeBlobPacks(packDir, blobs, format = 'sha1', maxEntryOffset = MAX_ENTRY_OFFSET) {
     const sizes = await Promise.all(blobs.map(async (b) => (await promises_.stat(b.file)).size));
     // Only files of equal size can be equal: those are hashed first, so each blob is written once
     // and a pack's header (written first) can give its number of entries.
     const bySize = new Map();
     for (const size of sizes)
         bySize.set(size, (bySize.get(size) ?? 0) + 1);
-    const known = await Promise.all(blobs.map((b, i) => ((bySize.get(sizes[i]) ?? 0) > 1 ? blobId(b.file, sizes[i]) : undefined)));
+    const known = await Promise.all(blobs.map((b, i) => (bySize.get(sizes[i]) ?? 0) > 1 ? blobId(b.file, sizes[i], format) : undefined));
     const oids = new Array(blobs.length);
     const first = new Map();
     const unique = [];
@@ -29281,7 +29282,7 @@ async function writeBlobPacks(packDir, blobs, maxEntryOffset = MAX_ENTRY_OFFSET)
     }
     for (const group of planPacks(unique.map(i => sizes[i]), maxEntryOffset)) {
         const members = group.map(k => unique[k]);
-        const written = await writePack(packDir, members.map(i => ({ ...blobs[i], size: sizes[i] })));
+        const written = await writePack(packDir, members.map(i => ({ ...blobs[i], size: sizes[i] })), format);
         members.forEach((i, k) => (oids[i] = written[k]));
     }
     for (let i = 0; i < blobs.length; i++) {
@@ -29291,9 +29292,9 @@ async function writeBlobPacks(packDir, blobs, maxEntryOffset = MAX_ENTRY_OFFSET)
     }
     return oids;
 }
-/** The git blob id of a file of `size` bytes (SHA-1 object format), streamed. */
-async function blobId(file, size) {
-    const hash = (0,external_node_crypto_.createHash)('sha1').update(`blob ${size}\0`);
+/** The git blob id of a file of `size` bytes, streamed. */
+async function blobId(file, size, format) {
+    const hash = (0,external_node_crypto_.createHash)(format).update(`blob ${size}\0`);
     let read = 0;
     for await (const chunk of (0,external_node_fs_.createReadStream)(file, { highWaterMark: READ_CHUNK })) {
         read += chunk.length;
@@ -29345,14 +29346,14 @@ function entryHeader(type, size) {
     return Buffer.from(bytes);
 }
 /** One pack of the blobs (each written once), then its index; their ids in order. */
-async function writePack(packDir, blobs) {
+async function writePack(packDir, blobs, format) {
     const tag = (0,external_node_crypto_.randomBytes)(6).toString('hex');
     // git's own name for a pack being written, which `git gc` clears if one is ever left behind.
     const tmpPack = external_node_path_.join(packDir, `tmp_pack_${tag}`);
     const tmpIndex = external_node_path_.join(packDir, `tmp_idx_${tag}`);
     const handle = await promises_.open(tmpPack, 'wx', 0o444);
     try {
-        const packHash = (0,external_node_crypto_.createHash)('sha1');
+        const packHash = (0,external_node_crypto_.createHash)(format);
         let offset = 0;
         const write = async (data) => {
             packHash.update(data);
@@ -29372,7 +29373,7 @@ async function writePack(packDir, blobs) {
             const head = entryHeader(OBJ_BLOB, blob.size);
             let crc = crc32(head);
             await write(head);
-            const oid = (0,external_node_crypto_.createHash)('sha1').update(`blob ${blob.size}\0`);
+            const oid = (0,external_node_crypto_.createHash)(format).update(`blob ${blob.size}\0`);
             let read = 0;
             await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_.createReadStream)(blob.file, { highWaterMark: READ_CHUNK }), async function* (source) {
                 for await (const chunk of source) {
@@ -29396,7 +29397,7 @@ async function writePack(packDir, blobs) {
         await handle.write(checksum);
         await handle.close();
         const name = external_node_path_.join(packDir, `pack-${checksum.toString('hex')}`);
-        await promises_.writeFile(tmpIndex, packIndex(entries, checksum), { mode: 0o444 });
+        await promises_.writeFile(tmpIndex, packIndex(entries, checksum, format), { mode: 0o444 });
         // The pack first, then its index: git only looks at a pack that has one.
         await promises_.rename(tmpPack, `${name}.pack`);
         await promises_.rename(tmpIndex, `${name}.idx`);
@@ -29409,8 +29410,8 @@ async function writePack(packDir, blobs) {
         throw error;
     }
 }
-/** A version 2 pack index of `entries` (SHA-1 ids), for the pack whose checksum is `packChecksum`. */
-function packIndex(entries, packChecksum) {
+/** A version 2 pack index of `entries`, for the pack whose checksum is `packChecksum`. */
+function packIndex(entries, packChecksum, format) {
     const sorted = [...entries].sort((a, b) => Buffer.compare(a.oid, b.oid));
     const n = sorted.length;
     const fanout = Buffer.alloc(256 * 4);
@@ -29436,7 +29437,7 @@ function packIndex(entries, packChecksum) {
         offsets,
         packChecksum
     ]);
-    return Buffer.concat([body, (0,external_node_crypto_.createHash)('sha1').update(body).digest()]);
+    return Buffer.concat([body, (0,external_node_crypto_.createHash)(format).update(body).digest()]);
 }
 /** CRC-32 (zlib's), continuing from `value`: Node's own where it has it (20.15 and later). */
 function crc32(data, value = 0) {
@@ -29492,6 +29493,8 @@ class Git {
     limits;
     gitDir;
     header;
+    /** The object format of the repository `init` made: git's default, unless configured. */
+    objectFormat = 'sha1';
     constructor(repo, token, workDir, identity, log, limits) {
         this.repo = repo;
         this.workDir = workDir;
@@ -29571,7 +29574,11 @@ class Git {
             (Number(m[1]) === MIN_GIT[0] && Number(m[2]) < MIN_GIT[1])) {
             throw new errors/* UserError */.yo(`git ${version.trim()} is too old; this action needs git 2.31 or later.`);
         }
-        await this.ok(['remote', 'add', 'origin', this.repo.url]);
+        const [format] = await Promise.all([
+            this.ok(['rev-parse', '--show-object-format']),
+            this.ok(['remote', 'add', 'origin', this.repo.url])
+        ]);
+        this.objectFormat = format.trim() === 'sha256' ? 'sha256' : 'sha1';
     }
     /** `git check-ref-format --branch` has the last word on branch names. */
     async checkBranchName(branch) {
@@ -29676,7 +29683,7 @@ class Git {
             return this.hashFiles(files);
         const levels = await Promise.all(files.map(file => deflateLevel(file)));
         const packDir = external_node_path_.join(this.gitDir, 'objects', 'pack');
-        return writeBlobPacks(packDir, files.map((file, i) => ({ file, level: levels[i] })));
+        return writeBlobPacks(packDir, files.map((file, i) => ({ file, level: levels[i] })), this.objectFormat);
     }
     /** `git hash-object --stdin-paths`: the ids of files, nothing stored. */
     async hashFiles(files) {

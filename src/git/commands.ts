@@ -16,7 +16,7 @@ import {
   tail
 } from './errors.js'
 import { fastImportStream } from './fast-import.js'
-import { writeBlobPacks } from './pack.js'
+import { ObjectFormat, writeBlobPacks } from './pack.js'
 import type { NewFile, NewText, TreeEntry } from './plan.js'
 import { probeRedirect } from './redirect.js'
 
@@ -42,6 +42,8 @@ const MIN_GIT = [2, 31] // GIT_CONFIG_COUNT/KEY/VALUE
 export class Git implements GitPort {
   private readonly gitDir: string
   private readonly header: string
+  /** The object format of the repository `init` made: git's default, unless configured. */
+  private objectFormat: ObjectFormat = 'sha1'
 
   constructor(
     private readonly repo: Repository,
@@ -142,7 +144,11 @@ export class Git implements GitPort {
     ) {
       throw new UserError(`git ${version.trim()} is too old; this action needs git 2.31 or later.`)
     }
-    await this.ok(['remote', 'add', 'origin', this.repo.url])
+    const [format] = await Promise.all([
+      this.ok(['rev-parse', '--show-object-format']),
+      this.ok(['remote', 'add', 'origin', this.repo.url])
+    ])
+    this.objectFormat = format.trim() === 'sha256' ? 'sha256' : 'sha1'
   }
 
   /** `git check-ref-format --branch` has the last word on branch names. */
@@ -261,7 +267,8 @@ export class Git implements GitPort {
     const packDir = path.join(this.gitDir, 'objects', 'pack')
     return writeBlobPacks(
       packDir,
-      files.map((file, i) => ({ file, level: levels[i] }))
+      files.map((file, i) => ({ file, level: levels[i] })),
+      this.objectFormat
     )
   }
 

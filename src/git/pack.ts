@@ -21,8 +21,11 @@ import type { DeflateLevel } from './compression.js'
  * push checks each entry's CRC-32 before sending it as it is), and the server hashes every object
  * it receives, so a wrong id can never land.
  *
- * For a repository in SHA-1 object format (the one the action creates).
+ * Object ids are SHA-1 or, in a repository of that object format, SHA-256.
  */
+
+/** A repository's object format: the hash that names its objects. */
+export type ObjectFormat = 'sha1' | 'sha256'
 
 /** A file to store, and the zlib level to deflate it at. */
 export interface PackBlob {
@@ -38,13 +41,15 @@ const READ_CHUNK = 4 * 1024 * 1024
 const DEFLATE_CHUNK = 1024 * 1024
 
 /**
- * Writes `blobs` into one or more packs in `packDir` (a repository's `objects/pack`); returns the
- * blob ids in order. A file given twice, or two files with the same content, is stored once.
- * `maxEntryOffset` is for tests: where a pack is closed and the next one begun.
+ * Writes `blobs` into one or more packs in `packDir` (a repository's `objects/pack`, whose object
+ * format is `format`); returns the blob ids in order. A file given twice, or two files with the
+ * same content, is stored once. `maxEntryOffset` is for tests: where a pack is closed and the next
+ * one begun.
  */
 export async function writeBlobPacks(
   packDir: string,
   blobs: readonly PackBlob[],
+  format: ObjectFormat = 'sha1',
   maxEntryOffset = MAX_ENTRY_OFFSET
 ): Promise<string[]> {
   const sizes = await Promise.all(blobs.map(async b => (await fs.stat(b.file)).size))
@@ -53,7 +58,9 @@ export async function writeBlobPacks(
   const bySize = new Map<number, number>()
   for (const size of sizes) bySize.set(size, (bySize.get(size) ?? 0) + 1)
   const known = await Promise.all(
-    blobs.map((b, i) => ((bySize.get(sizes[i]) ?? 0) > 1 ? blobId(b.file, sizes[i]) : undefined))
+    blobs.map((b, i) =>
+      (bySize.get(sizes[i]) ?? 0) > 1 ? blobId(b.file, sizes[i], format) : undefined
+    )
   )
   const oids: string[] = new Array(blobs.length)
   const first = new Map<string, number>()
@@ -72,7 +79,8 @@ export async function writeBlobPacks(
     const members = group.map(k => unique[k])
     const written = await writePack(
       packDir,
-      members.map(i => ({ ...blobs[i], size: sizes[i] }))
+      members.map(i => ({ ...blobs[i], size: sizes[i] })),
+      format
     )
     members.forEach((i, k) => (oids[i] = written[k]))
   }
@@ -83,9 +91,9 @@ export async function writeBlobPacks(
   return oids
 }
 
-/** The git blob id of a file of `size` bytes (SHA-1 object format), streamed. */
-export async function blobId(file: string, size: number): Promise<string> {
-  const hash = createHash('sha1').update(`blob ${size}\0`)
+/** The git blob id of a file of `size` bytes, streamed. */
+export async function blobId(file: string, size: number, format: ObjectFormat): Promise<string> {
+  const hash = createHash(format).update(`blob ${size}\0`)
   let read = 0
   for await (const chunk of createReadStream(file, { highWaterMark: READ_CHUNK })) {
     read += (chunk as Buffer).length
@@ -147,7 +155,8 @@ interface Entry {
 /** One pack of the blobs (each written once), then its index; their ids in order. */
 async function writePack(
   packDir: string,
-  blobs: readonly (PackBlob & { size: number })[]
+  blobs: readonly (PackBlob & { size: number })[],
+  format: ObjectFormat
 ): Promise<string[]> {
   const tag = randomBytes(6).toString('hex')
   // git's own name for a pack being written, which `git gc` clears if one is ever left behind.
@@ -155,7 +164,7 @@ async function writePack(
   const tmpIndex = path.join(packDir, `tmp_idx_${tag}`)
   const handle = await fs.open(tmpPack, 'wx', 0o444)
   try {
-    const packHash = createHash('sha1')
+    const packHash = createHash(format)
     let offset = 0
     const write = async (data: Buffer): Promise<void> => {
       packHash.update(data)
@@ -174,7 +183,7 @@ async function writePack(
       const head = entryHeader(OBJ_BLOB, blob.size)
       let crc = crc32(head)
       await write(head)
-      const oid = createHash('sha1').update(`blob ${blob.size}\0`)
+      const oid = createHash(format).update(`blob ${blob.size}\0`)
       let read = 0
       await pipeline(
         createReadStream(blob.file, { highWaterMark: READ_CHUNK }),
@@ -201,7 +210,7 @@ async function writePack(
     await handle.write(checksum)
     await handle.close()
     const name = path.join(packDir, `pack-${checksum.toString('hex')}`)
-    await fs.writeFile(tmpIndex, packIndex(entries, checksum), { mode: 0o444 })
+    await fs.writeFile(tmpIndex, packIndex(entries, checksum, format), { mode: 0o444 })
     // The pack first, then its index: git only looks at a pack that has one.
     await fs.rename(tmpPack, `${name}.pack`)
     await fs.rename(tmpIndex, `${name}.idx`)
@@ -214,8 +223,12 @@ async function writePack(
   }
 }
 
-/** A version 2 pack index of `entries` (SHA-1 ids), for the pack whose checksum is `packChecksum`. */
-export function packIndex(entries: readonly Entry[], packChecksum: Buffer): Buffer {
+/** A version 2 pack index of `entries`, for the pack whose checksum is `packChecksum`. */
+export function packIndex(
+  entries: readonly Entry[],
+  packChecksum: Buffer,
+  format: ObjectFormat
+): Buffer {
   const sorted = [...entries].sort((a, b) => Buffer.compare(a.oid, b.oid))
   const n = sorted.length
   const fanout = Buffer.alloc(256 * 4)
@@ -239,7 +252,7 @@ export function packIndex(entries: readonly Entry[], packChecksum: Buffer): Buff
     offsets,
     packChecksum
   ])
-  return Buffer.concat([body, createHash('sha1').update(body).digest()])
+  return Buffer.concat([body, createHash(format).update(body).digest()])
 }
 
 /** CRC-32 (zlib's), continuing from `value`: Node's own where it has it (20.15 and later). */

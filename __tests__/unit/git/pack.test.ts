@@ -128,10 +128,34 @@ describe('writeBlobPacks', () => {
     const oids = await writeBlobPacks(
       packDir,
       list.map(f => ({ file: f, level: 0 })),
+      'sha1',
       1024 * 1024
     )
     expect(oids).toEqual(list.map(gitId))
     expect(verifyPacks(gitDir, packDir).sort()).toEqual([1, 1, 2])
+  })
+
+  test('in a SHA-256 repository, ids and checksums are SHA-256', async () => {
+    const gitDir = path.join(dir, 'sha256')
+    execFileSync('git', ['init', '--bare', '--quiet', '--object-format=sha256', gitDir])
+    const packDir = path.join(gitDir, 'objects', 'pack')
+    const list = [files.tiny, files.text, files.random, files.tiny]
+    const oids = await writeBlobPacks(
+      packDir,
+      list.map((f, i) => ({ file: f, level: i % 2 === 0 ? 1 : 0 })),
+      'sha256'
+    )
+    const ids = execFileSync('git', ['--git-dir', gitDir, 'hash-object', '--stdin-paths'], {
+      input: list.join('\n'),
+      encoding: 'utf8'
+    })
+    expect(oids).toEqual(ids.trim().split('\n'))
+    expect(oids[0]).toMatch(/^[0-9a-f]{64}$/)
+    expect(verifyPacks(gitDir, packDir)).toEqual([3])
+    expect(fs.readdirSync(packDir).find(n => n.endsWith('.idx'))).toMatch(
+      /^pack-[0-9a-f]{64}\.idx$/
+    )
+    expect(git(gitDir, 'cat-file', 'blob', oids[1])).toBe(text)
   })
 
   test('a file that changes while it is read fails, and leaves nothing behind', async () => {
