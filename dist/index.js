@@ -29269,28 +29269,23 @@ async function writeBlobPacks(packDir, blobs, format = 'sha1', maxEntryOffset = 
     for (const size of sizes)
         bySize.set(size, (bySize.get(size) ?? 0) + 1);
     const known = await Promise.all(blobs.map((b, i) => (bySize.get(sizes[i]) ?? 0) > 1 ? blobId(b.file, sizes[i], format) : undefined));
-    const oids = new Array(blobs.length);
+    // Each blob is written by the first file that holds its content (its owner).
     const first = new Map();
-    const unique = [];
-    for (let i = 0; i < blobs.length; i++) {
-        const oid = known[i];
-        if (oid === undefined || !first.has(oid)) {
-            if (oid !== undefined)
-                first.set(oid, i);
-            unique.push(i);
-        }
-    }
+    const owner = known.map((oid, i) => {
+        if (oid === undefined)
+            return i;
+        if (!first.has(oid))
+            first.set(oid, i);
+        return first.get(oid);
+    });
+    const unique = owner.flatMap((o, i) => (o === i ? [i] : []));
+    const oids = new Map();
     for (const group of planPacks(unique.map(i => sizes[i]), maxEntryOffset)) {
         const members = group.map(k => unique[k]);
         const written = await writePack(packDir, members.map(i => ({ ...blobs[i], size: sizes[i] })), format);
-        members.forEach((i, k) => (oids[i] = written[k]));
+        members.forEach((i, k) => oids.set(i, written[k]));
     }
-    for (let i = 0; i < blobs.length; i++) {
-        const oid = known[i];
-        if (oids[i] === undefined && oid !== undefined)
-            oids[i] = oids[first.get(oid)];
-    }
-    return oids;
+    return owner.map(o => oids.get(o));
 }
 /** The git blob id of a file of `size` bytes, streamed. */
 async function blobId(file, size, format) {
@@ -29367,8 +29362,6 @@ async function writePack(packDir, blobs, format) {
         await write(header);
         const entries = [];
         for (const blob of blobs) {
-            if (offset > MAX_ENTRY_OFFSET)
-                throw new Error('a pack grew past the offsets its index holds');
             const entryOffset = offset;
             const head = entryHeader(OBJ_BLOB, blob.size);
             let crc = crc32(head);

@@ -62,16 +62,15 @@ export async function writeBlobPacks(
       (bySize.get(sizes[i]) ?? 0) > 1 ? blobId(b.file, sizes[i], format) : undefined
     )
   )
-  const oids: string[] = new Array(blobs.length)
+  // Each blob is written by the first file that holds its content (its owner).
   const first = new Map<string, number>()
-  const unique: number[] = []
-  for (let i = 0; i < blobs.length; i++) {
-    const oid = known[i]
-    if (oid === undefined || !first.has(oid)) {
-      if (oid !== undefined) first.set(oid, i)
-      unique.push(i)
-    }
-  }
+  const owner = known.map((oid, i) => {
+    if (oid === undefined) return i
+    if (!first.has(oid)) first.set(oid, i)
+    return first.get(oid) as number
+  })
+  const unique = owner.flatMap((o, i) => (o === i ? [i] : []))
+  const oids = new Map<number, string>()
   for (const group of planPacks(
     unique.map(i => sizes[i]),
     maxEntryOffset
@@ -82,13 +81,9 @@ export async function writeBlobPacks(
       members.map(i => ({ ...blobs[i], size: sizes[i] })),
       format
     )
-    members.forEach((i, k) => (oids[i] = written[k]))
+    members.forEach((i, k) => oids.set(i, written[k]))
   }
-  for (let i = 0; i < blobs.length; i++) {
-    const oid = known[i]
-    if (oids[i] === undefined && oid !== undefined) oids[i] = oids[first.get(oid) as number]
-  }
-  return oids
+  return owner.map(o => oids.get(o) as string)
 }
 
 /** The git blob id of a file of `size` bytes, streamed. */
@@ -178,7 +173,6 @@ async function writePack(
     await write(header)
     const entries: Entry[] = []
     for (const blob of blobs) {
-      if (offset > MAX_ENTRY_OFFSET) throw new Error('a pack grew past the offsets its index holds')
       const entryOffset = offset
       const head = entryHeader(OBJ_BLOB, blob.size)
       let crc = crc32(head)
