@@ -29203,8 +29203,15 @@ function pushRejection(branch, result) {
     const text = `${result.stdout}\n${result.stderr}`;
     if (/\[remote rejected\]/.test(text)) {
         const reason = /\[remote rejected\]\s*\(([^)]*)\)/.exec(text)?.[1] ?? 'no reason given';
-        if (/failed to update ref|cannot lock ref|incorrect old value|stale info/i.test(reason)) {
-            return new errors/* RaceError */.CL(`the branch '${branch}' moved while pushing (${reason})`);
+        // Another push changed the branch between what the server advertised and its update: one that
+        // created it first (git 2.55: 'reference already exists'; before: 'failed to update ref' with
+        // 'cannot lock ref … reference already exists'), or one that moved it ('… is at X but expected
+        // Y'). A hook's or a protection rule's refusal names something else.
+        if (/failed to update ref|cannot lock ref|reference already exists|incorrect old value|stale info|but expected/i.test(reason)) {
+            const what = /already exists/i.test(`${reason} ${result.stderr}`)
+                ? `another publisher created the branch '${branch}' first`
+                : `the branch '${branch}' moved while pushing`;
+            return new errors/* RaceError */.CL(`${what} (${reason})`);
         }
         return new errors/* UserError */.yo(`The server refused the push to '${branch}' (${reason}). Check the branch protection rules or server hooks for this branch. ${remoteLines(result)}`.trim());
     }

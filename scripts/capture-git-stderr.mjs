@@ -103,7 +103,80 @@ try {
   await record('push-race', repo.url, ['push', '--porcelain', repo.url, 'HEAD:refs/heads/main'], {
     cwd: clone
   })
-  // A server hook that declines.
+  // Two pushes at once, the loser's update checked by the server only after the winner's landed:
+  // a hook holds the first push until the second has updated the branch. Creating a branch that
+  // the other push has just created, then moving one that the other has just moved.
+  const holdFirst = path.join(work, 'hold')
+  const hook = path.join(repo.dir, 'hooks', 'pre-receive')
+  fs.writeFileSync(
+    hook,
+    `#!/bin/sh\nif mkdir ${holdFirst}.taken 2>/dev/null; then\n  while [ ! -e ${holdFirst}.released ]; do sleep 0.05; done\nfi\nexit 0\n`,
+    { mode: 0o755 }
+  )
+  async function serverRace(name, prepareLoser, prepareWinner, target) {
+    fs.rmSync(`${holdFirst}.taken`, { recursive: true, force: true })
+    fs.rmSync(`${holdFirst}.released`, { force: true })
+    const loserClone = path.join(work, `${name}-loser`)
+    const winnerClone = path.join(work, `${name}-winner`)
+    for (const [dir, prepare] of [
+      [loserClone, prepareLoser],
+      [winnerClone, prepareWinner]
+    ]) {
+      execFileSync('git', ['clone', '-q', repo.dir, dir])
+      prepare(dir)
+    }
+    const push = ['push', '--porcelain', repo.url, `HEAD:refs/heads/${target}`]
+    const loser = git(push, { cwd: loserClone })
+    while (!fs.existsSync(`${holdFirst}.taken`)) await new Promise(r => setTimeout(r, 20))
+    const winner = await git(push, { cwd: winnerClone })
+    if (winner.code !== 0) throw new Error(`the winning push failed: ${winner.stderr}`)
+    fs.writeFileSync(`${holdFirst}.released`, '')
+    const r = await loser
+    results[name] = {
+      code: r.code,
+      stdout: publicText(r.stdout, repo.url),
+      stderr: publicText(r.stderr, repo.url)
+    }
+  }
+  const commitIn = (dir, message) =>
+    execFileSync('git', [
+      '-C',
+      dir,
+      '-c',
+      'user.name=c',
+      '-c',
+      'user.email=c@x',
+      'commit',
+      '-q',
+      '--allow-empty',
+      '-m',
+      message
+    ])
+  await serverRace(
+    'push-create-race',
+    dir => commitIn(dir, 'loser'),
+    dir => commitIn(dir, 'winner'),
+    'created'
+  )
+  await serverRace(
+    'push-update-race',
+    dir => commitIn(dir, 'loser'),
+    dir => commitIn(dir, 'winner'),
+    'main'
+  )
+  fs.rmSync(hook)
+  // A push from a clone that has never seen the branch's new tip (git cannot tell a fast-forward).
+  const stale = path.join(work, 'stale')
+  execFileSync('git', ['clone', '-q', repo.dir, stale])
+  commitIn(clone, 'four')
+  execFileSync('git', ['-C', clone, 'push', '-q', '--force', repo.dir, 'HEAD:main'])
+  commitIn(stale, 'five')
+  await record('push-fetch-first', repo.url, ['push', '--porcelain', repo.url, 'HEAD:main'], {
+    cwd: stale
+  })
+
+  // A server hook that declines (a commit the server does not have yet, so there is an update).
+  commitIn(clone, 'six')
   fs.writeFileSync(
     path.join(repo.dir, 'hooks', 'pre-receive'),
     '#!/bin/sh\necho "protected branch" >&2\nexit 1\n',

@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Runs a command inside a Debian trixie chroot that has Nix 2.26 (closer to what runners install
-# than bookworm's Nix 2.8), with this project mounted at /project. Needs root (mount, chroot).
-# Creates the chroot on first use: about 700 MB in $NIX_CHROOT (default below), a few minutes,
-# from Debian's mirrors; later runs reuse it. Delete the directory to reclaim the space.
-#   scripts/nix-chroot.sh [COMMAND...]     default: the end-to-end tests
+# Runs a command inside a Debian chroot with a newer Node, git and Nix than the host's, with this
+# project mounted at /project. Needs root (mount, chroot).
+#   scripts/nix-chroot.sh SUITE [COMMAND...]     default command: the end-to-end tests
+# Suites (what Debian ships in them, December 2026):
+#   trixie   Node 20, git 2.47, Nix 2.26
+#   sid      Node 24, git 2.55, Nix 2.34: the stack of today's runners (Node 24 is what action.yml runs)
+# Creates the chroot on first use: 550 to 700 MB in $NIX_CHROOT_<SUITE> (NIX_CHROOT_TRIXIE,
+# NIX_CHROOT_SID; NIX_CHROOT is still read for trixie), default /var/tmp/publish-nix-artifact-SUITE,
+# a few minutes, from Debian's mirrors; later runs reuse it. Delete the directory to reclaim the space.
 set -euo pipefail
 project=$(cd "$(dirname "$0")/.." && pwd)
-root=${NIX_CHROOT:-/var/tmp/publish-nix-artifact-trixie}
+suite=${1:?usage: scripts/nix-chroot.sh trixie|sid [COMMAND...]}
+shift
+case "$suite" in
+  trixie) root=${NIX_CHROOT_TRIXIE:-${NIX_CHROOT:-/var/tmp/publish-nix-artifact-trixie}} ;;
+  sid) root=${NIX_CHROOT_SID:-/var/tmp/publish-nix-artifact-sid} ;;
+  *) echo "nix-chroot: unknown suite '$suite' (trixie or sid)" >&2; exit 2 ;;
+esac
 started=$SECONDS
 
-say() { echo "nix-chroot: $*" >&2; }
+say() { echo "nix-chroot[$suite]: $*" >&2; }
 # Runs a long, quiet command with a line every 20 s, so a first run is never silent for minutes.
 with_progress() {
   local what=$1
@@ -28,12 +38,12 @@ with_progress() {
 }
 
 if [ ! -x "$root/usr/bin/nix" ]; then
-  say "creating the Nix 2.26 test environment in $root (a Debian trixie chroot, about 700 MB, once)"
+  say "creating the test environment in $root (a Debian $suite chroot, 550 to 700 MB, once)"
   command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap; }
   if [ ! -x "$root/usr/bin/node" ]; then
     rm -rf "$root"
-    with_progress "Downloading and installing Debian trixie" \
-      debootstrap --variant=minbase --include=nodejs,git,curl,ca-certificates trixie "$root" >/dev/null
+    with_progress "Downloading and installing Debian $suite" \
+      debootstrap --variant=minbase --include=nodejs,git,curl,ca-certificates "$suite" "$root" >/dev/null
   fi
 fi
 
@@ -52,14 +62,15 @@ missing=()
 [ -x "$root/usr/bin/nix" ] || missing+=(nix-bin)
 [ -x "$root/usr/bin/curl" ] || missing+=(curl)
 [ -x "$root/usr/bin/git-lfs" ] || missing+=(git-lfs)
+[ -x "$root/usr/bin/python3" ] || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
   with_progress "Installing ${missing[*]} in the chroot" \
     chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  say "ready after $((SECONDS - started)) s: $(chroot "$root" nix --version)"
+  say "ready after $((SECONDS - started)) s: $(chroot "$root" nix --version), $(du -sh "$root" 2>/dev/null | cut -f1) on disk"
 fi
 
 if [ $# -eq 0 ]; then
   set -- node --experimental-vm-modules node_modules/jest/bin/jest.js __tests__/e2e
 fi
 chroot "$root" env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root TMPDIR=/tmp NODE_NO_WARNINGS=1 \
-  sh -c 'cd /project && nix --version && exec "$@"' sh "$@"
+  sh -c 'cd /project && echo "node $(node --version), $(git --version), $(nix --version)" && exec "$@"' sh "$@"

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
+import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { startGitServer } from '../../scripts/lib/git-server.mjs'
 import { useGitServer } from '../helpers/fixture.js'
@@ -125,6 +126,70 @@ test('seven concurrent publishers all land, history stays linear', async () => {
     const size = await serverGit(repo.dir, 'cat-file', '-s', `main:${run.outputs.file}`)
     expect(size).toBe(run.outputs['nar-size'])
   }
+})
+
+describe('seven publishers creating the branch of an empty repository', () => {
+  const names = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7']
+  async function race(name: string, prepare: (dir: string) => void) {
+    const repo = e2e.server.createRepo(name)
+    prepare(repo.dir)
+    const flake = writeFlake(
+      path.join(e2e.work, name),
+      Object.fromEntries(names.map(n => [n, `echo ${name}-${n} > $out`]))
+    )
+    await nixBuild(...names.map(n => `${flake}#${n}`))
+    const runs = await Promise.all(
+      names.map(n =>
+        runAction({ 'flake-attribute': `${flake}#${n}`, repository: repo.url, token: TOKEN })
+      )
+    )
+    for (const run of runs) {
+      expect(alarmingLines(run)).toEqual([])
+      expect(run.outputs.published).toBe('true')
+    }
+    // One root commit, six on it: every publisher landed, none replaced another.
+    expect(await serverGit(repo.dir, 'rev-list', '--count', 'main')).toBe('7')
+    expect(await serverGit(repo.dir, 'rev-list', '--merges', 'main')).toBe('')
+    const manifest = JSON.parse(
+      await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/index.json')
+    )
+    expect(manifest.artifacts.map((e: { file: string }) => e.file)).toEqual(
+      runs.map(r => r.outputs.file).sort()
+    )
+    return runs
+  }
+
+  test('started together: all land', async () => {
+    await race('create-race', () => undefined)
+  }, 300_000)
+
+  test('the first push held by the server until another created the branch: it re-applies and lands', async () => {
+    // The server checks the held push's "create" only after another push has created the
+    // branch: what git answers (git 2.55: 'reference already exists') is what the action meets
+    // when two publishers create a branch at the same moment, here on every run.
+    const runs = await race('create-race-held', dir => {
+      const hook = path.join(dir, 'hooks', 'pre-receive')
+      fs.writeFileSync(
+        hook,
+        [
+          '#!/bin/sh',
+          'if mkdir "$GIT_DIR/held" 2>/dev/null; then',
+          '  i=0',
+          '  until git rev-parse -q --verify refs/heads/main >/dev/null; do',
+          '    i=$((i + 1)); [ $i -gt 600 ] && break; sleep 0.05',
+          '  done',
+          'fi',
+          'exit 0',
+          ''
+        ].join('\n'),
+        { mode: 0o755 }
+      )
+    })
+    const created = runs.filter(run =>
+      /^Branch moved \(another publisher created the branch 'main' first/m.test(run.stdout)
+    )
+    expect(created.length).toBeGreaterThan(0)
+  }, 300_000)
 })
 
 test('twenty publishers started at once on one branch all land, history stays linear', async () => {

@@ -93,11 +93,33 @@ describe('remote errors, as real git prints them', () => {
   const classify = (r: Recorded[string], verb = 'reach') =>
     classifyRemoteError(fixtureRepo, verb, { ...r, timedOut: false })
 
-  test('fixtures exist for the git of Debian stable and a newer one', () => {
+  test('fixtures exist for the git of each test leg: Debian stable, trixie and sid', () => {
     expect(recorded.map(([version]) => version).sort()).toEqual([
       expect.stringMatching(/^2\.39\./),
-      expect.stringMatching(/^2\.4\d\./)
+      expect.stringMatching(/^2\.4\d\./),
+      expect.stringMatching(/^2\.5\d\./)
     ])
+  })
+  test('every fixture holds every case', () => {
+    for (const [version, r] of recorded) {
+      expect({ version, cases: Object.keys(r).sort() }).toEqual({
+        version,
+        cases: [
+          '302',
+          '401',
+          '403',
+          '404',
+          '500',
+          'push-create-race',
+          'push-fetch-first',
+          'push-hook',
+          'push-race',
+          'push-update-race',
+          'refused',
+          'stall'
+        ]
+      })
+    }
   })
 
   describe.each(recorded)('git %s', (_version, r) => {
@@ -130,9 +152,10 @@ describe('remote errors, as real git prints them', () => {
       expect(httpStatus(r['302'].stderr)).toBe('302')
     })
     test('a push rejected because the branch moved is a race; one a hook declined is not', () => {
-      expect(pushRejection('main', { ...r['push-race'], timedOut: false })).toBeInstanceOf(
-        RaceError
-      )
+      for (const name of ['push-race', 'push-fetch-first', 'push-create-race', 'push-update-race']) {
+        const rejection = pushRejection('main', { ...r[name], timedOut: false })
+        expect({ name, race: rejection instanceof RaceError }).toEqual({ name, race: true })
+      }
       const declined = pushRejection('main', { ...r['push-hook'], timedOut: false })
       expect(declined).toBeInstanceOf(UserError)
       expect(declined).not.toBeInstanceOf(RaceError)
