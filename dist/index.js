@@ -33657,7 +33657,7 @@ function downloadUrl(repo, ref, file, lfs) {
 /* harmony export */   eN: () => (/* binding */ toNix32),
 /* harmony export */   kB: () => (/* binding */ toSri)
 /* harmony export */ });
-/* unused harmony exports lastError, withLogTail, buildFailure, parseBuildJson, parsePathInfo, drvSystem, parseNotDeterministic, drvOutputs */
+/* unused harmony exports refusesFlag, deprecations, parseNixVersion, lastError, withLogTail, buildFailure, parseBuildJson, parsePathInfo, drvSystem, parseNotDeterministic, drvOutputs */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
@@ -33678,15 +33678,34 @@ class Nix {
     constructor(log) {
         this.log = log;
     }
+    /** Deprecation warnings already shown, each once per run. */
+    warned = new Set();
+    /**
+     * How `nix path-info` is asked for JSON on this Nix, settled by the first call (the probe):
+     * `--json --json-format 1` where it is accepted (Nix 2.33 and later, and Determinate Nix on it,
+     * where a bare `--json` is deprecated), a bare `--json` where it is refused (older Nix, Lix).
+     */
+    pathInfoForm;
     nix(args, echo = true, input) {
         const echoed = echo ? (line) => this.log.output(line) : undefined;
         return this.store('nix', [...FEATURES, ...args], { echo: echoed, input });
     }
-    /** Runs a Nix program; a missing one means Nix is not installed, whichever it is. */
-    store(command, args, options = {}) {
-        return (0,_proc_js__WEBPACK_IMPORTED_MODULE_3__/* .run */ .eF)(command, args, options).catch(error => {
+    /**
+     * Runs a Nix program; a missing one means Nix is not installed, whichever it is. A deprecation
+     * Nix warns of is shown as a warning of the step (once), whether or not the command's output
+     * is echoed: the release that turns it into an error must not be the first anyone hears of it.
+     */
+    async store(command, args, options = {}) {
+        const result = await (0,_proc_js__WEBPACK_IMPORTED_MODULE_3__/* .run */ .eF)(command, args, options).catch(error => {
             throw error instanceof _proc_js__WEBPACK_IMPORTED_MODULE_3__/* .CommandNotFoundError */ .v$ ? nixMissing() : error;
         });
+        for (const line of deprecations(result.stderr)) {
+            if (this.warned.has(line))
+                continue;
+            this.warned.add(line);
+            this.log.warning(`Nix warns that a command this action runs ('${command} ${args.filter(a => !FEATURES.includes(a))[0] ?? ''}') is deprecated: ${line} Please report it to publish-nix-artifact with the output of 'nix --version'.`);
+        }
+        return result;
     }
     /** Runs a Nix program whose output goes to `file` (see runToFile). */
     toFile(command, args, file) {
@@ -33694,13 +33713,13 @@ class Nix {
             throw error instanceof _proc_js__WEBPACK_IMPORTED_MODULE_3__/* .CommandNotFoundError */ .v$ ? nixMissing() : error;
         });
     }
-    /** `nix (Nix) 2.26.3` → `2.26.3`. Also the check that Nix is installed at all. */
+    /** Which Nix this is (see parseNixVersion). Also the check that Nix is installed at all. */
     async version() {
         const result = await this.nix(['--version'], false);
-        const m = /(\d+\.\d+(\.\d+)?)/.exec(result.stdout);
-        if (result.code !== 0 || !m)
+        const version = result.code === 0 ? parseNixVersion(result.stdout) : undefined;
+        if (!version)
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix --version' failed: ${lastError(result)}`);
-        return m[1];
+        return version;
     }
     /**
      * Builds every flake output reference in one `nix build`: one evaluation, and Nix's own
@@ -33803,7 +33822,17 @@ class Nix {
         return result.stdout.trim();
     }
     async pathInfo(storePath) {
-        const result = await this.nix(['path-info', '--json', storePath], false);
+        let result;
+        if (!this.pathInfoForm) {
+            const probe = this.nix(['path-info', ...PATH_INFO_JSON, storePath], false);
+            this.pathInfoForm = probe.then(r => (refusesFlag(r, '--json-format') ? ['--json'] : PATH_INFO_JSON), () => PATH_INFO_JSON);
+            result = await probe;
+            if (refusesFlag(result, '--json-format'))
+                result = undefined;
+        }
+        if (!result) {
+            result = await this.nix(['path-info', ...(await this.pathInfoForm), storePath], false);
+        }
         if (result.code !== 0) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix path-info' failed for ${storePath}: ${lastError(result)}`);
         }
@@ -33884,6 +33913,65 @@ class Nix {
         return { paths, size: exported.size, sha256: exported.sha256 };
     }
 }
+/** `nix path-info` JSON in the stable format 1: the shape of Nix 2.19 to 2.32, keyed by path. */
+const PATH_INFO_JSON = ['--json', '--json-format', '1'];
+/** Nix (any implementation) refused a flag it does not know: `error: unrecognised flag '--x'`. */
+function refusesFlag(result, flag) {
+    return (result.code !== 0 && new RegExp(`unrecogni[sz]ed (flag|option) '${flag}'`).test(result.stderr));
+}
+/** Nix's `warning: … deprecated …` lines, as it prints them. */
+function deprecations(stderr) {
+    return stderr
+        .split('\n')
+        .map(line => line.trim())
+        .filter(line => /^warning:.*\bdeprecated\b/i.test(line));
+}
+/**
+ * The first line of `nix --version`:
+ * - upstream: `nix (Nix) 2.34.8`
+ * - Determinate: `nix (Determinate Nix 3.19.0) 2.34.6`, its own version, then upstream's
+ * - Lix: `nix (Lix, like Nix) 2.93.3`
+ * Anything else with a version in it is described as it names itself.
+ */
+function parseNixVersion(stdout) {
+    const line = stdout
+        .split('\n')
+        .find(l => l.trim() !== '')
+        ?.trim() ?? '';
+    const VERSION = '(\\d+\\.\\d+(?:\\.\\d+)?[A-Za-z0-9_.+~-]*)';
+    const m = new RegExp(`^\\S+ \\(([^)]*)\\) ${VERSION}$`).exec(line);
+    if (!m) {
+        const bare = new RegExp(VERSION).exec(line);
+        if (!bare)
+            return undefined;
+        return {
+            implementation: 'Nix',
+            version: bare[1],
+            nixVersion: bare[1],
+            description: `Nix ${bare[1]}`
+        };
+    }
+    const [, name, last] = m;
+    const own = new RegExp(`^(.*\\S)\\s+${VERSION}$`).exec(name);
+    if (own) {
+        // An implementation with a version of its own, built on upstream Nix `last`.
+        const implementation = own[1];
+        return {
+            implementation,
+            version: own[2],
+            nixVersion: last,
+            description: `${implementation} ${own[2]} (Nix ${last})`
+        };
+    }
+    // `Nix`, or `Lix, like Nix`: the name before any comma.
+    const implementation = name.split(',')[0].trim() || 'Nix';
+    return {
+        implementation,
+        version: last,
+        nixVersion: last,
+        description: `${implementation} ${last}`
+    };
+}
 function nixMissing() {
     return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo("Nix is not installed or not on PATH. Add a step that installs Nix before this one (for example 'uses: cachix/install-nix-action@v31').");
 }
@@ -33911,7 +33999,9 @@ function buildError(attribute, result) {
  */
 function withLogTail(detail, stderr, lines = 10) {
     const tails = [];
-    for (const m of stderr.matchAll(/builder for '\/nix\/store\/[0-9a-z]{32}-([^']+)\.drv' failed/g)) {
+    // Nix up to 2.2x: `builder for '/nix/store/…-NAME.drv' failed`; Nix 2.3x:
+    // `Cannot build '/nix/store/…-NAME.drv'.` followed by `Reason: builder failed …`.
+    for (const m of stderr.matchAll(/(?:builder for|Cannot build) '\/nix\/store\/[0-9a-z]{32}-([^']+)\.drv'(?: failed|\.)/g)) {
         const prefix = `${m[1]}> `;
         const log = stderr
             .split('\n')
@@ -33978,17 +34068,30 @@ function parseBuildJson(stdout) {
     return built;
 }
 /**
- * `nix path-info --json` is an array of objects with a `path` field up to Nix 2.18 and an object
- * keyed by store path since 2.19; narHash is SRI in both, older stores may give `sha256:<nix32>`.
+ * `nix path-info --json`, in every shape Nix has printed:
+ * - up to Nix 2.18, and Lix: an array of objects with a `path` field;
+ * - Nix 2.19 to 2.32, and `--json-format 1`: an object keyed by store path;
+ * - `--json-format 2` (Nix 2.33+): `{ version: 2, storeDir, info: { <base name>: … } }`.
+ * narHash is SRI in all of them; older stores may give `sha256:<nix32>`.
  */
 function parsePathInfo(stdout, storePath) {
-    const parsed = JSON.parse(stdout);
+    let parsed;
+    try {
+        parsed = JSON.parse(stdout);
+    }
+    catch {
+        parsed = undefined;
+    }
     let info;
     if (Array.isArray(parsed)) {
         info = parsed.find((e) => e.path === storePath) ?? parsed[0];
     }
     else if (parsed && typeof parsed === 'object') {
-        info = parsed[storePath];
+        const keyed = parsed;
+        const byBase = keyed.version === 2 && keyed.info && typeof keyed.info === 'object';
+        info = byBase
+            ? keyed.info[storePath.slice(storePath.lastIndexOf('/') + 1)]
+            : keyed[storePath];
     }
     if (!info || typeof info.narHash !== 'string' || typeof info.narSize !== 'number') {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix path-info --json' did not describe ${storePath}: ${stdout.slice(0, 200)}`);
@@ -34045,11 +34148,14 @@ function drvSystem(text) {
     // Systems are plain words (x86_64-linux, aarch64-darwin); anything else is not trusted here.
     return /^[A-Za-z0-9_.-]+$/.test(system) ? system : undefined;
 }
-/** Nix's `derivation '…drv' may not be deterministic: output '…' differs` lines. */
+/**
+ * Nix's `derivation '…drv' may not be deterministic: output '…' differs` lines (the output in
+ * single quotes up to Nix 2.2x, in double quotes in Nix 2.3x).
+ */
 function parseNotDeterministic(stderr) {
     return [
-        ...stderr.matchAll(/derivation '(\/nix\/store\/[^']+\.drv)' may not be deterministic: output '([^']*)' differs/g)
-    ].map(m => ({ drvPath: m[1], storePath: m[2] }));
+        ...stderr.matchAll(/derivation '(\/nix\/store\/[^']+\.drv)' may not be deterministic: output (?:'([^']*)'|"([^"]*)") differs/g)
+    ].map(m => ({ drvPath: m[1], storePath: m[2] ?? m[3] }));
 }
 /**
  * The outputs of a derivation file, Nix's ATerm form `Derive([("out","/nix/store/…","",""),…],…`:
@@ -34789,8 +34895,8 @@ class Publisher {
     pending = [];
     /** Resolve when each exported NAR was found equal to the store's record of its path. */
     verifications = [];
-    /** The version of Nix that builds, for the provenance of what it built. */
-    nixVersion = '';
+    /** The Nix that builds, for the provenance of what it built. */
+    nixVersion;
     constructor(d) {
         this.d = d;
     }
@@ -34801,7 +34907,7 @@ class Publisher {
             const nixVersion = this.start(nix.version());
             const remote = await this.checkRemote();
             this.nixVersion = await nixVersion.get();
-            log.info(`Using Nix ${this.nixVersion}.`);
+            log.info(`Using ${this.nixVersion.description}.`);
             const built = await this.build();
             const lfs = config.largeFiles === 'lfs' ? this.lfsOptions(remote.state.branch) : undefined;
             const cache = await prepareBinaryCache(config, nix, this.d.work, lfs);
@@ -34863,14 +34969,15 @@ class Publisher {
             const flakes = this.start(this.flakeSources(attributes));
             const outputs = await nix.buildAll(attributes, config.nixBuildArgs, gcroot);
             const sources = await flakes.get();
-            const nixVersion = this.nixVersion;
+            const builtBy = this.nixVersion?.description ?? '';
+            const nixVersion = this.nixVersion?.nixVersion ?? '';
             for (const [i, attribute] of attributes.entries()) {
                 const selected = config.outputs.length === 0
                     ? outputs[i]
                     : await this.selectOutputs(attribute, outputs[i], external_node_path_.join(work, 'gcroots', `${i}`));
                 for (const output of selected) {
                     const flake = sources.get(flakeRefOf(attribute)) ?? { url: '', narHash: '' };
-                    const provenance = { flake, drvPath: output.drvPath, nixVersion };
+                    const provenance = { flake, drvPath: output.drvPath, nix: builtBy, nixVersion };
                     built.push({ ...output, attribute, provenance });
                     log.info(`${attribute} (${output.output}) → ${output.storePath}`);
                 }
@@ -35348,11 +35455,15 @@ class Publisher {
     /**
      * The state for the first attempt: the one fetched in the background if it is the tip that
      * ls-remote reported (it was fetched before the default branch was known, and the branch may
-     * have moved in between), otherwise fetched again now. A failed background fetch is not an
-     * error of its own: the fetch is simply made again, with its own retries.
+     * have moved in between), otherwise fetched again now. A background fetch that failed as the
+     * server failed (it stalled, broke or answered 5xx) was this attempt's fetch: its error is the
+     * attempt's, so the retries back off and a stalled server costs `attempts` stalls, not one
+     * more. Any other failure is not an error of its own: the fetch is simply made again.
      */
     async firstTip(remote, deadline) {
         const settled = await remote.firstTip.done;
+        if (!settled.ok && settled.error instanceof errors/* TransientError */.N_)
+            throw settled.error;
         if (settled.ok && settled.value.tip === remote.state.tip)
             return settled.value;
         return this.fetchTipState(deadline, remote.state.branch);
@@ -35503,7 +35614,7 @@ function provenanceSection(result, config) {
             lines.push(`- Flake: ${code(url)}${narHash ? ` (source ${code(narHash)})` : ''}`);
     }
     const { runner, runUrl, event, ref } = config.source;
-    lines.push(`- Built by Nix ${made[0].nixVersion} on ${runner.os} ${runner.arch}`);
+    lines.push(`- Built by ${made[0].nix} on ${runner.os} ${runner.arch}`);
     if (runUrl) {
         lines.push(`- Workflow run: ${runUrl}${event ? ` (${event}${ref ? `, ${code(ref)}` : ''})` : ''}`);
     }

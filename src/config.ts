@@ -30,6 +30,9 @@ export interface Provenance {
   /** The flake's locked reference and its source's NAR hash ('' when Nix could not say). */
   flake: { url: string; narHash: string }
   drvPath: string
+  /** Which Nix built it, as people name it: `Nix 2.34.8`, `Determinate Nix 3.19.0 (Nix 2.34.6)`, `Lix 2.93.3`. */
+  nix: string
+  /** The version `nix --version` ends with: upstream Nix's for Nix and Determinate Nix, Lix's for Lix. */
   nixVersion: string
 }
 

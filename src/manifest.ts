@@ -28,6 +28,8 @@ export interface ManifestEntry {
   provenance?: {
     flake: { url: string; narHash: string }
     drvPath: string
+    /** Which Nix built it (`Determinate Nix 3.19.0 (Nix 2.34.6)`); absent in entries written before it was recorded. */
+    nix?: string
     nixVersion: string
     runner: { os: string; arch: string }
     run: { url: string; event: string; ref: string }

@@ -9,6 +9,7 @@ import type {
   ClosureExport,
   DumpedNar,
   NixPort,
+  NixVersion,
   NotReproducible,
   PathInfo
 } from './ports.js'
@@ -32,16 +33,37 @@ const FEATURES = ['--extra-experimental-features', 'nix-command flakes']
 export class Nix implements NixPort {
   constructor(private readonly log: Logger) {}
 
+  /** Deprecation warnings already shown, each once per run. */
+  private readonly warned = new Set<string>()
+  /**
+   * How `nix path-info` is asked for JSON on this Nix, settled by the first call (the probe):
+   * `--json --json-format 1` where it is accepted (Nix 2.33 and later, and Determinate Nix on it,
+   * where a bare `--json` is deprecated), a bare `--json` where it is refused (older Nix, Lix).
+   */
+  private pathInfoForm?: Promise<string[]>
+
   private nix(args: string[], echo = true, input?: string): Promise<RunResult> {
     const echoed = echo ? (line: string) => this.log.output(line) : undefined
     return this.store('nix', [...FEATURES, ...args], { echo: echoed, input })
   }
 
-  /** Runs a Nix program; a missing one means Nix is not installed, whichever it is. */
-  private store(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
-    return run(command, args, options).catch(error => {
+  /**
+   * Runs a Nix program; a missing one means Nix is not installed, whichever it is. A deprecation
+   * Nix warns of is shown as a warning of the step (once), whether or not the command's output
+   * is echoed: the release that turns it into an error must not be the first anyone hears of it.
+   */
+  private async store(command: string, args: string[], options: RunOptions = {}) {
+    const result = await run(command, args, options).catch(error => {
       throw error instanceof CommandNotFoundError ? nixMissing() : error
     })
+    for (const line of deprecations(result.stderr)) {
+      if (this.warned.has(line)) continue
+      this.warned.add(line)
+      this.log.warning(
+        `Nix warns that a command this action runs ('${command} ${args.filter(a => !FEATURES.includes(a))[0] ?? ''}') is deprecated: ${line} Please report it to publish-nix-artifact with the output of 'nix --version'.`
+      )
+    }
+    return result
   }
 
   /** Runs a Nix program whose output goes to `file` (see runToFile). */
@@ -51,12 +73,12 @@ export class Nix implements NixPort {
     })
   }
 
-  /** `nix (Nix) 2.26.3` → `2.26.3`. Also the check that Nix is installed at all. */
-  async version(): Promise<string> {
+  /** Which Nix this is (see parseNixVersion). Also the check that Nix is installed at all. */
+  async version(): Promise<NixVersion> {
     const result = await this.nix(['--version'], false)
-    const m = /(\d+\.\d+(\.\d+)?)/.exec(result.stdout)
-    if (result.code !== 0 || !m) throw new UserError(`'nix --version' failed: ${lastError(result)}`)
-    return m[1]
+    const version = result.code === 0 ? parseNixVersion(result.stdout) : undefined
+    if (!version) throw new UserError(`'nix --version' failed: ${lastError(result)}`)
+    return version
   }
 
   /**
@@ -172,7 +194,19 @@ export class Nix implements NixPort {
   }
 
   async pathInfo(storePath: string): Promise<PathInfo> {
-    const result = await this.nix(['path-info', '--json', storePath], false)
+    let result: RunResult | undefined
+    if (!this.pathInfoForm) {
+      const probe = this.nix(['path-info', ...PATH_INFO_JSON, storePath], false)
+      this.pathInfoForm = probe.then(
+        r => (refusesFlag(r, '--json-format') ? ['--json'] : PATH_INFO_JSON),
+        () => PATH_INFO_JSON
+      )
+      result = await probe
+      if (refusesFlag(result, '--json-format')) result = undefined
+    }
+    if (!result) {
+      result = await this.nix(['path-info', ...(await this.pathInfoForm), storePath], false)
+    }
     if (result.code !== 0) {
       throw new UserError(`'nix path-info' failed for ${storePath}: ${lastError(result)}`)
     }
@@ -264,6 +298,71 @@ export class Nix implements NixPort {
   }
 }
 
+/** `nix path-info` JSON in the stable format 1: the shape of Nix 2.19 to 2.32, keyed by path. */
+const PATH_INFO_JSON = ['--json', '--json-format', '1']
+
+/** Nix (any implementation) refused a flag it does not know: `error: unrecognised flag '--x'`. */
+export function refusesFlag(result: Pick<RunResult, 'code' | 'stderr'>, flag: string): boolean {
+  return (
+    result.code !== 0 && new RegExp(`unrecogni[sz]ed (flag|option) '${flag}'`).test(result.stderr)
+  )
+}
+
+/** Nix's `warning: … deprecated …` lines, as it prints them. */
+export function deprecations(stderr: string): string[] {
+  return stderr
+    .split('\n')
+    .map(line => line.trim())
+    .filter(line => /^warning:.*\bdeprecated\b/i.test(line))
+}
+
+/**
+ * The first line of `nix --version`:
+ * - upstream: `nix (Nix) 2.34.8`
+ * - Determinate: `nix (Determinate Nix 3.19.0) 2.34.6`, its own version, then upstream's
+ * - Lix: `nix (Lix, like Nix) 2.93.3`
+ * Anything else with a version in it is described as it names itself.
+ */
+export function parseNixVersion(stdout: string): NixVersion | undefined {
+  const line =
+    stdout
+      .split('\n')
+      .find(l => l.trim() !== '')
+      ?.trim() ?? ''
+  const VERSION = '(\\d+\\.\\d+(?:\\.\\d+)?[A-Za-z0-9_.+~-]*)'
+  const m = new RegExp(`^\\S+ \\(([^)]*)\\) ${VERSION}$`).exec(line)
+  if (!m) {
+    const bare = new RegExp(VERSION).exec(line)
+    if (!bare) return undefined
+    return {
+      implementation: 'Nix',
+      version: bare[1],
+      nixVersion: bare[1],
+      description: `Nix ${bare[1]}`
+    }
+  }
+  const [, name, last] = m
+  const own = new RegExp(`^(.*\\S)\\s+${VERSION}$`).exec(name)
+  if (own) {
+    // An implementation with a version of its own, built on upstream Nix `last`.
+    const implementation = own[1]
+    return {
+      implementation,
+      version: own[2],
+      nixVersion: last,
+      description: `${implementation} ${own[2]} (Nix ${last})`
+    }
+  }
+  // `Nix`, or `Lix, like Nix`: the name before any comma.
+  const implementation = name.split(',')[0].trim() || 'Nix'
+  return {
+    implementation,
+    version: last,
+    nixVersion: last,
+    description: `${implementation} ${last}`
+  }
+}
+
 function nixMissing(): UserError {
   return new UserError(
     "Nix is not installed or not on PATH. Add a step that installs Nix before this one (for example 'uses: cachix/install-nix-action@v31')."
@@ -300,8 +399,10 @@ function buildError(attribute: string, result: RunResult): UserError {
  */
 export function withLogTail(detail: string, stderr: string, lines = 10): string {
   const tails: string[] = []
+  // Nix up to 2.2x: `builder for '/nix/store/…-NAME.drv' failed`; Nix 2.3x:
+  // `Cannot build '/nix/store/…-NAME.drv'.` followed by `Reason: builder failed …`.
   for (const m of stderr.matchAll(
-    /builder for '\/nix\/store\/[0-9a-z]{32}-([^']+)\.drv' failed/g
+    /(?:builder for|Cannot build) '\/nix\/store\/[0-9a-z]{32}-([^']+)\.drv'(?: failed|\.)/g
   )) {
     const prefix = `${m[1]}> `
     const log = stderr
@@ -386,16 +487,28 @@ export function parseBuildJson(stdout: string): BuiltOutput[] {
 }
 
 /**
- * `nix path-info --json` is an array of objects with a `path` field up to Nix 2.18 and an object
- * keyed by store path since 2.19; narHash is SRI in both, older stores may give `sha256:<nix32>`.
+ * `nix path-info --json`, in every shape Nix has printed:
+ * - up to Nix 2.18, and Lix: an array of objects with a `path` field;
+ * - Nix 2.19 to 2.32, and `--json-format 1`: an object keyed by store path;
+ * - `--json-format 2` (Nix 2.33+): `{ version: 2, storeDir, info: { <base name>: … } }`.
+ * narHash is SRI in all of them; older stores may give `sha256:<nix32>`.
  */
 export function parsePathInfo(stdout: string, storePath: string): PathInfo {
-  const parsed = JSON.parse(stdout) as unknown
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(stdout)
+  } catch {
+    parsed = undefined
+  }
   let info: { narHash?: string; narSize?: number } | undefined
   if (Array.isArray(parsed)) {
     info = parsed.find((e: { path?: string }) => e.path === storePath) ?? parsed[0]
   } else if (parsed && typeof parsed === 'object') {
-    info = (parsed as Record<string, typeof info>)[storePath]
+    const keyed = parsed as Record<string, unknown>
+    const byBase = keyed.version === 2 && keyed.info && typeof keyed.info === 'object'
+    info = byBase
+      ? (keyed.info as Record<string, typeof info>)[storePath.slice(storePath.lastIndexOf('/') + 1)]
+      : (keyed[storePath] as typeof info)
   }
   if (!info || typeof info.narHash !== 'string' || typeof info.narSize !== 'number') {
     throw new UserError(
@@ -446,13 +559,16 @@ export function drvSystem(text: string): string | undefined {
   return /^[A-Za-z0-9_.-]+$/.test(system) ? system : undefined
 }
 
-/** Nix's `derivation '…drv' may not be deterministic: output '…' differs` lines. */
+/**
+ * Nix's `derivation '…drv' may not be deterministic: output '…' differs` lines (the output in
+ * single quotes up to Nix 2.2x, in double quotes in Nix 2.3x).
+ */
 export function parseNotDeterministic(stderr: string): NotReproducible[] {
   return [
     ...stderr.matchAll(
-      /derivation '(\/nix\/store\/[^']+\.drv)' may not be deterministic: output '([^']*)' differs/g
+      /derivation '(\/nix\/store\/[^']+\.drv)' may not be deterministic: output (?:'([^']*)'|"([^"]*)") differs/g
     )
-  ].map(m => ({ drvPath: m[1], storePath: m[2] }))
+  ].map(m => ({ drvPath: m[1], storePath: m[2] ?? m[3] }))
 }
 
 /**

@@ -87,9 +87,21 @@ export interface CacheOptions {
   secretKeyFile: string
 }
 
+/** Which Nix runs: its implementation, its own version, and the upstream Nix it is built on. */
+export interface NixVersion {
+  /** `Nix`, `Determinate Nix`, `Lix`, or the name another implementation gives. */
+  implementation: string
+  /** The implementation's own version (Determinate's 3.19.0, Lix's 2.93.3). */
+  version: string
+  /** The version `nix --version` prints last: upstream Nix's where there are two. */
+  nixVersion: string
+  /** As people name it: `Nix 2.34.8`, `Determinate Nix 3.19.0 (Nix 2.34.6)`, `Lix 2.93.3`. */
+  description: string
+}
+
 export interface NixPort {
-  /** The version; also the check that Nix is installed. */
-  version(): Promise<string>
+  /** Which Nix this is; also the check that Nix is installed. */
+  version(): Promise<NixVersion>
   /**
    * Builds every flake output reference at once, with GC roots under `gcroot`: the outputs of
    * each, in order. A failure names the attributes that failed.

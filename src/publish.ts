@@ -18,7 +18,7 @@ import type {
   PublishedFile,
   PublishResult
 } from './config.js'
-import { errorMessage, RaceError, UserError } from './errors.js'
+import { errorMessage, RaceError, TransientError, UserError } from './errors.js'
 import { FETCH_INDEX_NAME, renderFetchIndex } from './fetch-index.js'
 import { authHeader } from './git/auth.js'
 import { Git } from './git/commands.js'
@@ -54,7 +54,15 @@ import {
   storeHashPart
 } from './naming.js'
 import { Nix } from './nix.js'
-import type { BuiltOutput, GitPort, LfsPort, NixPort, PathInfo, RemoteState } from './ports.js'
+import type {
+  BuiltOutput,
+  GitPort,
+  LfsPort,
+  NixPort,
+  NixVersion,
+  PathInfo,
+  RemoteState
+} from './ports.js'
 import { DEFAULT_RETRY, RetryPolicy, withRetries } from './retry.js'
 import { commitMessage } from './template.js'
 import { withWorkDir } from './workdir.js'
@@ -138,8 +146,8 @@ export class Publisher {
   /** Resolve when each exported NAR was found equal to the store's record of its path. */
   private readonly verifications: Promise<void>[] = []
 
-  /** The version of Nix that builds, for the provenance of what it built. */
-  private nixVersion = ''
+  /** The Nix that builds, for the provenance of what it built. */
+  private nixVersion?: NixVersion
 
   constructor(private readonly d: PublisherDeps) {}
 
@@ -150,7 +158,7 @@ export class Publisher {
       const nixVersion = this.start(nix.version())
       const remote = await this.checkRemote()
       this.nixVersion = await nixVersion.get()
-      log.info(`Using Nix ${this.nixVersion}.`)
+      log.info(`Using ${this.nixVersion.description}.`)
       const built = await this.build()
       const lfs = config.largeFiles === 'lfs' ? this.lfsOptions(remote.state.branch) : undefined
       const cache = await prepareBinaryCache(config, nix, this.d.work, lfs)
@@ -225,7 +233,8 @@ export class Publisher {
       const flakes = this.start(this.flakeSources(attributes))
       const outputs = await nix.buildAll(attributes, config.nixBuildArgs, gcroot)
       const sources = await flakes.get()
-      const nixVersion = this.nixVersion
+      const builtBy = this.nixVersion?.description ?? ''
+      const nixVersion = this.nixVersion?.nixVersion ?? ''
       for (const [i, attribute] of attributes.entries()) {
         const selected =
           config.outputs.length === 0
@@ -233,7 +242,7 @@ export class Publisher {
             : await this.selectOutputs(attribute, outputs[i], path.join(work, 'gcroots', `${i}`))
         for (const output of selected) {
           const flake = sources.get(flakeRefOf(attribute)) ?? { url: '', narHash: '' }
-          const provenance = { flake, drvPath: output.drvPath, nixVersion }
+          const provenance = { flake, drvPath: output.drvPath, nix: builtBy, nixVersion }
           built.push({ ...output, attribute, provenance })
           log.info(`${attribute} (${output.output}) → ${output.storePath}`)
         }
@@ -805,11 +814,14 @@ export class Publisher {
   /**
    * The state for the first attempt: the one fetched in the background if it is the tip that
    * ls-remote reported (it was fetched before the default branch was known, and the branch may
-   * have moved in between), otherwise fetched again now. A failed background fetch is not an
-   * error of its own: the fetch is simply made again, with its own retries.
+   * have moved in between), otherwise fetched again now. A background fetch that failed as the
+   * server failed (it stalled, broke or answered 5xx) was this attempt's fetch: its error is the
+   * attempt's, so the retries back off and a stalled server costs `attempts` stalls, not one
+   * more. Any other failure is not an error of its own: the fetch is simply made again.
    */
   private async firstTip(remote: Remote, deadline: number): Promise<TipState> {
     const settled = await remote.firstTip.done
+    if (!settled.ok && settled.error instanceof TransientError) throw settled.error
     if (settled.ok && settled.value.tip === remote.state.tip) return settled.value
     return this.fetchTipState(deadline, remote.state.branch)
   }

@@ -103,7 +103,7 @@ function provenanceSection(result: PublishResult, config: Config): string[] {
     if (url) lines.push(`- Flake: ${code(url)}${narHash ? ` (source ${code(narHash)})` : ''}`)
   }
   const { runner, runUrl, event, ref } = config.source
-  lines.push(`- Built by Nix ${made[0].nixVersion} on ${runner.os} ${runner.arch}`)
+  lines.push(`- Built by ${made[0].nix} on ${runner.os} ${runner.arch}`)
   if (runUrl) {
     lines.push(
       `- Workflow run: ${runUrl}${event ? ` (${event}${ref ? `, ${code(ref)}` : ''})` : ''}`

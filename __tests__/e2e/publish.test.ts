@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, test } from '@jest/globals'
+import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { toSri } from '../../src/nix.js'
 import { useGitServer } from '../helpers/fixture.js'
 import {
   alarmingLines,
@@ -17,6 +19,7 @@ import {
   tempDir,
   writeFlake
 } from '../helpers/harness.js'
+import { standInNix, VERSION_LINES } from '../helpers/stand-in-nix.js'
 
 const TOKEN = 'ghs_e2eTestToken0123456789abcdef'
 const e2e = useGitServer('e2e', TOKEN)
@@ -33,17 +36,11 @@ async function buildPath(ref: string): Promise<string> {
   return JSON.parse(out)[0].outputs.out
 }
 
+/** The store's record of a path, as `nix-store --query` gives it on every Nix. */
 async function narHashOf(storePath: string): Promise<{ narHash: string; narSize: number }> {
-  const out = JSON.parse(
-    await sh('nix', [
-      '--extra-experimental-features',
-      'nix-command',
-      'path-info',
-      '--json',
-      storePath
-    ])
-  )
-  return Array.isArray(out) ? out[0] : out[storePath]
+  const hash = (await sh('nix-store', ['--query', '--hash', storePath])).trim()
+  const size = (await sh('nix-store', ['--query', '--size', storePath])).trim()
+  return { narHash: toSri(hash), narSize: Number(size) }
 }
 
 function pushes(): number {
@@ -318,7 +315,7 @@ describe('provenance', () => {
         flake
       ])
     )
-    const version = /(\d+\.\d+(\.\d+)?)/.exec(await sh('nix', ['--version']))?.[1]
+    const version = /(\d+\.\d+(\.\d+)?\S*)$/m.exec(await sh('nix', ['--version']))?.[1]
     const manifest = JSON.parse(
       await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/index.json')
     )
@@ -326,6 +323,7 @@ describe('provenance', () => {
     expect(provenance).toEqual({
       flake: { url: metadata.url, narHash: metadata.locked.narHash },
       drvPath: expect.stringMatching(/^\/nix\/store\/[0-9a-z]{32}-one\.drv$/),
+      nix: `Nix ${version}`,
       nixVersion: version,
       runner: { os: 'Linux', arch: 'X64' },
       run: {
@@ -356,6 +354,74 @@ describe('provenance', () => {
     expect(two.provenance.run).toEqual({ url: '', event: 'push', ref: 'refs/tags/v1.0.0' })
     expect(quiet.summary).not.toContain('actions/runs')
   })
+
+  // Determinate Nix and Lix cannot be installed here: a `nix` in front of the real one answers
+  // `--version` as they do and, as Lix (and Nix before 2.33), refuses `--json-format`.
+  test.each([
+    [
+      'Determinate Nix',
+      VERSION_LINES.determinate,
+      [],
+      'Determinate Nix 3.19.0 (Nix 2.34.6)',
+      '2.34.6'
+    ],
+    ['Lix', VERSION_LINES.lix, ['--json-format'], 'Lix 2.93.3', '2.93.3']
+  ])(
+    'under %s: the publish works, and the log, the summary and the manifest name it',
+    async (name, versionLine, refuse, described, nixVersion) => {
+      const slug = name.toLowerCase().replace(/ /g, '-')
+      const repo = e2e.server.createRepo(`stand-in-${slug}`)
+      const flake = writeFlake(path.join(e2e.work, `stand-in-${slug}`), {
+        one: 'echo one > $out'
+      })
+      const real = (await sh('sh', ['-c', 'command -v nix'])).trim()
+      // Lix answers a bare `path-info --json` without a warning; a real Nix 2.33 or later behind
+      // the stand-in would warn, so the stand-in asks it in the form it takes silently.
+      const probe = spawnSync(real, [
+        '--extra-experimental-features',
+        'nix-command',
+        'path-info',
+        '--json',
+        '--json-format',
+        '1',
+        await buildPath(`${flake}#one`)
+      ])
+      const realTakesFormat = !/unrecogni[sz]ed flag '--json-format'/.test(String(probe.stderr))
+      const quiet =
+        refuse.length > 0 && realTakesFormat
+          ? `case "$*" in *path-info*--json*) exec '${real}' "$@" --json-format 1 ;; esac\n`
+          : ''
+      const standIn = standInNix(tempDir(`stand-in-${slug}`), {
+        versionLine,
+        refuse,
+        then: `${quiet}exec '${real}' "$@"`
+      })
+      const run = await runAction(
+        { 'flake-attribute': `${flake}#one`, repository: repo.url, token: TOKEN },
+        { PATH: `${standIn.bin}:${process.env.PATH}` }
+      )
+      expect(alarmingLines(run)).toEqual([])
+      expect(run.outputs.published).toBe('true')
+      expect(run.stdout).toContain(`Using ${described}.`)
+      expect(run.summary).toContain(`- Built by ${described} on `)
+      const manifest = JSON.parse(
+        await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/index.json')
+      )
+      expect(manifest.artifacts[0].provenance).toMatchObject({ nix: described, nixVersion })
+      // The file is the store path's NAR, checked against the record path-info gave.
+      const info = await narHashOf(await buildPath(`${flake}#one`))
+      expect(run.outputs['nar-hash']).toBe(info.narHash)
+      const pathInfo = standIn.calls().filter(c => c.includes('path-info'))
+      expect(pathInfo.length).toBeGreaterThan(0)
+      // The first call is the probe; every later one uses the form it settled on (the stand-in
+      // for Lix refuses the flag; under the stand-in for Determinate it is the real Nix that
+      // answers, and Nix before 2.33 refuses it too).
+      expect(pathInfo[0]).toContain('--json-format 1')
+      const later = pathInfo.slice(1).map(c => c.includes('--json-format'))
+      expect(new Set(later).size).toBeLessThanOrEqual(1)
+      if (refuse.length > 0) expect(later.every(flagged => !flagged)).toBe(true)
+    }
+  )
 })
 
 describe('check-reproducible', () => {

@@ -78,6 +78,22 @@ export function parseOutputFile(text: string): Record<string, string> {
   return out
 }
 
+/** What every action and command-line run of this test file printed, stdout and stderr. */
+const printed: { what: string; text: string }[] = []
+
+/**
+ * The lines of every run so far that speak of a deprecation: a Nix or git form the action uses
+ * that a coming release will refuse (the fixture checks there are none after each file).
+ */
+export function deprecatedLines(): string[] {
+  return printed.flatMap(({ what, text }) =>
+    text
+      .split('\n')
+      .filter(line => /deprecat/i.test(line))
+      .map(line => `${what}: ${line}`)
+  )
+}
+
 export async function runAction(
   inputs: Record<string, string>,
   env: NodeJS.ProcessEnv = {}
@@ -126,14 +142,22 @@ export function startAction(
   child.stderr.on('data', d => (stderr += d))
   const done = new Promise<number>(resolve =>
     child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)))
-  ).then(code => ({
-    code,
-    stdout,
-    stderr,
-    outputs: parseOutputFile(fs.readFileSync(outputFile, 'utf8')),
-    summary: fs.readFileSync(summaryFile, 'utf8'),
-    runnerTemp
-  }))
+  )
+    .then(code => {
+      printed.push({
+        what: `action ${inputs['flake-attribute'] ?? ''}`,
+        text: `${stdout}\n${stderr}`
+      })
+      return code
+    })
+    .then(code => ({
+      code,
+      stdout,
+      stderr,
+      outputs: parseOutputFile(fs.readFileSync(outputFile, 'utf8')),
+      summary: fs.readFileSync(summaryFile, 'utf8'),
+      runnerTemp
+    }))
   return { child, stdout: () => stdout, runnerTemp, done }
 }
 
@@ -306,7 +330,10 @@ export function runCli(
     let stderr = ''
     child.stdout.on('data', d => (stdout += d))
     child.stderr.on('data', d => (stderr += d))
-    child.on('close', code => resolve({ code: code ?? 1, stdout, stderr }))
+    child.on('close', code => {
+      printed.push({ what: `publish-nix-artifact ${args[0] ?? ''}`, text: `${stdout}\n${stderr}` })
+      resolve({ code: code ?? 1, stdout, stderr })
+    })
   })
 }
 

@@ -1,6 +1,13 @@
-import { describe, expect, test } from '@jest/globals'
+import { afterAll, describe, expect, test } from '@jest/globals'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import {
   buildFailure,
+  deprecations,
+  Nix,
+  parseNixVersion,
+  refusesFlag,
   drvOutputs,
   drvSystem,
   lastError,
@@ -11,6 +18,8 @@ import {
   toSri,
   withLogTail
 } from '../../src/nix.js'
+import { recordingLogger } from '../helpers/fakes.js'
+import { standInNix, VERSION_LINES } from '../helpers/stand-in-nix.js'
 
 const P = '/nix/store/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello'
 const SRI = 'sha256-EFUdrtf6Rn0LWIJufrmg8q99aT3jGfLvd1//zaJEufY='
@@ -22,6 +31,55 @@ describe('Nix output formats', () => {
     expect(parsePathInfo(old, P)).toEqual({ narHash: SRI, narSize: 120 })
     expect(parsePathInfo(modern, P)).toEqual({ narHash: SRI, narSize: 120 })
     expect(() => parsePathInfo('{}', P)).toThrow(/did not describe/)
+  })
+  test('path-info --json-format 1 and 2, as Nix 2.34 prints them', () => {
+    const X = '/nix/store/h89dv73a441wh8wigp5dddm3l6ahxr3q-x'
+    const format1 = `{"${X}":{"ca":null,"deriver":"/nix/store/h0vwyr1ai2lb3f3nm42x8myg8aj853dp-x.drv","narHash":"${SRI}","narSize":120,"references":[],"registrationTime":1796186638,"signatures":[],"storeDir":"/nix/store","ultimate":true,"version":1}}`
+    const format2 = `{"info":{"h89dv73a441wh8wigp5dddm3l6ahxr3q-x":{"ca":null,"deriver":"h0vwyr1ai2lb3f3nm42x8myg8aj853dp-x.drv","narHash":"${SRI}","narSize":120,"references":[],"registrationTime":1796186638,"signatures":[],"storeDir":"/nix/store","ultimate":true,"version":2}},"storeDir":"/nix/store","version":2}`
+    expect(parsePathInfo(format1, X)).toEqual({ narHash: SRI, narSize: 120 })
+    expect(parsePathInfo(format2, X)).toEqual({ narHash: SRI, narSize: 120 })
+    // Format 2 is keyed by base name: another path's entry is not taken for this one.
+    expect(() => parsePathInfo(format2, P)).toThrow(/did not describe/)
+    expect(() => parsePathInfo('warning: x', P)).toThrow(/did not describe/)
+  })
+  test('nix --version names the implementation and both versions where there are two', () => {
+    expect(parseNixVersion(`${VERSION_LINES.nix}\n`)).toEqual({
+      implementation: 'Nix',
+      version: '2.34.8',
+      nixVersion: '2.34.8',
+      description: 'Nix 2.34.8'
+    })
+    expect(parseNixVersion(VERSION_LINES.determinate)).toEqual({
+      implementation: 'Determinate Nix',
+      version: '3.19.0',
+      nixVersion: '2.34.6',
+      description: 'Determinate Nix 3.19.0 (Nix 2.34.6)'
+    })
+    expect(parseNixVersion(VERSION_LINES.lix)).toEqual({
+      implementation: 'Lix',
+      version: '2.93.3',
+      nixVersion: '2.93.3',
+      description: 'Lix 2.93.3'
+    })
+    // Debian's Nix 2.8, a pre-release, and a line of no known form with a version in it.
+    expect(parseNixVersion('nix (Nix) 2.8.0\n')?.description).toBe('Nix 2.8.0')
+    expect(parseNixVersion('nix (Nix) 2.36.0pre20261201_abcdef')?.description).toBe(
+      'Nix 2.36.0pre20261201_abcdef'
+    )
+    expect(parseNixVersion('nix 2.30.1')?.description).toBe('Nix 2.30.1')
+    expect(parseNixVersion('nix: no version here')).toBeUndefined()
+  })
+  test('a refused flag and a deprecation, as Nix and Lix print them', () => {
+    const refused = {
+      code: 1,
+      stderr: "error: unrecognised flag '--json-format'\nTry 'nix --help' for more information.\n"
+    }
+    expect(refusesFlag(refused, '--json-format')).toBe(true)
+    expect(refusesFlag(refused, '--json')).toBe(false)
+    expect(refusesFlag({ ...refused, code: 0 }, '--json-format')).toBe(false)
+    const warning =
+      "warning: '--json' without '--json-format' is deprecated; please specify '--json-format 1' or '--json-format 2'. This will become an error in a future release."
+    expect(deprecations(`copying...\n${warning}\nwarning: Git tree is dirty\n`)).toEqual([warning])
   })
   test('the system is read from the derivation file (ATerm), escapes and nesting included', () => {
     // As Nix 2.8 and 2.26 write it (from a test flake of this project).
@@ -116,6 +174,19 @@ describe('withLogTail', () => {
       ...Array.from({ length: 10 }, (_, i) => `> line ${i + 3}`)
     ])
   })
+  test('Nix 2.34: the failed builder is named by "Cannot build"', () => {
+    const stderr = [
+      "building '/nix/store/jp50r2y5fiv57v9gcry3wdkk8103g6k5-broken.drv'...",
+      'broken> oops',
+      "error: Cannot build '/nix/store/jp50r2y5fiv57v9gcry3wdkk8103g6k5-broken.drv'.",
+      '       Reason: builder failed with exit code 3.',
+      '       Output paths:',
+      '         /nix/store/3gabcxmy778aid9jmkcnr8nbhrkka38z-broken'
+    ].join('\n')
+    expect(withLogTail(lastError({ stderr }), stderr)).toMatch(
+      /^error: Cannot build .*\n[^]*Last lines of the build log of broken:\n> oops$/
+    )
+  })
   test('adds nothing when Nix already quoted the log, or there is none', () => {
     const quoted =
       "error: builder for '/nix/store/0000000000000000000000000000000a-bad.drv' failed\n       > oops"
@@ -143,6 +214,15 @@ describe('parseNotDeterministic', () => {
     expect(parseNotDeterministic(stderr)).toEqual([
       { drvPath: '/nix/store/aaaa-random.drv', storePath: '/nix/store/bbbb-random' }
     ])
+    // Nix 2.34 quotes the output in double quotes.
+    const nix234 =
+      "checking outputs of '/nix/store/7j51dpwziwisfkmshgfg8fibddfkr5yx-random.drv'...\nerror: derivation '/nix/store/7j51dpwziwisfkmshgfg8fibddfkr5yx-random.drv' may not be deterministic: output \"/nix/store/37zaby60dn81bjlbx75bvfcpycvbzrkg-random\" differs\n"
+    expect(parseNotDeterministic(nix234)).toEqual([
+      {
+        drvPath: '/nix/store/7j51dpwziwisfkmshgfg8fibddfkr5yx-random.drv',
+        storePath: '/nix/store/37zaby60dn81bjlbx75bvfcpycvbzrkg-random'
+      }
+    ])
     expect(parseNotDeterministic('error: builder failed')).toEqual([])
   })
 })
@@ -159,5 +239,97 @@ describe('toNix32', () => {
       'hex'
     )
     expect(toNix32(empty)).toBe('0mdqa9w1p6cmli6976v4wi0sw9r4p5prkj7lzfd1877wk11c9c73')
+  })
+})
+
+describe("Nix's command forms, chosen by what this Nix accepts", () => {
+  // One directory for every stand-in: the action finds `nix` on PATH once per process, so each
+  // test rewrites the same script.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pna-stand-in-'))
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const X = '/nix/store/h89dv73a441wh8wigp5dddm3l6ahxr3q-x'
+  const Y = '/nix/store/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello'
+  /** Answers path-info as its era did: an array for a bare --json, format 1 when asked. */
+  const answer = (warn: boolean) => {
+    const deprecated = `echo "warning: '--json' without '--json-format' is deprecated; please specify '--json-format 1' or '--json-format 2'. This will become an error in a future release." >&2`
+    return [
+      'for last; do :; done',
+      'case "$*" in',
+      `  *"--json-format 1"*) printf '{"%s":{"narHash":"${SRI}","narSize":120}}' "$last" ;;`,
+      `  *--json*) ${warn ? `${deprecated};` : ''} printf '[{"path":"%s","narHash":"${SRI}","narSize":120}]' "$last" ;;`,
+      'esac'
+    ].join('\n')
+  }
+  async function withStandIn<T>(
+    versionLine: string,
+    refuse: string[],
+    fn: (nix: Nix, warnings: string[]) => Promise<T>
+  ) {
+    const standIn = standInNix(dir, { versionLine, refuse, then: answer(refuse.length === 0) })
+    const saved = process.env.PATH
+    process.env.PATH = `${standIn.bin}:${saved}`
+    try {
+      const { log, warnings } = recordingLogger()
+      await fn(new Nix(log), warnings)
+      return { calls: standIn.calls(), warnings }
+    } finally {
+      process.env.PATH = saved
+    }
+  }
+  const pathInfoCalls = (calls: string[]) =>
+    calls.filter(c => c.includes('path-info')).map(c => c.replace(/^.*path-info /, ''))
+
+  test('Lix (and Nix before 2.33): the probe is refused once, then the bare --json is used', async () => {
+    const { calls, warnings } = await withStandIn(
+      VERSION_LINES.lix,
+      ['--json-format'],
+      async nix => {
+        expect((await nix.version()).description).toBe('Lix 2.93.3')
+        expect(await Promise.all([nix.pathInfo(X), nix.pathInfo(Y)])).toEqual([
+          { narHash: SRI, narSize: 120 },
+          { narHash: SRI, narSize: 120 }
+        ])
+        expect(await nix.pathInfo(X)).toEqual({ narHash: SRI, narSize: 120 })
+      }
+    )
+    // The probe, then (in either order, the first two calls run at once) the bare form only.
+    const [probe, ...rest] = pathInfoCalls(calls)
+    expect(probe).toBe(`--json --json-format 1 ${X}`)
+    expect(rest.sort()).toEqual([`--json ${X}`, `--json ${X}`, `--json ${Y}`].sort())
+    expect(warnings).toEqual([])
+  })
+  test('Nix 2.33 and later: --json-format 1 from the first call on, no deprecation', async () => {
+    const { calls, warnings } = await withStandIn(VERSION_LINES.determinate, [], async nix => {
+      expect((await nix.version()).description).toBe('Determinate Nix 3.19.0 (Nix 2.34.6)')
+      await nix.pathInfo(X)
+      await nix.pathInfo(Y)
+    })
+    expect(pathInfoCalls(calls)).toEqual([
+      `--json --json-format 1 ${X}`,
+      `--json --json-format 1 ${Y}`
+    ])
+    expect(warnings).toEqual([])
+  })
+  test('a deprecation Nix warns of is a warning of the step, once', async () => {
+    // A Nix that warns about the bare --json and (wrongly) refuses the flag that avoids it.
+    const standIn = standInNix(dir, {
+      versionLine: VERSION_LINES.nix,
+      refuse: ['--json-format'],
+      then: answer(true)
+    })
+    const saved = process.env.PATH
+    process.env.PATH = `${standIn.bin}:${saved}`
+    const { log, warnings } = recordingLogger()
+    try {
+      const nix = new Nix(log)
+      await nix.pathInfo(X)
+      await nix.pathInfo(Y)
+    } finally {
+      process.env.PATH = saved
+    }
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(
+      /^Nix warns that a command this action runs \('nix path-info'\) is deprecated: warning: '--json' without '--json-format' is deprecated/
+    )
   })
 })

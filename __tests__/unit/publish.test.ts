@@ -46,7 +46,10 @@ class FakeGit implements GitPort {
   beforePush: (n: number) => void = () => undefined
   /** Runs after push number n was applied: may throw (its answer was lost). */
   afterPush: (n: number) => void = () => undefined
+  /** Runs before fetch of the tip number n (1-based): may throw (the server failed). */
+  beforeFetch: (n: number) => void = () => undefined
   private pushes = 0
+  private fetches = 0
 
   /** Adds a commit with `files` (path → content) on `branch`, as another publisher would. */
   land(branch: string, files: Record<string, string>): string {
@@ -74,6 +77,7 @@ class FakeGit implements GitPort {
   }
   async fetchTip(_deadline: number, branch?: string) {
     this.calls.push('fetchTip')
+    this.beforeFetch(++this.fetches)
     return this.branches.get(branch ?? 'main')
   }
   async commitId(ref: string) {
@@ -143,7 +147,12 @@ class FakeNix implements NixPort {
   content = (p: string) => `NAR of ${p}\n`.repeat(10)
 
   async version() {
-    return '2.99'
+    return {
+      implementation: 'Determinate Nix',
+      version: '3.99.0',
+      nixVersion: '2.99.1',
+      description: 'Determinate Nix 3.99.0 (Nix 2.99.1)'
+    }
   }
   readonly dumped: string[] = []
   /** `.#alias-X` builds the same store path as `.#X`. */
@@ -334,6 +343,28 @@ describe('Publisher', () => {
       `The server rejected 3 pushes to 'main' as out of date, but the branch stayed at ${tip}: it refuses the update for a reason it does not say. Check the server's hooks and branch protection.`
     )
     expect(git.calls.filter(c => c === 'push')).toHaveLength(3)
+  })
+
+  test('a server that keeps failing the fetch of the tip: one fetch per attempt, the one made during the build included', async () => {
+    git.beforeFetch = () => {
+      throw new TransientError('No data for 2 s while trying to fetch')
+    }
+    const error = await publisher()
+      .run()
+      .catch(e => e)
+    expect(error.message).toBe(
+      `Gave up after ${FAST_RETRY.attempts} attempts to publish to 'main'. Last error: No data for 2 s while trying to fetch`
+    )
+    expect(git.calls.filter(c => c === 'fetchTip')).toHaveLength(FAST_RETRY.attempts)
+  })
+
+  test('a fetch made during the build that failed once is made again, and the publish lands', async () => {
+    git.beforeFetch = n => {
+      if (n === 1) throw new TransientError('Could not fetch: HTTP 502')
+    }
+    const result = await publisher().run()
+    expect(result.published).toBe(true)
+    expect(git.calls.filter(c => c === 'fetchTip')).toHaveLength(2)
   })
 
   test('races and server failures have separate budgets', async () => {
@@ -535,7 +566,8 @@ describe('Publisher', () => {
     expect(manifest.artifacts[0].provenance).toEqual({
       flake: { url: 'path:/src/.?narHash=sha256-x', narHash: 'sha256-x' },
       drvPath: `${storePath('hello')}.drv`,
-      nixVersion: '2.99',
+      nix: 'Determinate Nix 3.99.0 (Nix 2.99.1)',
+      nixVersion: '2.99.1',
       runner: { os: expect.any(String), arch: expect.any(String) },
       run: { url: '', event: '', ref: '' }
     })

@@ -152,7 +152,12 @@ describe('remote errors, as real git prints them', () => {
       expect(httpStatus(r['302'].stderr)).toBe('302')
     })
     test('a push rejected because the branch moved is a race; one a hook declined is not', () => {
-      for (const name of ['push-race', 'push-fetch-first', 'push-create-race', 'push-update-race']) {
+      for (const name of [
+        'push-race',
+        'push-fetch-first',
+        'push-create-race',
+        'push-update-race'
+      ]) {
         const rejection = pushRejection('main', { ...r[name], timedOut: false })
         expect({ name, race: rejection instanceof RaceError }).toEqual({ name, race: true })
       }
