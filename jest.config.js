@@ -7,6 +7,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }]
   },
   testMatch: ['**/__tests__/**/*.test.ts'],
+  globalSetup: './__tests__/helpers/global-setup.mjs',
   testTimeout: 120000,
   verbose: true
 }

@@ -62,7 +62,6 @@ missing=()
 [ -x "$root/usr/bin/nix" ] || missing+=(nix-bin)
 [ -x "$root/usr/bin/curl" ] || missing+=(curl)
 [ -x "$root/usr/bin/git-lfs" ] || missing+=(git-lfs)
-[ -x "$root/usr/bin/python3" ] || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
   with_progress "Installing ${missing[*]} in the chroot" \
     chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
