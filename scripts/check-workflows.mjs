@@ -2,7 +2,11 @@
 // .github/workflows. Each is parsed by GitHub's own workflow parser (@actions/workflow-parser), then
 // every step that uses this action is checked against action.yml: its `with:` keys exist, its
 // required inputs are given, and every `steps.ID.outputs.NAME` it refers to exists. Third-party
-// actions must be pinned to a version or a commit, not a branch.
+// actions must be pinned to a version or a commit, not a branch. The project's own workflows (files
+// in a .github/workflows folder) pin every action by full commit sha with its version in a comment
+// (`uses: actions/checkout@<sha> # v5.0.0`, which Dependabot keeps up to date), and check out
+// without leaving the token in .git/config (`persist-credentials: false`): none of them pushes
+// with git.
 //   node --import ./scripts/lib/json-modules.mjs scripts/check-workflows.mjs [FILE...]
 // With no FILE: README.md, docs/*.md and .github/workflows/*.yml. Exits 1 when anything is wrong.
 import { NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser'
@@ -23,6 +27,41 @@ const required = Object.entries(inputs)
 const OURS = /^(?:[^/@]+\/publish-nix-artifact@|\.\/?$)/
 /** A ref that names a release or a commit, not a branch that moves. */
 const PINNED = /@(?:v\d+(?:\.\d+){0,2}|[0-9a-f]{40})$/
+
+/** `uses: owner/repo@<40 hex> # vX[.Y[.Z]]`: a commit, and the release it is, for people and Dependabot. */
+const SHA_PINNED = /^\s*-?\s*uses:\s*\S+@[0-9a-f]{40}\s+#\s*v\d+(?:\.\d+){0,2}\s*$/
+
+/** What the project's own workflows must do beyond what users' workflows must. */
+function checkOwnWorkflow(content) {
+  const problems = []
+  content.split('\n').forEach((line, i) => {
+    const m = /^\s*-?\s*uses:\s*(\S+)/.exec(line)
+    if (!m || m[1].startsWith('./') || m[1].startsWith('docker://')) return
+    if (!SHA_PINNED.test(line)) {
+      problems.push(
+        `line ${i + 1}: ${m[1]} is not pinned by full commit sha with its version in a comment (uses: OWNER/REPO@<sha> # vX.Y.Z)`
+      )
+    }
+  })
+  let doc
+  try {
+    doc = YAML.parse(content)
+  } catch {
+    return problems
+  }
+  for (const [jobId, job] of Object.entries(doc?.jobs ?? {})) {
+    const steps = Array.isArray(job?.steps) ? job.steps : []
+    steps.forEach((step, i) => {
+      if (!/^actions\/checkout@/.test(String(step?.uses ?? ''))) return
+      if (step.with?.['persist-credentials'] !== false) {
+        problems.push(
+          `job ${jobId}, step ${step.id ?? i + 1}: actions/checkout without persist-credentials: false leaves the token in .git/config for every later step`
+        )
+      }
+    })
+  }
+  return problems
+}
 
 /** The workflows in one file: the file itself, or each ```yaml block of a Markdown file. */
 function workflowsIn(file) {
@@ -103,7 +142,12 @@ for (const file of files) {
   for (const workflow of workflowsIn(path.resolve(root, file))) {
     checked++
     const where = path.relative(root, workflow.where) || workflow.where
-    for (const problem of checkWorkflow(where, workflow.content)) {
+    const own = /(^|\/)\.github\/workflows\/[^/]+$/.test(workflow.where)
+    const problems = [
+      ...checkWorkflow(where, workflow.content),
+      ...(own ? checkOwnWorkflow(workflow.content) : [])
+    ]
+    for (const problem of problems) {
       failed++
       console.log(`${where}: ${problem}`)
     }

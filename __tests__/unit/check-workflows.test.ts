@@ -13,6 +13,19 @@ async function check(...workflows: string[]): Promise<{ code: number; lines: str
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-workflows-'))
   const file = path.join(dir, 'doc.md')
   fs.writeFileSync(file, workflows.map(w => `Text.\n\n\`\`\`yaml\n${w}\`\`\`\n`).join('\n'))
+  return checkFile(dir, file)
+}
+
+/** Runs it on one workflow file of a project's own .github/workflows. */
+async function checkOwn(content: string): Promise<{ code: number; lines: string[] }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'check-workflows-'))
+  const file = path.join(dir, '.github', 'workflows', 'ci.yml')
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, content)
+  return checkFile(dir, file)
+}
+
+async function checkFile(dir: string, file: string): Promise<{ code: number; lines: string[] }> {
   try {
     const { stdout } = await execFileP(
       process.execPath,
@@ -81,5 +94,45 @@ describe('check-workflows', () => {
       '41: job publish: steps.build refers to no step with id: build'
     ])
     expect(run.lines.at(-1)).toBe('4 workflows checked, 8 problems')
+  })
+  test("the project's own workflows: actions pinned by commit with their version, credentials not persisted", async () => {
+    const CHECKOUT = 'actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8'
+    const good = `on: push
+jobs:
+  test:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: ${CHECKOUT} # v5.0.0
+        with:
+          persist-credentials: false
+      - uses: ./
+        with:
+          flake-attribute: .#hello
+          repository: acme/binstore
+`
+    expect(await checkOwn(good)).toEqual({ code: 0, lines: ['1 workflows checked, 0 problems'] })
+    // The same steps in a user's workflow (a Markdown block) may use tags and the defaults.
+    expect((await check(workflow(ours))).code).toBe(0)
+    const bad = `on: push
+jobs:
+  test:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v5
+      - uses: ${CHECKOUT}
+        with:
+          persist-credentials: true
+      - uses: actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444 # main
+`
+    const run = await checkOwn(bad)
+    expect(run.code).toBe(1)
+    expect(run.lines.map(l => l.replace(/^.*ci\.yml: /, ''))).toEqual([
+      'line 6: actions/checkout@v5 is not pinned by full commit sha with its version in a comment (uses: OWNER/REPO@<sha> # vX.Y.Z)',
+      `line 7: ${CHECKOUT} is not pinned by full commit sha with its version in a comment (uses: OWNER/REPO@<sha> # vX.Y.Z)`,
+      'line 10: actions/setup-node@a0853c24544627f65ddf259abe73b1d18a591444 is not pinned by full commit sha with its version in a comment (uses: OWNER/REPO@<sha> # vX.Y.Z)',
+      'job test, step 1: actions/checkout without persist-credentials: false leaves the token in .git/config for every later step',
+      'job test, step 2: actions/checkout without persist-credentials: false leaves the token in .git/config for every later step',
+      '1 workflows checked, 5 problems'
+    ])
   })
 })
