@@ -29534,7 +29534,8 @@ class Git {
                 if (!options.skip?.test(line))
                     this.log.output(line);
             };
-        return this.git(args, { network: true, env: options.env, timeoutMs, echo });
+        const { env, maxStdout } = options;
+        return this.git(args, { network: true, env, timeoutMs, echo, maxStdout });
     }
     /**
      * The error for a failed network call, with what to do. A redirect is looked up at the remote
@@ -29695,11 +29696,14 @@ class Git {
         return oids;
     }
     /**
-     * Reads one (small) blob. In a partial clone a blob that is not here yet is fetched on demand
-     * from the remote, so this may be a network call; nothing else of the tree is downloaded.
+     * Reads one blob the action reads whole (a manifest), whatever its size. In a partial clone a
+     * blob that is not here yet is fetched on demand from the remote, so this may be a network
+     * call; nothing else of the tree is downloaded.
      */
     async readBlob(oid, deadline) {
-        const result = await this.network(['cat-file', 'blob', oid], deadline);
+        const result = await this.network(['cat-file', 'blob', oid], deadline, {
+            maxStdout: Infinity
+        });
         if (result.code !== 0)
             throw await this.remoteError('read a file from', result);
         return result.stdout;
@@ -29719,7 +29723,12 @@ class Git {
         const wanted = [...new Set(oids)];
         if (wanted.length === 0)
             return blobs;
-        const out = await this.ok(['cat-file', '--batch'], { input: `${wanted.join('\n')}\n` });
+        // Sizes are in bytes: read one character per byte, and decode each blob on its own.
+        const out = await this.ok(['cat-file', '--batch'], {
+            input: `${wanted.join('\n')}\n`,
+            maxStdout: Infinity,
+            encoding: 'latin1'
+        });
         let at = 0;
         while (at < out.length) {
             const eol = out.indexOf('\n', at);
@@ -29727,22 +29736,14 @@ class Git {
             if (!m)
                 throw new errors/* UserError */.yo(`git cat-file --batch answered: ${out.slice(at, eol)}`);
             const size = Number(m[2]);
-            blobs.set(m[1], out.slice(eol + 1, eol + 1 + size));
+            blobs.set(m[1], Buffer.from(out.slice(eol + 1, eol + 1 + size), 'latin1').toString('utf8'));
             at = eol + 1 + size + 1;
         }
         return blobs;
     }
     /** Every file under `dir` in the tree of `tip`: path → blob id (names only, no contents). */
     async listFiles(tip, dir) {
-        const out = await this.ok([
-            'ls-tree',
-            '-r',
-            '-z',
-            '--full-tree',
-            tip,
-            '--',
-            ...(dir ? [dir] : [])
-        ]);
+        const out = await this.ok(['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...(dir ? [dir] : [])], { maxStdout: Infinity });
         const files = new Map();
         for (const record of out.split('\0')) {
             const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(record);
@@ -29769,7 +29770,9 @@ class Git {
         const entries = new Map();
         if (paths.length === 0)
             return entries;
-        const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...paths]);
+        const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...paths], {
+            maxStdout: Infinity
+        });
         for (const record of out.split('\0')) {
             const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record);
             if (m)
@@ -34263,7 +34266,7 @@ var errors = __nccwpck_require__(3916);
 const TAIL = 16 * 1024;
 /** Read size when following a file that a child process writes. */
 const CHUNK = 4 * 1024 * 1024;
-/** Captured stdout is for small answers (a hash, a few refs); anything larger is a bug. */
+/** Captured stdout is for small answers (a hash, a few refs) unless a call says otherwise. */
 const MAX_STDOUT = 8 * 1024 * 1024;
 /** How long a child may take to exit after SIGTERM before it is killed. */
 const GRACE_MS = 3000;
@@ -34426,9 +34429,10 @@ async function run(command, args, options = {}) {
     ]);
     const out = [];
     let outSize = 0;
+    const maxStdout = options.maxStdout ?? MAX_STDOUT;
     child.stdout?.on('data', (data) => {
         outSize += data.length;
-        if (outSize <= MAX_STDOUT)
+        if (outSize <= maxStdout)
             out.push(data);
     });
     let inputError;
@@ -34452,9 +34456,10 @@ async function run(command, args, options = {}) {
     const result = await supervise(child, command, options);
     if (inputError)
         throw inputError;
-    if (outSize > MAX_STDOUT)
-        throw new Error(`${command} printed more than ${MAX_STDOUT} bytes`);
-    return { ...result, stdout: Buffer.concat(out).toString('utf8') };
+    if (outSize > maxStdout) {
+        throw new Error(`'${command} ${args[0] ?? ''}' printed more than the ${maxStdout} bytes this call expects (a bug in publish-nix-artifact: please report it)`);
+    }
+    return { ...result, stdout: Buffer.concat(out).toString(options.encoding ?? 'utf8') };
 }
 /** Runs a program and hashes what it prints (sha256), without keeping it: for large outputs. */
 async function runDigest(command, args, env) {

@@ -18,6 +18,17 @@ export interface RunOptions {
   echo?: (line: string) => void
   /** Stop the child (and everything it started) after this many ms; the result says so. */
   timeoutMs?: number
+  /**
+   * The most stdout this call may capture (default 8 MiB: small answers, a hash or a few refs,
+   * where more is a bug). Reads of what the binstore holds pass `Infinity`: their size is the
+   * binstore's, not the action's to cap.
+   */
+  maxStdout?: number
+  /**
+   * How stdout is decoded (default `utf8`). `latin1` keeps one character per byte, for output
+   * framed by byte counts (`git cat-file --batch`).
+   */
+  encoding?: 'utf8' | 'latin1'
 }
 
 export interface RunResult {
@@ -32,7 +43,7 @@ export interface RunResult {
 const TAIL = 16 * 1024
 /** Read size when following a file that a child process writes. */
 const CHUNK = 4 * 1024 * 1024
-/** Captured stdout is for small answers (a hash, a few refs); anything larger is a bug. */
+/** Captured stdout is for small answers (a hash, a few refs) unless a call says otherwise. */
 const MAX_STDOUT = 8 * 1024 * 1024
 /** How long a child may take to exit after SIGTERM before it is killed. */
 export const GRACE_MS = 3000
@@ -215,9 +226,10 @@ export async function run(
   ])
   const out: Buffer[] = []
   let outSize = 0
+  const maxStdout = options.maxStdout ?? MAX_STDOUT
   child.stdout?.on('data', (data: Buffer) => {
     outSize += data.length
-    if (outSize <= MAX_STDOUT) out.push(data)
+    if (outSize <= maxStdout) out.push(data)
   })
   let inputError: unknown
   if (options.input !== undefined) {
@@ -238,8 +250,12 @@ export async function run(
   }
   const result = await supervise(child, command, options)
   if (inputError) throw inputError
-  if (outSize > MAX_STDOUT) throw new Error(`${command} printed more than ${MAX_STDOUT} bytes`)
-  return { ...result, stdout: Buffer.concat(out).toString('utf8') }
+  if (outSize > maxStdout) {
+    throw new Error(
+      `'${command} ${args[0] ?? ''}' printed more than the ${maxStdout} bytes this call expects (a bug in publish-nix-artifact: please report it)`
+    )
+  }
+  return { ...result, stdout: Buffer.concat(out).toString(options.encoding ?? 'utf8') }
 }
 
 /** Runs a program and hashes what it prints (sha256), without keeping it: for large outputs. */

@@ -128,6 +128,54 @@ test('seven concurrent publishers all land, history stays linear', async () => {
   }
 })
 
+test('a manifest over 8 MiB (7,000 artifacts) is read whole and extended, not refused', async () => {
+  // A real entry, copied under other names: the manifest of a binstore a team has after a year.
+  const flake = writeFlake(path.join(e2e.work, 'many'), {
+    first: 'echo first > $out',
+    second: 'echo second > $out'
+  })
+  const seed = e2e.server.createRepo('many-seed')
+  const first = await runAction({
+    'flake-attribute': `${flake}#first`,
+    repository: seed.url,
+    token: TOKEN
+  })
+  expect(errorLines(first)).toEqual([])
+  const manifest = JSON.parse(await serverGit(seed.dir, 'cat-file', 'blob', 'main:nix/index.json'))
+  const [entry] = manifest.artifacts
+  const NIX32 = '0123456789abcdfghijklmnpqrsvwxyz'
+  const copies = Array.from({ length: 7_000 }, (_, i) => {
+    const hash = Array.from(randomBytes(32), b => NIX32[b % 32]).join('')
+    const base = `${hash}-copy-${i}`
+    return {
+      ...entry,
+      storePath: `/nix/store/${base}`,
+      file: entry.file.replace(/[^/]+\.nar$/, `${base}.nar`)
+    }
+  })
+  const big = JSON.stringify(
+    { ...manifest, artifacts: [...manifest.artifacts, ...copies] },
+    null,
+    2
+  )
+  expect(Buffer.byteLength(big)).toBeGreaterThan(8 * 1024 * 1024)
+  const repo = e2e.server.createRepo('many')
+  await seedRepo(repo.dir, 'main', { 'nix/index.json': `${big}\n` })
+
+  const run = await runAction({
+    'flake-attribute': `${flake}#second`,
+    repository: repo.url,
+    token: TOKEN
+  })
+  expect(alarmingLines(run)).toEqual([])
+  expect(run.outputs.published).toBe('true')
+  const after = JSON.parse(await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/index.json'))
+  expect(after.artifacts).toHaveLength(7_002)
+  const files = new Set(after.artifacts.map((a: { file: string }) => a.file))
+  for (const copy of copies) expect(files.has(copy.file)).toBe(true)
+  expect(files.has(run.outputs.file)).toBe(true)
+})
+
 describe('seven publishers creating the branch of an empty repository', () => {
   const names = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7']
   async function race(name: string, prepare: (dir: string) => void) {

@@ -52,6 +52,14 @@ describe('run', () => {
     expect(result).toEqual({ code: 3, stdout: 'in\n', stderr: 'err\n', timedOut: false })
   })
 
+  test('a small answer is capped (8 MiB unless the call says otherwise), naming the command', async () => {
+    const big = ['-c', 'head -c 9000000 /dev/zero']
+    await expect(run('sh', big)).rejects.toThrow(
+      "'sh -c' printed more than the 8388608 bytes this call expects"
+    )
+    expect((await run('sh', big, { maxStdout: Infinity })).stdout).toHaveLength(9_000_000)
+  })
+
   test('a timeout stops the child and everything it started', async () => {
     const marker = `pna-timeout-${process.pid}`
     const started = Date.now()

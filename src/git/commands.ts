@@ -83,7 +83,7 @@ export class Git implements GitPort {
   private async network(
     args: string[],
     deadline: number,
-    options: { env?: NodeJS.ProcessEnv; quiet?: boolean; skip?: RegExp } = {}
+    options: { env?: NodeJS.ProcessEnv; quiet?: boolean; skip?: RegExp; maxStdout?: number } = {}
   ) {
     const timeoutMs = deadline - Date.now()
     const echo = options.quiet
@@ -91,7 +91,8 @@ export class Git implements GitPort {
       : (line: string) => {
           if (!options.skip?.test(line)) this.log.output(line)
         }
-    return this.git(args, { network: true, env: options.env, timeoutMs, echo })
+    const { env, maxStdout } = options
+    return this.git(args, { network: true, env, timeoutMs, echo, maxStdout })
   }
 
   /**
@@ -282,11 +283,14 @@ export class Git implements GitPort {
   }
 
   /**
-   * Reads one (small) blob. In a partial clone a blob that is not here yet is fetched on demand
-   * from the remote, so this may be a network call; nothing else of the tree is downloaded.
+   * Reads one blob the action reads whole (a manifest), whatever its size. In a partial clone a
+   * blob that is not here yet is fetched on demand from the remote, so this may be a network
+   * call; nothing else of the tree is downloaded.
    */
   async readBlob(oid: string, deadline: number): Promise<string> {
-    const result = await this.network(['cat-file', 'blob', oid], deadline)
+    const result = await this.network(['cat-file', 'blob', oid], deadline, {
+      maxStdout: Infinity
+    })
     if (result.code !== 0) throw await this.remoteError('read a file from', result)
     return result.stdout
   }
@@ -306,14 +310,19 @@ export class Git implements GitPort {
     const blobs = new Map<string, string>()
     const wanted = [...new Set(oids)]
     if (wanted.length === 0) return blobs
-    const out = await this.ok(['cat-file', '--batch'], { input: `${wanted.join('\n')}\n` })
+    // Sizes are in bytes: read one character per byte, and decode each blob on its own.
+    const out = await this.ok(['cat-file', '--batch'], {
+      input: `${wanted.join('\n')}\n`,
+      maxStdout: Infinity,
+      encoding: 'latin1'
+    })
     let at = 0
     while (at < out.length) {
       const eol = out.indexOf('\n', at)
       const m = /^([0-9a-f]+) blob (\d+)$/.exec(out.slice(at, eol))
       if (!m) throw new UserError(`git cat-file --batch answered: ${out.slice(at, eol)}`)
       const size = Number(m[2])
-      blobs.set(m[1], out.slice(eol + 1, eol + 1 + size))
+      blobs.set(m[1], Buffer.from(out.slice(eol + 1, eol + 1 + size), 'latin1').toString('utf8'))
       at = eol + 1 + size + 1
     }
     return blobs
@@ -321,15 +330,10 @@ export class Git implements GitPort {
 
   /** Every file under `dir` in the tree of `tip`: path → blob id (names only, no contents). */
   async listFiles(tip: string, dir: string): Promise<Map<string, string>> {
-    const out = await this.ok([
-      'ls-tree',
-      '-r',
-      '-z',
-      '--full-tree',
-      tip,
-      '--',
-      ...(dir ? [dir] : [])
-    ])
+    const out = await this.ok(
+      ['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...(dir ? [dir] : [])],
+      { maxStdout: Infinity }
+    )
     const files = new Map<string, string>()
     for (const record of out.split('\0')) {
       const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(record)
@@ -356,7 +360,9 @@ export class Git implements GitPort {
   async lsTree(tip: string, paths: string[]): Promise<Map<string, TreeEntry>> {
     const entries = new Map<string, TreeEntry>()
     if (paths.length === 0) return entries
-    const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...paths])
+    const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...paths], {
+      maxStdout: Infinity
+    })
     for (const record of out.split('\0')) {
       const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record)
       if (m) entries.set(m[4], { mode: m[1], type: m[2], oid: m[3] })

@@ -85,3 +85,40 @@ describe('Git.writeBlobs', () => {
     )
   })
 })
+
+describe('Git.catBlobs, lsTree and readBlob: what the binstore holds, whatever its size', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pna-read-'))
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const repository = { url: 'https://example.com/acme/binstore.git', origin: 'https://example.com' }
+  const limits = { stallSeconds: 30, timeoutSeconds: 60 }
+  const identity = { name: 'bot', email: 'bot@example.com' }
+
+  test('blobs with multi-byte text and blobs over 8 MiB come back whole, each as written', async () => {
+    const work = path.join(dir, 'read')
+    fs.mkdirSync(work)
+    const g = new Git(repository, '', work, identity, recordingLogger().log, limits)
+    await g.init()
+    const texts = [
+      'Notes: café, 日本語, emoji 🚀\n',
+      'plain\n',
+      // A manifest of thousands of artifacts: larger than any small answer.
+      JSON.stringify({
+        artifacts: Array.from({ length: 150_000 }, (_, i) => ({ file: `f-${i}` }))
+      }),
+      '¡second multi-byte one!\n'
+    ]
+    const files = texts.map((text, i) => {
+      const file = path.join(dir, `blob-${i}`)
+      fs.writeFileSync(file, text)
+      return file
+    })
+    expect(Buffer.byteLength(texts[2])).toBeGreaterThan(2 * 1024 * 1024)
+    const big = path.join(dir, 'big')
+    fs.writeFileSync(big, 'x'.repeat(9 * 1024 * 1024))
+    const oids = await g.writeBlobs([...files, big], true)
+    const read = await g.catBlobs(oids)
+    expect(oids.slice(0, texts.length).map(oid => read.get(oid))).toEqual(texts)
+    expect(read.get(oids[texts.length])?.length).toBe(9 * 1024 * 1024)
+    expect(await g.readBlob(oids[texts.length], Date.now() + 60_000)).toHaveLength(9 * 1024 * 1024)
+  })
+})
