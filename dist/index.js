@@ -34796,6 +34796,28 @@ function refuseNonDirectories(entries, file) {
         throw new errors/* UserError */.yo(`'${dir}' is ${what} in the target branch, not a directory; refusing to write '${file}' through it. Choose another 'path'.`);
     }
 }
+/**
+ * Refuses to write the files the action owns (its manifest, generated README, fetch index,
+ * `.gitattributes`) over anything on the tip but a regular file, or through anything but
+ * directories: a directory, symbolic link or submodule there is someone else's, and a commit
+ * writing a file at its path would delete it.
+ */
+function refuseToReplace(entries, paths) {
+    for (const file of paths) {
+        refuseNonDirectories(entries, file);
+        const entry = entries.get(file);
+        if (!entry || (entry.type === 'blob' && entry.mode !== '120000'))
+            continue;
+        const what = entry.type === 'tree'
+            ? 'a directory'
+            : entry.mode === '120000'
+                ? 'a symbolic link'
+                : entry.type === 'commit'
+                    ? 'a submodule'
+                    : `a ${entry.type}`;
+        throw new errors/* UserError */.yo(`'${file}' is ${what} in the target branch, where this action keeps a file of its own; it will not replace what the branch holds. Move it elsewhere on the branch, or choose another 'path'.`);
+    }
+}
 
 // EXTERNAL MODULE: ./src/inputs.ts + 1 modules
 var inputs = __nccwpck_require__(7815);
@@ -35337,8 +35359,14 @@ class Publisher {
     }
     /** Phase 4: which files are new, already there, or there with other content. */
     async plan(tip, files, cache, branch) {
-        const { git, log } = this.d;
-        const entries = tip ? await git.lsTree(tip, wantedPaths([...files, ...cache])) : new Map();
+        const { config, git, log } = this.d;
+        const owned = [src_manifest/* MANIFEST_NAME */.ir, src_manifest/* INDEX_NAME */.VX, fetch_index/* FETCH_INDEX_NAME */.KP]
+            .concat(config.largeFiles === 'lfs' ? [git_lfs/* ATTRIBUTES_NAME */.II] : [])
+            .map(name => ({ path: (0,naming/* repoPath */.qN)(config.path, name), oid: '' }));
+        const entries = tip
+            ? await git.lsTree(tip, wantedPaths([...files, ...cache, ...owned]))
+            : new Map();
+        refuseToReplace(entries, owned.map(f => f.path));
         const plan = planFiles(entries, files);
         for (const file of plan.present)
             log.info(`${file.path} is already on '${branch}' (same content).`);

@@ -30,7 +30,15 @@ import {
   lfsPointer,
   sriToHex
 } from './git/lfs.js'
-import { CommitPlan, NewFile, NewText, planFiles, TreeEntry, wantedPaths } from './git/plan.js'
+import {
+  CommitPlan,
+  NewFile,
+  NewText,
+  planFiles,
+  refuseToReplace,
+  TreeEntry,
+  wantedPaths
+} from './git/plan.js'
 import { relaxingOptions } from './inputs.js'
 import { Logger } from './log.js'
 import {
@@ -670,8 +678,17 @@ export class Publisher {
     cache: NewFile[],
     branch: string
   ): Promise<CommitPlan> {
-    const { git, log } = this.d
-    const entries = tip ? await git.lsTree(tip, wantedPaths([...files, ...cache])) : new Map()
+    const { config, git, log } = this.d
+    const owned = [MANIFEST_NAME, INDEX_NAME, FETCH_INDEX_NAME]
+      .concat(config.largeFiles === 'lfs' ? [ATTRIBUTES_NAME] : [])
+      .map(name => ({ path: repoPath(config.path, name), oid: '' }))
+    const entries = tip
+      ? await git.lsTree(tip, wantedPaths([...files, ...cache, ...owned]))
+      : new Map<string, TreeEntry>()
+    refuseToReplace(
+      entries,
+      owned.map(f => f.path)
+    )
     const plan = planFiles(entries, files)
     for (const file of plan.present)
       log.info(`${file.path} is already on '${branch}' (same content).`)

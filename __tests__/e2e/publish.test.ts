@@ -542,6 +542,39 @@ describe('failures end with one clear error and push nothing', () => {
   })
 })
 
+describe('what the branch holds where the action keeps its own files', () => {
+  test.each([
+    ['a directory at nix/index.json', { 'nix/index.json/notes.md': 'mine\n' }, {}],
+    ['a directory at nix/README.md', { 'nix/README.md/plan.md': 'mine\n' }, {}],
+    [
+      'a symbolic link at nix/index.json',
+      { 'other.json': '{}\n', 'nix/keep.md': 'kept\n' },
+      { 'nix/index.json': '../other.json' }
+    ]
+  ] as const)(
+    '%s: refused, naming it, and nothing on the branch is deleted',
+    async (name, files, links) => {
+      const slug = name.replace(/[^a-z]+/g, '-')
+      const repo = e2e.server.createRepo(`owned-${slug}`)
+      await seedRepo(repo.dir, 'main', { 'README.md': 'binstore\n', ...files }, { ...links })
+      const before = await serverGit(repo.dir, 'ls-tree', '-r', 'main')
+      const flake = writeFlake(path.join(e2e.work, `owned-${slug}`), { o: 'echo o > $out' })
+      const run = await runAction({
+        'flake-attribute': `${flake}#o`,
+        repository: repo.url,
+        token: TOKEN
+      })
+      expect(run.code).not.toBe(0)
+      const errors = errorLines(run)
+      expect(errors).toHaveLength(1)
+      const at = name.split(' at ')[1]
+      expect(errors[0]).toContain(`'${at}' is ${name.split(' at ')[0]} in the target branch`)
+      expect(await serverGit(repo.dir, 'ls-tree', '-r', 'main')).toBe(before)
+      expect(fs.readdirSync(run.runnerTemp)).toEqual([])
+    }
+  )
+})
+
 describe('a NAR that differs from the store’s record', () => {
   test('is refused before anything is committed, in a publish and in a dry run', async () => {
     const repo = e2e.server.createRepo('corrupt')

@@ -367,6 +367,23 @@ describe('Publisher', () => {
     expect(git.calls.filter(c => c === 'fetchTip')).toHaveLength(2)
   })
 
+  test.each(['nix/index.json', 'nix/README.md', 'nix/artifacts.nix'])(
+    'a directory at %s (files of someone else): refused before anything is written, nothing deleted',
+    async owned => {
+      git.land('main', { [`${owned}/notes.md`]: 'mine\n' })
+      const tip = git.branches.get('main')
+      const error = await publisher()
+        .run()
+        .catch(e => e)
+      expect(error).toBeInstanceOf(UserError)
+      expect(error.message).toContain(`'${owned}' is a directory in the target branch`)
+      expect(git.calls).not.toContain('commit')
+      expect(git.calls).not.toContain('push')
+      expect(git.branches.get('main')).toBe(tip)
+      expect(git.tree().has(`${owned}/notes.md`)).toBe(true)
+    }
+  )
+
   test('races and server failures have separate budgets', async () => {
     // Four races (no limit while the branch moves) and two failures (under attempts 3).
     git.beforePush = n => {

@@ -78,3 +78,28 @@ function refuseNonDirectories(entries: ReadonlyMap<string, TreeEntry>, file: str
     )
   }
 }
+
+/**
+ * Refuses to write the files the action owns (its manifest, generated README, fetch index,
+ * `.gitattributes`) over anything on the tip but a regular file, or through anything but
+ * directories: a directory, symbolic link or submodule there is someone else's, and a commit
+ * writing a file at its path would delete it.
+ */
+export function refuseToReplace(entries: ReadonlyMap<string, TreeEntry>, paths: readonly string[]) {
+  for (const file of paths) {
+    refuseNonDirectories(entries, file)
+    const entry = entries.get(file)
+    if (!entry || (entry.type === 'blob' && entry.mode !== '120000')) continue
+    const what =
+      entry.type === 'tree'
+        ? 'a directory'
+        : entry.mode === '120000'
+          ? 'a symbolic link'
+          : entry.type === 'commit'
+            ? 'a submodule'
+            : `a ${entry.type}`
+    throw new UserError(
+      `'${file}' is ${what} in the target branch, where this action keeps a file of its own; it will not replace what the branch holds. Move it elsewhere on the branch, or choose another 'path'.`
+    )
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import { planFiles, TreeEntry, wantedPaths } from '../../../src/git/plan.js'
+import { planFiles, refuseToReplace, TreeEntry, wantedPaths } from '../../../src/git/plan.js'
 
 const blob = (oid: string): TreeEntry => ({ mode: '100644', type: 'blob', oid })
 const tree: TreeEntry = { mode: '040000', type: 'tree', oid: 't' }
@@ -41,5 +41,33 @@ describe('planFiles', () => {
   test('a same-named entry that is not a blob is a conflict, not a match', () => {
     const plan = planFiles(new Map([['a', { ...tree, oid: '1' }]]), [{ path: 'a', oid: '1' }])
     expect(plan.conflicting).toHaveLength(1)
+  })
+})
+
+describe('refuseToReplace', () => {
+  const entry = (mode: string, type: string): TreeEntry => ({ mode, type, oid: 'a'.repeat(40) })
+  test('a regular file or nothing at the path: allowed', () => {
+    const entries = new Map([
+      ['nix', entry('040000', 'tree')],
+      ['nix/index.json', entry('100644', 'blob')]
+    ])
+    expect(() => refuseToReplace(entries, ['nix/index.json', 'nix/README.md'])).not.toThrow()
+  })
+  test.each([
+    ['a directory', entry('040000', 'tree')],
+    ['a symbolic link', entry('120000', 'blob')],
+    ['a submodule', entry('160000', 'commit')]
+  ])('%s at the path: refused, naming it', (what, at) => {
+    const entries = new Map([
+      ['nix', entry('040000', 'tree')],
+      ['nix/README.md', at]
+    ])
+    expect(() => refuseToReplace(entries, ['nix/index.json', 'nix/README.md'])).toThrow(
+      `'nix/README.md' is ${what} in the target branch, where this action keeps a file of its own; it will not replace what the branch holds. Move it elsewhere on the branch, or choose another 'path'.`
+    )
+  })
+  test('a file where a directory above it should be: refused', () => {
+    const entries = new Map([['nix', entry('100644', 'blob')]])
+    expect(() => refuseToReplace(entries, ['nix/index.json'])).toThrow(/'nix' is a file/)
   })
 })
