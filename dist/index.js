@@ -34788,12 +34788,7 @@ function refuseNonDirectories(entries, file) {
         const entry = entries.get(dir);
         if (!entry || entry.type === 'tree')
             continue;
-        const what = entry.mode === '120000'
-            ? 'a symbolic link'
-            : entry.type === 'commit'
-                ? 'a submodule'
-                : 'a file';
-        throw new errors/* UserError */.yo(`'${dir}' is ${what} in the target branch, not a directory; refusing to write '${file}' through it. Choose another 'path'.`);
+        throw new errors/* UserError */.yo(`'${dir}' is ${describeEntry(entry)} in the target branch, not a directory; refusing to write '${file}' through it. Choose another 'path'.`);
     }
 }
 /**
@@ -34808,15 +34803,18 @@ function refuseToReplace(entries, paths) {
         const entry = entries.get(file);
         if (!entry || (entry.type === 'blob' && entry.mode !== '120000'))
             continue;
-        const what = entry.type === 'tree'
-            ? 'a directory'
-            : entry.mode === '120000'
-                ? 'a symbolic link'
-                : entry.type === 'commit'
-                    ? 'a submodule'
-                    : `a ${entry.type}`;
-        throw new errors/* UserError */.yo(`'${file}' is ${what} in the target branch, where this action keeps a file of its own; it will not replace what the branch holds. Move it elsewhere on the branch, or choose another 'path'.`);
+        throw new errors/* UserError */.yo(`'${file}' is ${describeEntry(entry)} in the target branch, where this action keeps a file of its own; it will not replace what the branch holds. Move it elsewhere on the branch, or choose another 'path'.`);
     }
+}
+/** What a tree entry is, for a message: a directory, a symbolic link, a submodule or a file. */
+function describeEntry(entry) {
+    if (entry.type === 'tree')
+        return 'a directory';
+    if (entry.mode === '120000')
+        return 'a symbolic link';
+    if (entry.type === 'commit')
+        return 'a submodule';
+    return 'a file';
 }
 
 // EXTERNAL MODULE: ./src/inputs.ts + 1 modules

@@ -67,14 +67,8 @@ function refuseNonDirectories(entries: ReadonlyMap<string, TreeEntry>, file: str
     const dir = parts.slice(0, i).join('/')
     const entry = entries.get(dir)
     if (!entry || entry.type === 'tree') continue
-    const what =
-      entry.mode === '120000'
-        ? 'a symbolic link'
-        : entry.type === 'commit'
-          ? 'a submodule'
-          : 'a file'
     throw new UserError(
-      `'${dir}' is ${what} in the target branch, not a directory; refusing to write '${file}' through it. Choose another 'path'.`
+      `'${dir}' is ${describeEntry(entry)} in the target branch, not a directory; refusing to write '${file}' through it. Choose another 'path'.`
     )
   }
 }
@@ -90,16 +84,16 @@ export function refuseToReplace(entries: ReadonlyMap<string, TreeEntry>, paths: 
     refuseNonDirectories(entries, file)
     const entry = entries.get(file)
     if (!entry || (entry.type === 'blob' && entry.mode !== '120000')) continue
-    const what =
-      entry.type === 'tree'
-        ? 'a directory'
-        : entry.mode === '120000'
-          ? 'a symbolic link'
-          : entry.type === 'commit'
-            ? 'a submodule'
-            : `a ${entry.type}`
     throw new UserError(
-      `'${file}' is ${what} in the target branch, where this action keeps a file of its own; it will not replace what the branch holds. Move it elsewhere on the branch, or choose another 'path'.`
+      `'${file}' is ${describeEntry(entry)} in the target branch, where this action keeps a file of its own; it will not replace what the branch holds. Move it elsewhere on the branch, or choose another 'path'.`
     )
   }
+}
+
+/** What a tree entry is, for a message: a directory, a symbolic link, a submodule or a file. */
+function describeEntry(entry: TreeEntry): string {
+  if (entry.type === 'tree') return 'a directory'
+  if (entry.mode === '120000') return 'a symbolic link'
+  if (entry.type === 'commit') return 'a submodule'
+  return 'a file'
 }

@@ -9,12 +9,13 @@ import * as path from 'node:path'
 import { Git } from '../../../src/git/commands.js'
 import { recordingLogger } from '../../helpers/fakes.js'
 
+const repository = { url: 'https://example.com/acme/binstore.git', origin: 'https://example.com' }
+const limits = { stallSeconds: 30, timeoutSeconds: 60 }
+const identity = { name: 'bot', email: 'bot@example.com' }
+
 describe('Git.writeBlobs', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pna-blobs-'))
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
-  const repository = { url: 'https://example.com/acme/binstore.git', origin: 'https://example.com' }
-  const limits = { stallSeconds: 30, timeoutSeconds: 60 }
-  const identity = { name: 'bot', email: 'bot@example.com' }
   const gitDir = (work: string) => path.join(work, 'repo.git')
   const git = (work: string, ...args: string[]) =>
     execFileSync('git', ['--git-dir', gitDir(work), ...args], { encoding: 'utf8' })
@@ -89,9 +90,6 @@ describe('Git.writeBlobs', () => {
 describe('Git.catBlobs, lsTree and readBlob: what the binstore holds, whatever its size', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pna-read-'))
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
-  const repository = { url: 'https://example.com/acme/binstore.git', origin: 'https://example.com' }
-  const limits = { stallSeconds: 30, timeoutSeconds: 60 }
-  const identity = { name: 'bot', email: 'bot@example.com' }
 
   test('blobs with multi-byte text and blobs over 8 MiB come back whole, each as written', async () => {
     const work = path.join(dir, 'read')
