@@ -28401,8 +28401,10 @@ var fetch_index = __nccwpck_require__(1134);
 var commands = __nccwpck_require__(1222);
 // EXTERNAL MODULE: ./src/git/lfs.ts
 var lfs = __nccwpck_require__(8299);
+// EXTERNAL MODULE: ./src/layout.ts
+var src_layout = __nccwpck_require__(5005);
 // EXTERNAL MODULE: ./src/manifest.ts
-var src_manifest = __nccwpck_require__(5546);
+var manifest = __nccwpck_require__(5546);
 // EXTERNAL MODULE: ./src/naming.ts
 var naming = __nccwpck_require__(8499);
 // EXTERNAL MODULE: ./src/nix.ts
@@ -28410,6 +28412,7 @@ var nix = __nccwpck_require__(1812);
 // EXTERNAL MODULE: ./src/workdir.ts
 var workdir = __nccwpck_require__(7999);
 ;// CONCATENATED MODULE: ./src/verify.ts
+
 
 
 
@@ -28471,11 +28474,11 @@ async function verifyWith(git, config, log, deadline) {
         log.info(`FAIL ${file}: ${what}`);
     };
     await git.init();
-    const tip = await git.fetchTip(deadline, config.branch);
+    const tip = await git.fetchTip(deadline, config.branch, true);
     if (!tip)
         throw new errors/* UserError */.yo(`The branch ${config.branch ?? '(default)'} has no commit.`);
     const files = await git.listFiles(tip, config.path);
-    const manifestFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
+    const manifestFile = (0,naming/* repoPath */.qN)(config.path, manifest/* MANIFEST_NAME */.ir);
     const manifestOid = files.get(manifestFile);
     if (!manifestOid)
         throw new errors/* UserError */.yo(`${manifestFile} is not on the branch: nothing to verify.`);
@@ -28485,25 +28488,31 @@ async function verifyWith(git, config, log, deadline) {
     const narinfoFiles = [...files.keys()].filter(f => f.startsWith(`${cacheDir}/`) && f.endsWith('.narinfo'));
     // Fetched above with every other blob: read here without asking the remote again.
     const texts = await git.catBlobs([manifestOid, ...narinfoFiles.map(f => files.get(f) ?? '')]);
-    const manifest = (0,src_manifest/* parseManifest */.Ng)(texts.get(manifestOid), manifestFile);
+    const layout = (0,src_layout/* layoutOf */.aH)(texts.get(manifestOid), manifestFile);
     const accounted = new Set([
         manifestFile,
-        (0,naming/* repoPath */.qN)(config.path, src_manifest/* INDEX_NAME */.VX),
+        (0,naming/* repoPath */.qN)(config.path, manifest/* INDEX_NAME */.VX),
         (0,naming/* repoPath */.qN)(config.path, fetch_index/* FETCH_INDEX_NAME */.KP),
         (0,naming/* repoPath */.qN)(config.path, lfs/* ATTRIBUTES_NAME */.II)
     ]);
     let checked = 0;
-    // Files in Git LFS: their pointers are checked against the manifest (the content stays on the
-    // LFS server: what the pointer names is what was uploaded, checked by size and sha256 then).
-    const pointerOids = manifest.artifacts.filter(e => e.lfs).map(e => files.get(e.file) ?? '');
-    const pointers = await git.catBlobs(pointerOids.filter(Boolean));
-    for (const entry of manifest.artifacts) {
+    /** Of the binary-cache entries: their narinfo files, and the keys they were signed with. */
+    const cacheEntries = [];
+    const keys = [];
+    const checkEntry = (entry, pointers) => {
         accounted.add(entry.file);
+        if (entry.format === 'binary-cache') {
+            cacheEntries.push(entry.file);
+            if (entry.publicKey)
+                keys.push(entry.publicKey);
+        }
         const oid = files.get(entry.file);
         if (!oid) {
             fail(entry.file, 'listed in the manifest but not on the branch');
-            continue;
+            return Promise.resolve();
         }
+        // Files in Git LFS: their pointers are checked against the manifest (the content stays on
+        // the LFS server: what the pointer names is what was uploaded, checked by size and sha256).
         if (entry.lfs) {
             checked++;
             const pointer = (0,lfs/* parsePointer */.vp)(pointers.get(oid) ?? '');
@@ -28522,29 +28531,41 @@ async function verifyWith(git, config, log, deadline) {
             else {
                 log.info(`ok   ${entry.file} (Git LFS pointer)`);
             }
-            continue;
+            return Promise.resolve();
         }
-        const digest = await git.blobDigest(oid);
-        const sha256 = `sha256-${digest.sha256.toString('base64')}`;
-        checked++;
-        if (digest.size !== entry.fileSize) {
-            fail(entry.file, `${digest.size} bytes, the manifest says ${entry.fileSize}`);
-        }
-        else if (sha256 !== entry.fileSha256) {
-            fail(entry.file, `sha256 is ${sha256}, the manifest says ${entry.fileSha256}`);
-        }
-        else if (entry.format === 'nar' && sha256 !== entry.narHash) {
-            fail(entry.file, `the NAR hashes to ${sha256}, not to its narHash ${entry.narHash}`);
-        }
-        else {
-            log.info(`ok   ${entry.file}`);
-        }
+        return git.blobDigest(oid).then(digest => {
+            const sha256 = `sha256-${digest.sha256.toString('base64')}`;
+            checked++;
+            if (digest.size !== entry.fileSize) {
+                fail(entry.file, `${digest.size} bytes, the manifest says ${entry.fileSize}`);
+            }
+            else if (sha256 !== entry.fileSha256) {
+                fail(entry.file, `sha256 is ${sha256}, the manifest says ${entry.fileSha256}`);
+            }
+            else if (entry.format === 'nar' && sha256 !== entry.narHash) {
+                fail(entry.file, `the NAR hashes to ${sha256}, not to its narHash ${entry.narHash}`);
+            }
+            else {
+                log.info(`ok   ${entry.file}`);
+            }
+        });
+    };
+    const checkBatch = async (entries) => {
+        const pointerOids = entries.filter(e => e.lfs).map(e => files.get(e.file) ?? '');
+        const pointers = await git.catBlobs(pointerOids.filter(Boolean));
+        for (const entry of entries)
+            await checkEntry(entry, pointers);
+    };
+    if (layout === 2) {
+        await verifyLayout2(git, config.path, files, accounted, fail, checkBatch);
+    }
+    else {
+        await checkBatch((0,manifest/* parseManifest */.Ng)(texts.get(manifestOid), manifestFile).artifacts);
     }
     // The binary cache: every narinfo reachable from a listed one, and the NAR each points to.
     const byHash = new Map(narinfoFiles.map(f => [f.slice(cacheDir.length + 1, -8), f]));
-    const queue = manifest.artifacts.filter(e => e.format === 'binary-cache').map(e => e.file);
-    const keys = new Map(manifest.artifacts.filter(e => e.publicKey).map(e => [e.file, e.publicKey ?? '']));
-    const publicKey = config.publicKey || [...keys.values()].find(Boolean) || '';
+    const queue = cacheEntries;
+    const publicKey = config.publicKey || keys[0] || '';
     const seen = new Set();
     while (queue.length > 0) {
         const file = queue.shift() ?? '';
@@ -28607,6 +28628,88 @@ async function lfsDigest(git, oid) {
         ? { size: pointer.size, sha256: Buffer.from(pointer.oid, 'hex') }
         : { size: -1, sha256: Buffer.alloc(32) };
 }
+/** Entry files of layout 2 read at a time: memory stays bounded whatever the binstore holds. */
+const ENTRY_BATCH = 2000;
+const ENTRY_FILE = /^([A-Za-z0-9_]+-[A-Za-z0-9_]+)\/([0-9a-z])\/([0-9a-z])\/([0-9a-z]{32}-[^/]+)\.(nar|closure|narinfo)\.json$/;
+/**
+ * Layout 2: every entry file is read (in batches) and checked where it stands, then its file is
+ * checked like a layout 1 entry; each latest record must be a copy of an entry of its name, each
+ * fetch expression must sit beside a NAR (or be the latest of a name) and name that NAR's hash.
+ */
+async function verifyLayout2(git, dir, files, accounted, fail, checkBatch) {
+    const inside = dir ? `${dir}/` : '';
+    const latestDir = `${inside}${src_layout/* LATEST_DIR */.aT}/`;
+    const entryFiles = [...files.keys()].filter(f => ENTRY_FILE.test(f.slice(inside.length)));
+    /** Entry file → its blob id, for the latest records to be compared with. */
+    const entryBlobs = new Set();
+    /** NAR file → its narHash, for the fetch expressions. */
+    const narHashes = new Map();
+    for (let i = 0; i < entryFiles.length; i += ENTRY_BATCH) {
+        const batch = entryFiles.slice(i, i + ENTRY_BATCH);
+        const texts = await git.catBlobs(batch.map(f => files.get(f) ?? ''));
+        const entries = [];
+        for (const file of batch) {
+            accounted.add(file);
+            const oid = files.get(file) ?? '';
+            let entry;
+            try {
+                entry = (0,src_layout/* parseEntry */.ER)(texts.get(oid) ?? '', file);
+                const format = entry.format;
+                const expected = (0,src_layout/* entryPath */.s3)(dir, entry.system, entry.storePath, format);
+                if (expected !== file) {
+                    throw new errors/* UserError */.yo(`${file} describes ${entry.storePath} (${entry.format}), whose entry is ${expected}`);
+                }
+                const at = format === 'binary-cache'
+                    ? (0,naming/* repoPath */.qN)(dir, 'cache', `${(0,naming/* storeHashPart */.RL)(entry.storePath)}.narinfo`)
+                    : (0,src_layout/* artifactPath */.Ws)(dir, entry.system, entry.storePath, format);
+                if (entry.file !== at) {
+                    throw new errors/* UserError */.yo(`${file} names the file ${entry.file}, not ${at}`);
+                }
+            }
+            catch (error) {
+                fail(file, error instanceof Error ? error.message.replace(`${file} `, '') : String(error));
+                continue;
+            }
+            entryBlobs.add(oid);
+            if (entry.format === 'nar')
+                narHashes.set(entry.file, entry.narHash);
+            entries.push(entry);
+        }
+        await checkBatch(entries);
+    }
+    const expressions = [];
+    for (const [file, oid] of files) {
+        if (file.endsWith('/.gitattributes'))
+            accounted.add(file);
+        if (file.endsWith('.nar.nix') && narHashes.has(file.slice(0, -4)))
+            expressions.push(file);
+        if (!file.startsWith(latestDir))
+            continue;
+        const name = (0,src_layout/* latestName */.LF)(file.slice(file.lastIndexOf('/') + 1));
+        if (name === undefined)
+            continue;
+        accounted.add(file);
+        if (file.endsWith('.nix'))
+            expressions.push(file);
+        else if (!entryBlobs.has(oid))
+            fail(file, 'is not a copy of any entry of the binstore');
+    }
+    const hashes = new Set(narHashes.values());
+    for (let i = 0; i < expressions.length; i += ENTRY_BATCH) {
+        const batch = expressions.slice(i, i + ENTRY_BATCH);
+        const texts = await git.catBlobs(batch.map(f => files.get(f) ?? ''));
+        for (const file of batch) {
+            accounted.add(file);
+            const hash = /^\s*hash = "([^"]+)";$/m.exec(texts.get(files.get(file) ?? '') ?? '')?.[1];
+            const wanted = file.startsWith(latestDir) ? undefined : narHashes.get(file.slice(0, -4));
+            if (!hash)
+                fail(file, 'is not a fetch expression of this action');
+            else if (wanted !== undefined ? hash !== wanted : !hashes.has(hash)) {
+                fail(file, `fetches ${hash}, which is not the NAR hash of ${wanted ? file.slice(0, -4) : 'any NAR of the binstore'}`);
+            }
+        }
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/cli.ts
 
@@ -28638,6 +28741,7 @@ Options (same meaning as the action's inputs):
   --max-file-size SIZE     refuse files larger than this (default: 100M; 2G with lfs)
   --large-files MODE       refuse or lfs: store files over lfs-threshold in Git LFS
   --lfs-threshold SIZE     with lfs, files larger than this go to Git LFS (default: 50M)
+  --layout N               auto, 1 or 2 (default auto: the binstore's; 2 for a new one)
   --stall-timeout TIME     abandon and retry a request that moves no data this long (default: 60s)
   --network-timeout TIME   end each network operation, retries included, by then (default: 30m)
   --check-reproducible     rebuild once more; publish nothing if any output differs
@@ -28663,6 +28767,7 @@ const OPTIONS = [
     'max-file-size',
     'large-files',
     'lfs-threshold',
+    'layout',
     'stall-timeout',
     'network-timeout'
 ];
@@ -28837,9 +28942,9 @@ function errorMessage(error) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   KP: () => (/* binding */ FETCH_INDEX_NAME),
+/* harmony export */   g7: () => (/* binding */ FETCH_INDEX_MARK),
 /* harmony export */   pU: () => (/* binding */ renderFetchIndex)
 /* harmony export */ });
-/* unused harmony export FETCH_INDEX_MARK */
 /* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8499);
 
 /** `<path>/artifacts.nix`: fetch one artifact by its NAR hash from pure Nix (see renderFetchIndex). */
@@ -29475,8 +29580,9 @@ function crc32Table(data, value = 0) {
 const MIN_GIT = [2, 31]; // GIT_CONFIG_COUNT/KEY/VALUE
 /**
  * A private, bare, partial and shallow repository in the work directory, and the one remote it
- * talks to. Existing artifacts are never downloaded: fetches take the tip commit and its trees
- * (`--depth=1 --filter=blob:none`) and the small files the action rewrites, commits are made by
+ * talks to. Existing artifacts are never downloaded: fetches take the tip commit, the trees on the
+ * way to the paths a publish writes (`--filter=tree:0`, level by level) and the small files the
+ * action reads, commits are made by
  * `git fast-import` from object ids, and nothing is ever checked out.
  *
  * The token travels only in the environment of git processes, as an Authorization header scoped
@@ -29495,6 +29601,10 @@ class Git {
     header;
     /** The object format of the repository `init` made: git's default, unless configured. */
     objectFormat = 'sha1';
+    /** Trees fetched one by one (see fetchTreesFor), by id. */
+    trees = new Set();
+    /** Whether the tip came with all its trees (see fetchTip). */
+    allTrees = false;
     constructor(repo, token, workDir, identity, log, limits) {
         this.repo = repo;
         this.workDir = workDir;
@@ -29615,35 +29725,101 @@ class Git {
         };
     }
     /**
-     * Fetches the tip of `branch` (of the remote's default branch, HEAD, when none is named) with its
-     * trees but without any file contents; returns the local ref it is under, or undefined when
-     * there is no such tip.
+     * Fetches the tip commit of `branch` (of the remote's default branch, HEAD, when none is named)
+     * and returns the local ref it is under, or undefined when there is no such tip. Nothing else is
+     * downloaded (`--filter=tree:0`): the trees a publish reads are fetched level by level, only
+     * those on the way to the paths it looks at (see lsTree), so what it downloads does not grow
+     * with the binstore. With `allTrees` (verify reads every file), every tree comes with it.
      */
-    async fetchTip(deadline, branch) {
+    async fetchTip(deadline, branch, allTrees = false) {
         const ref = 'refs/publish-nix-artifact/tip';
         const source = branch ? `refs/heads/${branch}` : 'HEAD';
-        const result = await this.network([
+        const fetch = (filter) => this.network([
             'fetch',
             '--quiet',
             '--no-tags',
             '--no-write-fetch-head',
             '--depth=1',
-            '--filter=blob:none',
+            `--filter=${filter}`,
             'origin',
             `+${source}:${ref}`
         ], 
-        // A branch that does not exist yet is not an error: git's "couldn't find remote ref" stays
-        // out of the log of a run that goes on to create it.
+        // A branch that does not exist yet is not an error: git's "couldn't find remote ref"
+        // stays out of the log of a run that goes on to create it.
         deadline, { quiet: true });
+        let result = await fetch(allTrees ? 'blob:none' : 'tree:0');
+        this.allTrees = allTrees;
+        if (result.code !== 0 && !result.timedOut && /filter/i.test(result.stderr) && !allTrees) {
+            // A server that filters blobs but not trees: the tip comes with all its trees.
+            result = await fetch('blob:none');
+            this.allTrees = true;
+        }
         if (result.code !== 0) {
             if (!result.timedOut && /couldn't find remote ref/i.test(result.stderr))
                 return undefined;
             throw await this.remoteError('fetch from', result);
         }
         if (/filtering not recognized by server/i.test(result.stderr)) {
+            this.allTrees = true;
             this.log.warning('The server does not support partial clone filters: the tip’s existing files were downloaded too. Publishing is still correct, only slower on large repositories.');
         }
         return ref;
+    }
+    /**
+     * Fetches the trees on the way to each of `paths` in the tip that are not here yet: one request
+     * per level of depth, each for every tree wanted at that level. Nothing else is fetched (git's
+     * own on-demand fetch of a missing tree would bring everything under it).
+     */
+    async fetchTreesFor(tip, paths, deadline) {
+        if (this.allTrees || paths.length === 0)
+            return;
+        const byDepth = [];
+        for (const file of paths) {
+            const parts = file.split('/');
+            for (let i = 1; i < parts.length; i++) {
+                ;
+                (byDepth[i] ??= new Set()).add(parts.slice(0, i).join('/'));
+            }
+        }
+        await this.fetchTrees([await this.rootTree(tip)], deadline);
+        for (const dirs of byDepth) {
+            if (!dirs)
+                continue;
+            const entries = await this.entriesAt(tip, [...dirs]);
+            const trees = [...entries.values()].filter(e => e.type === 'tree').map(e => e.oid);
+            if (trees.length === 0)
+                return;
+            await this.fetchTrees(trees, deadline);
+        }
+    }
+    async rootTree(commit) {
+        const text = await this.ok(['cat-file', 'commit', commit]);
+        const tree = /^tree ([0-9a-f]+)$/m.exec(text)?.[1];
+        if (!tree)
+            throw new Error(`commit ${commit} names no tree`);
+        return tree;
+    }
+    /** These trees, each alone (`--filter=tree:0`: nothing under them), in one request. */
+    async fetchTrees(oids, deadline) {
+        const wanted = [...new Set(oids)].filter(oid => !this.trees.has(oid));
+        if (wanted.length === 0)
+            return;
+        const result = await this.network([
+            '-c',
+            'fetch.negotiationAlgorithm=noop',
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            '--no-write-fetch-head',
+            '--recurse-submodules=no',
+            '--filter=tree:0',
+            'origin',
+            ...wanted
+        ], deadline);
+        if (result.code !== 0)
+            throw await this.remoteError('fetch from', result);
+        for (const oid of wanted)
+            this.trees.add(oid);
     }
     /** The id of the commit `ref` points to. */
     async commitId(ref) {
@@ -29765,11 +29941,27 @@ class Git {
         const header = text.slice(0, text.indexOf('\n\n'));
         return [...header.matchAll(/^parent ([0-9a-f]+)$/gm)].map(m => m[1]);
     }
-    /** The entries of `paths` in the tree of `tip`, a commit id or ref (paths, not contents). */
+    /**
+     * The entries of `paths` in the tree of `tip`, a commit id or ref (paths, not contents); the
+     * trees on the way to them are fetched first when they are not here.
+     */
     async lsTree(tip, paths) {
-        const entries = new Map();
         if (paths.length === 0)
-            return entries;
+            return new Map();
+        await this.fetchTreesFor(tip, paths, Date.now() + this.limits.timeoutSeconds * 1000);
+        return this.entriesAt(tip, paths);
+    }
+    /** The entries directly in directory `dir` of the tip: name → entry. */
+    async listDir(tip, dir) {
+        const deadline = Date.now() + this.limits.timeoutSeconds * 1000;
+        const inside = dir ? `${dir}/` : '';
+        await this.fetchTreesFor(tip, [`${inside}-`], deadline);
+        const entries = await this.entriesAt(tip, inside ? [inside] : []);
+        return new Map([...entries].map(([file, entry]) => [relativeName(inside, file), entry]));
+    }
+    /** `git ls-tree` of paths whose trees are here. */
+    async entriesAt(tip, paths) {
+        const entries = new Map();
         const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...paths], {
             maxStdout: Infinity
         });
@@ -29791,7 +29983,7 @@ class Git {
         const marks = external_node_path_.join(this.workDir, 'fast-import-marks');
         // Its objects stay in the pack it writes (deflated once, at the default level), which the
         // push sends as it is; see `push`.
-        const args = ['-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--force'];
+        const args = ['-c', 'fastimport.unpackLimit=1000000', 'fast-import', '--quiet', '--force'];
         await this.ok([...args, '--date-format=now', `--export-marks=${marks}`], { input: stream });
         const commit = /^:1 ([0-9a-f]{40,64})$/m.exec(await promises_.readFile(marks, 'utf8'))?.[1];
         if (!commit)
@@ -29820,6 +30012,9 @@ class Git {
         const rejected = result.timedOut ? undefined : pushRejection(branch, result);
         throw rejected ?? (await this.remoteError('push to', result, 'git-receive-pack'));
     }
+}
+function relativeName(inside, file) {
+    return inside && file.startsWith(inside) ? file.slice(inside.length) : file;
 }
 
 
@@ -30238,7 +30433,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   r6: () => (/* binding */ relaxingOptions)
 });
 
-// UNUSED EXPORTS: DEFAULT_LFS_THRESHOLD, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_LFS_FILE_SIZE, DEFAULT_NETWORK_TIMEOUT, DEFAULT_STALL_TIMEOUT, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, parseAttributes, parseBoolean, parseCompression, parseDuration, parseFormats, parseLargeFiles, parseNixBuildArgs, parseOutputs, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
+// UNUSED EXPORTS: DEFAULT_LFS_THRESHOLD, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_LFS_FILE_SIZE, DEFAULT_NETWORK_TIMEOUT, DEFAULT_STALL_TIMEOUT, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, parseAttributes, parseBoolean, parseCompression, parseDuration, parseFormats, parseLargeFiles, parseLayout, parseNixBuildArgs, parseOutputs, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
@@ -30246,6 +30441,7 @@ var external_node_os_ = __nccwpck_require__(8161);
 /** The typed configuration that the entry points build from their inputs and pass down. */
 const FORMATS = ['nar', 'closure', 'binary-cache'];
 const COMPRESSIONS = ['none', 'xz', 'zstd'];
+const LAYOUTS = ['auto', '1', '2'];
 const LARGE_FILES = ['refuse', 'lfs'];
 
 // EXTERNAL MODULE: ./src/errors.ts
@@ -30325,6 +30521,7 @@ function readConfig(input, env) {
         dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
         checkReproducible: parseBoolean(input('check-reproducible') || 'false', 'check-reproducible'),
         largeFiles,
+        layout: parseLayout(input('layout') || 'auto'),
         lfsThreshold,
         maxFileSize,
         warnFileSize: Math.min(WARN_FILE_SIZE, maxFileSize),
@@ -30675,6 +30872,12 @@ function parseLargeFiles(value) {
         return v;
     throw new errors/* UserError */.yo(`Input 'large-files' must be 'refuse' (files over max-file-size fail the step) or 'lfs' (files over lfs-threshold go to Git LFS), not ${JSON.stringify(value)}.`);
 }
+function parseLayout(value) {
+    const v = value.trim().toLowerCase();
+    if (LAYOUTS.includes(v))
+        return v === 'auto' ? 'auto' : v === '1' ? 1 : 2;
+    throw new errors/* UserError */.yo(`Input 'layout' must be auto (the layout the binstore has; 2 for a new one), 1 or 2, not ${JSON.stringify(value)}.`);
+}
 /** `104857600`, `100M`, `100MiB`, `1.5G`: binary units. */
 function parseSize(value, name) {
     const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(value.trim());
@@ -30704,6 +30907,322 @@ function oneLine(value, name) {
         throw new errors/* UserError */.yo(`Input '${name}' must be one line without control characters or '<>'.`);
     }
     return value.trim();
+}
+
+
+/***/ }),
+
+/***/ 5005:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   ER: () => (/* binding */ parseEntry),
+/* harmony export */   LF: () => (/* binding */ latestName),
+/* harmony export */   LT: () => (/* binding */ layoutTexts),
+/* harmony export */   NC: () => (/* binding */ CACHE_DIR),
+/* harmony export */   Ws: () => (/* binding */ artifactPath),
+/* harmony export */   aH: () => (/* binding */ layoutOf),
+/* harmony export */   aT: () => (/* binding */ LATEST_DIR),
+/* harmony export */   b9: () => (/* binding */ fetchTexts),
+/* harmony export */   fR: () => (/* binding */ renderFetchExpression),
+/* harmony export */   qX: () => (/* binding */ ownedPaths),
+/* harmony export */   qo: () => (/* binding */ parseRoot),
+/* harmony export */   s3: () => (/* binding */ entryPath)
+/* harmony export */ });
+/* unused harmony exports LAYOUT_VERSION, bucketOf, storeName, fetchExpressionPath, latestEntryPath, latestFetchPath, renderRoot, renderEntry, renderSummary, namesOf */
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _fetch_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1134);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3758);
+/* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8499);
+
+
+
+
+/**
+ * Layout 2 of a binstore: every publish adds files and rewrites only files of a bounded size, so
+ * its cost does not grow with what the binstore holds (docs/LAYOUT.md).
+ *
+ *   PATH/index.json                            the root: `{"version": 2, ...}`, written once
+ *   PATH/README.md                             a summary: the names, where to find each one
+ *   PATH/SYSTEM/H/A/HASH-NAME.nar              the artifact (H, A: the store hash's first two chars)
+ *   PATH/SYSTEM/H/A/HASH-NAME.nar.json          its manifest entry, written once, never rewritten
+ *   PATH/SYSTEM/H/A/HASH-NAME.nar.nix           fetch-by-hash expression, pinned to the commit
+ *                                              that added the file
+ *   PATH/SYSTEM/H/A/HASH-NAME.narinfo.json      the entry of a store path in the binary cache
+ *   PATH/latest/SYSTEM/NAME.FORMAT.json        the newest entry of each name and format
+ *   PATH/latest/SYSTEM/NAME.nix                the newest self-contained NAR of each name
+ *   PATH/cache/                                the binary cache (Nix's layout: a flat root)
+ */
+const LAYOUT_VERSION = 2;
+const LATEST_DIR = 'latest';
+const CACHE_DIR = 'cache';
+/**
+ * A path's fan-out directories: the first and second characters of its store hash (`a/b`), 1,024
+ * in all per system, each level at most 32 entries wide.
+ */
+function bucketOf(storePath) {
+    const base = (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .storeBasename */ .UF)(storePath);
+    return `${base[0]}/${base[1]}`;
+}
+/** `/nix/store/<hash>-<name>` → `<name>`. */
+function storeName(storePath) {
+    return (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .storeBasename */ .UF)(storePath).slice(33);
+}
+const SIDE_EXTENSIONS = {
+    nar: 'nar',
+    closure: 'closure',
+    'binary-cache': 'narinfo'
+};
+/** Where layout 2 keeps the file of a store path in a format: `PATH/SYSTEM/H/A/HASH-NAME.EXT`. */
+function artifactPath(dir, system, storePath, format) {
+    return (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, system, bucketOf(storePath), `${(0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .storeBasename */ .UF)(storePath)}${_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .EXTENSIONS */ .Z1[format]}`);
+}
+/** The manifest entry of a store path in a format: `PATH/SYSTEM/H/A/HASH-NAME.EXT.json`. */
+function entryPath(dir, system, storePath, format) {
+    const base = `${(0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .storeBasename */ .UF)(storePath)}.${SIDE_EXTENSIONS[format]}.json`;
+    return (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, system, bucketOf(storePath), base);
+}
+/** The fetch expression beside a NAR: `PATH/SYSTEM/H/A/HASH-NAME.nar.nix`. */
+function fetchExpressionPath(narFile) {
+    return `${narFile}.nix`;
+}
+/** The newest entry of a name in a format: `PATH/latest/SYSTEM/NAME.EXT.json`. */
+function latestEntryPath(dir, system, name, format) {
+    return (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, LATEST_DIR, system, `${name}.${SIDE_EXTENSIONS[format]}.json`);
+}
+/** The fetch expression of the newest self-contained NAR of a name: `PATH/latest/SYSTEM/NAME.nix`. */
+function latestFetchPath(dir, system, name) {
+    return (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, LATEST_DIR, system, `${name}.nix`);
+}
+/** Reads the names listed under `PATH/latest/SYSTEM/`: file name → name, when it is one of ours. */
+function latestName(file) {
+    return /^(.+)\.nix$/.exec(file)?.[1] ?? /^(.+)\.(nar|closure|narinfo)\.json$/.exec(file)?.[1];
+}
+function renderRoot(root) {
+    return `${JSON.stringify({
+        version: root.version,
+        index: root.index,
+        layout: 'Each artifact is SYSTEM/H/A/HASH-NAME.nar (H and A: the first two characters of its store hash), its manifest entry beside it as HASH-NAME.nar.json; latest/SYSTEM/NAME.nar.json is the newest of each name. See README.md.'
+    }, null, 2)}\n`;
+}
+/**
+ * Reads `PATH/index.json`: layout 1 (a manifest listing every artifact) or layout 2 (the root).
+ * Undefined for a binstore that has none yet.
+ */
+function layoutOf(text, file) {
+    if (text === undefined)
+        return undefined;
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} on the branch is not valid JSON; fix or remove it (the action owns this file).`);
+    }
+    const version = parsed?.version;
+    if (version === 1 || version === 2)
+        return version;
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} on the branch is not a publish-nix-artifact index (version 1 or 2); move it, or choose another 'path'.`);
+}
+/** Reads the root of a layout 2 binstore. */
+function parseRoot(text, file) {
+    const parsed = JSON.parse(text);
+    if (parsed.version !== 2)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} is not the root of a layout 2 binstore.`);
+    return { version: 2, index: parsed.index === 'kept' ? 'kept' : 'generated' };
+}
+function renderEntry(entry) {
+    return `${JSON.stringify(entry, null, 2)}\n`;
+}
+const ENTRY_FIELDS = [
+    ['file', 'string'],
+    ['format', 'string'],
+    ['attribute', 'string'],
+    ['system', 'string'],
+    ['storePath', 'string'],
+    ['narHash', 'string'],
+    ['narSize', 'number'],
+    ['fileSize', 'number'],
+    ['fileSha256', 'string'],
+    ['publishedAt', 'string']
+];
+/**
+ * Reads one manifest entry file. It is checked field by field: a hand-edited or foreign file is
+ * reported with what is wrong in it, never trusted as an entry.
+ */
+function parseEntry(text, file) {
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} is not valid JSON`);
+    }
+    if (!parsed || typeof parsed !== 'object')
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} is not a JSON object`);
+    const entry = parsed;
+    for (const [field, type] of ENTRY_FIELDS) {
+        if (typeof entry[field] !== type)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} has no ${type} '${field}'`);
+    }
+    if (!(entry.format === 'nar' || entry.format === 'closure' || entry.format === 'binary-cache')) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} has an unknown format ${JSON.stringify(entry.format)}`);
+    }
+    return parsed;
+}
+const nixString = (text) => JSON.stringify(text).replace(/\$\{/g, '\\${');
+/**
+ * The Nix expression that fetches one self-contained NAR by its NAR hash from the commit that
+ * added it (builtin fetchurl, `unpack = true` restores the NAR): a consumer imports this one
+ * small file, and evaluates nothing else of the binstore. Undefined when the host has no known
+ * download URL.
+ */
+function renderFetchExpression(entry, repository, commit) {
+    const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .downloadUrl */ .Is)(repository, commit, entry.file, entry.lfs !== undefined);
+    if (!url || entry.format !== 'nar' || entry.selfContained !== true)
+        return undefined;
+    return [
+        _fetch_index_js__WEBPACK_IMPORTED_MODULE_1__/* .FETCH_INDEX_MARK */ .g7,
+        `# ${entry.storePath}, from commit ${commit}: a fixed-output fetch checked against its NAR hash.`,
+        'import <nix/fetchurl.nix> {',
+        `  name = ${nixString(storeName(entry.storePath))};`,
+        `  url = ${nixString(url)};`,
+        `  hash = ${nixString(entry.narHash)};`,
+        '  unpack = true;',
+        '}',
+        ''
+    ].join('\n');
+}
+/**
+ * The README of a layout 2 binstore: how it is laid out and how to fetch from it, and one row
+ * per name. It changes only when a name appears, and its size grows with the names, never with
+ * the versions published under them.
+ */
+function renderSummary(dir, names) {
+    const rel = (file) => (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .relativeTo */ .Mf)(dir, file);
+    const sorted = [...names].sort((a, b) => a.system === b.system ? (a.name < b.name ? -1 : 1) : a.system < b.system ? -1 : 1);
+    const lines = [
+        '<!-- generated by publish-nix-artifact; do not edit -->',
+        '',
+        '# Published Nix artifacts',
+        '',
+        'Each store path is published as `SYSTEM/H/A/HASH-NAME.nar` (`.closure` for its closure; `H` and `A` are the first two characters of the store hash), with its record beside it (`HASH-NAME.nar.json`: NAR hash, sizes, source, provenance). `latest/SYSTEM/NAME.nar.json` is the record of the newest path of each name. [index.json](index.json) says which layout this is.',
+        '',
+        '- `.nar`: `nix-store --restore DIR < FILE`; `nix --extra-experimental-features nix-command hash file --sri FILE` equals the NAR hash.',
+        "- `.closure`: the path and its runtime closure in Nix's export format: `nix-store --import < FILE`.",
+        '- `.nar.nix` beside a NAR without references, and `latest/SYSTEM/NAME.nix` for the newest one: a fixed-output fetch of that NAR by its hash, from the commit that added it. From pure Nix: `import (builtins.fetchurl { url = URL-of-the-.nix-file-at-a-commit; sha256 = HASH; })`.',
+        "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter, with the signing key's public half in `trusted-public-keys`.",
+        '',
+        '| System | Name | Newest |',
+        '| --- | --- | --- |'
+    ];
+    for (const n of sorted) {
+        const links = [...n.records].sort().map(file => {
+            const record = rel((0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, LATEST_DIR, n.system, file));
+            return `[${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .cell */ .H)(file.slice(n.name.length + 1, -5))}](${encodeURI(record)})`;
+        });
+        if (n.fetchable)
+            links.push(`[fetch](${encodeURI(rel(latestFetchPath(dir, n.system, n.name)))})`);
+        lines.push(`| ${n.system} | \`${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .cell */ .H)(n.name)}\` | ${links.join(' · ')} |`);
+    }
+    return `${lines.join('\n')}\n`;
+}
+/** Every path layout 2 may write for these artifacts (checked before anything is written). */
+function ownedPaths(dir, artifacts) {
+    const paths = new Set([(0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, 'index.json'), (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, 'README.md')]);
+    for (const a of artifacts) {
+        const name = storeName(a.storePath);
+        for (const f of a.files) {
+            paths.add(entryPath(dir, a.system, a.storePath, f.format));
+            paths.add(latestEntryPath(dir, a.system, name, f.format));
+            if (f.format === 'nar') {
+                paths.add(fetchExpressionPath(f.path));
+                paths.add(latestFetchPath(dir, a.system, name));
+            }
+        }
+    }
+    return [...paths];
+}
+/**
+ * The small files of layout 2 for a commit that publishes `artifacts`: a manifest entry for each
+ * file that has none yet (never one that exists), the latest record of each name, the root when
+ * the binstore has none, and the README when a name is new. `entryOf` makes an entry.
+ */
+function layoutTexts(dir, artifacts, tip, entryOf, fetchable) {
+    const texts = new Map();
+    const entries = [];
+    const latest = new Map([...tip.latest].map(([system, files]) => [system, new Set(files)]));
+    const namesBefore = countNames(latest);
+    for (const a of artifacts) {
+        for (const f of a.files) {
+            const file = entryPath(dir, a.system, a.storePath, f.format);
+            if (tip.entries.has(file) || texts.has(file))
+                continue;
+            const entry = entryOf(a, f);
+            const text = renderEntry(entry);
+            texts.set(file, text);
+            entries.push(entry);
+            const name = storeName(a.storePath);
+            const record = latestEntryPath(dir, a.system, name, f.format);
+            texts.set(record, text);
+            const listed = latest.get(a.system) ?? new Set();
+            listed.add(record.slice(record.lastIndexOf('/') + 1));
+            if (fetchable(entry)) {
+                const expression = latestFetchPath(dir, a.system, name);
+                listed.add(expression.slice(expression.lastIndexOf('/') + 1));
+            }
+            latest.set(a.system, listed);
+        }
+    }
+    if (entries.length === 0)
+        return { texts: [], entries };
+    const index = tip.root?.index ?? (tip.foreignReadme ? 'kept' : 'generated');
+    if (!tip.root)
+        texts.set((0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, 'index.json'), renderRoot({ version: 2, index }));
+    if (index === 'generated' && (!tip.root || countNames(latest) !== namesBefore)) {
+        texts.set((0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, 'README.md'), renderSummary(dir, namesOf(latest)));
+    }
+    return { texts: [...texts].map(([path, text]) => ({ path, text })), entries };
+}
+function countNames(latest) {
+    return [...latest]
+        .map(([system, files]) => `${system}:${[...files].sort().join(',')}`)
+        .sort()
+        .join(';');
+}
+/** The names in `latest`, each with whether it has a fetch expression. */
+function namesOf(latest) {
+    const names = new Map();
+    for (const [system, files] of latest) {
+        for (const file of files) {
+            const name = latestName(file);
+            if (name === undefined)
+                continue;
+            const key = `${system}\0${name}`;
+            const named = names.get(key) ?? { system, name, records: [], fetchable: false };
+            if (file.endsWith('.nix'))
+                named.fetchable = true;
+            else
+                named.records.push(file);
+            names.set(key, named);
+        }
+    }
+    return [...names.values()];
+}
+/**
+ * The fetch expressions of the self-contained NARs among `entries`, pinned to `commit` (the one
+ * that added them): one beside each NAR, and the latest of each name.
+ */
+function fetchTexts(dir, entries, repository, commit) {
+    const texts = new Map();
+    for (const e of entries) {
+        const text = renderFetchExpression(e, repository, commit);
+        if (text === undefined)
+            continue;
+        texts.set(fetchExpressionPath(e.file), text);
+        texts.set(latestFetchPath(dir, e.system, storeName(e.storePath)), text);
+    }
+    return [...texts].map(([path, text]) => ({ path, text }));
 }
 
 
@@ -33368,6 +33887,7 @@ async function run() {
 /* harmony export */   ab: () => (/* binding */ mergeManifest),
 /* harmony export */   iT: () => (/* binding */ GENERATED_MARK),
 /* harmony export */   ir: () => (/* binding */ MANIFEST_NAME),
+/* harmony export */   lq: () => (/* binding */ makeEntry),
 /* harmony export */   rC: () => (/* binding */ renderIndex),
 /* harmony export */   sB: () => (/* binding */ renderManifest)
 /* harmony export */ });
@@ -33409,39 +33929,43 @@ function mergeManifest(manifest, artifacts, source, now, compression = 'none', r
         for (const f of a.files) {
             if (byFile.has(f.path))
                 continue;
-            byFile.set(f.path, {
-                file: f.path,
-                format: f.format,
-                attribute: a.attribute,
-                output: a.output,
-                system: a.system,
-                storePath: a.storePath,
-                narHash: a.narHash,
-                narSize: a.narSize,
-                fileSize: f.size,
-                fileSha256: f.sha256,
-                compression: f.format === 'binary-cache' ? compression : 'none',
-                source: { repository: source.repository, commit: source.commit, ref: source.ref },
-                publishedAt: now.toISOString(),
-                reproducible: reproducible ? 'checked' : 'not checked',
-                ...(a.selfContained === undefined ? {} : { selfContained: a.selfContained }),
-                ...(a.provenance
-                    ? {
-                        provenance: {
-                            ...a.provenance,
-                            runner: source.runner,
-                            run: { url: source.runUrl, event: source.event, ref: source.ref }
-                        }
-                    }
-                    : {}),
-                ...(f.publicKey ? { publicKey: f.publicKey } : {}),
-                ...(f.lfs ? { lfs: { oid: f.lfs.oid } } : {})
-            });
+            byFile.set(f.path, makeEntry(a, f, source, now, compression, reproducible));
             added++;
         }
     }
     const sorted = [...byFile.values()].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
     return { manifest: { version: 1, index: manifest.index, artifacts: sorted }, added };
+}
+/** The manifest entry of one published file of an artifact. */
+function makeEntry(a, f, source, now, compression, reproducible) {
+    return {
+        file: f.path,
+        format: f.format,
+        attribute: a.attribute,
+        output: a.output,
+        system: a.system,
+        storePath: a.storePath,
+        narHash: a.narHash,
+        narSize: a.narSize,
+        fileSize: f.size,
+        fileSha256: f.sha256,
+        compression: f.format === 'binary-cache' ? compression : 'none',
+        source: { repository: source.repository, commit: source.commit, ref: source.ref },
+        publishedAt: now.toISOString(),
+        reproducible: reproducible ? 'checked' : 'not checked',
+        ...(a.selfContained === undefined ? {} : { selfContained: a.selfContained }),
+        ...(a.provenance
+            ? {
+                provenance: {
+                    ...a.provenance,
+                    runner: source.runner,
+                    run: { url: source.runUrl, event: source.event, ref: source.ref }
+                }
+            }
+            : {}),
+        ...(f.publicKey ? { publicKey: f.publicKey } : {}),
+        ...(f.lfs ? { lfs: { oid: f.lfs.oid } } : {})
+    };
 }
 function renderManifest(manifest) {
     return `${JSON.stringify(manifest, null, 2)}\n`;
@@ -34819,6 +35343,8 @@ function describeEntry(entry) {
 
 // EXTERNAL MODULE: ./src/inputs.ts + 1 modules
 var inputs = __nccwpck_require__(7815);
+// EXTERNAL MODULE: ./src/layout.ts
+var src_layout = __nccwpck_require__(5005);
 // EXTERNAL MODULE: ./src/manifest.ts
 var src_manifest = __nccwpck_require__(5546);
 ;// CONCATENATED MODULE: ./src/retry.ts
@@ -34898,6 +35424,7 @@ var workdir = __nccwpck_require__(7999);
 
 
 
+
 /** Rejected pushes in a row, with the branch not moving, after which publishing gives up. */
 const STALE_ROUNDS = 3;
 /**
@@ -34922,6 +35449,8 @@ class Publisher {
     verifications = [];
     /** The Nix that builds, for the provenance of what it built. */
     nixVersion;
+    /** The layout files are written in, decided from the tip before the export (chooseLayout). */
+    layout = 2;
     constructor(d) {
         this.d = d;
     }
@@ -34934,6 +35463,7 @@ class Publisher {
             this.nixVersion = await nixVersion.get();
             log.info(`Using ${this.nixVersion.description}.`);
             const built = await this.build();
+            this.layout = await this.chooseLayout(remote);
             const lfs = config.largeFiles === 'lfs' ? this.lfsOptions(remote.state.branch) : undefined;
             const cache = await prepareBinaryCache(config, nix, this.d.work, lfs);
             const exported = await log.group('Exporting', () => this.exportAll(built, remote, cache));
@@ -35121,7 +35651,9 @@ class Publisher {
             const { size, sha256 } = format === 'closure'
                 ? await this.exportClosure(b, closure, local)
                 : { size: info.narSize, sha256: info.narHash };
-            const file = (0,naming/* artifactFilePath */.Es)(config.path, system, b.storePath, format);
+            const file = this.layout === 2
+                ? (0,src_layout/* artifactPath */.Ws)(config.path, system, b.storePath, format)
+                : (0,naming/* artifactFilePath */.Es)(config.path, system, b.storePath, format);
             const localFile = `${local}${naming/* EXTENSIONS */.Z1[format]}`;
             if (inLfs(config, file, size, log)) {
                 const oid = (0,git_lfs/* sriToHex */.zo)(sha256);
@@ -35216,6 +35748,10 @@ class Publisher {
         const known = new Map(narinfos.map(f => [f.path, f.oid]));
         const uploads = new Map();
         const files = await cacheFiles(cache, git, !config.dryRun, known, async (file, local, size) => {
+            // Only NARs may go to Git LFS: Nix reads narinfos (and nix-cache-info) from the URL of the
+            // file itself, which for a file in LFS serves its pointer.
+            if (!file.startsWith(`${cache.repoDir}/nar/`))
+                return undefined;
             if (!inLfs(config, file, size, log))
                 return undefined;
             // Nix wrote the NAR's hash into its narinfo (see pointLargeNars); the LFS server checks it.
@@ -35316,11 +35852,20 @@ class Publisher {
     async commitOnTip(on, deadline, pushes) {
         const { config, git, log } = this.d;
         const { branch, state, exported } = on;
-        const plan = await this.plan(state.tip, artifactFiles(exported), on.cache, branch);
-        const { texts: owned, manifest } = await this.ownedFiles(state, exported, plan, deadline);
-        const attributes = this.attributesFile(state, [...exported.flatMap(a => a.files), ...on.cache]);
-        if (attributes && (owned.length > 0 || plan.added.length > 0))
-            owned.push(attributes);
+        if (state.tip && (state.layout ?? this.layout) !== this.layout) {
+            throw new errors/* UserError */.yo(`${(0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir)} on '${branch}' changed to layout ${state.layout} while this run was publishing in layout ${this.layout}; run the step again.`);
+        }
+        const plan = await this.plan(state.tip, exported, on.cache, branch);
+        const layout2 = this.layout === 2 ? this.layoutFiles(state, exported, plan) : undefined;
+        const { texts: owned, manifest } = layout2
+            ? { texts: layout2.texts, manifest: undefined }
+            : await this.ownedFiles(state, exported, plan, deadline);
+        const stored = [...exported.flatMap(a => a.files), ...on.cache];
+        const attributes = layout2
+            ? await this.bucketAttributes(plan.entries, stored, deadline)
+            : [this.attributesFile(state, stored)].filter((t) => t !== undefined);
+        if (owned.length > 0 || plan.added.length > 0)
+            owned.push(...attributes);
         // Nothing is committed, nor reported as publishable, before every NAR was found equal to
         // the store's record of its path; that check has been running since the export.
         await Promise.all(this.verifications);
@@ -35337,7 +35882,11 @@ class Publisher {
             return this.outcome(exported, unchanged);
         }
         const files = await git.commit(state.tip, [...plan.added], owned, message);
-        const commit = manifest ? await this.withFetchIndex(files, manifest) : files;
+        const commit = layout2
+            ? await this.withFetchExpressions(files, layout2.entries)
+            : manifest
+                ? await this.withFetchIndex(files, manifest)
+                : files;
         pushes.push({ branch, commitSha: commit, added, published: true });
         await git.push(commit, branch, deadline);
         log.info(`Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`);
@@ -35355,12 +35904,67 @@ class Publisher {
         const file = (0,naming/* repoPath */.qN)(config.path, fetch_index/* FETCH_INDEX_NAME */.KP);
         return git.commit(commit, [], [{ path: file, text }], `Update ${file} for ${commit.slice(0, 12)}`);
     }
+    /**
+     * Layout 2: the fetch expressions of the NARs this commit adds, pinned to it, in a second commit
+     * on it; both are pushed together. Returns the commit to push.
+     */
+    async withFetchExpressions(commit, entries) {
+        const { config, git } = this.d;
+        const texts = (0,src_layout/* fetchTexts */.b9)(config.path, entries, config.repository, commit);
+        if (texts.length === 0)
+            return commit;
+        const message = `Fetch expressions of ${texts.length === 2 ? texts[0].path : `${texts.length} files`} for ${commit.slice(0, 12)}`;
+        return git.commit(commit, [], texts, message);
+    }
+    /** Layout 2: the entries, latest records, root and summary this commit writes. */
+    layoutFiles(state, exported, plan) {
+        const { config } = this.d;
+        const ours = new Set([...plan.added, ...plan.present].map(f => f.path));
+        const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }));
+        const readme = plan.entries.get((0,naming/* repoPath */.qN)(config.path, src_manifest/* INDEX_NAME */.VX));
+        const tip = {
+            root: state.root,
+            latest: state.latest ?? new Map(),
+            entries: plan.entries,
+            // A README.md on a branch with no root yet is someone else's: the root comes with ours.
+            foreignReadme: readme !== undefined && !state.root
+        };
+        const now = new Date();
+        return (0,src_layout/* layoutTexts */.LT)(config.path, artifacts, tip, (a, f) => (0,src_manifest/* makeEntry */.lq)(a, f, config.source, now, config.compression, config.checkReproducible), entry => (0,src_layout/* renderFetchExpression */.fR)(entry, config.repository, 'HEAD') !== undefined);
+    }
+    /**
+     * Layout 2 with Git LFS: `.gitattributes` in each directory that gets a file stored in LFS,
+     * naming it (git-lfs checks out LFS content only for files named there). Directories are small
+     * (see layout.ts), so these files stay small.
+     */
+    async bucketAttributes(entries, files, deadline) {
+        const { git } = this.d;
+        const byDir = new Map();
+        for (const f of files.filter(f => f.upload)) {
+            const dir = f.path.slice(0, f.path.lastIndexOf('/'));
+            byDir.set(dir, [...(byDir.get(dir) ?? []), (0,naming/* relativeTo */.Mf)(dir, f.path)]);
+        }
+        if (byDir.size === 0)
+            return [];
+        const existing = [...byDir.keys()]
+            .map(dir => entries.get((0,naming/* repoPath */.qN)(dir, git_lfs/* ATTRIBUTES_NAME */.II)))
+            .filter((e) => e?.type === 'blob');
+        const texts = await git.readBlobs(existing.map(e => e.oid), deadline);
+        const result = [];
+        for (const [dir, names] of byDir) {
+            const file = (0,naming/* repoPath */.qN)(dir, git_lfs/* ATTRIBUTES_NAME */.II);
+            const before = texts.get(entries.get(file)?.oid ?? '') ?? '';
+            const text = (0,git_lfs/* lfsAttributes */.Xr)(before, names);
+            if (text !== before)
+                result.push({ path: file, text });
+        }
+        return result;
+    }
     /** Phase 4: which files are new, already there, or there with other content. */
-    async plan(tip, files, cache, branch) {
-        const { config, git, log } = this.d;
-        const owned = [src_manifest/* MANIFEST_NAME */.ir, src_manifest/* INDEX_NAME */.VX, fetch_index/* FETCH_INDEX_NAME */.KP]
-            .concat(config.largeFiles === 'lfs' ? [git_lfs/* ATTRIBUTES_NAME */.II] : [])
-            .map(name => ({ path: (0,naming/* repoPath */.qN)(config.path, name), oid: '' }));
+    async plan(tip, exported, cache, branch) {
+        const files = artifactFiles(exported);
+        const { git, log } = this.d;
+        const owned = this.ownedPaths(exported, cache).map(path => ({ path, oid: '' }));
         const entries = tip
             ? await git.lsTree(tip, wantedPaths([...files, ...cache, ...owned]))
             : new Map();
@@ -35381,8 +35985,22 @@ class Publisher {
         return {
             added: [...plan.added, ...cached.added],
             present: [...plan.present, ...kept],
-            conflicting: plan.conflicting
+            conflicting: plan.conflicting,
+            entries
         };
+    }
+    /** The files the action keeps beside the artifacts, which nothing else may stand in the way of. */
+    ownedPaths(exported, cache) {
+        const { config } = this.d;
+        if (this.layout === 1) {
+            return [src_manifest/* MANIFEST_NAME */.ir, src_manifest/* INDEX_NAME */.VX, fetch_index/* FETCH_INDEX_NAME */.KP]
+                .concat(config.largeFiles === 'lfs' ? [git_lfs/* ATTRIBUTES_NAME */.II] : [])
+                .map(name => (0,naming/* repoPath */.qN)(config.path, name));
+        }
+        const lfsDirs = config.largeFiles === 'lfs'
+            ? [...exported.flatMap(a => a.files.map(f => f.path)), ...cache.map(f => f.path)].map(file => `${file.slice(0, file.lastIndexOf('/') + 1)}${git_lfs/* ATTRIBUTES_NAME */.II}`)
+            : [];
+        return [...new Set([...(0,src_layout/* ownedPaths */.qX)(config.path, exported), ...lfsDirs])];
     }
     describe(plan, owned, message) {
         const { log } = this.d;
@@ -35457,7 +36075,10 @@ class Publisher {
         const text = (0,git_lfs/* lfsAttributes */.Xr)(existing, paths);
         return text === existing ? undefined : { path: (0,naming/* repoPath */.qN)(dir, git_lfs/* ATTRIBUTES_NAME */.II), text };
     }
-    /** The tip of `branch` (the default branch if none), with the small files read from it. */
+    /**
+     * The tip of `branch` (the default branch if none), with the small files read from it and, in
+     * layout 2, the trees a publish writes into that do not depend on what it builds.
+     */
     async fetchTipState(deadline, branch) {
         const { config, git } = this.d;
         const ref = await git.fetchTip(deadline, branch);
@@ -35474,14 +36095,79 @@ class Publisher {
         const manifest = entries.get(manifestFile);
         const index = entries.get(indexFile);
         const attributes = entries.get(attributesFile);
-        // All are downloaded now, in one request: the manifest (and .gitattributes) are merged into,
-        // and they are the previous versions that `git push` looks up as delta bases for the files it
-        // rewrites (without them here, it would download each one on its own while pushing).
+        refuseToReplace(entries, [manifestFile]);
+        // All are downloaded now, in one request: the manifest says the layout (in layout 1 it and
+        // .gitattributes are merged into), and they are the previous versions that `git push` looks
+        // up as delta bases for the files it rewrites (without them here, it would download each one
+        // on its own while pushing).
         const blobs = [manifest, index, attributes].filter((e) => e?.type === 'blob');
         await git.fetchBlobs(blobs.map(e => e.oid), deadline);
         const text = manifest?.type === 'blob' ? await git.readBlob(manifest.oid, deadline) : undefined;
+        const layout = (0,src_layout/* layoutOf */.aH)(text, manifestFile);
+        if (layout === 2) {
+            const root = (0,src_layout/* parseRoot */.qo)(text ?? '', manifestFile);
+            return { tip, index, layout, root, latest: await this.latestOnTip(tip) };
+        }
         const attributesText = attributes?.type === 'blob' ? await git.readBlob(attributes.oid, deadline) : undefined;
-        return { tip, manifest: text, index, attributes: attributesText };
+        return { tip, manifest: text, index, attributes: attributesText, layout };
+    }
+    /**
+     * Layout 2: the names under `PATH/latest/`, and the trees of every directory of `PATH` a publish
+     * may write into (one request a level, while Nix builds): after the build only the fan-out
+     * directories of the new store paths are left to fetch. The binary cache's tree, which grows
+     * with every narinfo, is fetched only when this run writes into it.
+     */
+    async latestOnTip(tip) {
+        const { config, git } = this.d;
+        const dir = config.path;
+        const writesCache = config.formats.includes('binary-cache');
+        const children = await git.listDir(tip, dir);
+        const subtrees = [...children]
+            .filter(([name, e]) => e.type === 'tree' && (writesCache || name !== src_layout/* CACHE_DIR */.NC))
+            .map(([name]) => name);
+        await git.lsTree(tip, subtrees.map(name => (0,naming/* repoPath */.qN)(dir, name, '-')));
+        // The first level of each system's fan-out (at most 32 small trees a system).
+        const fanOut = [];
+        for (const name of subtrees.filter(n => n !== src_layout/* LATEST_DIR */.aT && n !== src_layout/* CACHE_DIR */.NC)) {
+            for (const [first, e] of await git.listDir(tip, (0,naming/* repoPath */.qN)(dir, name))) {
+                if (e.type === 'tree' && first.length === 1)
+                    fanOut.push((0,naming/* repoPath */.qN)(dir, name, first, '-'));
+            }
+        }
+        await git.lsTree(tip, fanOut);
+        const latest = new Map();
+        if (children.get(src_layout/* LATEST_DIR */.aT)?.type !== 'tree')
+            return latest;
+        const latestDir = (0,naming/* repoPath */.qN)(dir, src_layout/* LATEST_DIR */.aT);
+        const systems = [...(await git.listDir(tip, latestDir))].filter(([, e]) => e.type === 'tree');
+        await git.lsTree(tip, systems.map(([system]) => (0,naming/* repoPath */.qN)(latestDir, system, '-')));
+        for (const [system] of systems) {
+            const files = await git.listDir(tip, (0,naming/* repoPath */.qN)(latestDir, system));
+            latest.set(system, new Set([...files].filter(([, e]) => e.type === 'blob').map(([name]) => name)));
+        }
+        return latest;
+    }
+    /**
+     * The layout this run writes in, from the tip fetched while Nix built (fetched again if that
+     * failed, as the first attempt of the publish would): the one the binstore has, layout 2 for a
+     * new one, or the one the 'layout' input requires.
+     */
+    async chooseLayout(remote) {
+        const { config, log, retry } = this.d;
+        const branch = remote.state.branch;
+        const state = await withRetries(`publish to '${branch}'`, retry, log, (attempt, deadline) => attempt === 1 ? this.firstTip(remote, deadline) : this.fetchTipState(deadline, branch));
+        // The first attempt of the publish starts from this state.
+        remote.firstTip = background(Promise.resolve(state));
+        remote.state = { ...remote.state, tip: state.tip };
+        const file = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
+        const wanted = config.layout === 'auto' ? (state.layout ?? 2) : config.layout;
+        if (state.layout !== undefined && state.layout !== wanted) {
+            throw new errors/* UserError */.yo(`The 'layout' input asks for layout ${wanted}, but ${file} on '${branch}' is layout ${state.layout}; nothing was changed. Leave 'layout' at auto to extend the binstore in the layout it has${state.layout === 1 ? ' (docs/LAYOUT.md says how to move it to layout 2)' : ''}.`);
+        }
+        if (wanted === 1 && state.layout === 1) {
+            log.info(`${file} is layout 1: each publish rewrites it, README.md and artifacts.nix whole, so it costs more as the binstore grows. docs/LAYOUT.md says how to move to layout 2.`);
+        }
+        return wanted;
     }
     /**
      * The state for the first attempt: the one fetched in the background if it is the tip that

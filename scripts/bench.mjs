@@ -19,7 +19,12 @@
 //      push, default settings), and the bytes the push sends against the NAR's size.
 //   9. lfs: a 1 GiB artifact published through Git LFS: peak RSS of the action, and its upload
 //      throughput to the loopback LFS server ÷ `curl -T` of the same file to the same URL.
-// BENCH_SECTIONS=growth,big,race,network,attrs,cache,fetch,large,lfs picks sections (default: all).
+//  10. scale: binstores of 0, 3,000, 30,000 and 100,000 artifacts in layout 2, each made by a real
+//      publish, grown in the action's own format (scripts/lib/synth-binstore.mjs), and published
+//      into once more for real: one new tiny artifact into each, interleaved, REPS times: time ÷
+//      the time at 0, bytes fetched and pushed, peak RSS; then `verify` of each (time, peak RSS).
+//      BENCH_SCALE=0,3000,30000,100000 picks the sizes.
+// BENCH_SECTIONS=growth,big,race,network,attrs,cache,fetch,large,lfs,scale picks sections (default: all).
 // BENCH_DIST=path/to/index.js benchmarks another build of the action (an older release, say).
 // Needs root with Debian's nix-bin (single-user), git; about 2 GB of disk in /tmp and /nix.
 //
@@ -34,13 +39,16 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startGitServer } from './lib/git-server.mjs'
+import { growBinstore } from './lib/synth-binstore.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const N = Number(process.env.BENCH_N ?? 300)
 const REPS = Number(process.env.BENCH_REPS ?? 7)
 const BIG = Number(process.env.BENCH_BIG_BYTES ?? 1024 ** 3)
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'growth,big,race,network,attrs,cache,fetch,large,lfs').split(',')
+  (process.env.BENCH_SECTIONS ?? 'growth,big,race,network,attrs,cache,fetch,large,lfs,scale').split(
+    ','
+  )
 )
 const DIST = path.resolve(process.env.BENCH_DIST ?? path.join(root, 'dist/index.js'))
 const SYSTEM = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux`
@@ -114,6 +122,20 @@ function flake(packages) {
 }
 
 const machineCaCerts = process.env.NODE_EXTRA_CA_CERTS
+
+/** Polls the peak RSS (VmHWM, KiB) of process `pid` until `stop()`; returns a getter. */
+function watchMemory(pid) {
+  let hwm = 0
+  const timer = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+      if (m) hwm = Math.max(hwm, Number(m[1]))
+    } catch {
+      // exited
+    }
+  }, 20)
+  return { stop: () => clearInterval(timer), peak: () => hwm }
+}
 
 /** Runs the action like a runner; returns its stdout. Polls VmHWM when asked. */
 async function action(
@@ -217,6 +239,7 @@ try {
   if (SECTIONS.has('fetch')) await fetchSection()
   if (SECTIONS.has('large')) await largeSection()
   if (SECTIONS.has('lfs')) await lfsSection()
+  if (SECTIONS.has('scale')) await scaleSection()
 } finally {
   await server.close()
   fs.rmSync(work, { recursive: true, force: true })
@@ -760,3 +783,115 @@ console.log('| --- | ---: | ---: | :---: |')
 for (const [name, value, target, ok] of rows)
   console.log(`| ${name} | ${value} | ${target} | ${ok ? 'yes' : 'NO'} |`)
 process.exitCode = rows.every(r => r[3]) ? 0 : 1
+
+/** Bytes the server sent for fetches and received in pushes since `server.resetLog()`. */
+function traffic() {
+  const posts = server.state.requests.filter(r => r.method === 'POST')
+  return {
+    fetched: posts
+      .filter(r => r.path.endsWith('/git-upload-pack'))
+      .reduce((n, r) => n + r.bytes, 0),
+    pushed: posts
+      .filter(r => r.path.endsWith('/git-receive-pack'))
+      .reduce((n, r) => n + r.bytesIn, 0)
+  }
+}
+
+async function scaleSection() {
+  const sizes = (process.env.BENCH_SCALE ?? '0,3000,30000,100000').split(',').map(Number)
+  const names = Array.from({ length: REPS + 2 }, (_, i) => `n${i}`)
+  const f = flake(Object.fromEntries(names.map(n => [n, `echo ${n} > $out`])))
+  for (const n of names) await buildOut(`${f}#${n}`)
+  const stores = []
+  for (const size of sizes) {
+    const repo = server.createRepo(`scale-${size}`)
+    const made = await action({ 'flake-attribute': `${f}#n0`, repository: repo.url })
+    const file =
+      /^file<<(\S+)\n(.*)\n\1$/m.exec(made.outputs)?.[2] ?? /^file=(.*)$/m.exec(made.outputs)?.[1]
+    if (size > 0) {
+      console.error(`[bench] growing a binstore to ${size} artifacts…`)
+      const t = await timed(() =>
+        growBinstore({
+          repoDir: repo.dir,
+          template: file,
+          count: size,
+          names: 250,
+          seed: `s${size}`
+        })
+      )
+      console.error(`[bench]   ${(t.ms / 1000).toFixed(1)} s`)
+    }
+    // A real publish on the grown binstore (a new name: the summary is rewritten with all names).
+    await action({ 'flake-attribute': `${f}#n1`, repository: repo.url })
+    await run('git', ['--git-dir', repo.dir, 'repack', '-adq'])
+    stores.push({ size, repo, ms: [], fetched: [], pushed: [], rss: [] })
+  }
+  for (let r = 0; r < REPS; r++) {
+    for (const st of stores) {
+      server.resetLog()
+      const t = await timed(() =>
+        action(
+          { 'flake-attribute': `${f}#${names[r + 2]}`, repository: st.repo.url },
+          { memory: true }
+        )
+      )
+      const { fetched, pushed } = traffic()
+      st.ms.push(t.ms)
+      st.fetched.push(fetched)
+      st.pushed.push(pushed)
+      st.rss.push(t.value.hwmKiB / 1024)
+    }
+  }
+  const zero = stores.find(st => st.size === 0) ?? stores[0]
+  for (const st of stores) {
+    const ratios = st.ms.map((ms, i) => ms / zero.ms[i])
+    const target = st.size >= 100000 ? 1.5 : st.size >= 30000 ? 1.3 : undefined
+    rows.push([
+      `scale: publish into ${st.size} artifacts ÷ into 0 (one new tiny artifact, interleaved)`,
+      spread(ratios),
+      target ? `≤ ${target}` : '(report)',
+      target ? median(ratios) <= target : true
+    ])
+    const extra = median(st.pushed) - median(zero.pushed)
+    rows.push([
+      `scale: at ${st.size}: fetched, pushed (bytes, medians); pushed − pushed at 0`,
+      `${median(st.fetched)}, ${median(st.pushed)}; ${extra}`,
+      st.size > 0 ? `≤ ${st.size} (1 B/artifact)` : '(report)',
+      st.size === 0 || extra <= st.size
+    ])
+    rows.push([
+      `scale: at ${st.size}: node peak RSS, MB (max)`,
+      Math.max(...st.rss).toFixed(0),
+      '< 150',
+      Math.max(...st.rss) < 150
+    ])
+  }
+  for (const st of stores) {
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'bin/publish-nix-artifact.js'), 'verify', '--repository', st.repo.url],
+      {
+        env: { ...env, PUBLISH_NIX_ARTIFACT_TOKEN: token, TMPDIR: work },
+        stdio: ['ignore', 'pipe', 'ignore']
+      }
+    )
+    const memory = watchMemory(child.pid)
+    const started = Date.now()
+    let out = ''
+    child.stdout.on('data', d => (out += d))
+    const code = await new Promise(resolve => child.on('close', resolve))
+    memory.stop()
+    rows.push([
+      `scale: verify at ${st.size}: seconds, peak RSS MB; ${out.trim()}`,
+      `${((Date.now() - started) / 1000).toFixed(1)}, ${(memory.peak() / 1024).toFixed(0)}`,
+      'completes, 0 problems',
+      code === 0
+    ])
+  }
+  rows.push([
+    `(for scale) medians, ms: ${stores.map(st => `${st.size}: ${median(st.ms).toFixed(0)}`).join(', ')}`,
+    '',
+    '',
+    true
+  ])
+}

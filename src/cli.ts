@@ -34,6 +34,7 @@ Options (same meaning as the action's inputs):
   --max-file-size SIZE     refuse files larger than this (default: 100M; 2G with lfs)
   --large-files MODE       refuse or lfs: store files over lfs-threshold in Git LFS
   --lfs-threshold SIZE     with lfs, files larger than this go to Git LFS (default: 50M)
+  --layout N               auto, 1 or 2 (default auto: the binstore's; 2 for a new one)
   --stall-timeout TIME     abandon and retry a request that moves no data this long (default: 60s)
   --network-timeout TIME   end each network operation, retries included, by then (default: 30m)
   --check-reproducible     rebuild once more; publish nothing if any output differs
@@ -60,6 +61,7 @@ const OPTIONS = [
   'max-file-size',
   'large-files',
   'lfs-threshold',
+  'layout',
   'stall-timeout',
   'network-timeout'
 ] as const

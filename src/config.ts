@@ -75,6 +75,11 @@ export interface Config {
    * in Git LFS with a pointer committed in its place (`lfs`).
    */
   largeFiles: LargeFiles
+  /**
+   * The binstore's layout: 'auto' keeps the one the branch has (2 for a new binstore); 1 or 2
+   * require it (1 creates a new binstore in the layout of earlier releases).
+   */
+  layout: LayoutChoice
   /** With `lfs`, files larger than this go to LFS; smaller ones stay plain git blobs. */
   lfsThreshold: number
   /** The largest file accepted: a git blob with `refuse`, an LFS object with `lfs`. */
@@ -86,6 +91,9 @@ export interface Config {
   /** Parent of the private work directory (RUNNER_TEMP on a runner). */
   tempDir: string
 }
+
+export const LAYOUTS = ['auto', '1', '2'] as const
+export type LayoutChoice = 'auto' | 1 | 2
 
 export const LARGE_FILES = ['refuse', 'lfs'] as const
 export type LargeFiles = (typeof LARGE_FILES)[number]

@@ -3,6 +3,8 @@ import {
   COMPRESSIONS,
   FORMATS,
   LARGE_FILES,
+  LAYOUTS,
+  LayoutChoice,
   type LargeFiles,
   type Compression,
   type Config,
@@ -89,6 +91,7 @@ export function readConfig(input: InputReader, env: NodeJS.ProcessEnv): Config {
     dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
     checkReproducible: parseBoolean(input('check-reproducible') || 'false', 'check-reproducible'),
     largeFiles,
+    layout: parseLayout(input('layout') || 'auto'),
     lfsThreshold,
     maxFileSize,
     warnFileSize: Math.min(WARN_FILE_SIZE, maxFileSize),
@@ -489,6 +492,14 @@ export function parseLargeFiles(value: string): LargeFiles {
   if ((LARGE_FILES as readonly string[]).includes(v)) return v as LargeFiles
   throw new UserError(
     `Input 'large-files' must be 'refuse' (files over max-file-size fail the step) or 'lfs' (files over lfs-threshold go to Git LFS), not ${JSON.stringify(value)}.`
+  )
+}
+
+export function parseLayout(value: string): LayoutChoice {
+  const v = value.trim().toLowerCase()
+  if ((LAYOUTS as readonly string[]).includes(v)) return v === 'auto' ? 'auto' : v === '1' ? 1 : 2
+  throw new UserError(
+    `Input 'layout' must be auto (the layout the binstore has; 2 for a new one), 1 or 2, not ${JSON.stringify(value)}.`
   )
 }
 

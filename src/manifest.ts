@@ -91,34 +91,7 @@ export function mergeManifest(
   for (const a of artifacts) {
     for (const f of a.files) {
       if (byFile.has(f.path)) continue
-      byFile.set(f.path, {
-        file: f.path,
-        format: f.format,
-        attribute: a.attribute,
-        output: a.output,
-        system: a.system,
-        storePath: a.storePath,
-        narHash: a.narHash,
-        narSize: a.narSize,
-        fileSize: f.size,
-        fileSha256: f.sha256,
-        compression: f.format === 'binary-cache' ? compression : 'none',
-        source: { repository: source.repository, commit: source.commit, ref: source.ref },
-        publishedAt: now.toISOString(),
-        reproducible: reproducible ? 'checked' : 'not checked',
-        ...(a.selfContained === undefined ? {} : { selfContained: a.selfContained }),
-        ...(a.provenance
-          ? {
-              provenance: {
-                ...a.provenance,
-                runner: source.runner,
-                run: { url: source.runUrl, event: source.event, ref: source.ref }
-              }
-            }
-          : {}),
-        ...(f.publicKey ? { publicKey: f.publicKey } : {}),
-        ...(f.lfs ? { lfs: { oid: f.lfs.oid } } : {})
-      })
+      byFile.set(f.path, makeEntry(a, f, source, now, compression, reproducible))
       added++
     }
   }
@@ -126,6 +99,45 @@ export function mergeManifest(
     a.file < b.file ? -1 : a.file > b.file ? 1 : 0
   )
   return { manifest: { version: 1, index: manifest.index, artifacts: sorted }, added }
+}
+
+/** The manifest entry of one published file of an artifact. */
+export function makeEntry(
+  a: Artifact,
+  f: PublishedFile,
+  source: SourceInfo,
+  now: Date,
+  compression: string,
+  reproducible: boolean
+): ManifestEntry {
+  return {
+    file: f.path,
+    format: f.format,
+    attribute: a.attribute,
+    output: a.output,
+    system: a.system,
+    storePath: a.storePath,
+    narHash: a.narHash,
+    narSize: a.narSize,
+    fileSize: f.size,
+    fileSha256: f.sha256,
+    compression: f.format === 'binary-cache' ? compression : 'none',
+    source: { repository: source.repository, commit: source.commit, ref: source.ref },
+    publishedAt: now.toISOString(),
+    reproducible: reproducible ? 'checked' : 'not checked',
+    ...(a.selfContained === undefined ? {} : { selfContained: a.selfContained }),
+    ...(a.provenance
+      ? {
+          provenance: {
+            ...a.provenance,
+            runner: source.runner,
+            run: { url: source.runUrl, event: source.event, ref: source.ref }
+          }
+        }
+      : {}),
+    ...(f.publicKey ? { publicKey: f.publicKey } : {}),
+    ...(f.lfs ? { lfs: { oid: f.lfs.oid } } : {})
+  }
 }
 
 export function renderManifest(manifest: Manifest): string {

@@ -29,6 +29,8 @@ export interface GitPort {
   parents(commit: string): Promise<string[]>
   /** The entries at `paths` in the tree of `tip` (names and ids, no contents). */
   lsTree(tip: string, paths: string[]): Promise<Map<string, TreeEntry>>
+  /** The entries directly in directory `dir` of the tip's tree: name → entry. */
+  listDir(tip: string, dir: string): Promise<Map<string, TreeEntry>>
   fetchBlobs(oids: string[], deadline: number): Promise<void>
   readBlob(oid: string, deadline: number): Promise<string>
   /** Small blobs, fetched together: id → text. */

@@ -40,11 +40,27 @@ import {
   wantedPaths
 } from './git/plan.js'
 import { relaxingOptions } from './inputs.js'
+import {
+  artifactPath,
+  CACHE_DIR,
+  fetchTexts,
+  LATEST_DIR,
+  LayoutTip,
+  layoutOf,
+  layoutTexts,
+  LayoutVersion,
+  ownedPaths,
+  parseRoot,
+  renderFetchExpression,
+  Root
+} from './layout.js'
 import { Logger } from './log.js'
 import {
   GENERATED_MARK,
   INDEX_NAME,
+  makeEntry,
   Manifest,
+  ManifestEntry,
   MANIFEST_NAME,
   mergeManifest,
   parseManifest,
@@ -110,8 +126,13 @@ interface TipState {
   tip?: string
   manifest?: string
   index?: TreeEntry
-  /** `PATH/.gitattributes`, read only when files may go to Git LFS. */
+  /** `PATH/.gitattributes`, read only when files may go to Git LFS (layout 1). */
   attributes?: string
+  /** The layout of `PATH/index.json`; undefined when there is none yet. */
+  layout?: LayoutVersion
+  /** Layout 2: the root, and system → the file names under `PATH/latest/SYSTEM/`. */
+  root?: Root
+  latest?: Map<string, Set<string>>
 }
 
 /** The remote as checked before the build, and the tip being fetched meanwhile. */
@@ -156,6 +177,8 @@ export class Publisher {
 
   /** The Nix that builds, for the provenance of what it built. */
   private nixVersion?: NixVersion
+  /** The layout files are written in, decided from the tip before the export (chooseLayout). */
+  private layout: LayoutVersion = 2
 
   constructor(private readonly d: PublisherDeps) {}
 
@@ -168,6 +191,7 @@ export class Publisher {
       this.nixVersion = await nixVersion.get()
       log.info(`Using ${this.nixVersion.description}.`)
       const built = await this.build()
+      this.layout = await this.chooseLayout(remote)
       const lfs = config.largeFiles === 'lfs' ? this.lfsOptions(remote.state.branch) : undefined
       const cache = await prepareBinaryCache(config, nix, this.d.work, lfs)
       const exported = await log.group('Exporting', () => this.exportAll(built, remote, cache))
@@ -396,7 +420,10 @@ export class Publisher {
         format === 'closure'
           ? await this.exportClosure(b, closure, local)
           : { size: info.narSize, sha256: info.narHash }
-      const file = artifactFilePath(config.path, system, b.storePath, format)
+      const file =
+        this.layout === 2
+          ? artifactPath(config.path, system, b.storePath, format)
+          : artifactFilePath(config.path, system, b.storePath, format)
       const localFile = `${local}${EXTENSIONS[format]}`
       if (inLfs(config, file, size, log)) {
         const oid = sriToHex(sha256)
@@ -510,6 +537,9 @@ export class Publisher {
     const known = new Map(narinfos.map(f => [f.path, f.oid]))
     const uploads = new Map<string, LfsObject>()
     const files = await cacheFiles(cache, git, !config.dryRun, known, async (file, local, size) => {
+      // Only NARs may go to Git LFS: Nix reads narinfos (and nix-cache-info) from the URL of the
+      // file itself, which for a file in LFS serves its pointer.
+      if (!file.startsWith(`${cache.repoDir}/nar/`)) return undefined
       if (!inLfs(config, file, size, log)) return undefined
       // Nix wrote the NAR's hash into its narinfo (see pointLargeNars); the LFS server checks it.
       const oid = cache.lfs?.sha256.get(local) ?? (await sha256Hex(local))
@@ -625,10 +655,21 @@ export class Publisher {
   ): Promise<Outcome> {
     const { config, git, log } = this.d
     const { branch, state, exported } = on
-    const plan = await this.plan(state.tip, artifactFiles(exported), on.cache, branch)
-    const { texts: owned, manifest } = await this.ownedFiles(state, exported, plan, deadline)
-    const attributes = this.attributesFile(state, [...exported.flatMap(a => a.files), ...on.cache])
-    if (attributes && (owned.length > 0 || plan.added.length > 0)) owned.push(attributes)
+    if (state.tip && (state.layout ?? this.layout) !== this.layout) {
+      throw new UserError(
+        `${repoPath(config.path, MANIFEST_NAME)} on '${branch}' changed to layout ${state.layout} while this run was publishing in layout ${this.layout}; run the step again.`
+      )
+    }
+    const plan = await this.plan(state.tip, exported, on.cache, branch)
+    const layout2 = this.layout === 2 ? this.layoutFiles(state, exported, plan) : undefined
+    const { texts: owned, manifest } = layout2
+      ? { texts: layout2.texts, manifest: undefined }
+      : await this.ownedFiles(state, exported, plan, deadline)
+    const stored = [...exported.flatMap(a => a.files), ...on.cache]
+    const attributes = layout2
+      ? await this.bucketAttributes(plan.entries, stored, deadline)
+      : [this.attributesFile(state, stored)].filter((t): t is NewText => t !== undefined)
+    if (owned.length > 0 || plan.added.length > 0) owned.push(...attributes)
     // Nothing is committed, nor reported as publishable, before every NAR was found equal to
     // the store's record of its path; that check has been running since the export.
     await Promise.all(this.verifications)
@@ -645,7 +686,11 @@ export class Publisher {
       return this.outcome(exported, unchanged)
     }
     const files = await git.commit(state.tip, [...plan.added], owned, message)
-    const commit = manifest ? await this.withFetchIndex(files, manifest) : files
+    const commit = layout2
+      ? await this.withFetchExpressions(files, layout2.entries)
+      : manifest
+        ? await this.withFetchIndex(files, manifest)
+        : files
     pushes.push({ branch, commitSha: commit, added, published: true })
     await git.push(commit, branch, deadline)
     log.info(
@@ -671,17 +716,89 @@ export class Publisher {
     )
   }
 
+  /**
+   * Layout 2: the fetch expressions of the NARs this commit adds, pinned to it, in a second commit
+   * on it; both are pushed together. Returns the commit to push.
+   */
+  private async withFetchExpressions(commit: string, entries: ManifestEntry[]): Promise<string> {
+    const { config, git } = this.d
+    const texts = fetchTexts(config.path, entries, config.repository, commit)
+    if (texts.length === 0) return commit
+    const message = `Fetch expressions of ${texts.length === 2 ? texts[0].path : `${texts.length} files`} for ${commit.slice(0, 12)}`
+    return git.commit(commit, [], texts, message)
+  }
+
+  /** Layout 2: the entries, latest records, root and summary this commit writes. */
+  private layoutFiles(
+    state: TipState,
+    exported: Exported[],
+    plan: CommitPlan & { entries: ReadonlyMap<string, TreeEntry> }
+  ): { texts: NewText[]; entries: ManifestEntry[] } {
+    const { config } = this.d
+    const ours = new Set([...plan.added, ...plan.present].map(f => f.path))
+    const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }))
+    const readme = plan.entries.get(repoPath(config.path, INDEX_NAME))
+    const tip: LayoutTip = {
+      root: state.root,
+      latest: state.latest ?? new Map(),
+      entries: plan.entries,
+      // A README.md on a branch with no root yet is someone else's: the root comes with ours.
+      foreignReadme: readme !== undefined && !state.root
+    }
+    const now = new Date()
+    return layoutTexts(
+      config.path,
+      artifacts,
+      tip,
+      (a, f) => makeEntry(a, f, config.source, now, config.compression, config.checkReproducible),
+      entry => renderFetchExpression(entry, config.repository, 'HEAD') !== undefined
+    )
+  }
+
+  /**
+   * Layout 2 with Git LFS: `.gitattributes` in each directory that gets a file stored in LFS,
+   * naming it (git-lfs checks out LFS content only for files named there). Directories are small
+   * (see layout.ts), so these files stay small.
+   */
+  private async bucketAttributes(
+    entries: ReadonlyMap<string, TreeEntry>,
+    files: StoredFile[],
+    deadline: number
+  ): Promise<NewText[]> {
+    const { git } = this.d
+    const byDir = new Map<string, string[]>()
+    for (const f of files.filter(f => f.upload)) {
+      const dir = f.path.slice(0, f.path.lastIndexOf('/'))
+      byDir.set(dir, [...(byDir.get(dir) ?? []), relativeTo(dir, f.path)])
+    }
+    if (byDir.size === 0) return []
+    const existing = [...byDir.keys()]
+      .map(dir => entries.get(repoPath(dir, ATTRIBUTES_NAME)))
+      .filter((e): e is TreeEntry => e?.type === 'blob')
+    const texts = await git.readBlobs(
+      existing.map(e => e.oid),
+      deadline
+    )
+    const result: NewText[] = []
+    for (const [dir, names] of byDir) {
+      const file = repoPath(dir, ATTRIBUTES_NAME)
+      const before = texts.get(entries.get(file)?.oid ?? '') ?? ''
+      const text = lfsAttributes(before, names)
+      if (text !== before) result.push({ path: file, text })
+    }
+    return result
+  }
+
   /** Phase 4: which files are new, already there, or there with other content. */
   private async plan(
     tip: string | undefined,
-    files: NewFile[],
+    exported: Exported[],
     cache: NewFile[],
     branch: string
-  ): Promise<CommitPlan> {
-    const { config, git, log } = this.d
-    const owned = [MANIFEST_NAME, INDEX_NAME, FETCH_INDEX_NAME]
-      .concat(config.largeFiles === 'lfs' ? [ATTRIBUTES_NAME] : [])
-      .map(name => ({ path: repoPath(config.path, name), oid: '' }))
+  ): Promise<CommitPlan & { entries: ReadonlyMap<string, TreeEntry> }> {
+    const files = artifactFiles(exported)
+    const { git, log } = this.d
+    const owned = this.ownedPaths(exported, cache).map(path => ({ path, oid: '' }))
     const entries = tip
       ? await git.lsTree(tip, wantedPaths([...files, ...cache, ...owned]))
       : new Map<string, TreeEntry>()
@@ -707,8 +824,26 @@ export class Publisher {
     return {
       added: [...plan.added, ...cached.added],
       present: [...plan.present, ...kept],
-      conflicting: plan.conflicting
+      conflicting: plan.conflicting,
+      entries
     }
+  }
+
+  /** The files the action keeps beside the artifacts, which nothing else may stand in the way of. */
+  private ownedPaths(exported: Exported[], cache: NewFile[]): string[] {
+    const { config } = this.d
+    if (this.layout === 1) {
+      return [MANIFEST_NAME, INDEX_NAME, FETCH_INDEX_NAME]
+        .concat(config.largeFiles === 'lfs' ? [ATTRIBUTES_NAME] : [])
+        .map(name => repoPath(config.path, name))
+    }
+    const lfsDirs =
+      config.largeFiles === 'lfs'
+        ? [...exported.flatMap(a => a.files.map(f => f.path)), ...cache.map(f => f.path)].map(
+            file => `${file.slice(0, file.lastIndexOf('/') + 1)}${ATTRIBUTES_NAME}`
+          )
+        : []
+    return [...new Set([...ownedPaths(config.path, exported), ...lfsDirs])]
   }
 
   private describe(plan: CommitPlan, owned: NewText[], message: string): void {
@@ -798,7 +933,10 @@ export class Publisher {
     return text === existing ? undefined : { path: repoPath(dir, ATTRIBUTES_NAME), text }
   }
 
-  /** The tip of `branch` (the default branch if none), with the small files read from it. */
+  /**
+   * The tip of `branch` (the default branch if none), with the small files read from it and, in
+   * layout 2, the trees a publish writes into that do not depend on what it builds.
+   */
   private async fetchTipState(deadline: number, branch?: string): Promise<TipState> {
     const { config, git } = this.d
     const ref = await git.fetchTip(deadline, branch)
@@ -814,18 +952,98 @@ export class Publisher {
     const manifest = entries.get(manifestFile)
     const index = entries.get(indexFile)
     const attributes = entries.get(attributesFile)
-    // All are downloaded now, in one request: the manifest (and .gitattributes) are merged into,
-    // and they are the previous versions that `git push` looks up as delta bases for the files it
-    // rewrites (without them here, it would download each one on its own while pushing).
+    refuseToReplace(entries, [manifestFile])
+    // All are downloaded now, in one request: the manifest says the layout (in layout 1 it and
+    // .gitattributes are merged into), and they are the previous versions that `git push` looks
+    // up as delta bases for the files it rewrites (without them here, it would download each one
+    // on its own while pushing).
     const blobs = [manifest, index, attributes].filter((e): e is TreeEntry => e?.type === 'blob')
     await git.fetchBlobs(
       blobs.map(e => e.oid),
       deadline
     )
     const text = manifest?.type === 'blob' ? await git.readBlob(manifest.oid, deadline) : undefined
+    const layout = layoutOf(text, manifestFile)
+    if (layout === 2) {
+      const root = parseRoot(text ?? '', manifestFile)
+      return { tip, index, layout, root, latest: await this.latestOnTip(tip) }
+    }
     const attributesText =
       attributes?.type === 'blob' ? await git.readBlob(attributes.oid, deadline) : undefined
-    return { tip, manifest: text, index, attributes: attributesText }
+    return { tip, manifest: text, index, attributes: attributesText, layout }
+  }
+
+  /**
+   * Layout 2: the names under `PATH/latest/`, and the trees of every directory of `PATH` a publish
+   * may write into (one request a level, while Nix builds): after the build only the fan-out
+   * directories of the new store paths are left to fetch. The binary cache's tree, which grows
+   * with every narinfo, is fetched only when this run writes into it.
+   */
+  private async latestOnTip(tip: string): Promise<Map<string, Set<string>>> {
+    const { config, git } = this.d
+    const dir = config.path
+    const writesCache = config.formats.includes('binary-cache')
+    const children = await git.listDir(tip, dir)
+    const subtrees = [...children]
+      .filter(([name, e]) => e.type === 'tree' && (writesCache || name !== CACHE_DIR))
+      .map(([name]) => name)
+    await git.lsTree(
+      tip,
+      subtrees.map(name => repoPath(dir, name, '-'))
+    )
+    // The first level of each system's fan-out (at most 32 small trees a system).
+    const fanOut: string[] = []
+    for (const name of subtrees.filter(n => n !== LATEST_DIR && n !== CACHE_DIR)) {
+      for (const [first, e] of await git.listDir(tip, repoPath(dir, name))) {
+        if (e.type === 'tree' && first.length === 1) fanOut.push(repoPath(dir, name, first, '-'))
+      }
+    }
+    await git.lsTree(tip, fanOut)
+    const latest = new Map<string, Set<string>>()
+    if (children.get(LATEST_DIR)?.type !== 'tree') return latest
+    const latestDir = repoPath(dir, LATEST_DIR)
+    const systems = [...(await git.listDir(tip, latestDir))].filter(([, e]) => e.type === 'tree')
+    await git.lsTree(
+      tip,
+      systems.map(([system]) => repoPath(latestDir, system, '-'))
+    )
+    for (const [system] of systems) {
+      const files = await git.listDir(tip, repoPath(latestDir, system))
+      latest.set(
+        system,
+        new Set([...files].filter(([, e]) => e.type === 'blob').map(([name]) => name))
+      )
+    }
+    return latest
+  }
+
+  /**
+   * The layout this run writes in, from the tip fetched while Nix built (fetched again if that
+   * failed, as the first attempt of the publish would): the one the binstore has, layout 2 for a
+   * new one, or the one the 'layout' input requires.
+   */
+  private async chooseLayout(remote: Remote): Promise<LayoutVersion> {
+    const { config, log, retry } = this.d
+    const branch = remote.state.branch
+    const state = await withRetries(`publish to '${branch}'`, retry, log, (attempt, deadline) =>
+      attempt === 1 ? this.firstTip(remote, deadline) : this.fetchTipState(deadline, branch)
+    )
+    // The first attempt of the publish starts from this state.
+    remote.firstTip = background(Promise.resolve(state))
+    remote.state = { ...remote.state, tip: state.tip }
+    const file = repoPath(config.path, MANIFEST_NAME)
+    const wanted = config.layout === 'auto' ? (state.layout ?? 2) : config.layout
+    if (state.layout !== undefined && state.layout !== wanted) {
+      throw new UserError(
+        `The 'layout' input asks for layout ${wanted}, but ${file} on '${branch}' is layout ${state.layout}; nothing was changed. Leave 'layout' at auto to extend the binstore in the layout it has${state.layout === 1 ? ' (docs/LAYOUT.md says how to move it to layout 2)' : ''}.`
+      )
+    }
+    if (wanted === 1 && state.layout === 1) {
+      log.info(
+        `${file} is layout 1: each publish rewrites it, README.md and artifacts.nix whole, so it costs more as the binstore grows. docs/LAYOUT.md says how to move to layout 2.`
+      )
+    }
+    return wanted
   }
 
   /**

@@ -5,8 +5,9 @@ import { FETCH_INDEX_NAME } from './fetch-index.js'
 import { Git } from './git/commands.js'
 import { ATTRIBUTES_NAME, parsePointer, sriToHex } from './git/lfs.js'
 import { Logger } from './log.js'
-import { MANIFEST_NAME, INDEX_NAME, parseManifest } from './manifest.js'
-import { repoPath } from './naming.js'
+import { artifactPath, latestName, layoutOf, LATEST_DIR, parseEntry, entryPath } from './layout.js'
+import { MANIFEST_NAME, INDEX_NAME, ManifestEntry, parseManifest } from './manifest.js'
+import { repoPath, storeHashPart } from './naming.js'
 import { toNix32 } from './nix.js'
 import { withWorkDir } from './workdir.js'
 
@@ -30,7 +31,7 @@ export interface VerifyReport {
 /** What `verify` needs from git: a partial clone of the tip and its blobs, read on demand. */
 export interface VerifyGit {
   init(): Promise<void>
-  fetchTip(deadline: number, branch?: string): Promise<string | undefined>
+  fetchTip(deadline: number, branch?: string, allTrees?: boolean): Promise<string | undefined>
   listFiles(tip: string, dir: string): Promise<Map<string, string>>
   fetchBlobs(oids: string[], deadline: number): Promise<void>
   catBlobs(oids: string[]): Promise<Map<string, string>>
@@ -107,7 +108,7 @@ export async function verifyWith(
     log.info(`FAIL ${file}: ${what}`)
   }
   await git.init()
-  const tip = await git.fetchTip(deadline, config.branch)
+  const tip = await git.fetchTip(deadline, config.branch, true)
   if (!tip) throw new UserError(`The branch ${config.branch ?? '(default)'} has no commit.`)
   const files = await git.listFiles(tip, config.path)
   const manifestFile = repoPath(config.path, MANIFEST_NAME)
@@ -121,7 +122,7 @@ export async function verifyWith(
   )
   // Fetched above with every other blob: read here without asking the remote again.
   const texts = await git.catBlobs([manifestOid, ...narinfoFiles.map(f => files.get(f) ?? '')])
-  const manifest = parseManifest(texts.get(manifestOid), manifestFile)
+  const layout = layoutOf(texts.get(manifestOid), manifestFile)
   const accounted = new Set([
     manifestFile,
     repoPath(config.path, INDEX_NAME),
@@ -129,18 +130,23 @@ export async function verifyWith(
     repoPath(config.path, ATTRIBUTES_NAME)
   ])
   let checked = 0
+  /** Of the binary-cache entries: their narinfo files, and the keys they were signed with. */
+  const cacheEntries: string[] = []
+  const keys: string[] = []
 
-  // Files in Git LFS: their pointers are checked against the manifest (the content stays on the
-  // LFS server: what the pointer names is what was uploaded, checked by size and sha256 then).
-  const pointerOids = manifest.artifacts.filter(e => e.lfs).map(e => files.get(e.file) ?? '')
-  const pointers = await git.catBlobs(pointerOids.filter(Boolean))
-  for (const entry of manifest.artifacts) {
+  const checkEntry = (entry: ManifestEntry, pointers: Map<string, string>) => {
     accounted.add(entry.file)
+    if (entry.format === 'binary-cache') {
+      cacheEntries.push(entry.file)
+      if (entry.publicKey) keys.push(entry.publicKey)
+    }
     const oid = files.get(entry.file)
     if (!oid) {
       fail(entry.file, 'listed in the manifest but not on the branch')
-      continue
+      return Promise.resolve()
     }
+    // Files in Git LFS: their pointers are checked against the manifest (the content stays on
+    // the LFS server: what the pointer names is what was uploaded, checked by size and sha256).
     if (entry.lfs) {
       checked++
       const pointer = parsePointer(pointers.get(oid) ?? '')
@@ -158,29 +164,38 @@ export async function verifyWith(
       } else {
         log.info(`ok   ${entry.file} (Git LFS pointer)`)
       }
-      continue
+      return Promise.resolve()
     }
-    const digest = await git.blobDigest(oid)
-    const sha256 = `sha256-${digest.sha256.toString('base64')}`
-    checked++
-    if (digest.size !== entry.fileSize) {
-      fail(entry.file, `${digest.size} bytes, the manifest says ${entry.fileSize}`)
-    } else if (sha256 !== entry.fileSha256) {
-      fail(entry.file, `sha256 is ${sha256}, the manifest says ${entry.fileSha256}`)
-    } else if (entry.format === 'nar' && sha256 !== entry.narHash) {
-      fail(entry.file, `the NAR hashes to ${sha256}, not to its narHash ${entry.narHash}`)
-    } else {
-      log.info(`ok   ${entry.file}`)
-    }
+    return git.blobDigest(oid).then(digest => {
+      const sha256 = `sha256-${digest.sha256.toString('base64')}`
+      checked++
+      if (digest.size !== entry.fileSize) {
+        fail(entry.file, `${digest.size} bytes, the manifest says ${entry.fileSize}`)
+      } else if (sha256 !== entry.fileSha256) {
+        fail(entry.file, `sha256 is ${sha256}, the manifest says ${entry.fileSha256}`)
+      } else if (entry.format === 'nar' && sha256 !== entry.narHash) {
+        fail(entry.file, `the NAR hashes to ${sha256}, not to its narHash ${entry.narHash}`)
+      } else {
+        log.info(`ok   ${entry.file}`)
+      }
+    })
+  }
+  const checkBatch = async (entries: ManifestEntry[]) => {
+    const pointerOids = entries.filter(e => e.lfs).map(e => files.get(e.file) ?? '')
+    const pointers = await git.catBlobs(pointerOids.filter(Boolean))
+    for (const entry of entries) await checkEntry(entry, pointers)
+  }
+
+  if (layout === 2) {
+    await verifyLayout2(git, config.path, files, accounted, fail, checkBatch)
+  } else {
+    await checkBatch(parseManifest(texts.get(manifestOid), manifestFile).artifacts)
   }
 
   // The binary cache: every narinfo reachable from a listed one, and the NAR each points to.
   const byHash = new Map(narinfoFiles.map(f => [f.slice(cacheDir.length + 1, -8), f]))
-  const queue = manifest.artifacts.filter(e => e.format === 'binary-cache').map(e => e.file)
-  const keys = new Map(
-    manifest.artifacts.filter(e => e.publicKey).map(e => [e.file, e.publicKey ?? ''])
-  )
-  const publicKey = config.publicKey || [...keys.values()].find(Boolean) || ''
+  const queue = cacheEntries
+  const publicKey = config.publicKey || keys[0] || ''
   const seen = new Set<string>()
   while (queue.length > 0) {
     const file = queue.shift() ?? ''
@@ -243,4 +258,94 @@ async function lfsDigest(git: VerifyGit, oid: string): Promise<{ size: number; s
   return pointer
     ? { size: pointer.size, sha256: Buffer.from(pointer.oid, 'hex') }
     : { size: -1, sha256: Buffer.alloc(32) }
+}
+
+/** Entry files of layout 2 read at a time: memory stays bounded whatever the binstore holds. */
+const ENTRY_BATCH = 2000
+
+const ENTRY_FILE =
+  /^([A-Za-z0-9_]+-[A-Za-z0-9_]+)\/([0-9a-z])\/([0-9a-z])\/([0-9a-z]{32}-[^/]+)\.(nar|closure|narinfo)\.json$/
+
+/**
+ * Layout 2: every entry file is read (in batches) and checked where it stands, then its file is
+ * checked like a layout 1 entry; each latest record must be a copy of an entry of its name, each
+ * fetch expression must sit beside a NAR (or be the latest of a name) and name that NAR's hash.
+ */
+async function verifyLayout2(
+  git: VerifyGit,
+  dir: string,
+  files: Map<string, string>,
+  accounted: Set<string>,
+  fail: (file: string, what: string) => void,
+  checkBatch: (entries: ManifestEntry[]) => Promise<void>
+): Promise<void> {
+  const inside = dir ? `${dir}/` : ''
+  const latestDir = `${inside}${LATEST_DIR}/`
+  const entryFiles = [...files.keys()].filter(f => ENTRY_FILE.test(f.slice(inside.length)))
+  /** Entry file → its blob id, for the latest records to be compared with. */
+  const entryBlobs = new Set<string>()
+  /** NAR file → its narHash, for the fetch expressions. */
+  const narHashes = new Map<string, string>()
+  for (let i = 0; i < entryFiles.length; i += ENTRY_BATCH) {
+    const batch = entryFiles.slice(i, i + ENTRY_BATCH)
+    const texts = await git.catBlobs(batch.map(f => files.get(f) ?? ''))
+    const entries: ManifestEntry[] = []
+    for (const file of batch) {
+      accounted.add(file)
+      const oid = files.get(file) ?? ''
+      let entry: ReturnType<typeof parseEntry>
+      try {
+        entry = parseEntry(texts.get(oid) ?? '', file)
+        const format = entry.format
+        const expected = entryPath(dir, entry.system, entry.storePath, format)
+        if (expected !== file) {
+          throw new UserError(
+            `${file} describes ${entry.storePath} (${entry.format}), whose entry is ${expected}`
+          )
+        }
+        const at =
+          format === 'binary-cache'
+            ? repoPath(dir, 'cache', `${storeHashPart(entry.storePath)}.narinfo`)
+            : artifactPath(dir, entry.system, entry.storePath, format)
+        if (entry.file !== at) {
+          throw new UserError(`${file} names the file ${entry.file}, not ${at}`)
+        }
+      } catch (error) {
+        fail(file, error instanceof Error ? error.message.replace(`${file} `, '') : String(error))
+        continue
+      }
+      entryBlobs.add(oid)
+      if (entry.format === 'nar') narHashes.set(entry.file, entry.narHash)
+      entries.push(entry)
+    }
+    await checkBatch(entries)
+  }
+  const expressions: string[] = []
+  for (const [file, oid] of files) {
+    if (file.endsWith('/.gitattributes')) accounted.add(file)
+    if (file.endsWith('.nar.nix') && narHashes.has(file.slice(0, -4))) expressions.push(file)
+    if (!file.startsWith(latestDir)) continue
+    const name = latestName(file.slice(file.lastIndexOf('/') + 1))
+    if (name === undefined) continue
+    accounted.add(file)
+    if (file.endsWith('.nix')) expressions.push(file)
+    else if (!entryBlobs.has(oid)) fail(file, 'is not a copy of any entry of the binstore')
+  }
+  const hashes = new Set(narHashes.values())
+  for (let i = 0; i < expressions.length; i += ENTRY_BATCH) {
+    const batch = expressions.slice(i, i + ENTRY_BATCH)
+    const texts = await git.catBlobs(batch.map(f => files.get(f) ?? ''))
+    for (const file of batch) {
+      accounted.add(file)
+      const hash = /^\s*hash = "([^"]+)";$/m.exec(texts.get(files.get(file) ?? '') ?? '')?.[1]
+      const wanted = file.startsWith(latestDir) ? undefined : narHashes.get(file.slice(0, -4))
+      if (!hash) fail(file, 'is not a fetch expression of this action')
+      else if (wanted !== undefined ? hash !== wanted : !hashes.has(hash)) {
+        fail(
+          file,
+          `fetches ${hash}, which is not the NAR hash of ${wanted ? file.slice(0, -4) : 'any NAR of the binstore'}`
+        )
+      }
+    }
+  }
 }

@@ -30,7 +30,9 @@ test('the command line publishes with the token from the environment and prints 
   const files = JSON.parse(out.artifacts).map((a: { file: string }) => a.file)
   expect(files).toHaveLength(2)
   for (const file of files)
-    expect(file).toMatch(/^artifacts\/[a-z0-9_]+-linux\/[0-9a-z]{32}-(one|two)\.nar$/)
+    expect(file).toMatch(
+      /^artifacts\/[a-z0-9_]+-linux\/([0-9a-z])\/([0-9a-z])\/\1\2[0-9a-z]{30}-(one|two)\.nar$/
+    )
 })
 
 test('the token is refused as an argument, and --help works', async () => {

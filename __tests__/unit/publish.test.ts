@@ -99,6 +99,22 @@ class FakeGit implements GitPort {
     }
     return entries
   }
+  async listDir(tip: string, dir: string) {
+    const tree = this.commits.get(tip)?.tree ?? new Map<string, string>()
+    const inside = dir ? `${dir}/` : ''
+    const entries = new Map<string, TreeEntry>()
+    for (const [file, oid] of tree) {
+      if (!file.startsWith(inside)) continue
+      const [name, ...rest] = file.slice(inside.length).split('/')
+      entries.set(
+        name,
+        rest.length === 0
+          ? { mode: '100644', type: 'blob', oid }
+          : { mode: '040000', type: 'tree', oid: sha1(`${inside}${name}`) }
+      )
+    }
+    return entries
+  }
   async fetchBlobs() {}
   async readBlobs(oids: string[]) {
     return new Map(oids.map(oid => [oid, this.blobs.get(oid) ?? '']))
@@ -284,6 +300,8 @@ function publisher(inputs: Record<string, string> = {}, log = recordingLogger().
         'flake-attribute': '.#hello',
         repository: 'https://github.com/acme/binstore.git',
         token: 't',
+        // These tests describe layout 1 (the layout tests further down, layout 2).
+        layout: '1',
         ...inputs
       })[name] ?? '',
     { RUNNER_TEMP: work }
@@ -612,5 +630,116 @@ describe('Publisher', () => {
     expect(manifest.artifacts.map((e: { file: string }) => e.file).sort()).toEqual(
       [narPath('a'), narPath('b')].sort()
     )
+  })
+})
+
+describe('Publisher, layout 2', () => {
+  const base = (name: string) => path.basename(storePath(name))
+  const nar2 = (name: string) => `nix/${SYSTEM}/${base(name)[0]}/${base(name)[1]}/${base(name)}.nar`
+  const layout2 = (inputs: Record<string, string> = {}) => publisher({ layout: 'auto', ...inputs })
+  const text = (file: string) => git.blobs.get(git.tree().get(file) ?? '') ?? ''
+
+  test('a new binstore: the NAR and its entry, the latest record, the root and the summary; then the fetch expressions pinned to that commit', async () => {
+    const tip = git.branches.get('main')
+    const result = await layout2().run()
+    const files = git.commits.get(result.commitSha)?.parent ?? ''
+    expect(git.commits.get(files)?.parent).toBe(tip)
+    expect([...(git.commits.get(files)?.tree.keys() ?? [])].sort()).toEqual(
+      [
+        'README.md',
+        'nix/README.md',
+        'nix/index.json',
+        nar2('hello'),
+        `${nar2('hello')}.json`,
+        `nix/latest/${SYSTEM}/hello.nar.json`
+      ].sort()
+    )
+    expect([...git.tree().keys()].filter(f => !git.commits.get(files)?.tree.has(f)).sort()).toEqual(
+      [`${nar2('hello')}.nix`, `nix/latest/${SYSTEM}/hello.nix`].sort()
+    )
+    expect(JSON.parse(text('nix/index.json'))).toMatchObject({ version: 2, index: 'generated' })
+    const entry = JSON.parse(text(`${nar2('hello')}.json`))
+    expect(entry).toMatchObject({ file: nar2('hello'), storePath: storePath('hello') })
+    expect(text(`nix/latest/${SYSTEM}/hello.nar.json`)).toBe(text(`${nar2('hello')}.json`))
+    const expression = text(`nix/latest/${SYSTEM}/hello.nix`)
+    expect(expression).toContain(
+      `url = "https://raw.githubusercontent.com/acme/binstore/${files}/${nar2('hello')}";`
+    )
+    expect(expression).toContain(`hash = "${entry.narHash}";`)
+    expect(text('nix/README.md')).toContain(`| ${SYSTEM} | \`hello\` |`)
+    expect(result.artifacts[0].file).toBe(nar2('hello'))
+  })
+
+  test('later publishes add their files and rewrite nothing of what is there; the summary changes only for a new name', async () => {
+    await layout2().run()
+    const before = new Map(git.tree())
+    await layout2({ 'flake-attribute': '.#other' }).run()
+    const afterOther = new Map(git.tree())
+    for (const [file, oid] of before) {
+      if (file !== 'nix/README.md') expect([file, afterOther.get(file)]).toEqual([file, oid])
+    }
+    expect(afterOther.get('nix/README.md')).not.toBe(before.get('nix/README.md'))
+    expect(text('nix/README.md')).toContain('`other`')
+    // A new version of a known name (another store hash): its files and its latest record.
+    nix.content = p => `v2 of ${p}\n`
+    const built = `/nix/store/${'b'.repeat(32)}-other`
+    nix.buildAll = async attributes =>
+      attributes.map(() => [{ drvPath: `${built}.drv`, output: 'out', storePath: built }])
+    await layout2({ 'flake-attribute': '.#other' }).run()
+    const file = `nix/${SYSTEM}/b/b/${'b'.repeat(32)}-other.nar`
+    const changed = [...git.tree()].filter(([f, oid]) => afterOther.get(f) !== oid)
+    expect(changed.map(([f]) => f).sort()).toEqual(
+      [
+        file,
+        `${file}.json`,
+        `${file}.nix`,
+        `nix/latest/${SYSTEM}/other.nar.json`,
+        `nix/latest/${SYSTEM}/other.nix`
+      ].sort()
+    )
+    expect(JSON.parse(text(`nix/latest/${SYSTEM}/other.nar.json`)).storePath).toBe(built)
+  })
+
+  test('the same store path again commits nothing, even when its NAR differs', async () => {
+    await layout2().run()
+    const readme = git.tree().get('nix/README.md')
+    const latest = git.tree().get(`nix/latest/${SYSTEM}/hello.nar.json`)
+    const same = await layout2().run()
+    expect(same.published).toBe(false)
+    nix.content = p => `rebuilt ${p}\n`
+    const again = await layout2().run()
+    // Same store path, other content: the file is left as it is, and so is everything else.
+    expect(again.published).toBe(false)
+    expect(git.tree().get('nix/README.md')).toBe(readme)
+    expect(git.tree().get(`nix/latest/${SYSTEM}/hello.nar.json`)).toBe(latest)
+  })
+
+  test('a layout 1 binstore is extended in layout 1; asking for layout 2 on it is refused before anything is written', async () => {
+    await publisher().run()
+    expect(JSON.parse(text('nix/index.json')).version).toBe(1)
+    const tip = git.branches.get('main')
+    await expect(layout2({ layout: '2' }).run()).rejects.toThrow(
+      /asks for layout 2, but nix\/index.json on 'main' is layout 1; nothing was changed/
+    )
+    expect(git.branches.get('main')).toBe(tip)
+    await layout2({ 'flake-attribute': '.#other' }).run()
+    expect(JSON.parse(text('nix/index.json')).artifacts).toHaveLength(2)
+    expect([...git.tree().keys()].some(f => f.includes('/latest/'))).toBe(false)
+  })
+
+  test('a README.md of someone else where the binstore is made is kept, and the root says so', async () => {
+    git.land('main', { 'nix/README.md': 'ours, by hand\n' })
+    await layout2().run()
+    expect(text('nix/README.md')).toBe('ours, by hand\n')
+    expect(JSON.parse(text('nix/index.json')).index).toBe('kept')
+    await layout2({ 'flake-attribute': '.#other' }).run()
+    expect(text('nix/README.md')).toBe('ours, by hand\n')
+  })
+
+  test('large-files lfs: the .gitattributes beside each LFS file names it', async () => {
+    await layout2({ 'large-files': 'lfs', 'lfs-threshold': '10' }).run()
+    const dir = nar2('hello').slice(0, nar2('hello').lastIndexOf('/'))
+    expect(text(`${dir}/.gitattributes`)).toContain(`${base('hello')}.nar filter=lfs`)
+    expect(git.tree().has('nix/.gitattributes')).toBe(false)
   })
 })

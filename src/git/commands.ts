@@ -29,8 +29,9 @@ const MIN_GIT = [2, 31] // GIT_CONFIG_COUNT/KEY/VALUE
 
 /**
  * A private, bare, partial and shallow repository in the work directory, and the one remote it
- * talks to. Existing artifacts are never downloaded: fetches take the tip commit and its trees
- * (`--depth=1 --filter=blob:none`) and the small files the action rewrites, commits are made by
+ * talks to. Existing artifacts are never downloaded: fetches take the tip commit, the trees on the
+ * way to the paths a publish writes (`--filter=tree:0`, level by level) and the small files the
+ * action reads, commits are made by
  * `git fast-import` from object ids, and nothing is ever checked out.
  *
  * The token travels only in the environment of git processes, as an Authorization header scoped
@@ -44,6 +45,10 @@ export class Git implements GitPort {
   private readonly header: string
   /** The object format of the repository `init` made: git's default, unless configured. */
   private objectFormat: ObjectFormat = 'sha1'
+  /** Trees fetched one by one (see fetchTreesFor), by id. */
+  private readonly trees = new Set<string>()
+  /** Whether the tip came with all its trees (see fetchTip). */
+  private allTrees = false
 
   constructor(
     private readonly repo: Repository,
@@ -191,39 +196,104 @@ export class Git implements GitPort {
   }
 
   /**
-   * Fetches the tip of `branch` (of the remote's default branch, HEAD, when none is named) with its
-   * trees but without any file contents; returns the local ref it is under, or undefined when
-   * there is no such tip.
+   * Fetches the tip commit of `branch` (of the remote's default branch, HEAD, when none is named)
+   * and returns the local ref it is under, or undefined when there is no such tip. Nothing else is
+   * downloaded (`--filter=tree:0`): the trees a publish reads are fetched level by level, only
+   * those on the way to the paths it looks at (see lsTree), so what it downloads does not grow
+   * with the binstore. With `allTrees` (verify reads every file), every tree comes with it.
    */
-  async fetchTip(deadline: number, branch?: string): Promise<string | undefined> {
+  async fetchTip(deadline: number, branch?: string, allTrees = false): Promise<string | undefined> {
     const ref = 'refs/publish-nix-artifact/tip'
     const source = branch ? `refs/heads/${branch}` : 'HEAD'
-    const result = await this.network(
-      [
-        'fetch',
-        '--quiet',
-        '--no-tags',
-        '--no-write-fetch-head',
-        '--depth=1',
-        '--filter=blob:none',
-        'origin',
-        `+${source}:${ref}`
-      ],
-      // A branch that does not exist yet is not an error: git's "couldn't find remote ref" stays
-      // out of the log of a run that goes on to create it.
-      deadline,
-      { quiet: true }
-    )
+    const fetch = (filter: string) =>
+      this.network(
+        [
+          'fetch',
+          '--quiet',
+          '--no-tags',
+          '--no-write-fetch-head',
+          '--depth=1',
+          `--filter=${filter}`,
+          'origin',
+          `+${source}:${ref}`
+        ],
+        // A branch that does not exist yet is not an error: git's "couldn't find remote ref"
+        // stays out of the log of a run that goes on to create it.
+        deadline,
+        { quiet: true }
+      )
+    let result = await fetch(allTrees ? 'blob:none' : 'tree:0')
+    this.allTrees = allTrees
+    if (result.code !== 0 && !result.timedOut && /filter/i.test(result.stderr) && !allTrees) {
+      // A server that filters blobs but not trees: the tip comes with all its trees.
+      result = await fetch('blob:none')
+      this.allTrees = true
+    }
     if (result.code !== 0) {
       if (!result.timedOut && /couldn't find remote ref/i.test(result.stderr)) return undefined
       throw await this.remoteError('fetch from', result)
     }
     if (/filtering not recognized by server/i.test(result.stderr)) {
+      this.allTrees = true
       this.log.warning(
         'The server does not support partial clone filters: the tip’s existing files were downloaded too. Publishing is still correct, only slower on large repositories.'
       )
     }
     return ref
+  }
+
+  /**
+   * Fetches the trees on the way to each of `paths` in the tip that are not here yet: one request
+   * per level of depth, each for every tree wanted at that level. Nothing else is fetched (git's
+   * own on-demand fetch of a missing tree would bring everything under it).
+   */
+  async fetchTreesFor(tip: string, paths: readonly string[], deadline: number): Promise<void> {
+    if (this.allTrees || paths.length === 0) return
+    const byDepth: Set<string>[] = []
+    for (const file of paths) {
+      const parts = file.split('/')
+      for (let i = 1; i < parts.length; i++) {
+        ;(byDepth[i] ??= new Set()).add(parts.slice(0, i).join('/'))
+      }
+    }
+    await this.fetchTrees([await this.rootTree(tip)], deadline)
+    for (const dirs of byDepth) {
+      if (!dirs) continue
+      const entries = await this.entriesAt(tip, [...dirs])
+      const trees = [...entries.values()].filter(e => e.type === 'tree').map(e => e.oid)
+      if (trees.length === 0) return
+      await this.fetchTrees(trees, deadline)
+    }
+  }
+
+  private async rootTree(commit: string): Promise<string> {
+    const text = await this.ok(['cat-file', 'commit', commit])
+    const tree = /^tree ([0-9a-f]+)$/m.exec(text)?.[1]
+    if (!tree) throw new Error(`commit ${commit} names no tree`)
+    return tree
+  }
+
+  /** These trees, each alone (`--filter=tree:0`: nothing under them), in one request. */
+  private async fetchTrees(oids: string[], deadline: number): Promise<void> {
+    const wanted = [...new Set(oids)].filter(oid => !this.trees.has(oid))
+    if (wanted.length === 0) return
+    const result = await this.network(
+      [
+        '-c',
+        'fetch.negotiationAlgorithm=noop',
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--recurse-submodules=no',
+        '--filter=tree:0',
+        'origin',
+        ...wanted
+      ],
+      deadline
+    )
+    if (result.code !== 0) throw await this.remoteError('fetch from', result)
+    for (const oid of wanted) this.trees.add(oid)
   }
 
   /** The id of the commit `ref` points to. */
@@ -356,10 +426,28 @@ export class Git implements GitPort {
     return [...header.matchAll(/^parent ([0-9a-f]+)$/gm)].map(m => m[1])
   }
 
-  /** The entries of `paths` in the tree of `tip`, a commit id or ref (paths, not contents). */
+  /**
+   * The entries of `paths` in the tree of `tip`, a commit id or ref (paths, not contents); the
+   * trees on the way to them are fetched first when they are not here.
+   */
   async lsTree(tip: string, paths: string[]): Promise<Map<string, TreeEntry>> {
+    if (paths.length === 0) return new Map()
+    await this.fetchTreesFor(tip, paths, Date.now() + this.limits.timeoutSeconds * 1000)
+    return this.entriesAt(tip, paths)
+  }
+
+  /** The entries directly in directory `dir` of the tip: name → entry. */
+  async listDir(tip: string, dir: string): Promise<Map<string, TreeEntry>> {
+    const deadline = Date.now() + this.limits.timeoutSeconds * 1000
+    const inside = dir ? `${dir}/` : ''
+    await this.fetchTreesFor(tip, [`${inside}-`], deadline)
+    const entries = await this.entriesAt(tip, inside ? [inside] : [])
+    return new Map([...entries].map(([file, entry]) => [relativeName(inside, file), entry]))
+  }
+
+  /** `git ls-tree` of paths whose trees are here. */
+  private async entriesAt(tip: string, paths: string[]): Promise<Map<string, TreeEntry>> {
     const entries = new Map<string, TreeEntry>()
-    if (paths.length === 0) return entries
     const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...paths], {
       maxStdout: Infinity
     })
@@ -386,7 +474,7 @@ export class Git implements GitPort {
     const marks = path.join(this.workDir, 'fast-import-marks')
     // Its objects stay in the pack it writes (deflated once, at the default level), which the
     // push sends as it is; see `push`.
-    const args = ['-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--force']
+    const args = ['-c', 'fastimport.unpackLimit=1000000', 'fast-import', '--quiet', '--force']
     await this.ok([...args, '--date-format=now', `--export-marks=${marks}`], { input: stream })
     const commit = /^:1 ([0-9a-f]{40,64})$/m.exec(await fs.readFile(marks, 'utf8'))?.[1]
     if (!commit) throw new Error('git fast-import did not report the commit it made')
@@ -418,4 +506,8 @@ export class Git implements GitPort {
     const rejected = result.timedOut ? undefined : pushRejection(branch, result)
     throw rejected ?? (await this.remoteError('push to', result, 'git-receive-pack'))
   }
+}
+
+function relativeName(inside: string, file: string): string {
+  return inside && file.startsWith(inside) ? file.slice(inside.length) : file
 }
