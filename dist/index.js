@@ -28499,7 +28499,7 @@ async function verifyWith(git, config, log, deadline) {
     /** Of the binary-cache entries: their narinfo files, and the keys they were signed with. */
     const cacheEntries = [];
     const keys = [];
-    const checkEntry = (entry, pointers) => {
+    const checkEntry = (entry, pointers, digests) => {
         accounted.add(entry.file);
         if (entry.format === 'binary-cache') {
             cacheEntries.push(entry.file);
@@ -28509,7 +28509,7 @@ async function verifyWith(git, config, log, deadline) {
         const oid = files.get(entry.file);
         if (!oid) {
             fail(entry.file, 'listed in the manifest but not on the branch');
-            return Promise.resolve();
+            return;
         }
         // Files in Git LFS: their pointers are checked against the manifest (the content stays on
         // the LFS server: what the pointer names is what was uploaded, checked by size and sha256).
@@ -28531,30 +28531,34 @@ async function verifyWith(git, config, log, deadline) {
             else {
                 log.info(`ok   ${entry.file} (Git LFS pointer)`);
             }
-            return Promise.resolve();
+            return;
         }
-        return git.blobDigest(oid).then(digest => {
-            const sha256 = `sha256-${digest.sha256.toString('base64')}`;
-            checked++;
-            if (digest.size !== entry.fileSize) {
-                fail(entry.file, `${digest.size} bytes, the manifest says ${entry.fileSize}`);
-            }
-            else if (sha256 !== entry.fileSha256) {
-                fail(entry.file, `sha256 is ${sha256}, the manifest says ${entry.fileSha256}`);
-            }
-            else if (entry.format === 'nar' && sha256 !== entry.narHash) {
-                fail(entry.file, `the NAR hashes to ${sha256}, not to its narHash ${entry.narHash}`);
-            }
-            else {
-                log.info(`ok   ${entry.file}`);
-            }
-        });
+        const digest = digests.get(oid) ?? { size: -1, sha256: Buffer.alloc(32) };
+        const sha256 = `sha256-${digest.sha256.toString('base64')}`;
+        checked++;
+        if (digest.size !== entry.fileSize) {
+            fail(entry.file, `${digest.size} bytes, the manifest says ${entry.fileSize}`);
+        }
+        else if (sha256 !== entry.fileSha256) {
+            fail(entry.file, `sha256 is ${sha256}, the manifest says ${entry.fileSha256}`);
+        }
+        else if (entry.format === 'nar' && sha256 !== entry.narHash) {
+            fail(entry.file, `the NAR hashes to ${sha256}, not to its narHash ${entry.narHash}`);
+        }
+        else {
+            log.info(`ok   ${entry.file}`);
+        }
     };
     const checkBatch = async (entries) => {
-        const pointerOids = entries.filter(e => e.lfs).map(e => files.get(e.file) ?? '');
-        const pointers = await git.catBlobs(pointerOids.filter(Boolean));
+        const oidsOf = (lfs) => entries
+            .filter(e => (e.lfs !== undefined) === lfs)
+            .map(e => files.get(e.file) ?? '')
+            .filter(Boolean);
+        const pointers = await git.catBlobs(oidsOf(true));
+        // Every file of the batch is read and hashed in one stream.
+        const digests = await git.blobDigests([...new Set(oidsOf(false))]);
         for (const entry of entries)
-            await checkEntry(entry, pointers);
+            checkEntry(entry, pointers, digests);
     };
     if (layout === 2) {
         await verifyLayout2(git, config.path, files, accounted, fail, checkBatch);
@@ -29578,6 +29582,9 @@ function crc32Table(data, value = 0) {
 
 
 const MIN_GIT = [2, 31]; // GIT_CONFIG_COUNT/KEY/VALUE
+/** Objects one fetch request asks for at most. */
+const FETCH_BATCH = 10_000;
+const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 /**
  * A private, bare, partial and shallow repository in the work directory, and the one remote it
  * talks to. Existing artifacts are never downloaded: fetches take the tip commit, the trees on the
@@ -29644,8 +29651,8 @@ class Git {
                 if (!options.skip?.test(line))
                     this.log.output(line);
             };
-        const { env, maxStdout } = options;
-        return this.git(args, { network: true, env, timeoutMs, echo, maxStdout });
+        const { env, maxStdout, input } = options;
+        return this.git(args, { network: true, env, timeoutMs, echo, maxStdout, input });
     }
     /**
      * The error for a failed network call, with what to do. A redirect is looked up at the remote
@@ -29770,9 +29777,11 @@ class Git {
      * per level of depth, each for every tree wanted at that level. Nothing else is fetched (git's
      * own on-demand fetch of a missing tree would bring everything under it).
      */
-    async fetchTreesFor(tip, paths, deadline) {
-        if (this.allTrees || paths.length === 0)
+    async fetchTreesFor(tip, paths, deadline, extra = []) {
+        if (this.allTrees) {
+            await this.fetchTrees([...extra], deadline);
             return;
+        }
         const byDepth = [];
         for (const file of paths) {
             const parts = file.split('/');
@@ -29781,22 +29790,41 @@ class Git {
                 (byDepth[i] ??= new Set()).add(parts.slice(0, i).join('/'));
             }
         }
-        await this.fetchTrees([await this.rootTree(tip)], deadline);
-        for (const dirs of byDepth) {
-            if (!dirs)
-                continue;
+        const levels = byDepth.filter(Boolean);
+        // `extra` objects go with the last request the walk makes (or alone after it).
+        let pending = [...extra];
+        const take = (last) => {
+            if (!last)
+                return [];
+            const objects = pending;
+            pending = [];
+            return objects;
+        };
+        await this.fetchTrees([await this.rootTree(tip), ...take(levels.length === 0)], deadline);
+        for (const [i, dirs] of levels.entries()) {
             const entries = await this.entriesAt(tip, [...dirs]);
             const trees = [...entries.values()].filter(e => e.type === 'tree').map(e => e.oid);
             if (trees.length === 0)
-                return;
-            await this.fetchTrees(trees, deadline);
+                break;
+            await this.fetchTrees([...trees, ...take(i === levels.length - 1)], deadline);
         }
+        await this.fetchTrees(pending, deadline);
     }
+    async prefetch(tip, paths, blobs, deadline) {
+        await this.fetchTreesFor(tip, paths, deadline, blobs);
+    }
+    /** Root tree of each commit asked for (commits never change). */
+    roots = new Map();
     async rootTree(commit) {
+        const known = this.roots.get(commit);
+        if (known)
+            return known;
         const text = await this.ok(['cat-file', 'commit', commit]);
         const tree = /^tree ([0-9a-f]+)$/m.exec(text)?.[1];
         if (!tree)
             throw new Error(`commit ${commit} names no tree`);
+        if (OBJECT_ID.test(commit))
+            this.roots.set(commit, tree);
         return tree;
     }
     /** These trees, each alone (`--filter=tree:0`: nothing under them), in one request. */
@@ -29813,9 +29841,9 @@ class Git {
             '--no-write-fetch-head',
             '--recurse-submodules=no',
             '--filter=tree:0',
-            'origin',
-            ...wanted
-        ], deadline);
+            '--stdin',
+            'origin'
+        ], deadline, { input: `${wanted.join('\n')}\n` });
         if (result.code !== 0)
             throw await this.remoteError('fetch from', result);
         for (const oid of wanted)
@@ -29830,22 +29858,26 @@ class Git {
      * itself fills in a missing object of a partial clone, but for all of them at once.
      */
     async fetchBlobs(oids, deadline) {
-        if (oids.length === 0)
-            return;
-        const result = await this.network([
-            '-c',
-            'fetch.negotiationAlgorithm=noop',
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            '--no-write-fetch-head',
-            '--recurse-submodules=no',
-            '--filter=blob:none',
-            'origin',
-            ...oids
-        ], deadline);
-        if (result.code !== 0)
-            throw await this.remoteError('fetch from', result);
+        // A request names at most FETCH_BATCH objects: servers refuse a fetch of hundreds of
+        // thousands at once (a verify of a large binstore asks for every file).
+        for (let i = 0; i < oids.length; i += FETCH_BATCH) {
+            const batch = oids.slice(i, i + FETCH_BATCH);
+            const result = await this.network([
+                '-c',
+                'fetch.negotiationAlgorithm=noop',
+                'fetch',
+                '--quiet',
+                '--no-tags',
+                '--no-write-fetch-head',
+                '--recurse-submodules=no',
+                '--filter=blob:none',
+                // The ids on standard input: more than a command line holds.
+                '--stdin',
+                'origin'
+            ], deadline, { input: `${batch.join('\n')}\n` });
+            if (result.code !== 0)
+                throw await this.remoteError('fetch from', result);
+        }
     }
     /**
      * The blob ids of files, in order; with `write`, the blobs are stored too, each read once and
@@ -29935,6 +29967,16 @@ class Git {
             throw new errors/* UserError */.yo(`git cat-file could not read blob ${oid}.`);
         return { size: result.size, sha256: result.sha256 };
     }
+    /** The size and sha256 of each blob that is here, all read in one `git cat-file --batch`. */
+    async blobDigests(oids) {
+        const digests = new Map();
+        if (oids.length === 0)
+            return digests;
+        const result = await (0,proc/* runBatchDigests */.bY)('git', ['cat-file', '--batch'], oids, this.env(false), (oid, d) => digests.set(oid, d));
+        if (result.code !== 0)
+            throw new errors/* UserError */.yo(`git cat-file --batch failed: ${result.stderr}`);
+        return digests;
+    }
     /** The parents of a commit that is here (the fetched tip of a shallow clone included). */
     async parents(commit) {
         const text = await this.ok(['cat-file', 'commit', commit]);
@@ -29956,22 +29998,53 @@ class Git {
         const deadline = Date.now() + this.limits.timeoutSeconds * 1000;
         const inside = dir ? `${dir}/` : '';
         await this.fetchTreesFor(tip, [`${inside}-`], deadline);
-        const entries = await this.entriesAt(tip, inside ? [inside] : []);
+        if (!inside) {
+            const out = await this.ok(['ls-tree', '-z', '--full-tree', tip], { maxStdout: Infinity });
+            return new Map(out
+                .split('\0')
+                .map(record => /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record))
+                .filter((m) => m !== null)
+                .map(m => [m[4], { mode: m[1], type: m[2], oid: m[3] }]));
+        }
+        const entries = await this.entriesAt(tip, [inside]);
         return new Map([...entries].map(([file, entry]) => [relativeName(inside, file), entry]));
     }
     /** `git ls-tree` of paths whose trees are here. */
     async entriesAt(tip, paths) {
         const entries = new Map();
-        const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...paths], {
-            maxStdout: Infinity
-        });
-        for (const record of out.split('\0')) {
-            const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record);
-            if (m)
-                entries.set(m[4], { mode: m[1], type: m[2], oid: m[3] });
+        // A commit's trees never change: what was looked up in it once is not looked up again.
+        const cache = OBJECT_ID.test(tip) ? this.lookups : undefined;
+        const key = (p) => `${tip}\0${p}`;
+        const unknown = cache ? paths.filter(p => !cache.has(key(p))) : paths;
+        if (unknown.length > 0) {
+            const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...unknown], {
+                maxStdout: Infinity
+            });
+            const found = new Map();
+            for (const record of out.split('\0')) {
+                const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record);
+                if (m)
+                    found.set(m[4], { mode: m[1], type: m[2], oid: m[3] });
+            }
+            if (!cache)
+                return found;
+            for (const p of unknown) {
+                // A directory (`dir/`) is looked up for its whole listing.
+                cache.set(key(p), p.endsWith('/')
+                    ? [...found].filter(([f]) => f.startsWith(p) && !f.slice(p.length).includes('/'))
+                    : found.has(p)
+                        ? [[p, found.get(p)]]
+                        : []);
+            }
+        }
+        for (const p of paths) {
+            for (const [f, e] of cache?.get(key(p)) ?? [])
+                entries.set(f, e);
         }
         return entries;
     }
+    /** What `entriesAt` found, per commit and path (see there). */
+    lookups = new Map();
     /**
      * Makes one commit on `tip` (a root commit when there is none) that adds `files`, blobs already
      * in the object store named by id, and `texts`, small files given whole. No checkout and no
@@ -34758,6 +34831,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   v$: () => (/* binding */ CommandNotFoundError),
   _X: () => (/* binding */ cancelAll),
   eF: () => (/* binding */ run),
+  bY: () => (/* binding */ runBatchDigests),
   sA: () => (/* binding */ runDigest),
   f$: () => (/* binding */ runReader),
   Tb: () => (/* binding */ runToFile)
@@ -34996,6 +35070,57 @@ async function runDigest(command, args, env) {
     });
     const result = await supervise(child, command, {});
     return { code: result.code, stderr: result.stderr, size, sha256: hash.digest() };
+}
+/**
+ * `git cat-file --batch` over `oids`: the size and sha256 of each blob, hashed as its bytes go by
+ * (memory stays constant whatever the blobs' sizes), reported in order through `each`. An object
+ * that is not a blob here is reported with size -1.
+ */
+async function runBatchDigests(command, args, oids, env, each) {
+    const child = await start(command, args, env, ['pipe', 'pipe', 'pipe']);
+    let header = Buffer.alloc(0);
+    let left = -1;
+    let oid = '';
+    let size = 0;
+    let hash = (0,external_node_crypto_.createHash)('sha256');
+    child.stdout?.on('data', (data) => {
+        let at = 0;
+        while (at < data.length) {
+            if (left === -1) {
+                const eol = data.indexOf(10, at);
+                if (eol === -1) {
+                    header = Buffer.concat([header, data.subarray(at)]);
+                    return;
+                }
+                const line = Buffer.concat([header, data.subarray(at, eol)]).toString('latin1');
+                header = Buffer.alloc(0);
+                at = eol + 1;
+                const m = /^([0-9a-f]+) blob (\d+)$/.exec(line);
+                if (!m) {
+                    each(line.split(' ')[0], { size: -1, sha256: Buffer.alloc(32) });
+                    continue;
+                }
+                oid = m[1];
+                size = Number(m[2]);
+                left = size + 1; // the blob, then its newline
+                hash = (0,external_node_crypto_.createHash)('sha256');
+            }
+            const take = Math.min(left, data.length - at);
+            const body = Math.min(take, left - 1);
+            if (body > 0)
+                hash.update(data.subarray(at, at + body));
+            at += take;
+            left -= take;
+            if (left === 0) {
+                each(oid, { size, sha256: hash.digest() });
+                left = -1;
+            }
+        }
+    });
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(oids.map(o => `${o}\n`).join(''));
+    const result = await supervise(child, command, {});
+    return { code: result.code, stderr: result.stderr };
 }
 /**
  * Runs a program with its stdout going straight into `file` (the bytes never pass through this
@@ -35856,7 +35981,7 @@ class Publisher {
             throw new errors/* UserError */.yo(`${(0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir)} on '${branch}' changed to layout ${state.layout} while this run was publishing in layout ${this.layout}; run the step again.`);
         }
         const plan = await this.plan(state.tip, exported, on.cache, branch);
-        const layout2 = this.layout === 2 ? this.layoutFiles(state, exported, plan) : undefined;
+        const layout2 = this.layout === 2 ? await this.layoutFiles(state, exported, plan) : undefined;
         const { texts: owned, manifest } = layout2
             ? { texts: layout2.texts, manifest: undefined }
             : await this.ownedFiles(state, exported, plan, deadline);
@@ -35917,14 +36042,14 @@ class Publisher {
         return git.commit(commit, [], texts, message);
     }
     /** Layout 2: the entries, latest records, root and summary this commit writes. */
-    layoutFiles(state, exported, plan) {
+    async layoutFiles(state, exported, plan) {
         const { config } = this.d;
         const ours = new Set([...plan.added, ...plan.present].map(f => f.path));
         const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }));
         const readme = plan.entries.get((0,naming/* repoPath */.qN)(config.path, src_manifest/* INDEX_NAME */.VX));
         const tip = {
             root: state.root,
-            latest: state.latest ?? new Map(),
+            latest: state.latest ? await state.latest.get() : new Map(),
             entries: plan.entries,
             // A README.md on a branch with no root yet is someone else's: the root comes with ours.
             foreignReadme: readme !== undefined && !state.root
@@ -36077,71 +36202,75 @@ class Publisher {
     }
     /**
      * The tip of `branch` (the default branch if none), with the small files read from it and, in
-     * layout 2, the trees a publish writes into that do not depend on what it builds.
+     * layout 2, the trees a publish writes into that do not depend on what it builds (fetched in
+     * the background: only the commit needs them).
      */
     async fetchTipState(deadline, branch) {
         const { config, git } = this.d;
         const ref = await git.fetchTip(deadline, branch);
         if (!ref)
             return {};
-        const manifestFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
-        const indexFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* INDEX_NAME */.VX);
-        const attributesFile = (0,naming/* repoPath */.qN)(config.path, git_lfs/* ATTRIBUTES_NAME */.II);
+        const dir = config.path;
+        const manifestFile = (0,naming/* repoPath */.qN)(dir, src_manifest/* MANIFEST_NAME */.ir);
+        const indexFile = (0,naming/* repoPath */.qN)(dir, src_manifest/* INDEX_NAME */.VX);
+        const attributesFile = (0,naming/* repoPath */.qN)(dir, git_lfs/* ATTRIBUTES_NAME */.II);
         const lfs = config.largeFiles === 'lfs';
-        const [tip, entries] = await Promise.all([
-            git.commitId(ref),
-            git.lsTree(ref, [manifestFile, indexFile, ...(lfs ? [attributesFile] : [])])
+        const tip = await git.commitId(ref);
+        const entries = await git.lsTree(tip, [
+            manifestFile,
+            indexFile,
+            ...(lfs ? [attributesFile] : [])
         ]);
         const manifest = entries.get(manifestFile);
         const index = entries.get(indexFile);
         const attributes = entries.get(attributesFile);
         refuseToReplace(entries, [manifestFile]);
-        // All are downloaded now, in one request: the manifest says the layout (in layout 1 it and
-        // .gitattributes are merged into), and they are the previous versions that `git push` looks
-        // up as delta bases for the files it rewrites (without them here, it would download each one
-        // on its own while pushing).
+        // The small files, and the directories of PATH a publish writes into (not the binary cache's,
+        // which grows with every narinfo, unless this run writes into it), in one request. The files
+        // say the layout (in layout 1 the manifest and .gitattributes are merged into), and they are
+        // the previous versions that `git push` looks up as delta bases for the files it rewrites.
         const blobs = [manifest, index, attributes].filter((e) => e?.type === 'blob');
-        await git.fetchBlobs(blobs.map(e => e.oid), deadline);
+        const writesCache = config.formats.includes('binary-cache');
+        const subtrees = [...(await git.listDir(tip, dir))]
+            .filter(([name, e]) => e.type === 'tree' && (writesCache || name !== src_layout/* CACHE_DIR */.NC))
+            .map(([name]) => name);
+        await git.prefetch(tip, subtrees.map(name => (0,naming/* repoPath */.qN)(dir, name, '-')), blobs.map(e => e.oid), deadline);
         const text = manifest?.type === 'blob' ? await git.readBlob(manifest.oid, deadline) : undefined;
         const layout = (0,src_layout/* layoutOf */.aH)(text, manifestFile);
         if (layout === 2) {
             const root = (0,src_layout/* parseRoot */.qo)(text ?? '', manifestFile);
-            return { tip, index, layout, root, latest: await this.latestOnTip(tip) };
+            const latest = this.start(this.latestOnTip(tip, subtrees, deadline));
+            return { tip, index, layout, root, latest };
         }
         const attributesText = attributes?.type === 'blob' ? await git.readBlob(attributes.oid, deadline) : undefined;
         return { tip, manifest: text, index, attributes: attributesText, layout };
     }
     /**
-     * Layout 2: the names under `PATH/latest/`, and the trees of every directory of `PATH` a publish
-     * may write into (one request a level, while Nix builds): after the build only the fan-out
-     * directories of the new store paths are left to fetch. The binary cache's tree, which grows
-     * with every narinfo, is fetched only when this run writes into it.
+     * Layout 2: the first level of each system's fan-out and the trees under `PATH/latest/`, in one
+     * request; after the build only the leaf directories of the new store paths are left to fetch.
+     * Returns the names under `PATH/latest/`.
      */
-    async latestOnTip(tip) {
+    async latestOnTip(tip, subtrees, deadline) {
         const { config, git } = this.d;
         const dir = config.path;
-        const writesCache = config.formats.includes('binary-cache');
-        const children = await git.listDir(tip, dir);
-        const subtrees = [...children]
-            .filter(([name, e]) => e.type === 'tree' && (writesCache || name !== src_layout/* CACHE_DIR */.NC))
-            .map(([name]) => name);
-        await git.lsTree(tip, subtrees.map(name => (0,naming/* repoPath */.qN)(dir, name, '-')));
-        // The first level of each system's fan-out (at most 32 small trees a system).
-        const fanOut = [];
-        for (const name of subtrees.filter(n => n !== src_layout/* LATEST_DIR */.aT && n !== src_layout/* CACHE_DIR */.NC)) {
-            for (const [first, e] of await git.listDir(tip, (0,naming/* repoPath */.qN)(dir, name))) {
-                if (e.type === 'tree' && first.length === 1)
-                    fanOut.push((0,naming/* repoPath */.qN)(dir, name, first, '-'));
+        const latestDir = (0,naming/* repoPath */.qN)(dir, src_layout/* LATEST_DIR */.aT);
+        const wanted = [];
+        const systems = [];
+        for (const name of subtrees) {
+            const inside = (0,naming/* repoPath */.qN)(dir, name);
+            for (const [child, e] of await git.listDir(tip, inside)) {
+                if (e.type !== 'tree')
+                    continue;
+                if (name === src_layout/* LATEST_DIR */.aT)
+                    systems.push(child);
+                if (name === src_layout/* LATEST_DIR */.aT || (name !== src_layout/* CACHE_DIR */.NC && child.length === 1)) {
+                    wanted.push((0,naming/* repoPath */.qN)(inside, child, '-'));
+                }
             }
         }
-        await git.lsTree(tip, fanOut);
+        await git.prefetch(tip, wanted, [], deadline);
         const latest = new Map();
-        if (children.get(src_layout/* LATEST_DIR */.aT)?.type !== 'tree')
-            return latest;
-        const latestDir = (0,naming/* repoPath */.qN)(dir, src_layout/* LATEST_DIR */.aT);
-        const systems = [...(await git.listDir(tip, latestDir))].filter(([, e]) => e.type === 'tree');
-        await git.lsTree(tip, systems.map(([system]) => (0,naming/* repoPath */.qN)(latestDir, system, '-')));
-        for (const [system] of systems) {
+        for (const system of systems) {
             const files = await git.listDir(tip, (0,naming/* repoPath */.qN)(latestDir, system));
             latest.set(system, new Set([...files].filter(([, e]) => e.type === 'blob').map(([name]) => name)));
         }

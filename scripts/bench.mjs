@@ -798,14 +798,19 @@ function traffic() {
 }
 
 async function scaleSection() {
+  const forge = { GITHUB_SERVER_URL: server.base }
   const sizes = (process.env.BENCH_SCALE ?? '0,3000,30000,100000').split(',').map(Number)
   const names = Array.from({ length: REPS + 2 }, (_, i) => `n${i}`)
   const f = flake(Object.fromEntries(names.map(n => [n, `echo ${n} > $out`])))
   for (const n of names) await buildOut(`${f}#${n}`)
   const stores = []
   for (const size of sizes) {
-    const repo = server.createRepo(`scale-${size}`)
-    const made = await action({ 'flake-attribute': `${f}#n0`, repository: repo.url })
+    // acme/… on a GitHub-like server: the action writes fetch expressions with its raw URLs.
+    const repo = server.createRepo(`acme/scale-${size}`)
+    const made = await action(
+      { 'flake-attribute': `${f}#n0`, repository: `acme/scale-${size}` },
+      { extraEnv: forge }
+    )
     const file =
       /^file<<(\S+)\n(.*)\n\1$/m.exec(made.outputs)?.[2] ?? /^file=(.*)$/m.exec(made.outputs)?.[1]
     if (size > 0) {
@@ -822,7 +827,10 @@ async function scaleSection() {
       console.error(`[bench]   ${(t.ms / 1000).toFixed(1)} s`)
     }
     // A real publish on the grown binstore (a new name: the summary is rewritten with all names).
-    await action({ 'flake-attribute': `${f}#n1`, repository: repo.url })
+    await action(
+      { 'flake-attribute': `${f}#n1`, repository: `acme/scale-${size}` },
+      { extraEnv: forge }
+    )
     await run('git', ['--git-dir', repo.dir, 'repack', '-adq'])
     stores.push({ size, repo, ms: [], fetched: [], pushed: [], rss: [] })
   }
@@ -831,8 +839,8 @@ async function scaleSection() {
       server.resetLog()
       const t = await timed(() =>
         action(
-          { 'flake-attribute': `${f}#${names[r + 2]}`, repository: st.repo.url },
-          { memory: true }
+          { 'flake-attribute': `${f}#${names[r + 2]}`, repository: `acme/scale-${st.size}` },
+          { memory: true, extraEnv: forge }
         )
       )
       const { fetched, pushed } = traffic()
@@ -872,15 +880,18 @@ async function scaleSection() {
       [path.join(root, 'bin/publish-nix-artifact.js'), 'verify', '--repository', st.repo.url],
       {
         env: { ...env, PUBLISH_NIX_ARTIFACT_TOKEN: token, TMPDIR: work },
-        stdio: ['ignore', 'pipe', 'ignore']
+        stdio: ['ignore', 'pipe', 'pipe']
       }
     )
     const memory = watchMemory(child.pid)
     const started = Date.now()
     let out = ''
+    let err = ''
     child.stdout.on('data', d => (out += d))
+    child.stderr.on('data', d => (err = (err + d).slice(-2000)))
     const code = await new Promise(resolve => child.on('close', resolve))
     memory.stop()
+    if (code !== 0) console.error(`[bench] verify at ${st.size} failed:\n${err}`)
     rows.push([
       `scale: verify at ${st.size}: seconds, peak RSS MB; ${out.trim()}`,
       `${((Date.now() - started) / 1000).toFixed(1)}, ${(memory.peak() / 1024).toFixed(0)}`,

@@ -29,6 +29,11 @@ export interface GitPort {
   parents(commit: string): Promise<string[]>
   /** The entries at `paths` in the tree of `tip` (names and ids, no contents). */
   lsTree(tip: string, paths: string[]): Promise<Map<string, TreeEntry>>
+  /**
+   * Fetches the trees on the way to `paths` and the objects `blobs`, in as few requests as there
+   * are levels of directories (the blobs with the last).
+   */
+  prefetch(tip: string, paths: string[], blobs: string[], deadline: number): Promise<void>
   /** The entries directly in directory `dir` of the tip's tree: name → entry. */
   listDir(tip: string, dir: string): Promise<Map<string, TreeEntry>>
   fetchBlobs(oids: string[], deadline: number): Promise<void>

@@ -275,6 +275,63 @@ export async function runDigest(
   return { code: result.code, stderr: result.stderr, size, sha256: hash.digest() }
 }
 
+/**
+ * `git cat-file --batch` over `oids`: the size and sha256 of each blob, hashed as its bytes go by
+ * (memory stays constant whatever the blobs' sizes), reported in order through `each`. An object
+ * that is not a blob here is reported with size -1.
+ */
+export async function runBatchDigests(
+  command: string,
+  args: string[],
+  oids: readonly string[],
+  env: NodeJS.ProcessEnv | undefined,
+  each: (oid: string, digest: { size: number; sha256: Buffer }) => void
+): Promise<{ code: number; stderr: string }> {
+  const child = await start(command, args, env, ['pipe', 'pipe', 'pipe'])
+  let header = Buffer.alloc(0)
+  let left = -1
+  let oid = ''
+  let size = 0
+  let hash = createHash('sha256')
+  child.stdout?.on('data', (data: Buffer) => {
+    let at = 0
+    while (at < data.length) {
+      if (left === -1) {
+        const eol = data.indexOf(10, at)
+        if (eol === -1) {
+          header = Buffer.concat([header, data.subarray(at)])
+          return
+        }
+        const line = Buffer.concat([header, data.subarray(at, eol)]).toString('latin1')
+        header = Buffer.alloc(0)
+        at = eol + 1
+        const m = /^([0-9a-f]+) blob (\d+)$/.exec(line)
+        if (!m) {
+          each(line.split(' ')[0], { size: -1, sha256: Buffer.alloc(32) })
+          continue
+        }
+        oid = m[1]
+        size = Number(m[2])
+        left = size + 1 // the blob, then its newline
+        hash = createHash('sha256')
+      }
+      const take = Math.min(left, data.length - at)
+      const body = Math.min(take, left - 1)
+      if (body > 0) hash.update(data.subarray(at, at + body))
+      at += take
+      left -= take
+      if (left === 0) {
+        each(oid, { size, sha256: hash.digest() })
+        left = -1
+      }
+    }
+  })
+  child.stdin?.on('error', () => undefined)
+  child.stdin?.end(oids.map(o => `${o}\n`).join(''))
+  const result = await supervise(child, command, {})
+  return { code: result.code, stderr: result.stderr }
+}
+
 export interface StreamResult {
   code: number
   stderr: string

@@ -132,7 +132,7 @@ interface TipState {
   layout?: LayoutVersion
   /** Layout 2: the root, and system → the file names under `PATH/latest/SYSTEM/`. */
   root?: Root
-  latest?: Map<string, Set<string>>
+  latest?: Background<Map<string, Set<string>>>
 }
 
 /** The remote as checked before the build, and the tip being fetched meanwhile. */
@@ -661,7 +661,7 @@ export class Publisher {
       )
     }
     const plan = await this.plan(state.tip, exported, on.cache, branch)
-    const layout2 = this.layout === 2 ? this.layoutFiles(state, exported, plan) : undefined
+    const layout2 = this.layout === 2 ? await this.layoutFiles(state, exported, plan) : undefined
     const { texts: owned, manifest } = layout2
       ? { texts: layout2.texts, manifest: undefined }
       : await this.ownedFiles(state, exported, plan, deadline)
@@ -729,18 +729,18 @@ export class Publisher {
   }
 
   /** Layout 2: the entries, latest records, root and summary this commit writes. */
-  private layoutFiles(
+  private async layoutFiles(
     state: TipState,
     exported: Exported[],
     plan: CommitPlan & { entries: ReadonlyMap<string, TreeEntry> }
-  ): { texts: NewText[]; entries: ManifestEntry[] } {
+  ): Promise<{ texts: NewText[]; entries: ManifestEntry[] }> {
     const { config } = this.d
     const ours = new Set([...plan.added, ...plan.present].map(f => f.path))
     const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }))
     const readme = plan.entries.get(repoPath(config.path, INDEX_NAME))
     const tip: LayoutTip = {
       root: state.root,
-      latest: state.latest ?? new Map(),
+      latest: state.latest ? await state.latest.get() : new Map(),
       entries: plan.entries,
       // A README.md on a branch with no root yet is someone else's: the root comes with ours.
       foreignReadme: readme !== undefined && !state.root
@@ -935,30 +935,40 @@ export class Publisher {
 
   /**
    * The tip of `branch` (the default branch if none), with the small files read from it and, in
-   * layout 2, the trees a publish writes into that do not depend on what it builds.
+   * layout 2, the trees a publish writes into that do not depend on what it builds (fetched in
+   * the background: only the commit needs them).
    */
   private async fetchTipState(deadline: number, branch?: string): Promise<TipState> {
     const { config, git } = this.d
     const ref = await git.fetchTip(deadline, branch)
     if (!ref) return {}
-    const manifestFile = repoPath(config.path, MANIFEST_NAME)
-    const indexFile = repoPath(config.path, INDEX_NAME)
-    const attributesFile = repoPath(config.path, ATTRIBUTES_NAME)
+    const dir = config.path
+    const manifestFile = repoPath(dir, MANIFEST_NAME)
+    const indexFile = repoPath(dir, INDEX_NAME)
+    const attributesFile = repoPath(dir, ATTRIBUTES_NAME)
     const lfs = config.largeFiles === 'lfs'
-    const [tip, entries] = await Promise.all([
-      git.commitId(ref),
-      git.lsTree(ref, [manifestFile, indexFile, ...(lfs ? [attributesFile] : [])])
+    const tip = await git.commitId(ref)
+    const entries = await git.lsTree(tip, [
+      manifestFile,
+      indexFile,
+      ...(lfs ? [attributesFile] : [])
     ])
     const manifest = entries.get(manifestFile)
     const index = entries.get(indexFile)
     const attributes = entries.get(attributesFile)
     refuseToReplace(entries, [manifestFile])
-    // All are downloaded now, in one request: the manifest says the layout (in layout 1 it and
-    // .gitattributes are merged into), and they are the previous versions that `git push` looks
-    // up as delta bases for the files it rewrites (without them here, it would download each one
-    // on its own while pushing).
+    // The small files, and the directories of PATH a publish writes into (not the binary cache's,
+    // which grows with every narinfo, unless this run writes into it), in one request. The files
+    // say the layout (in layout 1 the manifest and .gitattributes are merged into), and they are
+    // the previous versions that `git push` looks up as delta bases for the files it rewrites.
     const blobs = [manifest, index, attributes].filter((e): e is TreeEntry => e?.type === 'blob')
-    await git.fetchBlobs(
+    const writesCache = config.formats.includes('binary-cache')
+    const subtrees = [...(await git.listDir(tip, dir))]
+      .filter(([name, e]) => e.type === 'tree' && (writesCache || name !== CACHE_DIR))
+      .map(([name]) => name)
+    await git.prefetch(
+      tip,
+      subtrees.map(name => repoPath(dir, name, '-')),
       blobs.map(e => e.oid),
       deadline
     )
@@ -966,7 +976,8 @@ export class Publisher {
     const layout = layoutOf(text, manifestFile)
     if (layout === 2) {
       const root = parseRoot(text ?? '', manifestFile)
-      return { tip, index, layout, root, latest: await this.latestOnTip(tip) }
+      const latest = this.start(this.latestOnTip(tip, subtrees, deadline))
+      return { tip, index, layout, root, latest }
     }
     const attributesText =
       attributes?.type === 'blob' ? await git.readBlob(attributes.oid, deadline) : undefined
@@ -974,40 +985,33 @@ export class Publisher {
   }
 
   /**
-   * Layout 2: the names under `PATH/latest/`, and the trees of every directory of `PATH` a publish
-   * may write into (one request a level, while Nix builds): after the build only the fan-out
-   * directories of the new store paths are left to fetch. The binary cache's tree, which grows
-   * with every narinfo, is fetched only when this run writes into it.
+   * Layout 2: the first level of each system's fan-out and the trees under `PATH/latest/`, in one
+   * request; after the build only the leaf directories of the new store paths are left to fetch.
+   * Returns the names under `PATH/latest/`.
    */
-  private async latestOnTip(tip: string): Promise<Map<string, Set<string>>> {
+  private async latestOnTip(
+    tip: string,
+    subtrees: string[],
+    deadline: number
+  ): Promise<Map<string, Set<string>>> {
     const { config, git } = this.d
     const dir = config.path
-    const writesCache = config.formats.includes('binary-cache')
-    const children = await git.listDir(tip, dir)
-    const subtrees = [...children]
-      .filter(([name, e]) => e.type === 'tree' && (writesCache || name !== CACHE_DIR))
-      .map(([name]) => name)
-    await git.lsTree(
-      tip,
-      subtrees.map(name => repoPath(dir, name, '-'))
-    )
-    // The first level of each system's fan-out (at most 32 small trees a system).
-    const fanOut: string[] = []
-    for (const name of subtrees.filter(n => n !== LATEST_DIR && n !== CACHE_DIR)) {
-      for (const [first, e] of await git.listDir(tip, repoPath(dir, name))) {
-        if (e.type === 'tree' && first.length === 1) fanOut.push(repoPath(dir, name, first, '-'))
+    const latestDir = repoPath(dir, LATEST_DIR)
+    const wanted: string[] = []
+    const systems: string[] = []
+    for (const name of subtrees) {
+      const inside = repoPath(dir, name)
+      for (const [child, e] of await git.listDir(tip, inside)) {
+        if (e.type !== 'tree') continue
+        if (name === LATEST_DIR) systems.push(child)
+        if (name === LATEST_DIR || (name !== CACHE_DIR && child.length === 1)) {
+          wanted.push(repoPath(inside, child, '-'))
+        }
       }
     }
-    await git.lsTree(tip, fanOut)
+    await git.prefetch(tip, wanted, [], deadline)
     const latest = new Map<string, Set<string>>()
-    if (children.get(LATEST_DIR)?.type !== 'tree') return latest
-    const latestDir = repoPath(dir, LATEST_DIR)
-    const systems = [...(await git.listDir(tip, latestDir))].filter(([, e]) => e.type === 'tree')
-    await git.lsTree(
-      tip,
-      systems.map(([system]) => repoPath(latestDir, system, '-'))
-    )
-    for (const [system] of systems) {
+    for (const system of systems) {
       const files = await git.listDir(tip, repoPath(latestDir, system))
       latest.set(
         system,

@@ -36,6 +36,7 @@ export interface VerifyGit {
   fetchBlobs(oids: string[], deadline: number): Promise<void>
   catBlobs(oids: string[]): Promise<Map<string, string>>
   blobDigest(oid: string): Promise<{ size: number; sha256: Buffer }>
+  blobDigests(oids: string[]): Promise<Map<string, { size: number; sha256: Buffer }>>
 }
 
 /** Checks a binstore against its manifest, in a private work directory. */
@@ -134,7 +135,12 @@ export async function verifyWith(
   const cacheEntries: string[] = []
   const keys: string[] = []
 
-  const checkEntry = (entry: ManifestEntry, pointers: Map<string, string>) => {
+  type Digest = { size: number; sha256: Buffer }
+  const checkEntry = (
+    entry: ManifestEntry,
+    pointers: Map<string, string>,
+    digests: Map<string, Digest>
+  ) => {
     accounted.add(entry.file)
     if (entry.format === 'binary-cache') {
       cacheEntries.push(entry.file)
@@ -143,7 +149,7 @@ export async function verifyWith(
     const oid = files.get(entry.file)
     if (!oid) {
       fail(entry.file, 'listed in the manifest but not on the branch')
-      return Promise.resolve()
+      return
     }
     // Files in Git LFS: their pointers are checked against the manifest (the content stays on
     // the LFS server: what the pointer names is what was uploaded, checked by size and sha256).
@@ -164,26 +170,31 @@ export async function verifyWith(
       } else {
         log.info(`ok   ${entry.file} (Git LFS pointer)`)
       }
-      return Promise.resolve()
+      return
     }
-    return git.blobDigest(oid).then(digest => {
-      const sha256 = `sha256-${digest.sha256.toString('base64')}`
-      checked++
-      if (digest.size !== entry.fileSize) {
-        fail(entry.file, `${digest.size} bytes, the manifest says ${entry.fileSize}`)
-      } else if (sha256 !== entry.fileSha256) {
-        fail(entry.file, `sha256 is ${sha256}, the manifest says ${entry.fileSha256}`)
-      } else if (entry.format === 'nar' && sha256 !== entry.narHash) {
-        fail(entry.file, `the NAR hashes to ${sha256}, not to its narHash ${entry.narHash}`)
-      } else {
-        log.info(`ok   ${entry.file}`)
-      }
-    })
+    const digest = digests.get(oid) ?? { size: -1, sha256: Buffer.alloc(32) }
+    const sha256 = `sha256-${digest.sha256.toString('base64')}`
+    checked++
+    if (digest.size !== entry.fileSize) {
+      fail(entry.file, `${digest.size} bytes, the manifest says ${entry.fileSize}`)
+    } else if (sha256 !== entry.fileSha256) {
+      fail(entry.file, `sha256 is ${sha256}, the manifest says ${entry.fileSha256}`)
+    } else if (entry.format === 'nar' && sha256 !== entry.narHash) {
+      fail(entry.file, `the NAR hashes to ${sha256}, not to its narHash ${entry.narHash}`)
+    } else {
+      log.info(`ok   ${entry.file}`)
+    }
   }
   const checkBatch = async (entries: ManifestEntry[]) => {
-    const pointerOids = entries.filter(e => e.lfs).map(e => files.get(e.file) ?? '')
-    const pointers = await git.catBlobs(pointerOids.filter(Boolean))
-    for (const entry of entries) await checkEntry(entry, pointers)
+    const oidsOf = (lfs: boolean) =>
+      entries
+        .filter(e => (e.lfs !== undefined) === lfs)
+        .map(e => files.get(e.file) ?? '')
+        .filter(Boolean)
+    const pointers = await git.catBlobs(oidsOf(true))
+    // Every file of the batch is read and hashed in one stream.
+    const digests = await git.blobDigests([...new Set(oidsOf(false))])
+    for (const entry of entries) checkEntry(entry, pointers, digests)
   }
 
   if (layout === 2) {

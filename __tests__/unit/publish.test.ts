@@ -115,6 +115,7 @@ class FakeGit implements GitPort {
     }
     return entries
   }
+  async prefetch() {}
   async fetchBlobs() {}
   async readBlobs(oids: string[]) {
     return new Map(oids.map(oid => [oid, this.blobs.get(oid) ?? '']))

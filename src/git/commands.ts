@@ -4,7 +4,14 @@ import type { NetworkLimits, Repository } from '../config.js'
 import { TimeoutError, UserError } from '../errors.js'
 import { Logger } from '../log.js'
 import type { GitPort, RemoteState } from '../ports.js'
-import { CommandNotFoundError, run, runDigest, RunOptions, RunResult } from '../proc.js'
+import {
+  CommandNotFoundError,
+  run,
+  runBatchDigests,
+  runDigest,
+  RunOptions,
+  RunResult
+} from '../proc.js'
 import { authHeader, gitEnvironment } from './auth.js'
 import { deflateLevel } from './compression.js'
 import {
@@ -26,6 +33,9 @@ export interface Identity {
 }
 
 const MIN_GIT = [2, 31] // GIT_CONFIG_COUNT/KEY/VALUE
+/** Objects one fetch request asks for at most. */
+const FETCH_BATCH = 10_000
+const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/
 
 /**
  * A private, bare, partial and shallow repository in the work directory, and the one remote it
@@ -88,7 +98,13 @@ export class Git implements GitPort {
   private async network(
     args: string[],
     deadline: number,
-    options: { env?: NodeJS.ProcessEnv; quiet?: boolean; skip?: RegExp; maxStdout?: number } = {}
+    options: {
+      env?: NodeJS.ProcessEnv
+      quiet?: boolean
+      skip?: RegExp
+      maxStdout?: number
+      input?: string
+    } = {}
   ) {
     const timeoutMs = deadline - Date.now()
     const echo = options.quiet
@@ -96,8 +112,8 @@ export class Git implements GitPort {
       : (line: string) => {
           if (!options.skip?.test(line)) this.log.output(line)
         }
-    const { env, maxStdout } = options
-    return this.git(args, { network: true, env, timeoutMs, echo, maxStdout })
+    const { env, maxStdout, input } = options
+    return this.git(args, { network: true, env, timeoutMs, echo, maxStdout, input })
   }
 
   /**
@@ -247,8 +263,16 @@ export class Git implements GitPort {
    * per level of depth, each for every tree wanted at that level. Nothing else is fetched (git's
    * own on-demand fetch of a missing tree would bring everything under it).
    */
-  async fetchTreesFor(tip: string, paths: readonly string[], deadline: number): Promise<void> {
-    if (this.allTrees || paths.length === 0) return
+  async fetchTreesFor(
+    tip: string,
+    paths: readonly string[],
+    deadline: number,
+    extra: readonly string[] = []
+  ): Promise<void> {
+    if (this.allTrees) {
+      await this.fetchTrees([...extra], deadline)
+      return
+    }
     const byDepth: Set<string>[] = []
     for (const file of paths) {
       const parts = file.split('/')
@@ -256,20 +280,39 @@ export class Git implements GitPort {
         ;(byDepth[i] ??= new Set()).add(parts.slice(0, i).join('/'))
       }
     }
-    await this.fetchTrees([await this.rootTree(tip)], deadline)
-    for (const dirs of byDepth) {
-      if (!dirs) continue
+    const levels = byDepth.filter(Boolean)
+    // `extra` objects go with the last request the walk makes (or alone after it).
+    let pending = [...extra]
+    const take = (last: boolean) => {
+      if (!last) return []
+      const objects = pending
+      pending = []
+      return objects
+    }
+    await this.fetchTrees([await this.rootTree(tip), ...take(levels.length === 0)], deadline)
+    for (const [i, dirs] of levels.entries()) {
       const entries = await this.entriesAt(tip, [...dirs])
       const trees = [...entries.values()].filter(e => e.type === 'tree').map(e => e.oid)
-      if (trees.length === 0) return
-      await this.fetchTrees(trees, deadline)
+      if (trees.length === 0) break
+      await this.fetchTrees([...trees, ...take(i === levels.length - 1)], deadline)
     }
+    await this.fetchTrees(pending, deadline)
   }
 
+  async prefetch(tip: string, paths: string[], blobs: string[], deadline: number): Promise<void> {
+    await this.fetchTreesFor(tip, paths, deadline, blobs)
+  }
+
+  /** Root tree of each commit asked for (commits never change). */
+  private readonly roots = new Map<string, string>()
+
   private async rootTree(commit: string): Promise<string> {
+    const known = this.roots.get(commit)
+    if (known) return known
     const text = await this.ok(['cat-file', 'commit', commit])
     const tree = /^tree ([0-9a-f]+)$/m.exec(text)?.[1]
     if (!tree) throw new Error(`commit ${commit} names no tree`)
+    if (OBJECT_ID.test(commit)) this.roots.set(commit, tree)
     return tree
   }
 
@@ -287,10 +330,11 @@ export class Git implements GitPort {
         '--no-write-fetch-head',
         '--recurse-submodules=no',
         '--filter=tree:0',
-        'origin',
-        ...wanted
+        '--stdin',
+        'origin'
       ],
-      deadline
+      deadline,
+      { input: `${wanted.join('\n')}\n` }
     )
     if (result.code !== 0) throw await this.remoteError('fetch from', result)
     for (const oid of wanted) this.trees.add(oid)
@@ -306,23 +350,29 @@ export class Git implements GitPort {
    * itself fills in a missing object of a partial clone, but for all of them at once.
    */
   async fetchBlobs(oids: string[], deadline: number): Promise<void> {
-    if (oids.length === 0) return
-    const result = await this.network(
-      [
-        '-c',
-        'fetch.negotiationAlgorithm=noop',
-        'fetch',
-        '--quiet',
-        '--no-tags',
-        '--no-write-fetch-head',
-        '--recurse-submodules=no',
-        '--filter=blob:none',
-        'origin',
-        ...oids
-      ],
-      deadline
-    )
-    if (result.code !== 0) throw await this.remoteError('fetch from', result)
+    // A request names at most FETCH_BATCH objects: servers refuse a fetch of hundreds of
+    // thousands at once (a verify of a large binstore asks for every file).
+    for (let i = 0; i < oids.length; i += FETCH_BATCH) {
+      const batch = oids.slice(i, i + FETCH_BATCH)
+      const result = await this.network(
+        [
+          '-c',
+          'fetch.negotiationAlgorithm=noop',
+          'fetch',
+          '--quiet',
+          '--no-tags',
+          '--no-write-fetch-head',
+          '--recurse-submodules=no',
+          '--filter=blob:none',
+          // The ids on standard input: more than a command line holds.
+          '--stdin',
+          'origin'
+        ],
+        deadline,
+        { input: `${batch.join('\n')}\n` }
+      )
+      if (result.code !== 0) throw await this.remoteError('fetch from', result)
+    }
   }
 
   /**
@@ -419,6 +469,21 @@ export class Git implements GitPort {
     return { size: result.size, sha256: result.sha256 }
   }
 
+  /** The size and sha256 of each blob that is here, all read in one `git cat-file --batch`. */
+  async blobDigests(oids: string[]): Promise<Map<string, { size: number; sha256: Buffer }>> {
+    const digests = new Map<string, { size: number; sha256: Buffer }>()
+    if (oids.length === 0) return digests
+    const result = await runBatchDigests(
+      'git',
+      ['cat-file', '--batch'],
+      oids,
+      this.env(false),
+      (oid, d) => digests.set(oid, d)
+    )
+    if (result.code !== 0) throw new UserError(`git cat-file --batch failed: ${result.stderr}`)
+    return digests
+  }
+
   /** The parents of a commit that is here (the fetched tip of a shallow clone included). */
   async parents(commit: string): Promise<string[]> {
     const text = await this.ok(['cat-file', 'commit', commit])
@@ -441,22 +506,57 @@ export class Git implements GitPort {
     const deadline = Date.now() + this.limits.timeoutSeconds * 1000
     const inside = dir ? `${dir}/` : ''
     await this.fetchTreesFor(tip, [`${inside}-`], deadline)
-    const entries = await this.entriesAt(tip, inside ? [inside] : [])
+    if (!inside) {
+      const out = await this.ok(['ls-tree', '-z', '--full-tree', tip], { maxStdout: Infinity })
+      return new Map(
+        out
+          .split('\0')
+          .map(record => /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .map(m => [m[4], { mode: m[1], type: m[2], oid: m[3] }])
+      )
+    }
+    const entries = await this.entriesAt(tip, [inside])
     return new Map([...entries].map(([file, entry]) => [relativeName(inside, file), entry]))
   }
 
   /** `git ls-tree` of paths whose trees are here. */
   private async entriesAt(tip: string, paths: string[]): Promise<Map<string, TreeEntry>> {
     const entries = new Map<string, TreeEntry>()
-    const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...paths], {
-      maxStdout: Infinity
-    })
-    for (const record of out.split('\0')) {
-      const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record)
-      if (m) entries.set(m[4], { mode: m[1], type: m[2], oid: m[3] })
+    // A commit's trees never change: what was looked up in it once is not looked up again.
+    const cache = OBJECT_ID.test(tip) ? this.lookups : undefined
+    const key = (p: string) => `${tip}\0${p}`
+    const unknown = cache ? paths.filter(p => !cache.has(key(p))) : paths
+    if (unknown.length > 0) {
+      const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...unknown], {
+        maxStdout: Infinity
+      })
+      const found = new Map<string, TreeEntry>()
+      for (const record of out.split('\0')) {
+        const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record)
+        if (m) found.set(m[4], { mode: m[1], type: m[2], oid: m[3] })
+      }
+      if (!cache) return found
+      for (const p of unknown) {
+        // A directory (`dir/`) is looked up for its whole listing.
+        cache.set(
+          key(p),
+          p.endsWith('/')
+            ? [...found].filter(([f]) => f.startsWith(p) && !f.slice(p.length).includes('/'))
+            : found.has(p)
+              ? [[p, found.get(p) as TreeEntry]]
+              : []
+        )
+      }
+    }
+    for (const p of paths) {
+      for (const [f, e] of cache?.get(key(p)) ?? []) entries.set(f, e)
     }
     return entries
   }
+
+  /** What `entriesAt` found, per commit and path (see there). */
+  private readonly lookups = new Map<string, [string, TreeEntry][]>()
 
   /**
    * Makes one commit on `tip` (a root commit when there is none) that adds `files`, blobs already

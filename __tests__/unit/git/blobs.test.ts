@@ -2,7 +2,7 @@
 // git reads.
 import { afterAll, describe, expect, test } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -118,5 +118,37 @@ describe('Git.catBlobs, lsTree and readBlob: what the binstore holds, whatever i
     expect(oids.slice(0, texts.length).map(oid => read.get(oid))).toEqual(texts)
     expect(read.get(oids[texts.length])?.length).toBe(9 * 1024 * 1024)
     expect(await g.readBlob(oids[texts.length], Date.now() + 60_000)).toHaveLength(9 * 1024 * 1024)
+  })
+})
+
+describe('Git.blobDigests', () => {
+  test('reads every blob in one stream and gives each its size and sha256; a missing one is size -1', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pna-digests-'))
+    try {
+      const g = new Git(repository, '', dir, identity, recordingLogger().log, limits)
+      await g.init()
+      // Newlines, a blob larger than a pipe's chunks, an empty one: framing is by size, not lines.
+      const contents = [
+        Buffer.from('a\nb\n\n'),
+        randomBytes(2 * 1024 * 1024 + 3),
+        Buffer.alloc(0),
+        Buffer.from('héllo\n')
+      ]
+      const files = contents.map((c, i) => {
+        const p = path.join(dir, `f${i}`)
+        fs.writeFileSync(p, c)
+        return p
+      })
+      const oids = await g.writeBlobs(files, true)
+      const missing = '0123456789abcdef0123456789abcdef01234567'
+      const digests = await g.blobDigests([...oids, missing])
+      for (const [i, oid] of oids.entries()) {
+        const sha256 = createHash('sha256').update(contents[i]).digest()
+        expect(digests.get(oid)).toEqual({ size: contents[i].length, sha256 })
+      }
+      expect(digests.get(missing)?.size).toBe(-1)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
