@@ -29827,39 +29827,19 @@ class Git {
             this.roots.set(commit, tree);
         return tree;
     }
-    /** These trees, each alone (`--filter=tree:0`: nothing under them), in one request. */
+    /** These trees, each alone (`--filter=tree:0`: nothing under them). */
     async fetchTrees(oids, deadline) {
         const wanted = [...new Set(oids)].filter(oid => !this.trees.has(oid));
-        if (wanted.length === 0)
-            return;
-        const result = await this.network([
-            '-c',
-            'fetch.negotiationAlgorithm=noop',
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            '--no-write-fetch-head',
-            '--recurse-submodules=no',
-            '--filter=tree:0',
-            '--stdin',
-            'origin'
-        ], deadline, { input: `${wanted.join('\n')}\n` });
-        if (result.code !== 0)
-            throw await this.remoteError('fetch from', result);
+        await this.fetchObjects(wanted, 'tree:0', deadline);
         for (const oid of wanted)
             this.trees.add(oid);
     }
-    /** The id of the commit `ref` points to. */
-    async commitId(ref) {
-        return (await this.ok(['rev-parse', '--verify', `${ref}^{commit}`])).trim();
-    }
     /**
-     * Downloads these blobs (small files the action reads or rewrites) in one request, the way git
-     * itself fills in a missing object of a partial clone, but for all of them at once.
+     * Fetches objects by id, the way git itself fills in a missing object of a partial clone, but
+     * many at once: at most FETCH_BATCH a request (servers refuse a fetch of hundreds of thousands at
+     * once; a verify of a large binstore asks for every file), the ids on standard input.
      */
-    async fetchBlobs(oids, deadline) {
-        // A request names at most FETCH_BATCH objects: servers refuse a fetch of hundreds of
-        // thousands at once (a verify of a large binstore asks for every file).
+    async fetchObjects(oids, filter, deadline) {
         for (let i = 0; i < oids.length; i += FETCH_BATCH) {
             const batch = oids.slice(i, i + FETCH_BATCH);
             const result = await this.network([
@@ -29870,14 +29850,21 @@ class Git {
                 '--no-tags',
                 '--no-write-fetch-head',
                 '--recurse-submodules=no',
-                '--filter=blob:none',
-                // The ids on standard input: more than a command line holds.
+                `--filter=${filter}`,
                 '--stdin',
                 'origin'
             ], deadline, { input: `${batch.join('\n')}\n` });
             if (result.code !== 0)
                 throw await this.remoteError('fetch from', result);
         }
+    }
+    /** The id of the commit `ref` points to. */
+    async commitId(ref) {
+        return (await this.ok(['rev-parse', '--verify', `${ref}^{commit}`])).trim();
+    }
+    /** Downloads these blobs (small files the action reads or rewrites, or every file for verify). */
+    async fetchBlobs(oids, deadline) {
+        await this.fetchObjects(oids, 'blob:none', deadline);
     }
     /**
      * The blob ids of files, in order; with `write`, the blobs are stored too, each read once and
@@ -30989,6 +30976,7 @@ function oneLine(value, name) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   AU: () => (/* binding */ bucketOf),
 /* harmony export */   ER: () => (/* binding */ parseEntry),
 /* harmony export */   LF: () => (/* binding */ latestName),
 /* harmony export */   LT: () => (/* binding */ layoutTexts),
@@ -31002,7 +30990,7 @@ function oneLine(value, name) {
 /* harmony export */   qo: () => (/* binding */ parseRoot),
 /* harmony export */   s3: () => (/* binding */ entryPath)
 /* harmony export */ });
-/* unused harmony exports LAYOUT_VERSION, bucketOf, storeName, fetchExpressionPath, latestEntryPath, latestFetchPath, renderRoot, renderEntry, renderSummary, namesOf */
+/* unused harmony exports LAYOUT_VERSION, storeName, fetchExpressionPath, latestEntryPath, latestFetchPath, renderRoot, renderEntry, renderSummary, namesOf */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 /* harmony import */ var _fetch_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1134);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3758);
@@ -35576,6 +35564,8 @@ class Publisher {
     nixVersion;
     /** The layout files are written in, decided from the tip before the export (chooseLayout). */
     layout = 2;
+    /** Layout 2: the leaf directories of the built paths, fetched while they are exported. */
+    leaves;
     constructor(d) {
         this.d = d;
     }
@@ -35589,6 +35579,8 @@ class Publisher {
             log.info(`Using ${this.nixVersion.description}.`);
             const built = await this.build();
             this.layout = await this.chooseLayout(remote);
+            if (this.layout === 2)
+                this.leaves = await this.prefetchLeaves(remote, built);
             const lfs = config.largeFiles === 'lfs' ? this.lfsOptions(remote.state.branch) : undefined;
             const cache = await prepareBinaryCache(config, nix, this.d.work, lfs);
             const exported = await log.group('Exporting', () => this.exportAll(built, remote, cache));
@@ -35980,6 +35972,10 @@ class Publisher {
         if (state.tip && (state.layout ?? this.layout) !== this.layout) {
             throw new errors/* UserError */.yo(`${(0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir)} on '${branch}' changed to layout ${state.layout} while this run was publishing in layout ${this.layout}; run the step again.`);
         }
+        // The trees fetched in the background are waited for, not fetched a second time.
+        await state.latest?.done;
+        if (this.leaves && this.leaves.tip === state.tip)
+            await this.leaves.work.done;
         const plan = await this.plan(state.tip, exported, on.cache, branch);
         const layout2 = this.layout === 2 ? await this.layoutFiles(state, exported, plan) : undefined;
         const { texts: owned, manifest } = layout2
@@ -36275,6 +36271,27 @@ class Publisher {
             latest.set(system, new Set([...files].filter(([, e]) => e.type === 'blob').map(([name]) => name)));
         }
         return latest;
+    }
+    /**
+     * Layout 2: starts fetching, while the export runs, the leaf directories the built store paths
+     * go into, under every system directory the tip has (the derivation's system is read during the
+     * export). A failure is nothing: the commit fetches what it needs.
+     */
+    async prefetchLeaves(remote, built) {
+        const { config, git, retry } = this.d;
+        const settled = await remote.firstTip.done;
+        if (!settled.ok || !settled.value.tip || !settled.value.latest)
+            return undefined;
+        const { tip, latest } = settled.value;
+        const work = async () => {
+            await latest.done;
+            const systems = [...(await git.listDir(tip, config.path))]
+                .filter(([name, e]) => e.type === 'tree' && name !== src_layout/* LATEST_DIR */.aT && name !== src_layout/* CACHE_DIR */.NC)
+                .map(([name]) => name);
+            const dirs = systems.flatMap(system => built.map(b => (0,naming/* repoPath */.qN)(config.path, system, (0,src_layout/* bucketOf */.AU)(b.storePath), '-')));
+            await git.prefetch(tip, [...new Set(dirs)], [], Date.now() + retry.timeoutMs);
+        };
+        return { tip, work: this.start(work()) };
     }
     /**
      * The layout this run writes in, from the tip fetched while Nix built (fetched again if that

@@ -42,6 +42,7 @@ import {
 import { relaxingOptions } from './inputs.js'
 import {
   artifactPath,
+  bucketOf,
   CACHE_DIR,
   fetchTexts,
   LATEST_DIR,
@@ -179,6 +180,8 @@ export class Publisher {
   private nixVersion?: NixVersion
   /** The layout files are written in, decided from the tip before the export (chooseLayout). */
   private layout: LayoutVersion = 2
+  /** Layout 2: the leaf directories of the built paths, fetched while they are exported. */
+  private leaves?: { tip: string; work: Background<void> }
 
   constructor(private readonly d: PublisherDeps) {}
 
@@ -192,6 +195,7 @@ export class Publisher {
       log.info(`Using ${this.nixVersion.description}.`)
       const built = await this.build()
       this.layout = await this.chooseLayout(remote)
+      if (this.layout === 2) this.leaves = await this.prefetchLeaves(remote, built)
       const lfs = config.largeFiles === 'lfs' ? this.lfsOptions(remote.state.branch) : undefined
       const cache = await prepareBinaryCache(config, nix, this.d.work, lfs)
       const exported = await log.group('Exporting', () => this.exportAll(built, remote, cache))
@@ -660,6 +664,9 @@ export class Publisher {
         `${repoPath(config.path, MANIFEST_NAME)} on '${branch}' changed to layout ${state.layout} while this run was publishing in layout ${this.layout}; run the step again.`
       )
     }
+    // The trees fetched in the background are waited for, not fetched a second time.
+    await state.latest?.done
+    if (this.leaves && this.leaves.tip === state.tip) await this.leaves.work.done
     const plan = await this.plan(state.tip, exported, on.cache, branch)
     const layout2 = this.layout === 2 ? await this.layoutFiles(state, exported, plan) : undefined
     const { texts: owned, manifest } = layout2
@@ -1019,6 +1026,32 @@ export class Publisher {
       )
     }
     return latest
+  }
+
+  /**
+   * Layout 2: starts fetching, while the export runs, the leaf directories the built store paths
+   * go into, under every system directory the tip has (the derivation's system is read during the
+   * export). A failure is nothing: the commit fetches what it needs.
+   */
+  private async prefetchLeaves(
+    remote: Remote,
+    built: Built[]
+  ): Promise<{ tip: string; work: Background<void> } | undefined> {
+    const { config, git, retry } = this.d
+    const settled = await remote.firstTip.done
+    if (!settled.ok || !settled.value.tip || !settled.value.latest) return undefined
+    const { tip, latest } = settled.value
+    const work = async () => {
+      await latest.done
+      const systems = [...(await git.listDir(tip, config.path))]
+        .filter(([name, e]) => e.type === 'tree' && name !== LATEST_DIR && name !== CACHE_DIR)
+        .map(([name]) => name)
+      const dirs = systems.flatMap(system =>
+        built.map(b => repoPath(config.path, system, bucketOf(b.storePath), '-'))
+      )
+      await git.prefetch(tip, [...new Set(dirs)], [], Date.now() + retry.timeoutMs)
+    }
+    return { tip, work: this.start(work()) }
   }
 
   /**

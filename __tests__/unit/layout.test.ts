@@ -15,7 +15,7 @@ import {
   renderEntry,
   renderSummary
 } from '../../src/layout.js'
-import type { ManifestEntry } from '../../src/manifest.js'
+import { makeEntry, ManifestEntry } from '../../src/manifest.js'
 
 const HASH = 'abcdfghijklmnpqrsvwxyz0123456789'.padEnd(32, 'a')
 const STORE = `/nix/store/${HASH}-tool-1.0`
@@ -42,23 +42,17 @@ function artifact(storePath = STORE, selfContained = true): Artifact & { files: 
   }
 }
 
-const entryOf = (a: Artifact, f: PublishedFile): ManifestEntry => ({
-  file: f.path,
-  format: f.format,
-  attribute: a.attribute,
-  output: a.output,
-  system: a.system,
-  storePath: a.storePath,
-  narHash: a.narHash,
-  narSize: a.narSize,
-  fileSize: f.size,
-  fileSha256: f.sha256,
-  compression: 'none',
-  source: { repository: '', commit: '', ref: '' },
-  publishedAt: '2026-12-03T00:00:00.000Z',
-  reproducible: 'not checked',
-  selfContained: a.selfContained
-})
+const source = {
+  repository: '',
+  commit: '',
+  ref: '',
+  serverUrl: 'https://github.com',
+  runner: { os: 'Linux', arch: 'X64' },
+  runUrl: '',
+  event: ''
+}
+const entryOf = (a: Artifact, f: PublishedFile): ManifestEntry =>
+  makeEntry(a, f, source, new Date('2026-12-03T00:00:00Z'), 'none', false)
 
 const empty: LayoutTip = { latest: new Map(), entries: new Map(), foreignReadme: false }
 

@@ -316,42 +316,19 @@ export class Git implements GitPort {
     return tree
   }
 
-  /** These trees, each alone (`--filter=tree:0`: nothing under them), in one request. */
+  /** These trees, each alone (`--filter=tree:0`: nothing under them). */
   private async fetchTrees(oids: string[], deadline: number): Promise<void> {
     const wanted = [...new Set(oids)].filter(oid => !this.trees.has(oid))
-    if (wanted.length === 0) return
-    const result = await this.network(
-      [
-        '-c',
-        'fetch.negotiationAlgorithm=noop',
-        'fetch',
-        '--quiet',
-        '--no-tags',
-        '--no-write-fetch-head',
-        '--recurse-submodules=no',
-        '--filter=tree:0',
-        '--stdin',
-        'origin'
-      ],
-      deadline,
-      { input: `${wanted.join('\n')}\n` }
-    )
-    if (result.code !== 0) throw await this.remoteError('fetch from', result)
+    await this.fetchObjects(wanted, 'tree:0', deadline)
     for (const oid of wanted) this.trees.add(oid)
   }
 
-  /** The id of the commit `ref` points to. */
-  async commitId(ref: string): Promise<string> {
-    return (await this.ok(['rev-parse', '--verify', `${ref}^{commit}`])).trim()
-  }
-
   /**
-   * Downloads these blobs (small files the action reads or rewrites) in one request, the way git
-   * itself fills in a missing object of a partial clone, but for all of them at once.
+   * Fetches objects by id, the way git itself fills in a missing object of a partial clone, but
+   * many at once: at most FETCH_BATCH a request (servers refuse a fetch of hundreds of thousands at
+   * once; a verify of a large binstore asks for every file), the ids on standard input.
    */
-  async fetchBlobs(oids: string[], deadline: number): Promise<void> {
-    // A request names at most FETCH_BATCH objects: servers refuse a fetch of hundreds of
-    // thousands at once (a verify of a large binstore asks for every file).
+  private async fetchObjects(oids: string[], filter: string, deadline: number): Promise<void> {
     for (let i = 0; i < oids.length; i += FETCH_BATCH) {
       const batch = oids.slice(i, i + FETCH_BATCH)
       const result = await this.network(
@@ -363,8 +340,7 @@ export class Git implements GitPort {
           '--no-tags',
           '--no-write-fetch-head',
           '--recurse-submodules=no',
-          '--filter=blob:none',
-          // The ids on standard input: more than a command line holds.
+          `--filter=${filter}`,
           '--stdin',
           'origin'
         ],
@@ -373,6 +349,16 @@ export class Git implements GitPort {
       )
       if (result.code !== 0) throw await this.remoteError('fetch from', result)
     }
+  }
+
+  /** The id of the commit `ref` points to. */
+  async commitId(ref: string): Promise<string> {
+    return (await this.ok(['rev-parse', '--verify', `${ref}^{commit}`])).trim()
+  }
+
+  /** Downloads these blobs (small files the action reads or rewrites, or every file for verify). */
+  async fetchBlobs(oids: string[], deadline: number): Promise<void> {
+    await this.fetchObjects(oids, 'blob:none', deadline)
   }
 
   /**
