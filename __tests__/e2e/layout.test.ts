@@ -8,6 +8,7 @@ import { growBinstore } from '../../scripts/lib/synth-binstore.mjs'
 import { useGitServer } from '../helpers/fixture.js'
 import {
   alarmingLines,
+  commitChange,
   errorLines,
   runAction,
   runCli,
@@ -152,21 +153,7 @@ describe('a new binstore', () => {
       ]
     ]
     for (const [what, change, pattern] of damages) {
-      await sh('git', ['-C', clone, 'reset', '-q', '--hard', 'origin/main'])
-      change()
-      await sh('git', ['-C', clone, 'add', '-A'])
-      await sh('git', [
-        '-C',
-        clone,
-        '-c',
-        'user.name=t',
-        '-c',
-        'user.email=t@t',
-        'commit',
-        '-qm',
-        what
-      ])
-      await sh('git', ['-C', clone, 'push', '-qf', repo.dir, 'HEAD:refs/heads/damaged'])
+      await commitChange(clone, 'origin/main', change, what, repo.dir, 'refs/heads/damaged')
       const damaged = await runCli(['verify', '--repository', repo.url, '--branch', 'damaged'], {
         TMPDIR: e2e.work,
         PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN

@@ -4,6 +4,7 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { useGitServer } from '../helpers/fixture.js'
 import {
+  commitChange,
   errorLines,
   nixKeyPair,
   runAction,
@@ -27,24 +28,8 @@ const verify = (...args: string[]) =>
   })
 
 /** Commits a change made in the clone and pushes it to the server's repository directly. */
-async function damage(change: () => void) {
-  await sh('git', ['-C', clone, 'reset', '-q', '--hard', 'healthy'])
-  change()
-  await sh('git', ['-C', clone, 'add', '-A'])
-  await sh('git', [
-    '-C',
-    clone,
-    '-c',
-    'user.name=t',
-    '-c',
-    'user.email=t@t',
-    'commit',
-    '--allow-empty',
-    '-qm',
-    'damage'
-  ])
-  await sh('git', ['-C', clone, 'push', '-qf', repo.dir, 'HEAD:main'])
-}
+const damage = (change: () => void) =>
+  commitChange(clone, 'healthy', change, 'damage', repo.dir, 'refs/heads/main')
 
 const problems = (run: { stderr: string }) =>
   run.stderr.split('\n').filter(line => line.startsWith('problem: '))

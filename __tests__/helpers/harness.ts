@@ -225,6 +225,26 @@ export async function seedRepo(
   fs.rmSync(work, { recursive: true, force: true })
 }
 
+/**
+ * In a clone: resets it to `from`, applies `change`, commits everything (empty commits too) and
+ * force-pushes the commit to `ref` of the server's repository directly (no network).
+ */
+export async function commitChange(
+  clone: string,
+  from: string,
+  change: () => void,
+  message: string,
+  repoDir: string,
+  ref: string
+) {
+  await sh('git', ['-C', clone, 'reset', '-q', '--hard', from])
+  change()
+  await sh('git', ['-C', clone, 'add', '-A'])
+  const identity = ['-c', 'user.name=t', '-c', 'user.email=t@t']
+  await sh('git', ['-C', clone, ...identity, 'commit', '--allow-empty', '-qm', message])
+  await sh('git', ['-C', clone, 'push', '-qf', repoDir, `HEAD:${ref}`])
+}
+
 /** Writes the blob at `main:<file>` of a server repository to `target`. */
 export async function blobToFile(repoDir: string, file: string, target: string): Promise<void> {
   await sh('sh', [
