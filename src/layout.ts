@@ -1,10 +1,17 @@
 import type { Artifact, FileFormat, Format, PublishedFile, Repository } from './config.js'
 import type { NewText, TreeEntry } from './git/plan.js'
 import { UserError } from './errors.js'
-import { FETCH_INDEX_MARK } from './fetch-index.js'
+import { FETCH_INDEX_MARK, nixString } from './fetch-index.js'
 import type { ManifestEntry } from './manifest.js'
 import { cell } from './markdown.js'
-import { downloadUrl, EXTENSIONS, relativeTo, repoPath, storeBasename } from './naming.js'
+import {
+  downloadUrl,
+  EXTENSIONS,
+  relativeTo,
+  repoPath,
+  storeBasename,
+  storeName
+} from './naming.js'
 
 /**
  * Layout 2 of a binstore: every publish adds files and rewrites only files of a bounded size, so
@@ -21,7 +28,6 @@ import { downloadUrl, EXTENSIONS, relativeTo, repoPath, storeBasename } from './
  *   PATH/latest/SYSTEM/NAME.nix                the newest self-contained NAR of each name
  *   PATH/cache/                                the binary cache (Nix's layout: a flat root)
  */
-export const LAYOUT_VERSION = 2
 export const LATEST_DIR = 'latest'
 export const CACHE_DIR = 'cache'
 
@@ -41,11 +47,6 @@ export interface Root {
 export function bucketOf(storePath: string): string {
   const base = storeBasename(storePath)
   return `${base[0]}/${base[1]}`
-}
-
-/** `/nix/store/<hash>-<name>` → `<name>`. */
-export function storeName(storePath: string): string {
-  return storeBasename(storePath).slice(33)
 }
 
 const SIDE_EXTENSIONS: Record<Format, string> = {
@@ -169,8 +170,6 @@ export function parseEntry(text: string, file: string): ManifestEntry & { format
   }
   return parsed as ManifestEntry & { format: Format }
 }
-
-const nixString = (text: string) => JSON.stringify(text).replace(/\$\{/g, '\\${')
 
 /**
  * The Nix expression that fetches one self-contained NAR by its NAR hash from the commit that

@@ -12,6 +12,11 @@ export function storeBasename(storePath: string): string {
   return base
 }
 
+/** `/nix/store/<hash>-<name>` → `<name>`. */
+export function storeName(storePath: string): string {
+  return storeBasename(storePath).slice(33)
+}
+
 /** Joins path parts inside the repository; an empty part (the root `path`) is skipped. */
 export function repoPath(...parts: string[]): string {
   return parts.filter(part => part !== '').join('/')

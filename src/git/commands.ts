@@ -23,6 +23,7 @@ import {
   tail
 } from './errors.js'
 import { fastImportStream } from './fast-import.js'
+import { relativeTo } from '../naming.js'
 import { ObjectFormat, writeBlobPacks } from './pack.js'
 import type { NewFile, NewText, TreeEntry } from './plan.js'
 import { probeRedirect } from './redirect.js'
@@ -263,7 +264,7 @@ export class Git implements GitPort {
    * per level of depth, each for every tree wanted at that level. Nothing else is fetched (git's
    * own on-demand fetch of a missing tree would bring everything under it).
    */
-  async fetchTreesFor(
+  private async fetchTreesFor(
     tip: string,
     paths: readonly string[],
     deadline: number,
@@ -493,17 +494,12 @@ export class Git implements GitPort {
     const inside = dir ? `${dir}/` : ''
     await this.fetchTreesFor(tip, [`${inside}-`], deadline)
     if (!inside) {
-      const out = await this.ok(['ls-tree', '-z', '--full-tree', tip], { maxStdout: Infinity })
-      return new Map(
-        out
-          .split('\0')
-          .map(record => /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record))
-          .filter((m): m is RegExpExecArray => m !== null)
-          .map(m => [m[4], { mode: m[1], type: m[2], oid: m[3] }])
+      return treeEntries(
+        await this.ok(['ls-tree', '-z', '--full-tree', tip], { maxStdout: Infinity })
       )
     }
     const entries = await this.entriesAt(tip, [inside])
-    return new Map([...entries].map(([file, entry]) => [relativeName(inside, file), entry]))
+    return new Map([...entries].map(([file, entry]) => [relativeTo(dir, file), entry]))
   }
 
   /** `git ls-tree` of paths whose trees are here. */
@@ -517,11 +513,7 @@ export class Git implements GitPort {
       const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...unknown], {
         maxStdout: Infinity
       })
-      const found = new Map<string, TreeEntry>()
-      for (const record of out.split('\0')) {
-        const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record)
-        if (m) found.set(m[4], { mode: m[1], type: m[2], oid: m[3] })
-      }
+      const found = treeEntries(out)
       if (!cache) return found
       for (const p of unknown) {
         // A directory (`dir/`) is looked up for its whole listing.
@@ -560,7 +552,7 @@ export class Git implements GitPort {
     const marks = path.join(this.workDir, 'fast-import-marks')
     // Its objects stay in the pack it writes (deflated once, at the default level), which the
     // push sends as it is; see `push`.
-    const args = ['-c', 'fastimport.unpackLimit=1000000', 'fast-import', '--quiet', '--force']
+    const args = ['-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet', '--force']
     await this.ok([...args, '--date-format=now', `--export-marks=${marks}`], { input: stream })
     const commit = /^:1 ([0-9a-f]{40,64})$/m.exec(await fs.readFile(marks, 'utf8'))?.[1]
     if (!commit) throw new Error('git fast-import did not report the commit it made')
@@ -594,6 +586,12 @@ export class Git implements GitPort {
   }
 }
 
-function relativeName(inside: string, file: string): string {
-  return inside && file.startsWith(inside) ? file.slice(inside.length) : file
+/** The entries `git ls-tree -z` printed: path → entry. */
+function treeEntries(out: string): Map<string, TreeEntry> {
+  const entries = new Map<string, TreeEntry>()
+  for (const record of out.split('\0')) {
+    const m = /^(\d+) (\w+) ([0-9a-f]+)\t(.*)$/s.exec(record)
+    if (m) entries.set(m[4], { mode: m[1], type: m[2], oid: m[3] })
+  }
+  return entries
 }
