@@ -30096,7 +30096,7 @@ function treeEntries(out) {
 /* harmony export */   vp: () => (/* binding */ parsePointer),
 /* harmony export */   zo: () => (/* binding */ sriToHex)
 /* harmony export */ });
-/* unused harmony export lfsEndpoint */
+/* unused harmony exports lfsEndpoint, parseBatchAnswer */
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
@@ -30153,6 +30153,103 @@ function lfsEndpoint(repo) {
     const base = repo.url.replace(/\/+$/, '');
     return `${base.endsWith('.git') ? base : `${base}.git`}/info/lfs`;
 }
+/** A Batch answer is a few hundred bytes per object; more than this is not an answer. */
+function maxBatchAnswer(objects) {
+    return 64 * 1024 ** 2 + objects * 64 * 1024;
+}
+const isRecord = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * The objects of an upload Batch answer (`body`) for the objects asked, by oid, each checked
+ * against the API before anything of it is used: its oid and size are the object's, an error is
+ * an object, each action's `href` is a string and each of its headers is a valid HTTP header (a
+ * header that is not would otherwise fail inside Node's HTTP client). Anything else is a
+ * UserError naming the field.
+ */
+function parseBatchAnswer(body, asked, url) {
+    const wrong = (what) => new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`The Git LFS server at ${url} answered with something that does not follow the Git LFS Batch API: ${what}.`);
+    let parsed;
+    try {
+        parsed = JSON.parse(body);
+    }
+    catch {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`The Git LFS server at ${url} answered with something that is not JSON.`);
+    }
+    if (!isRecord(parsed))
+        throw wrong('the answer is not a JSON object');
+    if (!Array.isArray(parsed.objects))
+        throw wrong("'objects' is not a list");
+    const sizes = new Map(asked.map(o => [o.oid, o.size]));
+    const answer = new Map();
+    parsed.objects.forEach((item, i) => {
+        const at = `objects[${i}]`;
+        if (!isRecord(item))
+            throw wrong(`${at} is not an object`);
+        const { oid, size, error, actions } = item;
+        if (typeof oid !== 'string' || !sizes.has(oid)) {
+            throw wrong(`${at}.oid is not one of the objects asked for`);
+        }
+        const expected = sizes.get(oid);
+        if (size !== expected)
+            throw wrong(`${at}.size is not ${expected} (the object's size)`);
+        const object = { oid, size: expected };
+        if (error !== undefined) {
+            if (!isRecord(error))
+                throw wrong(`${at}.error is not an object`);
+            object.error = {
+                ...(typeof error.code === 'number' ? { code: error.code } : {}),
+                ...(typeof error.message === 'string' ? { message: error.message.slice(0, 500) } : {})
+            };
+        }
+        if (actions !== undefined) {
+            if (!isRecord(actions))
+                throw wrong(`${at}.actions is not an object`);
+            object.actions = {};
+            for (const name of ['upload', 'verify']) {
+                const action = actions[name];
+                if (action === undefined)
+                    continue;
+                const where = `${at}.actions.${name}`;
+                if (!isRecord(action))
+                    throw wrong(`${where} is not an object`);
+                if (typeof action.href !== 'string')
+                    throw wrong(`${where}.href is not a string`);
+                object.actions[name] = {
+                    href: action.href,
+                    header: checkHeaders(action.header, where, wrong)
+                };
+            }
+        }
+        answer.set(oid, object);
+    });
+    return answer;
+}
+/** An action's headers, each name and value checked as Node's HTTP client would. */
+function checkHeaders(header, where, wrong) {
+    if (header === undefined)
+        return undefined;
+    if (!isRecord(header))
+        throw wrong(`${where}.header is not an object`);
+    const checked = {};
+    for (const [name, value] of Object.entries(header)) {
+        const shown = `'${name.replace(/[^\x20-\x7e]/g, '?').slice(0, 100)}'`;
+        try {
+            node_http__WEBPACK_IMPORTED_MODULE_2__.validateHeaderName(name);
+        }
+        catch {
+            throw wrong(`${where}.header ${shown} is not a valid HTTP header name`);
+        }
+        try {
+            if (typeof value !== 'string')
+                throw new Error('not a string');
+            node_http__WEBPACK_IMPORTED_MODULE_2__.validateHeaderValue(name, value);
+        }
+        catch {
+            throw wrong(`${where}.header ${shown} is not a valid HTTP header value`);
+        }
+        checked[name] = value;
+    }
+    return checked;
+}
 class LfsClient {
     repo;
     authHeader;
@@ -30181,7 +30278,7 @@ class LfsClient {
             return report;
         const answer = await this.batch(objects, ref, deadline);
         for (const object of objects) {
-            const entry = answer.find(o => o.oid === object.oid);
+            const entry = answer.get(object.oid);
             if (!entry) {
                 throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`The Git LFS server at ${this.endpoint} did not answer for object ${object.oid}.`);
             }
@@ -30215,7 +30312,8 @@ class LfsClient {
             'Content-Type': MEDIA_TYPE,
             ...(0,_auth_js__WEBPACK_IMPORTED_MODULE_5__/* .headerFields */ .BY)(this.authHeader)
         };
-        const response = await request(url, { method: 'POST', headers, body }, this.limits, deadline);
+        const maxBody = maxBatchAnswer(objects.length);
+        const response = await request(url, { method: 'POST', headers, body, maxBody }, this.limits, deadline);
         const status = response.status;
         if (status === 401 || status === 403) {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(this.authHeader
@@ -30226,14 +30324,10 @@ class LfsClient {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`${this.repo.url} has no Git LFS server at ${url} (HTTP 404). Enable Git LFS for the repository, or set 'large-files: refuse'.`);
         }
         checkStatus(response, `ask ${url} where to upload`);
-        let parsed;
-        try {
-            parsed = JSON.parse(response.body);
+        if (response.truncated) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`The Git LFS server at ${url} answered with more than ${maxBody} bytes for ${objects.length} object(s); a Batch answer is a few hundred bytes per object.`);
         }
-        catch {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`The Git LFS server at ${url} answered with something that is not JSON.`);
-        }
-        return parsed.objects ?? [];
+        return parseBatchAnswer(response.body, objects, url);
     }
     async put(object, action, deadline) {
         const started = Date.now();
@@ -30266,7 +30360,8 @@ function originOf(href) {
         return 'the upload URL';
     }
 }
-const MAX_BODY = 1024 * 1024;
+/** What is kept of an answer that is read only for its message (an error text). */
+const MESSAGE_BODY = 64 * 1024;
 /**
  * One HTTP request, never following a redirect (it would carry the request's headers elsewhere),
  * abandoned when nothing moves for stall-timeout or at `deadline`. A file body is streamed.
@@ -30296,37 +30391,50 @@ function request(url, options, limits, deadline) {
             return;
         }
         let settled = false;
+        let req;
         const fail = (error) => {
             if (settled)
                 return;
             settled = true;
             clearTimeout(timer);
-            req.destroy();
+            req?.destroy();
             reject(error);
         };
-        const timer = setTimeout(() => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TimeoutError */ .MU(`Gave up on ${target.origin}: the request was not done when the ${limits.timeoutSeconds} s that 'network-timeout' allows were over.`)), remaining);
-        const req = client.request(target, { method: options.method, headers }, res => {
-            const chunks = [];
-            let size = 0;
-            res.on('data', (chunk) => {
-                size += chunk.length;
-                if (size <= MAX_BODY)
-                    chunks.push(chunk);
-            });
-            res.on('end', () => {
-                if (settled)
-                    return;
-                settled = true;
-                clearTimeout(timer);
-                resolve({
-                    status: res.statusCode ?? 0,
-                    location: String(res.headers.location ?? ''),
-                    body: Buffer.concat(chunks).toString('utf8'),
-                    url
+        const maxBody = options.maxBody ?? MESSAGE_BODY;
+        try {
+            req = client.request(target, { method: options.method, headers }, res => {
+                const chunks = [];
+                let size = 0;
+                res.on('data', (chunk) => {
+                    if (size < maxBody)
+                        chunks.push(chunk.subarray(0, maxBody - size));
+                    size += chunk.length;
                 });
+                res.on('end', () => {
+                    if (settled)
+                        return;
+                    settled = true;
+                    clearTimeout(timer);
+                    resolve({
+                        status: res.statusCode ?? 0,
+                        location: String(res.headers.location ?? ''),
+                        body: Buffer.concat(chunks).toString('utf8'),
+                        truncated: size > maxBody,
+                        url
+                    });
+                });
+                res.on('error', fail);
             });
-            res.on('error', fail);
-        });
+        }
+        catch (error) {
+            // Node refuses the request before sending anything (a header it cannot send, say). No
+            // timer has been set yet: nothing outlives this attempt.
+            settled = true;
+            reject(new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .UserError */ .yo(`Could not send a request to ${target.origin}: ${error instanceof Error ? error.message : String(error)}`));
+            return;
+        }
+        // Events of `req` come later, never before this line: `fail` only ever sees a set timer.
+        const timer = setTimeout(() => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TimeoutError */ .MU(`Gave up on ${target.origin}: the request was not done when the ${limits.timeoutSeconds} s that 'network-timeout' allows were over.`)), remaining);
         // No byte in either direction for stall-timeout: abandoned, and retried by the caller.
         req.setTimeout(limits.stallSeconds * 1000, () => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TransientError */ .N_(`${target.origin} sent and received nothing for ${limits.stallSeconds} s (stall-timeout).`)));
         req.on('error', error => fail(new _errors_js__WEBPACK_IMPORTED_MODULE_4__/* .TransientError */ .N_(`Could not reach ${target.origin}: ${error.message}`)));

@@ -1,7 +1,7 @@
 // Git LFS end to end: the bundled action, real Nix, and the loopback git server as a GitHub
 // Enterprise-like host with its LFS server (Batch API, basic transfer). Uploads are pointed at a
 // second loopback port (pre-signed storage elsewhere) that records every header it gets.
-import { afterAll, beforeAll, expect, test } from '@jest/globals'
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -28,6 +28,8 @@ let server: GitServer
 let flake: string
 /** The names of the flake's large packages: 300 kB of random bytes each, over the threshold. */
 const BIG = Array.from({ length: 8 }, (_, i) => `big${i}`)
+/** Large packages for the broken-answer tests: nothing of theirs is ever stored. */
+const ODD = Array.from({ length: 7 }, (_, i) => `odd${i}`)
 const hasGitLfs = (() => {
   try {
     execFileSync('git', ['lfs', 'version'], { stdio: 'ignore' })
@@ -46,7 +48,9 @@ beforeAll(async () => {
   })
   flake = writeFlake(path.join(work, 'flake'), {
     small: 'echo small > $out',
-    ...Object.fromEntries(BIG.map(name => [name, 'head -c 300000 /dev/urandom > $out']))
+    ...Object.fromEntries(
+      [...BIG, ...ODD].map(name => [name, 'head -c 300000 /dev/urandom > $out'])
+    )
   })
 })
 afterAll(async () => {
@@ -175,6 +179,97 @@ test('seven publishers of large files at once: all land, each object uploaded on
   const stored = server.state.lfs.uploads.filter(u => u.stored).map(u => u.oid)
   expect(stored.sort()).toEqual(oids.filter((_, i) => names[i] !== 'big1').sort())
   expectTokenNeverUploaded()
+})
+
+describe('Batch answers that do not follow the API', () => {
+  type Answer = { objects: Record<string, unknown>[] }
+  const upload = (o: Record<string, unknown>) =>
+    (o.actions as { upload: { href: string; header: Record<string, string> } }).upload
+  const cases: [string, (answer: Answer) => unknown, RegExp][] = [
+    [
+      "'objects' that is not a list",
+      answer => ({ objects: answer.objects[0] }),
+      /'objects' is not a list/
+    ],
+    [
+      'an object without its size',
+      answer => ({ objects: answer.objects.map(({ size: _size, ...o }) => o) }),
+      /objects\[0\]\.size is not 300\d{3} \(the object's size\)/
+    ],
+    [
+      'an object of another size',
+      answer => ({ objects: answer.objects.map(o => ({ ...o, size: 7 })) }),
+      /objects\[0\]\.size is not 300\d{3} \(the object's size\)/
+    ],
+    [
+      'an upload href that is not a string',
+      answer => ({
+        objects: answer.objects.map(o => ({ ...o, actions: { upload: { href: 42 } } }))
+      }),
+      /objects\[0\]\.actions\.upload\.href is not a string/
+    ],
+    [
+      'an error that is a string',
+      answer => ({
+        objects: answer.objects.map(({ actions: _a, ...o }) => ({ ...o, error: 'no' }))
+      }),
+      /objects\[0\]\.error is not an object/
+    ],
+    [
+      'an upload header holding CR/LF',
+      answer => {
+        for (const o of answer.objects) upload(o).header['X-Upload-Ticket'] = 'a\r\nInjected: 1'
+        return answer
+      },
+      /objects\[0\]\.actions\.upload\.header 'X-Upload-Ticket' is not a valid HTTP header value/
+    ],
+    [
+      'an upload header with a name that is no header name',
+      answer => {
+        for (const o of answer.objects) upload(o).header['Bad Name:'] = 'x'
+        return answer
+      },
+      /objects\[0\]\.actions\.upload\.header 'Bad Name:' is not a valid HTTP header name/
+    ]
+  ]
+
+  afterEach(() => (server.state.lfs.rewriteBatch = undefined))
+
+  test.each(cases.map((c, i) => [...c, ODD[i]] as const))(
+    '%s: one clear error at once, nothing uploaded or pushed',
+    async (name, rewrite, message, attribute) => {
+      const slug = `odd-${name.replace(/[^a-z]+/gi, '-')}`
+      const repo = server.createRepo(`acme/${slug}`)
+      await nixBuild(`${flake}#${attribute}`)
+      server.state.lfs.uploads.length = 0
+      server.state.lfs.rewriteBatch = rewrite as (answer: Answer) => unknown
+      const started = Date.now()
+      const run = await publish(slug, {
+        'flake-attribute': `${flake}#${attribute}`,
+        'network-timeout': '100'
+      })
+      // Well within 'network-timeout': no timer or request outlives the failed attempt.
+      expect(Date.now() - started).toBeLessThan(50_000)
+      expect(run.code).not.toBe(0)
+      const errors = errorLines(run)
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toMatch(
+        /^::error::The Git LFS server at http:\/\/127\.0\.0\.1:\d+\/acme\/[^ ]+\.git\/info\/lfs\/objects\/batch answered with something that does not follow the Git LFS Batch API: /
+      )
+      expect(errors[0]).toMatch(message)
+      expect(run.stdout).not.toMatch(/ReferenceError|TypeError|is not a function/)
+      expect(server.state.lfs.uploads).toEqual([])
+      expect(await serverGit(repo.dir, 'for-each-ref')).toBe('')
+    }
+  )
+
+  test('a valid answer of several MiB is read whole, and the publish lands', async () => {
+    server.createRepo('acme/odd-large-answer')
+    server.state.lfs.rewriteBatch = answer => ({ ...answer, padding: 'x'.repeat(3 * 1024 ** 2) })
+    const run = await publish('odd-large-answer', { 'flake-attribute': `${flake}#${ODD[6]}` })
+    expect(alarmingLines(run)).toEqual([])
+    expect(run.outputs.published).toBe('true')
+  })
 })
 
 test('a wrong token fails before the build, and the LFS server is never asked', async () => {

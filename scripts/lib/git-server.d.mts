@@ -41,6 +41,8 @@ export interface GitServer {
         headers: Record<string, string | string[] | undefined>
       }[]
       ticket: string
+      /** Rewrites every upload batch answer: a string is sent as it is, anything else as JSON. */
+      rewriteBatch?: (answer: { objects: Record<string, unknown>[] }) => unknown
     }
   }
   uploadBase: string

@@ -62,7 +62,12 @@ export async function startGitServer({
       /** Every upload that arrived: { oid, size, stored (size and sha256 right), host, headers }. */
       uploads: [],
       /** The header an upload must carry (handed out by the batch API): not the token. */
-      ticket: randomBytes(12).toString('hex')
+      ticket: randomBytes(12).toString('hex'),
+      /**
+       * When set, every upload batch answer (the parsed JSON) goes through it before it is sent:
+       * what it returns is sent, a string as it is and anything else as JSON (a broken server).
+       */
+      rewriteBatch: undefined
     }
   }
   const lfsObject = oid => path.join(lfsDir, oid)
@@ -136,7 +141,10 @@ export async function startGitServer({
     const answer = (status, json) => {
       record.status = status
       res.writeHead(status, { 'Content-Type': LFS_TYPE })
-      res.end(JSON.stringify(json))
+      const rewrite =
+        status === 200 && body.operation === 'upload' ? state.lfs.rewriteBatch : undefined
+      const sent = rewrite ? rewrite(json) : json
+      res.end(typeof sent === 'string' ? sent : JSON.stringify(sent))
     }
     if (!record.authorized) return answer(401, { message: 'Credentials needed' })
     if (!existsSync(path.join(root, `${repo}.git`))) return answer(404, { message: 'Not found' })

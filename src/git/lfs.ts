@@ -100,6 +100,104 @@ interface BatchObject {
   error?: { code?: number; message?: string }
 }
 
+/** A Batch answer is a few hundred bytes per object; more than this is not an answer. */
+function maxBatchAnswer(objects: number): number {
+  return 64 * 1024 ** 2 + objects * 64 * 1024
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/**
+ * The objects of an upload Batch answer (`body`) for the objects asked, by oid, each checked
+ * against the API before anything of it is used: its oid and size are the object's, an error is
+ * an object, each action's `href` is a string and each of its headers is a valid HTTP header (a
+ * header that is not would otherwise fail inside Node's HTTP client). Anything else is a
+ * UserError naming the field.
+ */
+export function parseBatchAnswer(
+  body: string,
+  asked: { oid: string; size: number }[],
+  url: string
+): Map<string, BatchObject> {
+  const wrong = (what: string) =>
+    new UserError(
+      `The Git LFS server at ${url} answered with something that does not follow the Git LFS Batch API: ${what}.`
+    )
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(body)
+  } catch {
+    throw new UserError(`The Git LFS server at ${url} answered with something that is not JSON.`)
+  }
+  if (!isRecord(parsed)) throw wrong('the answer is not a JSON object')
+  if (!Array.isArray(parsed.objects)) throw wrong("'objects' is not a list")
+  const sizes = new Map(asked.map(o => [o.oid, o.size]))
+  const answer = new Map<string, BatchObject>()
+  parsed.objects.forEach((item: unknown, i) => {
+    const at = `objects[${i}]`
+    if (!isRecord(item)) throw wrong(`${at} is not an object`)
+    const { oid, size, error, actions } = item
+    if (typeof oid !== 'string' || !sizes.has(oid)) {
+      throw wrong(`${at}.oid is not one of the objects asked for`)
+    }
+    const expected = sizes.get(oid) as number
+    if (size !== expected) throw wrong(`${at}.size is not ${expected} (the object's size)`)
+    const object: BatchObject = { oid, size: expected }
+    if (error !== undefined) {
+      if (!isRecord(error)) throw wrong(`${at}.error is not an object`)
+      object.error = {
+        ...(typeof error.code === 'number' ? { code: error.code } : {}),
+        ...(typeof error.message === 'string' ? { message: error.message.slice(0, 500) } : {})
+      }
+    }
+    if (actions !== undefined) {
+      if (!isRecord(actions)) throw wrong(`${at}.actions is not an object`)
+      object.actions = {}
+      for (const name of ['upload', 'verify'] as const) {
+        const action = actions[name]
+        if (action === undefined) continue
+        const where = `${at}.actions.${name}`
+        if (!isRecord(action)) throw wrong(`${where} is not an object`)
+        if (typeof action.href !== 'string') throw wrong(`${where}.href is not a string`)
+        object.actions[name] = {
+          href: action.href,
+          header: checkHeaders(action.header, where, wrong)
+        }
+      }
+    }
+    answer.set(oid, object)
+  })
+  return answer
+}
+
+/** An action's headers, each name and value checked as Node's HTTP client would. */
+function checkHeaders(
+  header: unknown,
+  where: string,
+  wrong: (what: string) => UserError
+): Record<string, string> | undefined {
+  if (header === undefined) return undefined
+  if (!isRecord(header)) throw wrong(`${where}.header is not an object`)
+  const checked: Record<string, string> = {}
+  for (const [name, value] of Object.entries(header)) {
+    const shown = `'${name.replace(/[^\x20-\x7e]/g, '?').slice(0, 100)}'`
+    try {
+      http.validateHeaderName(name)
+    } catch {
+      throw wrong(`${where}.header ${shown} is not a valid HTTP header name`)
+    }
+    try {
+      if (typeof value !== 'string') throw new Error('not a string')
+      http.validateHeaderValue(name, value)
+    } catch {
+      throw wrong(`${where}.header ${shown} is not a valid HTTP header value`)
+    }
+    checked[name] = value
+  }
+  return checked
+}
+
 /** What one upload did: the objects sent, and those the server had already. */
 export interface UploadReport {
   uploaded: LfsObject[]
@@ -131,7 +229,7 @@ export class LfsClient {
     if (objects.length === 0) return report
     const answer = await this.batch(objects, ref, deadline)
     for (const object of objects) {
-      const entry = answer.find(o => o.oid === object.oid)
+      const entry = answer.get(object.oid)
       if (!entry) {
         throw new UserError(
           `The Git LFS server at ${this.endpoint} did not answer for object ${object.oid}.`
@@ -155,7 +253,11 @@ export class LfsClient {
     return report
   }
 
-  private async batch(objects: LfsObject[], ref: string, deadline: number): Promise<BatchObject[]> {
+  private async batch(
+    objects: LfsObject[],
+    ref: string,
+    deadline: number
+  ): Promise<Map<string, BatchObject>> {
     const body = JSON.stringify({
       operation: 'upload',
       transfers: ['basic'],
@@ -169,7 +271,13 @@ export class LfsClient {
       'Content-Type': MEDIA_TYPE,
       ...headerFields(this.authHeader)
     }
-    const response = await request(url, { method: 'POST', headers, body }, this.limits, deadline)
+    const maxBody = maxBatchAnswer(objects.length)
+    const response = await request(
+      url,
+      { method: 'POST', headers, body, maxBody },
+      this.limits,
+      deadline
+    )
     const status = response.status
     if (status === 401 || status === 403) {
       throw new UserError(
@@ -184,13 +292,12 @@ export class LfsClient {
       )
     }
     checkStatus(response, `ask ${url} where to upload`)
-    let parsed: { objects?: BatchObject[] }
-    try {
-      parsed = JSON.parse(response.body) as { objects?: BatchObject[] }
-    } catch {
-      throw new UserError(`The Git LFS server at ${url} answered with something that is not JSON.`)
+    if (response.truncated) {
+      throw new UserError(
+        `The Git LFS server at ${url} answered with more than ${maxBody} bytes for ${objects.length} object(s); a Batch answer is a few hundred bytes per object.`
+      )
     }
-    return parsed.objects ?? []
+    return parseBatchAnswer(response.body, objects, url)
   }
 
   private async put(object: LfsObject, action: BatchAction, deadline: number): Promise<void> {
@@ -241,12 +348,15 @@ function originOf(href: string): string {
 interface Response {
   status: number
   location: string
-  /** The body's start (answers are small JSON documents or error texts). */
+  /** The body, or its first `maxBody` bytes. */
   body: string
+  /** The body was longer than `maxBody`. */
+  truncated: boolean
   url: string
 }
 
-const MAX_BODY = 1024 * 1024
+/** What is kept of an answer that is read only for its message (an error text). */
+const MESSAGE_BODY = 64 * 1024
 
 /**
  * One HTTP request, never following a redirect (it would carry the request's headers elsewhere),
@@ -254,7 +364,14 @@ const MAX_BODY = 1024 * 1024
  */
 function request(
   url: string,
-  options: { method: string; headers: Record<string, string>; body?: string; object?: LfsObject },
+  options: {
+    method: string
+    headers: Record<string, string>
+    body?: string
+    object?: LfsObject
+    /** How much of the answer is kept (MESSAGE_BODY by default). */
+    maxBody?: number
+  },
   limits: NetworkLimits,
   deadline: number
 ): Promise<Response> {
@@ -285,13 +402,49 @@ function request(
       return
     }
     let settled = false
+    let req: http.ClientRequest | undefined
     const fail = (error: Error) => {
       if (settled) return
       settled = true
       clearTimeout(timer)
-      req.destroy()
+      req?.destroy()
       reject(error)
     }
+    const maxBody = options.maxBody ?? MESSAGE_BODY
+    try {
+      req = client.request(target, { method: options.method, headers }, res => {
+        const chunks: Buffer[] = []
+        let size = 0
+        res.on('data', (chunk: Buffer) => {
+          if (size < maxBody) chunks.push(chunk.subarray(0, maxBody - size))
+          size += chunk.length
+        })
+        res.on('end', () => {
+          if (settled) return
+          settled = true
+          clearTimeout(timer)
+          resolve({
+            status: res.statusCode ?? 0,
+            location: String(res.headers.location ?? ''),
+            body: Buffer.concat(chunks).toString('utf8'),
+            truncated: size > maxBody,
+            url
+          })
+        })
+        res.on('error', fail)
+      })
+    } catch (error) {
+      // Node refuses the request before sending anything (a header it cannot send, say). No
+      // timer has been set yet: nothing outlives this attempt.
+      settled = true
+      reject(
+        new UserError(
+          `Could not send a request to ${target.origin}: ${error instanceof Error ? error.message : String(error)}`
+        )
+      )
+      return
+    }
+    // Events of `req` come later, never before this line: `fail` only ever sees a set timer.
     const timer = setTimeout(
       () =>
         fail(
@@ -301,26 +454,6 @@ function request(
         ),
       remaining
     )
-    const req = client.request(target, { method: options.method, headers }, res => {
-      const chunks: Buffer[] = []
-      let size = 0
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length
-        if (size <= MAX_BODY) chunks.push(chunk)
-      })
-      res.on('end', () => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        resolve({
-          status: res.statusCode ?? 0,
-          location: String(res.headers.location ?? ''),
-          body: Buffer.concat(chunks).toString('utf8'),
-          url
-        })
-      })
-      res.on('error', fail)
-    })
     // No byte in either direction for stall-timeout: abandoned, and retried by the caller.
     req.setTimeout(limits.stallSeconds * 1000, () =>
       fail(

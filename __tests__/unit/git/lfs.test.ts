@@ -12,6 +12,7 @@ import {
   lfsAttributes,
   lfsEndpoint,
   lfsPointer,
+  parseBatchAnswer,
   parsePointer,
   sriToHex,
   type LfsObject
@@ -61,6 +62,107 @@ describe('lfsAttributes', () => {
     const merged = lfsAttributes(existing, ['a.nar', 'b.nar'])
     expect(merged).toBe(`*.png binary\n${line('a.nar')}\n${line('b.nar')}\n`)
     expect(lfsAttributes(merged, ['b.nar', 'a.nar'])).toBe(merged)
+  })
+})
+
+describe('parseBatchAnswer', () => {
+  const URL = 'https://git.example/acme/b.git/info/lfs/objects/batch'
+  const asked = [
+    { oid: 'a'.repeat(64), size: 10 },
+    { oid: 'b'.repeat(64), size: 20 }
+  ]
+  const upload = { href: 'https://up.example/a', header: { 'X-Ticket': 't' } }
+  const parse = (answer: unknown) =>
+    parseBatchAnswer(typeof answer === 'string' ? answer : JSON.stringify(answer), asked, URL)
+
+  test('a valid answer: each object by oid, with its actions and error, extra fields ignored', () => {
+    const answer = parse({
+      transfer: 'basic',
+      objects: [
+        { oid: asked[0].oid, size: 10, actions: { upload, verify: { href: 'https://v' } } },
+        { oid: asked[1].oid, size: 20, error: { code: 422, message: 'no', extra: 1 } }
+      ],
+      padding: 'x'.repeat(2 * 1024 * 1024)
+    })
+    expect(answer.get(asked[0].oid)).toEqual({
+      oid: asked[0].oid,
+      size: 10,
+      actions: { upload, verify: { href: 'https://v', header: undefined } }
+    })
+    expect(answer.get(asked[1].oid)).toEqual({
+      oid: asked[1].oid,
+      size: 20,
+      error: { code: 422, message: 'no' }
+    })
+    expect(parse({ objects: [] }).size).toBe(0)
+  })
+
+  const object = (fields: Record<string, unknown>) => ({ oid: asked[0].oid, size: 10, ...fields })
+  test.each([
+    ['not JSON', '{"objects": [', /answered with something that is not JSON\.$/],
+    ['a list', [], /: the answer is not a JSON object\.$/],
+    ['no objects', {}, /: 'objects' is not a list\.$/],
+    ['objects an object', { objects: { oid: 'x' } }, /: 'objects' is not a list\.$/],
+    ['an object null', { objects: [null] }, /: objects\[0\] is not an object\.$/],
+    [
+      'an oid not asked',
+      { objects: [object({ oid: 'c'.repeat(64) })] },
+      /objects\[0\]\.oid is not one/
+    ],
+    ['an oid a number', { objects: [object({ oid: 7 })] }, /objects\[0\]\.oid is not one/],
+    ['no size', { objects: [object({ size: undefined })] }, /objects\[0\]\.size is not 10 \(the/],
+    ['another size', { objects: [object({ size: 11 })] }, /objects\[0\]\.size is not 10 \(the/],
+    ['a size as text', { objects: [object({ size: '10' })] }, /objects\[0\]\.size is not 10 \(the/],
+    [
+      'an error text',
+      { objects: [object({ error: 'no' })] },
+      /objects\[0\]\.error is not an object/
+    ],
+    [
+      'actions a list',
+      { objects: [object({ actions: [] })] },
+      /objects\[0\]\.actions is not an object/
+    ],
+    [
+      'an upload without href',
+      { objects: [object({ actions: { upload: {} } })] },
+      /objects\[0\]\.actions\.upload\.href is not a string/
+    ],
+    [
+      'a verify that is text',
+      { objects: [object({ actions: { verify: 'https://v' } })] },
+      /objects\[0\]\.actions\.verify is not an object/
+    ],
+    [
+      'a header list',
+      { objects: [object({ actions: { upload: { href: 'h', header: ['a'] } } })] },
+      /objects\[0\]\.actions\.upload\.header is not an object/
+    ],
+    [
+      'a header value with CR/LF',
+      { objects: [object({ actions: { upload: { href: 'h', header: { A: 'x\r\nB: y' } } } })] },
+      /objects\[0\]\.actions\.upload\.header 'A' is not a valid HTTP header value\.$/
+    ],
+    [
+      'a header value that is a number',
+      { objects: [object({ actions: { upload: { href: 'h', header: { A: 1 } } } })] },
+      /header 'A' is not a valid HTTP header value/
+    ],
+    [
+      'a header name with a space and a newline',
+      { objects: [object({ actions: { upload: { href: 'h', header: { 'A B\n': 'x' } } } })] },
+      /header 'A B\?' is not a valid HTTP header name/
+    ]
+  ])('%s: a UserError naming what is wrong', (_name, answer, message) => {
+    let thrown: unknown
+    try {
+      parse(answer)
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(UserError)
+    expect((thrown as Error).message).toMatch(message)
+    expect((thrown as Error).message).toContain(`The Git LFS server at ${URL} answered with`)
   })
 })
 
@@ -209,6 +311,46 @@ describe('LfsClient', () => {
     })
     await expect(client().upload([fresh], 'refs/heads/main', deadline())).rejects.toThrow(
       /pointed to http:\/\/example\.com, which is not https; nothing was sent there/
+    )
+  })
+
+  test('an answer naming a header Node cannot send fails at once, leaving no timer behind', async () => {
+    const fresh = { ...objects[0], oid: 'c'.repeat(64) }
+    server.addRule({
+      method: 'POST',
+      path: /info\/lfs\/objects\/batch$/,
+      once: true,
+      action: {
+        respond: {
+          headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
+          body: JSON.stringify({
+            objects: [
+              {
+                oid: fresh.oid,
+                size: fresh.size,
+                actions: { upload: { href: `${server.uploadBase}/up`, header: { A: 'x\ny' } } }
+              }
+            ]
+          })
+        }
+      }
+    })
+    const started = Date.now()
+    await expect(client().upload([fresh], 'refs/heads/main', deadline())).rejects.toThrow(
+      /header 'A' is not a valid HTTP header value/
+    )
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+
+  test('an answer longer than a Batch answer can be is refused, not taken for broken JSON', async () => {
+    server.addRule({
+      method: 'POST',
+      path: /info\/lfs\/objects\/batch$/,
+      once: true,
+      action: { respond: { body: `{"objects":[],"x":"${'x'.repeat(66 * 1024 ** 2)}"}` } }
+    })
+    await expect(client().upload(objects, 'refs/heads/main', deadline())).rejects.toThrow(
+      /answered with more than \d+ bytes for 2 object\(s\); a Batch answer is a few hundred bytes per object/
     )
   })
 
