@@ -28404,7 +28404,7 @@ var lfs = __nccwpck_require__(8299);
 // EXTERNAL MODULE: ./src/layout.ts
 var src_layout = __nccwpck_require__(5005);
 // EXTERNAL MODULE: ./src/manifest.ts
-var manifest = __nccwpck_require__(5546);
+var src_manifest = __nccwpck_require__(5546);
 // EXTERNAL MODULE: ./src/naming.ts
 var naming = __nccwpck_require__(8499);
 // EXTERNAL MODULE: ./src/nix.ts
@@ -28478,7 +28478,7 @@ async function verifyWith(git, config, log, deadline) {
     if (!tip)
         throw new errors/* UserError */.yo(`The branch ${config.branch ?? '(default)'} has no commit.`);
     const files = await git.listFiles(tip, config.path);
-    const manifestFile = (0,naming/* repoPath */.qN)(config.path, manifest/* MANIFEST_NAME */.ir);
+    const manifestFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
     const manifestOid = files.get(manifestFile);
     if (!manifestOid)
         throw new errors/* UserError */.yo(`${manifestFile} is not on the branch: nothing to verify.`);
@@ -28491,7 +28491,7 @@ async function verifyWith(git, config, log, deadline) {
     const layout = (0,src_layout/* layoutOf */.aH)(texts.get(manifestOid), manifestFile);
     const accounted = new Set([
         manifestFile,
-        (0,naming/* repoPath */.qN)(config.path, manifest/* INDEX_NAME */.VX),
+        (0,naming/* repoPath */.qN)(config.path, src_manifest/* INDEX_NAME */.VX),
         (0,naming/* repoPath */.qN)(config.path, fetch_index/* FETCH_INDEX_NAME */.KP),
         (0,naming/* repoPath */.qN)(config.path, lfs/* ATTRIBUTES_NAME */.II)
     ]);
@@ -28564,7 +28564,10 @@ async function verifyWith(git, config, log, deadline) {
         await verifyLayout2(git, config.path, files, accounted, fail, checkBatch);
     }
     else {
-        await checkBatch((0,manifest/* parseManifest */.Ng)(texts.get(manifestOid), manifestFile).artifacts);
+        const manifest = (0,src_manifest/* parseManifest */.Ng)(texts.get(manifestOid), manifestFile);
+        for (const line of (0,src_manifest/* describeUnusable */.b2)(manifest.kept?.entries ?? []))
+            fail(manifestFile, line);
+        await checkBatch(manifest.artifacts);
     }
     // The binary cache: every narinfo reachable from a listed one, and the NAR each points to.
     const byHash = new Map(narinfoFiles.map(f => [f.slice(cacheDir.length + 1, -8), f]));
@@ -31106,8 +31109,10 @@ function oneLine(value, name) {
 /* unused harmony exports fetchExpressionPath, latestEntryPath, latestFetchPath, renderRoot, renderEntry, renderSummary, namesOf */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 /* harmony import */ var _fetch_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1134);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3758);
-/* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8499);
+/* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5546);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3758);
+/* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8499);
+
 
 
 
@@ -31134,7 +31139,7 @@ const CACHE_DIR = 'cache';
  * in all per system, each level at most 32 entries wide.
  */
 function bucketOf(storePath) {
-    const base = (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .storeBasename */ .UF)(storePath);
+    const base = (0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .storeBasename */ .UF)(storePath);
     return `${base[0]}/${base[1]}`;
 }
 const SIDE_EXTENSIONS = {
@@ -31144,12 +31149,12 @@ const SIDE_EXTENSIONS = {
 };
 /** Where layout 2 keeps the file of a store path in a format: `PATH/SYSTEM/H/A/HASH-NAME.EXT`. */
 function artifactPath(dir, system, storePath, format) {
-    return (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, system, bucketOf(storePath), `${(0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .storeBasename */ .UF)(storePath)}${_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .EXTENSIONS */ .Z1[format]}`);
+    return (0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .repoPath */ .qN)(dir, system, bucketOf(storePath), `${(0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .storeBasename */ .UF)(storePath)}${_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .EXTENSIONS */ .Z1[format]}`);
 }
 /** The manifest entry of a store path in a format: `PATH/SYSTEM/H/A/HASH-NAME.EXT.json`. */
 function entryPath(dir, system, storePath, format) {
-    const base = `${(0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .storeBasename */ .UF)(storePath)}.${SIDE_EXTENSIONS[format]}.json`;
-    return (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, system, bucketOf(storePath), base);
+    const base = `${(0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .storeBasename */ .UF)(storePath)}.${SIDE_EXTENSIONS[format]}.json`;
+    return (0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .repoPath */ .qN)(dir, system, bucketOf(storePath), base);
 }
 /** The fetch expression beside a NAR: `PATH/SYSTEM/H/A/HASH-NAME.nar.nix`. */
 function fetchExpressionPath(narFile) {
@@ -31157,11 +31162,11 @@ function fetchExpressionPath(narFile) {
 }
 /** The newest entry of a name in a format: `PATH/latest/SYSTEM/NAME.EXT.json`. */
 function latestEntryPath(dir, system, name, format) {
-    return (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, LATEST_DIR, system, `${name}.${SIDE_EXTENSIONS[format]}.json`);
+    return (0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .repoPath */ .qN)(dir, LATEST_DIR, system, `${name}.${SIDE_EXTENSIONS[format]}.json`);
 }
 /** The fetch expression of the newest self-contained NAR of a name: `PATH/latest/SYSTEM/NAME.nix`. */
 function latestFetchPath(dir, system, name) {
-    return (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, LATEST_DIR, system, `${name}.nix`);
+    return (0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .repoPath */ .qN)(dir, LATEST_DIR, system, `${name}.nix`);
 }
 /** Reads the names listed under `PATH/latest/SYSTEM/`: file name → name, when it is one of ours. */
 function latestName(file) {
@@ -31203,18 +31208,6 @@ function parseRoot(text, file) {
 function renderEntry(entry) {
     return `${JSON.stringify(entry, null, 2)}\n`;
 }
-const ENTRY_FIELDS = [
-    ['file', 'string'],
-    ['format', 'string'],
-    ['attribute', 'string'],
-    ['system', 'string'],
-    ['storePath', 'string'],
-    ['narHash', 'string'],
-    ['narSize', 'number'],
-    ['fileSize', 'number'],
-    ['fileSha256', 'string'],
-    ['publishedAt', 'string']
-];
 /**
  * Reads one manifest entry file. It is checked field by field: a hand-edited or foreign file is
  * reported with what is wrong in it, never trusted as an entry.
@@ -31227,13 +31220,10 @@ function parseEntry(text, file) {
     catch {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} is not valid JSON`);
     }
-    if (!parsed || typeof parsed !== 'object')
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} is not a JSON object`);
+    const problem = (0,_manifest_js__WEBPACK_IMPORTED_MODULE_2__/* .entryProblem */ .qH)(parsed);
+    if (problem)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file}: ${problem}`);
     const entry = parsed;
-    for (const [field, type] of ENTRY_FIELDS) {
-        if (typeof entry[field] !== type)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} has no ${type} '${field}'`);
-    }
     if (!(entry.format === 'nar' || entry.format === 'closure' || entry.format === 'binary-cache')) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} has an unknown format ${JSON.stringify(entry.format)}`);
     }
@@ -31246,14 +31236,14 @@ function parseEntry(text, file) {
  * download URL.
  */
 function renderFetchExpression(entry, repository, commit) {
-    const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .downloadUrl */ .Is)(repository, commit, entry.file, entry.lfs !== undefined);
+    const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .downloadUrl */ .Is)(repository, commit, entry.file, entry.lfs !== undefined);
     if (!url || entry.format !== 'nar' || entry.selfContained !== true)
         return undefined;
     return [
         _fetch_index_js__WEBPACK_IMPORTED_MODULE_1__/* .FETCH_INDEX_MARK */ .g7,
         `# ${entry.storePath}, from commit ${commit}: a fixed-output fetch checked against its NAR hash.`,
         'import <nix/fetchurl.nix> {',
-        `  name = ${(0,_fetch_index_js__WEBPACK_IMPORTED_MODULE_1__/* .nixString */ .z7)((0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .storeName */ .Hz)(entry.storePath))};`,
+        `  name = ${(0,_fetch_index_js__WEBPACK_IMPORTED_MODULE_1__/* .nixString */ .z7)((0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .storeName */ .Hz)(entry.storePath))};`,
         `  url = ${(0,_fetch_index_js__WEBPACK_IMPORTED_MODULE_1__/* .nixString */ .z7)(url)};`,
         `  hash = ${(0,_fetch_index_js__WEBPACK_IMPORTED_MODULE_1__/* .nixString */ .z7)(entry.narHash)};`,
         '  unpack = true;',
@@ -31267,7 +31257,7 @@ function renderFetchExpression(entry, repository, commit) {
  * the versions published under them.
  */
 function renderSummary(dir, names) {
-    const rel = (file) => (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .relativeTo */ .Mf)(dir, file);
+    const rel = (file) => (0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .relativeTo */ .Mf)(dir, file);
     const sorted = [...names].sort((a, b) => a.system === b.system ? (a.name < b.name ? -1 : 1) : a.system < b.system ? -1 : 1);
     const lines = [
         '<!-- generated by publish-nix-artifact; do not edit -->',
@@ -31286,20 +31276,20 @@ function renderSummary(dir, names) {
     ];
     for (const n of sorted) {
         const links = [...n.records].sort().map(file => {
-            const record = rel((0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, LATEST_DIR, n.system, file));
-            return `[${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .cell */ .H)(file.slice(n.name.length + 1, -5))}](${encodeURI(record)})`;
+            const record = rel((0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .repoPath */ .qN)(dir, LATEST_DIR, n.system, file));
+            return `[${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .cell */ .H)(file.slice(n.name.length + 1, -5))}](${encodeURI(record)})`;
         });
         if (n.fetchable)
             links.push(`[fetch](${encodeURI(rel(latestFetchPath(dir, n.system, n.name)))})`);
-        lines.push(`| ${n.system} | \`${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .cell */ .H)(n.name)}\` | ${links.join(' · ')} |`);
+        lines.push(`| ${n.system} | \`${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_4__/* .cell */ .H)(n.name)}\` | ${links.join(' · ')} |`);
     }
     return `${lines.join('\n')}\n`;
 }
 /** Every path layout 2 may write for these artifacts (checked before anything is written). */
 function ownedPaths(dir, artifacts) {
-    const paths = new Set([(0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, 'index.json'), (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, 'README.md')]);
+    const paths = new Set([(0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .repoPath */ .qN)(dir, 'index.json'), (0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .repoPath */ .qN)(dir, 'README.md')]);
     for (const a of artifacts) {
-        const name = (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .storeName */ .Hz)(a.storePath);
+        const name = (0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .storeName */ .Hz)(a.storePath);
         for (const f of a.files) {
             paths.add(entryPath(dir, a.system, a.storePath, f.format));
             paths.add(latestEntryPath(dir, a.system, name, f.format));
@@ -31330,7 +31320,7 @@ function layoutTexts(dir, artifacts, tip, entryOf, fetchable) {
             const text = renderEntry(entry);
             texts.set(file, text);
             entries.push(entry);
-            const name = (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .storeName */ .Hz)(a.storePath);
+            const name = (0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .storeName */ .Hz)(a.storePath);
             const record = latestEntryPath(dir, a.system, name, f.format);
             texts.set(record, text);
             const listed = latest.get(a.system) ?? new Set();
@@ -31346,9 +31336,9 @@ function layoutTexts(dir, artifacts, tip, entryOf, fetchable) {
         return { texts: [], entries };
     const index = tip.root?.index ?? (tip.foreignReadme ? 'kept' : 'generated');
     if (!tip.root)
-        texts.set((0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, 'index.json'), renderRoot({ version: 2, index }));
+        texts.set((0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .repoPath */ .qN)(dir, 'index.json'), renderRoot({ version: 2, index }));
     if (index === 'generated' && (!tip.root || countNames(latest) !== namesBefore)) {
-        texts.set((0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .repoPath */ .qN)(dir, 'README.md'), renderSummary(dir, namesOf(latest)));
+        texts.set((0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .repoPath */ .qN)(dir, 'README.md'), renderSummary(dir, namesOf(latest)));
     }
     return { texts: [...texts].map(([path, text]) => ({ path, text })), entries };
 }
@@ -31388,7 +31378,7 @@ function fetchTexts(dir, entries, repository, commit) {
         if (text === undefined)
             continue;
         texts.set(fetchExpressionPath(e.file), text);
-        texts.set(latestFetchPath(dir, e.system, (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .storeName */ .Hz)(e.storePath)), text);
+        texts.set(latestFetchPath(dir, e.system, (0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .storeName */ .Hz)(e.storePath)), text);
     }
     return [...texts].map(([path, text]) => ({ path, text }));
 }
@@ -34053,9 +34043,11 @@ async function run() {
 /* harmony export */   Ng: () => (/* binding */ parseManifest),
 /* harmony export */   VX: () => (/* binding */ INDEX_NAME),
 /* harmony export */   ab: () => (/* binding */ mergeManifest),
+/* harmony export */   b2: () => (/* binding */ describeUnusable),
 /* harmony export */   iT: () => (/* binding */ GENERATED_MARK),
 /* harmony export */   ir: () => (/* binding */ MANIFEST_NAME),
 /* harmony export */   lq: () => (/* binding */ makeEntry),
+/* harmony export */   qH: () => (/* binding */ entryProblem),
 /* harmony export */   rC: () => (/* binding */ renderIndex),
 /* harmony export */   sB: () => (/* binding */ renderManifest)
 /* harmony export */ });
@@ -34070,6 +34062,49 @@ const MANIFEST_NAME = 'index.json';
 /** `<path>/README.md`: a human-readable table generated from the manifest. */
 const INDEX_NAME = 'README.md';
 const GENERATED_MARK = '<!-- generated by publish-nix-artifact from index.json; do not edit -->';
+const ENTRY_FIELDS = [
+    ['file', 'string'],
+    ['format', 'string'],
+    ['attribute', 'string'],
+    ['system', 'string'],
+    ['storePath', 'string'],
+    ['narHash', 'string'],
+    ['narSize', 'number'],
+    ['fileSize', 'number'],
+    ['fileSha256', 'string'],
+    ['publishedAt', 'string']
+];
+/**
+ * What keeps `value` from being a manifest entry the action can use (README, artifacts.nix,
+ * verify), or undefined when it is one. Unknown fields are allowed and kept.
+ */
+function entryProblem(value) {
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+        return 'it is not a JSON object';
+    const entry = value;
+    for (const [field, type] of ENTRY_FIELDS) {
+        if (typeof entry[field] !== type)
+            return `it has no ${type} '${field}'`;
+    }
+    const source = entry.source;
+    if (!source ||
+        typeof source !== 'object' ||
+        !['repository', 'commit', 'ref'].every(k => typeof source[k] === 'string')) {
+        return "its 'source' is not an object of strings 'repository', 'commit' and 'ref'";
+    }
+    const lfs = entry.lfs;
+    if (lfs !== undefined && (!lfs || typeof lfs.oid !== 'string')) {
+        return "its 'lfs' is not an object with a string 'oid'";
+    }
+    if (entry.publicKey !== undefined && typeof entry.publicKey !== 'string') {
+        return "its 'publicKey' is not a string";
+    }
+    return undefined;
+}
+/** One line per unusable entry, for a warning or a verify problem. */
+function describeUnusable(entries) {
+    return entries.map(e => `artifacts[${e.position}] (${JSON.stringify(e.value)?.slice(0, 120) ?? 'undefined'}) is not a manifest entry: ${e.problem}`);
+}
 function parseManifest(text, file) {
     if (text === undefined)
         return { version: 1, artifacts: [] };
@@ -34081,10 +34116,27 @@ function parseManifest(text, file) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} on the branch is not valid JSON; fix or remove it (the action owns this file and merges into it).`);
     }
     const m = parsed;
-    if (!m || m.version !== 1 || !Array.isArray(m.artifacts)) {
+    if (!m || typeof m !== 'object' || m.version !== 1 || !Array.isArray(m.artifacts)) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} on the branch is not a publish-nix-artifact manifest (version 1).`);
     }
-    return { version: 1, index: m.index, artifacts: m.artifacts };
+    const { version: _version, index, artifacts, ...keys } = m;
+    const valid = [];
+    const unusable = [];
+    artifacts.forEach((value, position) => {
+        const problem = entryProblem(value);
+        if (problem)
+            unusable.push({ position, problem, value });
+        else
+            valid.push(value);
+    });
+    return {
+        version: 1,
+        index: index === 'generated' || index === 'kept' ? index : undefined,
+        artifacts: valid,
+        ...(unusable.length > 0 || Object.keys(keys).length > 0
+            ? { kept: { entries: unusable, keys } }
+            : {})
+    };
 }
 /**
  * Adds an entry for every file that has none; existing entries are kept as they are. The result
@@ -34092,17 +34144,33 @@ function parseManifest(text, file) {
  */
 function mergeManifest(manifest, artifacts, source, now, compression = 'none', reproducible = false) {
     const byFile = new Map(manifest.artifacts.map(entry => [entry.file, entry]));
+    const claimed = new Map((manifest.kept?.entries ?? []).flatMap(e => {
+        const file = e.value?.file;
+        return typeof file === 'string' ? [[file, e]] : [];
+    }));
     let added = 0;
     for (const a of artifacts) {
         for (const f of a.files) {
             if (byFile.has(f.path))
                 continue;
+            const broken = claimed.get(f.path);
+            if (broken) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`The manifest's artifacts[${broken.position}] is for ${f.path}, which this run publishes, but it is not a manifest entry: ${broken.problem}. Fix or remove that entry by hand; the action does not replace entries it cannot read.`);
+            }
             byFile.set(f.path, makeEntry(a, f, source, now, compression, reproducible));
             added++;
         }
     }
     const sorted = [...byFile.values()].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
-    return { manifest: { version: 1, index: manifest.index, artifacts: sorted }, added };
+    return {
+        manifest: {
+            version: 1,
+            index: manifest.index,
+            artifacts: sorted,
+            ...(manifest.kept ? { kept: manifest.kept } : {})
+        },
+        added
+    };
 }
 /** The manifest entry of one published file of an artifact. */
 function makeEntry(a, f, source, now, compression, reproducible) {
@@ -34135,8 +34203,15 @@ function makeEntry(a, f, source, now, compression, reproducible) {
         ...(f.lfs ? { lfs: { oid: f.lfs.oid } } : {})
     };
 }
+/** The manifest's text: what the action wrote, then what it kept of the branch's, as it was. */
 function renderManifest(manifest) {
-    return `${JSON.stringify(manifest, null, 2)}\n`;
+    const { kept, artifacts, ...head } = manifest;
+    const written = {
+        ...head,
+        artifacts: [...artifacts, ...(kept?.entries ?? []).map(e => e.value)],
+        ...(kept?.keys ?? {})
+    };
+    return `${JSON.stringify(written, null, 2)}\n`;
 }
 /** Markdown listing of the manifest, with the consumer commands for the newest file of each kind. */
 function renderIndex(manifest, dir) {
@@ -36274,6 +36349,16 @@ class Publisher {
         const manifestFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
         const indexFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* INDEX_NAME */.VX);
         const existing = (0,src_manifest/* parseManifest */.Ng)(state.manifest, manifestFile);
+        const unusable = existing.kept?.entries ?? [];
+        if (unusable.length > 0) {
+            log.warning([
+                `${manifestFile} holds ${unusable.length} element(s) that are not manifest entries; they are kept as they are, and left out of the README and artifacts.nix. Fix or remove them by hand ('verify' lists them too):`,
+                ...(0,src_manifest/* describeUnusable */.b2)(unusable)
+                    .slice(0, 20)
+                    .map(line => `- ${line}.`),
+                ...(unusable.length > 20 ? [`… and ${unusable.length - 20} more.`] : [])
+            ].join('\n'));
+        }
         const merged = (0,src_manifest/* mergeManifest */.ab)(existing, artifacts, config.source, new Date(), config.compression, config.checkReproducible);
         if (merged.added === 0)
             return { texts: [] };

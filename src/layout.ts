@@ -2,7 +2,7 @@ import type { Artifact, FileFormat, Format, PublishedFile, Repository } from './
 import type { NewText, TreeEntry } from './git/plan.js'
 import { UserError } from './errors.js'
 import { FETCH_INDEX_MARK, nixString } from './fetch-index.js'
-import type { ManifestEntry } from './manifest.js'
+import { entryProblem, type ManifestEntry } from './manifest.js'
 import { cell } from './markdown.js'
 import {
   downloadUrl,
@@ -136,19 +136,6 @@ export function renderEntry(entry: ManifestEntry): string {
   return `${JSON.stringify(entry, null, 2)}\n`
 }
 
-const ENTRY_FIELDS: [keyof ManifestEntry, string][] = [
-  ['file', 'string'],
-  ['format', 'string'],
-  ['attribute', 'string'],
-  ['system', 'string'],
-  ['storePath', 'string'],
-  ['narHash', 'string'],
-  ['narSize', 'number'],
-  ['fileSize', 'number'],
-  ['fileSha256', 'string'],
-  ['publishedAt', 'string']
-]
-
 /**
  * Reads one manifest entry file. It is checked field by field: a hand-edited or foreign file is
  * reported with what is wrong in it, never trusted as an entry.
@@ -160,11 +147,9 @@ export function parseEntry(text: string, file: string): ManifestEntry & { format
   } catch {
     throw new UserError(`${file} is not valid JSON`)
   }
-  if (!parsed || typeof parsed !== 'object') throw new UserError(`${file} is not a JSON object`)
+  const problem = entryProblem(parsed)
+  if (problem) throw new UserError(`${file}: ${problem}`)
   const entry = parsed as Record<string, unknown>
-  for (const [field, type] of ENTRY_FIELDS) {
-    if (typeof entry[field] !== type) throw new UserError(`${file} has no ${type} '${field}'`)
-  }
   if (!(entry.format === 'nar' || entry.format === 'closure' || entry.format === 'binary-cache')) {
     throw new UserError(`${file} has an unknown format ${JSON.stringify(entry.format)}`)
   }

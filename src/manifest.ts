@@ -55,6 +55,68 @@ export interface Manifest {
    */
   index?: 'generated' | 'kept'
   artifacts: ManifestEntry[]
+  /**
+   * What the branch's manifest holds that the action does not use, written back as it was:
+   * entries that are not entries (a hand edit, another tool), after the valid ones, and the
+   * top-level keys other than version, index and artifacts.
+   */
+  kept?: { entries: Unusable[]; keys: Record<string, unknown> }
+}
+
+/** An element of `artifacts` that is not a valid entry: where it was, what is wrong, itself. */
+export interface Unusable {
+  position: number
+  problem: string
+  value: unknown
+}
+
+const ENTRY_FIELDS: [keyof ManifestEntry, 'string' | 'number'][] = [
+  ['file', 'string'],
+  ['format', 'string'],
+  ['attribute', 'string'],
+  ['system', 'string'],
+  ['storePath', 'string'],
+  ['narHash', 'string'],
+  ['narSize', 'number'],
+  ['fileSize', 'number'],
+  ['fileSha256', 'string'],
+  ['publishedAt', 'string']
+]
+
+/**
+ * What keeps `value` from being a manifest entry the action can use (README, artifacts.nix,
+ * verify), or undefined when it is one. Unknown fields are allowed and kept.
+ */
+export function entryProblem(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return 'it is not a JSON object'
+  const entry = value as Record<string, unknown>
+  for (const [field, type] of ENTRY_FIELDS) {
+    if (typeof entry[field] !== type) return `it has no ${type} '${field}'`
+  }
+  const source = entry.source as Record<string, unknown> | null | undefined
+  if (
+    !source ||
+    typeof source !== 'object' ||
+    !['repository', 'commit', 'ref'].every(k => typeof source[k] === 'string')
+  ) {
+    return "its 'source' is not an object of strings 'repository', 'commit' and 'ref'"
+  }
+  const lfs = entry.lfs as Record<string, unknown> | null | undefined
+  if (lfs !== undefined && (!lfs || typeof lfs.oid !== 'string')) {
+    return "its 'lfs' is not an object with a string 'oid'"
+  }
+  if (entry.publicKey !== undefined && typeof entry.publicKey !== 'string') {
+    return "its 'publicKey' is not a string"
+  }
+  return undefined
+}
+
+/** One line per unusable entry, for a warning or a verify problem. */
+export function describeUnusable(entries: Unusable[]): string[] {
+  return entries.map(
+    e =>
+      `artifacts[${e.position}] (${JSON.stringify(e.value)?.slice(0, 120) ?? 'undefined'}) is not a manifest entry: ${e.problem}`
+  )
 }
 
 export function parseManifest(text: string | undefined, file: string): Manifest {
@@ -67,11 +129,33 @@ export function parseManifest(text: string | undefined, file: string): Manifest 
       `${file} on the branch is not valid JSON; fix or remove it (the action owns this file and merges into it).`
     )
   }
-  const m = parsed as Partial<Manifest>
-  if (!m || m.version !== 1 || !Array.isArray(m.artifacts)) {
+  const m = parsed as Record<string, unknown> | null
+  if (!m || typeof m !== 'object' || m.version !== 1 || !Array.isArray(m.artifacts)) {
     throw new UserError(`${file} on the branch is not a publish-nix-artifact manifest (version 1).`)
   }
-  return { version: 1, index: m.index, artifacts: m.artifacts }
+  const {
+    version: _version,
+    index,
+    artifacts,
+    ...keys
+  } = m as Record<string, unknown> & {
+    artifacts: unknown[]
+  }
+  const valid: ManifestEntry[] = []
+  const unusable: Unusable[] = []
+  artifacts.forEach((value, position) => {
+    const problem = entryProblem(value)
+    if (problem) unusable.push({ position, problem, value })
+    else valid.push(value as ManifestEntry)
+  })
+  return {
+    version: 1,
+    index: index === 'generated' || index === 'kept' ? index : undefined,
+    artifacts: valid,
+    ...(unusable.length > 0 || Object.keys(keys).length > 0
+      ? { kept: { entries: unusable, keys } }
+      : {})
+  }
 }
 
 /**
@@ -87,10 +171,22 @@ export function mergeManifest(
   reproducible = false
 ): { manifest: Manifest; added: number } {
   const byFile = new Map(manifest.artifacts.map(entry => [entry.file, entry]))
+  const claimed = new Map(
+    (manifest.kept?.entries ?? []).flatMap(e => {
+      const file = (e.value as { file?: unknown } | null)?.file
+      return typeof file === 'string' ? [[file, e] as const] : []
+    })
+  )
   let added = 0
   for (const a of artifacts) {
     for (const f of a.files) {
       if (byFile.has(f.path)) continue
+      const broken = claimed.get(f.path)
+      if (broken) {
+        throw new UserError(
+          `The manifest's artifacts[${broken.position}] is for ${f.path}, which this run publishes, but it is not a manifest entry: ${broken.problem}. Fix or remove that entry by hand; the action does not replace entries it cannot read.`
+        )
+      }
       byFile.set(f.path, makeEntry(a, f, source, now, compression, reproducible))
       added++
     }
@@ -98,7 +194,15 @@ export function mergeManifest(
   const sorted = [...byFile.values()].sort((a, b) =>
     a.file < b.file ? -1 : a.file > b.file ? 1 : 0
   )
-  return { manifest: { version: 1, index: manifest.index, artifacts: sorted }, added }
+  return {
+    manifest: {
+      version: 1,
+      index: manifest.index,
+      artifacts: sorted,
+      ...(manifest.kept ? { kept: manifest.kept } : {})
+    },
+    added
+  }
 }
 
 /** The manifest entry of one published file of an artifact. */
@@ -140,8 +244,15 @@ export function makeEntry(
   }
 }
 
+/** The manifest's text: what the action wrote, then what it kept of the branch's, as it was. */
 export function renderManifest(manifest: Manifest): string {
-  return `${JSON.stringify(manifest, null, 2)}\n`
+  const { kept, artifacts, ...head } = manifest
+  const written = {
+    ...head,
+    artifacts: [...artifacts, ...(kept?.entries ?? []).map(e => e.value)],
+    ...(kept?.keys ?? {})
+  }
+  return `${JSON.stringify(written, null, 2)}\n`
 }
 
 /** Markdown listing of the manifest, with the consumer commands for the newest file of each kind. */

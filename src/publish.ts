@@ -65,6 +65,7 @@ import {
   MANIFEST_NAME,
   mergeManifest,
   parseManifest,
+  describeUnusable,
   renderIndex,
   renderManifest
 } from './manifest.js'
@@ -898,6 +899,18 @@ export class Publisher {
     const manifestFile = repoPath(config.path, MANIFEST_NAME)
     const indexFile = repoPath(config.path, INDEX_NAME)
     const existing = parseManifest(state.manifest, manifestFile)
+    const unusable = existing.kept?.entries ?? []
+    if (unusable.length > 0) {
+      log.warning(
+        [
+          `${manifestFile} holds ${unusable.length} element(s) that are not manifest entries; they are kept as they are, and left out of the README and artifacts.nix. Fix or remove them by hand ('verify' lists them too):`,
+          ...describeUnusable(unusable)
+            .slice(0, 20)
+            .map(line => `- ${line}.`),
+          ...(unusable.length > 20 ? [`… and ${unusable.length - 20} more.`] : [])
+        ].join('\n')
+      )
+    }
     const merged = mergeManifest(
       existing,
       artifacts,

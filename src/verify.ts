@@ -6,7 +6,13 @@ import { Git } from './git/commands.js'
 import { ATTRIBUTES_NAME, parsePointer, sriToHex } from './git/lfs.js'
 import { Logger } from './log.js'
 import { artifactPath, latestName, layoutOf, LATEST_DIR, parseEntry, entryPath } from './layout.js'
-import { MANIFEST_NAME, INDEX_NAME, ManifestEntry, parseManifest } from './manifest.js'
+import {
+  describeUnusable,
+  MANIFEST_NAME,
+  INDEX_NAME,
+  ManifestEntry,
+  parseManifest
+} from './manifest.js'
 import { repoPath, storeHashPart } from './naming.js'
 import { toNix32 } from './nix.js'
 import { withWorkDir } from './workdir.js'
@@ -200,7 +206,9 @@ export async function verifyWith(
   if (layout === 2) {
     await verifyLayout2(git, config.path, files, accounted, fail, checkBatch)
   } else {
-    await checkBatch(parseManifest(texts.get(manifestOid), manifestFile).artifacts)
+    const manifest = parseManifest(texts.get(manifestOid), manifestFile)
+    for (const line of describeUnusable(manifest.kept?.entries ?? [])) fail(manifestFile, line)
+    await checkBatch(manifest.artifacts)
   }
 
   // The binary cache: every narinfo reachable from a listed one, and the NAR each points to.

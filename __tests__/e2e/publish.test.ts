@@ -12,6 +12,7 @@ import {
   nonce,
   recordingNixPath,
   runAction,
+  runCli,
   seedRepo,
   serverGit,
   sh,
@@ -573,6 +574,110 @@ describe('what the branch holds where the action keeps its own files', () => {
       expect(fs.readdirSync(run.runnerTemp)).toEqual([])
     }
   )
+})
+
+describe('a hand-edited manifest', () => {
+  /** An entry another publisher wrote, with a field this version does not know. */
+  const theirs = {
+    file: 'nix/x86_64-linux/00000000000000000000000000000000-theirs.nar',
+    format: 'nar',
+    attribute: '.#theirs',
+    output: 'out',
+    system: 'x86_64-linux',
+    storePath: '/nix/store/00000000000000000000000000000000-theirs',
+    narHash: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+    narSize: 0,
+    fileSize: 0,
+    fileSha256: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=',
+    compression: 'none',
+    source: { repository: 'acme/other', commit: 'c0ffee', ref: 'refs/heads/main' },
+    publishedAt: '2026-01-01T00:00:00.000Z',
+    reproducible: 'not checked',
+    reviewedBy: 'someone'
+  }
+  const broken = [
+    null,
+    { file: 7 },
+    { file: 'nix/notes.nar', format: 'nar' },
+    { ...theirs, file: 'nix/x.nar', source: 'acme/other' }
+  ]
+
+  test('entries that are not entries are kept as they were, with every other entry and key, and named in a warning', async () => {
+    const repo = e2e.server.createRepo('hand-edited')
+    const manifest = {
+      version: 1,
+      index: 'generated',
+      artifacts: [broken[0], theirs, broken[1], broken[2], broken[3]],
+      team: { owner: 'infra' }
+    }
+    await seedRepo(repo.dir, 'main', {
+      'nix/index.json': `${JSON.stringify(manifest, null, 2)}\n`,
+      [theirs.file]: ''
+    })
+    const flake = writeFlake(path.join(e2e.work, 'hand-edited'), { h: 'echo h > $out' })
+    const run = await runAction({
+      'flake-attribute': `${flake}#h`,
+      repository: repo.url,
+      token: TOKEN
+    })
+    expect(errorLines(run)).toEqual([])
+    expect(run.code).toBe(0)
+    expect(run.outputs.published).toBe('true')
+    const warning = run.stdout.split('\n').find(l => l.startsWith('::warning::nix/index.json'))
+    expect(warning).toContain('holds 4 element(s) that are not manifest entries; they are kept')
+    expect(warning).toContain(
+      `artifacts[2] ({"file":7}) is not a manifest entry: it has no string 'file'`
+    )
+    const written = JSON.parse(await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/index.json'))
+    expect(written.team).toEqual({ owner: 'infra' })
+    expect(written.artifacts).toHaveLength(6)
+    expect(written.artifacts).toContainEqual(theirs)
+    expect(written.artifacts.slice(-4)).toEqual(broken)
+    const [artifact] = JSON.parse(run.outputs.artifacts)
+    expect(written.artifacts.map((e: { file?: unknown } | null) => e?.file)).toContain(
+      artifact.file
+    )
+    const readme = await serverGit(repo.dir, 'cat-file', 'blob', 'main:nix/README.md')
+    expect(readme).toContain('`.#theirs`')
+    // verify names each of them, and passes nothing else as a problem.
+    const verify = await runCli(['verify', '--repository', repo.url], {
+      TMPDIR: e2e.work,
+      PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN
+    })
+    expect(verify.code).not.toBe(0)
+    const said = `${verify.stdout}${verify.stderr}`
+    expect(said.match(/FAIL nix\/index\.json: artifacts\[\d\] /g)).toHaveLength(4)
+    expect(said).toContain('2 file(s) checked, 4 problem(s).')
+    expect(said).not.toMatch(/FAIL (?!nix\/index\.json: artifacts)/)
+  })
+
+  test('an unreadable entry for the file a run publishes: one error naming it, nothing pushed', async () => {
+    const repo = e2e.server.createRepo('hand-edited-ours')
+    const flake = writeFlake(path.join(e2e.work, 'hand-edited-ours'), { o: 'echo ours > $out' })
+    const dry = await runAction({
+      'flake-attribute': `${flake}#o`,
+      repository: repo.url,
+      token: TOKEN,
+      'dry-run': 'true'
+    })
+    const [artifact] = JSON.parse(dry.outputs.artifacts)
+    await seedRepo(repo.dir, 'main', {
+      'nix/index.json': JSON.stringify({ version: 1, artifacts: [{ file: artifact.file }] })
+    })
+    const tip = await serverGit(repo.dir, 'rev-parse', 'main')
+    const run = await runAction({
+      'flake-attribute': `${flake}#o`,
+      repository: repo.url,
+      token: TOKEN
+    })
+    expect(run.code).not.toBe(0)
+    const errors = errorLines(run)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toContain(
+      `The manifest's artifacts[0] is for ${artifact.file}, which this run publishes, but it is not a manifest entry: it has no string 'format'. Fix or remove that entry by hand`
+    )
+    expect(await serverGit(repo.dir, 'rev-parse', 'main')).toBe(tip)
+  })
 })
 
 describe('a NAR that differs from the store’s record', () => {

@@ -1,6 +1,8 @@
 import { describe, expect, test } from '@jest/globals'
 import type { Artifact, PublishedFile } from '../../src/config.js'
 import {
+  describeUnusable,
+  entryProblem,
   GENERATED_MARK,
   mergeManifest,
   parseManifest,
@@ -66,6 +68,76 @@ describe('manifest', () => {
     const third = mergeManifest(second.manifest, [artifact('alpha')], source, new Date())
     expect(third.added).toBe(0)
   })
+  test('hand edits: entries that are not entries and unknown keys are written back as they were', () => {
+    const valid = mergeManifest(parseManifest(undefined, 'x'), [artifact('b')], source, new Date(0))
+      .manifest.artifacts[0]
+    const withExtra = { ...valid, note: 'kept, unknown field' }
+    const broken = [
+      null,
+      { file: 7 },
+      { ...valid, file: 'nix/other.nar', narSize: '10' },
+      'text',
+      { ...valid, file: 'nix/s.nar', source: null }
+    ]
+    const text = JSON.stringify({
+      version: 1,
+      index: 'generated',
+      artifacts: [broken[0], withExtra, broken[1], broken[2], broken[3], broken[4]],
+      owner: { team: 'infra' }
+    })
+    const parsed = parseManifest(text, 'nix/index.json')
+    expect(parsed.artifacts).toEqual([withExtra])
+    expect(parsed.kept?.entries.map(e => [e.position, e.problem])).toEqual([
+      [0, 'it is not a JSON object'],
+      [2, "it has no string 'file'"],
+      [3, "it has no number 'narSize'"],
+      [4, 'it is not a JSON object'],
+      [5, "its 'source' is not an object of strings 'repository', 'commit' and 'ref'"]
+    ])
+    expect(describeUnusable(parsed.kept?.entries ?? [])[1]).toBe(
+      `artifacts[2] ({"file":7}) is not a manifest entry: it has no string 'file'`
+    )
+    const merged = mergeManifest(parsed, [artifact('a')], source, new Date(0))
+    expect(merged.added).toBe(1)
+    const written = JSON.parse(renderManifest(merged.manifest))
+    expect(written.owner).toEqual({ team: 'infra' })
+    expect(written.artifacts.map((e: { attribute?: string }) => e?.attribute)).toEqual([
+      '.#a',
+      '.#b',
+      ...broken.map(b => (b as { attribute?: string } | null)?.attribute)
+    ])
+    expect(written.artifacts.slice(2)).toEqual(broken)
+    expect(written.artifacts[1]).toEqual(withExtra)
+    // The README lists only the entries it can read, and does not fail on the others.
+    expect(renderIndex(merged.manifest, 'nix')).toContain('.#b')
+    // Written again: the same text (publishers re-applying on a new tip converge).
+    expect(renderManifest(parseManifest(renderManifest(merged.manifest), 'x'))).toBe(
+      renderManifest(merged.manifest)
+    )
+  })
+
+  test('an unreadable entry for a file this run publishes is an error naming it', () => {
+    const text = JSON.stringify({
+      version: 1,
+      artifacts: [{ file: artifact('a').files[0].path, format: 'nar' }]
+    })
+    expect(() =>
+      mergeManifest(parseManifest(text, 'x'), [artifact('a')], source, new Date(0))
+    ).toThrow(
+      /artifacts\[0\] is for nix\/x86_64-linux\/a+-a\.nar, which this run publishes, but it is not a manifest entry: it has no string 'attribute'\. Fix or remove that entry by hand/
+    )
+  })
+
+  test('entryProblem: optional fields of the wrong kind', () => {
+    const valid = mergeManifest(parseManifest(undefined, 'x'), [artifact('b')], source, new Date(0))
+      .manifest.artifacts[0]
+    expect(entryProblem(valid)).toBeUndefined()
+    expect(entryProblem([])).toBe('it is not a JSON object')
+    expect(entryProblem({ ...valid, lfs: 'x' })).toMatch(/'lfs'/)
+    expect(entryProblem({ ...valid, lfs: null })).toMatch(/'lfs'/)
+    expect(entryProblem({ ...valid, publicKey: 1 })).toMatch(/'publicKey'/)
+  })
+
   test('a broken or foreign manifest is an error, not overwritten', () => {
     expect(() => parseManifest('{nope', 'nix/index.json')).toThrow(
       /nix\/index\.json .* not valid JSON/
