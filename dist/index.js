@@ -34119,7 +34119,8 @@ function parseManifest(text, file) {
     if (!m || typeof m !== 'object' || m.version !== 1 || !Array.isArray(m.artifacts)) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} on the branch is not a publish-nix-artifact manifest (version 1).`);
     }
-    const { version: _version, index, artifacts, ...keys } = m;
+    const { index, artifacts } = m;
+    const keys = Object.fromEntries(Object.entries(m).filter(([key]) => !['version', 'index', 'artifacts'].includes(key)));
     const valid = [];
     const unusable = [];
     artifacts.forEach((value, position) => {

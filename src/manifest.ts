@@ -133,14 +133,10 @@ export function parseManifest(text: string | undefined, file: string): Manifest 
   if (!m || typeof m !== 'object' || m.version !== 1 || !Array.isArray(m.artifacts)) {
     throw new UserError(`${file} on the branch is not a publish-nix-artifact manifest (version 1).`)
   }
-  const {
-    version: _version,
-    index,
-    artifacts,
-    ...keys
-  } = m as Record<string, unknown> & {
-    artifacts: unknown[]
-  }
+  const { index, artifacts } = m as { index?: unknown; artifacts: unknown[] }
+  const keys = Object.fromEntries(
+    Object.entries(m).filter(([key]) => !['version', 'index', 'artifacts'].includes(key))
+  )
   const valid: ManifestEntry[] = []
   const unusable: Unusable[] = []
   artifacts.forEach((value, position) => {
