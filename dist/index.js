@@ -28393,8 +28393,6 @@ var publish = __nccwpck_require__(8137);
 var report = __nccwpck_require__(665);
 // EXTERNAL MODULE: ./src/secrets.ts
 var secrets = __nccwpck_require__(7194);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ./src/fetch-index.ts
 var fetch_index = __nccwpck_require__(1134);
 // EXTERNAL MODULE: ./src/git/commands.ts + 6 modules
@@ -28407,6 +28405,8 @@ var src_layout = __nccwpck_require__(5005);
 var src_manifest = __nccwpck_require__(5546);
 // EXTERNAL MODULE: ./src/naming.ts
 var naming = __nccwpck_require__(8499);
+// EXTERNAL MODULE: ./src/narinfo.ts
+var narinfo = __nccwpck_require__(5834);
 // EXTERNAL MODULE: ./src/nix.ts
 var nix = __nccwpck_require__(1812);
 // EXTERNAL MODULE: ./src/workdir.ts
@@ -28428,42 +28428,6 @@ function verifyBinstore(config, log) {
         const identity = { name: 'verify', email: 'verify@localhost' };
         const git = new commands/* Git */.T(config.repository, config.token, work, identity, log, config.network);
         return verifyWith(git, config, log, Date.now() + config.network.timeoutSeconds * 1000);
-    });
-}
-/** Reads the fields of a narinfo that verify checks. */
-function parseNarInfo(text) {
-    const field = (name) => new RegExp(`^${name}: (.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
-    return {
-        storePath: field('StorePath'),
-        url: field('URL'),
-        fileHash: field('FileHash'),
-        fileSize: Number(field('FileSize')),
-        narHash: field('NarHash'),
-        narSize: Number(field('NarSize')),
-        references: field('References').split(' ').filter(Boolean),
-        sigs: [...text.matchAll(/^Sig: (.*)$/gm)].map(m => m[1].trim())
-    };
-}
-const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
-/** Whether one of `sigs` is a valid signature of the narinfo's fingerprint by `publicKey`. */
-function signedBy(info, publicKey) {
-    const [name, key] = publicKey.split(':');
-    const raw = Buffer.from(key ?? '', 'base64');
-    if (!name || raw.length !== 32)
-        throw new errors/* UserError */.yo(`Not a Nix public key: ${publicKey}`);
-    const keyObject = (0,external_node_crypto_.createPublicKey)({
-        key: Buffer.concat([ED25519_SPKI, raw]),
-        format: 'der',
-        type: 'spki'
-    });
-    const store = info.storePath.slice(0, info.storePath.lastIndexOf('/'));
-    const references = info.references.map(r => `${store}/${r}`).join(',');
-    const fingerprint = `1;${info.storePath};${info.narHash};${info.narSize};${references}`;
-    return info.sigs.some(sig => {
-        const [sigName, value] = sig.split(':');
-        if (sigName !== name || !value)
-            return false;
-        return (0,external_node_crypto_.verify)(null, Buffer.from(fingerprint), keyObject, Buffer.from(value, 'base64'));
     });
 }
 /** The checks, against any git that can read the tip (a fake in the unit tests). */
@@ -28583,7 +28547,7 @@ async function verifyWith(git, config, log, deadline) {
         const text = texts.get(files.get(file) ?? '');
         if (text === undefined)
             continue; // reported above as missing
-        const info = parseNarInfo(text);
+        const info = (0,narinfo/* parseNarInfo */.Ne)(text);
         checked++;
         for (const reference of info.references) {
             const next = byHash.get(reference.slice(0, 32));
@@ -28611,7 +28575,7 @@ async function verifyWith(git, config, log, deadline) {
             fail(nar, `${digest.size} bytes, ${fileHash}; its narinfo says ${info.fileSize} bytes, ${info.fileHash}`);
             continue;
         }
-        if (publicKey && !signedBy(info, publicKey)) {
+        if (publicKey && !(0,narinfo/* signedBy */.qI)(info, publicKey)) {
             fail(file, `no valid signature by ${publicKey.split(':')[0]}`);
             continue;
         }
@@ -34425,6 +34389,96 @@ function downloadUrl(repo, ref, file, lfs) {
 
 /***/ }),
 
+/***/ 5834:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Ne: () => (/* binding */ parseNarInfo),
+/* harmony export */   T$: () => (/* binding */ narInfoProblem),
+/* harmony export */   T3: () => (/* binding */ isCacheRelative),
+/* harmony export */   qI: () => (/* binding */ signedBy)
+/* harmony export */ });
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/* harmony import */ var _nix_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1812);
+
+
+
+/** Reads the fields of a narinfo ('' or NaN where a field is missing). */
+function parseNarInfo(text) {
+    const field = (name) => new RegExp(`^${name}: (.*)$`, 'm').exec(text)?.[1]?.trim() ?? '';
+    return {
+        storePath: field('StorePath'),
+        url: field('URL'),
+        fileHash: field('FileHash'),
+        fileSize: Number(field('FileSize')),
+        narHash: field('NarHash'),
+        narSize: Number(field('NarSize')),
+        references: field('References').split(' ').filter(Boolean),
+        sigs: [...text.matchAll(/^Sig: (.*)$/gm)].map(m => m[1].trim())
+    };
+}
+const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex');
+/** Whether one of `sigs` is a valid signature of the narinfo's fingerprint by `publicKey`. */
+function signedBy(info, publicKey) {
+    const [name, key] = publicKey.split(':');
+    const raw = Buffer.from(key ?? '', 'base64');
+    if (!name || raw.length !== 32)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Not a Nix public key: ${publicKey}`);
+    const keyObject = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createPublicKey)({
+        key: Buffer.concat([ED25519_SPKI, raw]),
+        format: 'der',
+        type: 'spki'
+    });
+    const store = info.storePath.slice(0, info.storePath.lastIndexOf('/'));
+    const references = info.references.map(r => `${store}/${r}`).join(',');
+    const fingerprint = `1;${info.storePath};${info.narHash};${info.narSize};${references}`;
+    return info.sigs.some(sig => {
+        const [sigName, value] = sig.split(':');
+        if (sigName !== name || !value)
+            return false;
+        return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.verify)(null, Buffer.from(fingerprint), keyObject, Buffer.from(value, 'base64'));
+    });
+}
+/** The NAR hash of a narinfo as SRI, or undefined when it is not a hash Nix writes there. */
+function narHashSri(hash) {
+    try {
+        return (0,_nix_js__WEBPACK_IMPORTED_MODULE_2__/* .toSri */ .kB)(hash);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** A narinfo URL inside the cache: `nar/NAME`, NAME without a slash, not `.` or `..`. */
+function isCacheRelative(url) {
+    return /^nar\/[A-Za-z0-9+_.=-]+$/.test(url) && !/^nar\/\.\.?$/.test(url);
+}
+/**
+ * What keeps `text` (the narinfo file `<hash>.narinfo`) from describing `storePath` as the local
+ * store has it (`store`: its NAR hash, SRI, and size), or undefined when it does. Whether its NAR
+ * is there is the caller's to check, with `url`.
+ */
+function narInfoProblem(text, storePath, store) {
+    const info = parseNarInfo(text);
+    if (!info.storePath)
+        return 'it is not a narinfo (no StorePath)';
+    if (info.storePath !== storePath)
+        return `it describes ${info.storePath.slice(0, 200)}`;
+    const narHash = narHashSri(info.narHash);
+    if (!narHash)
+        return 'its NarHash is not a sha256 hash';
+    if (narHash !== store.narHash || info.narSize !== store.narSize) {
+        return `it records NarHash ${narHash} and NarSize ${info.narSize}, the local store ${store.narHash} and ${store.narSize}`;
+    }
+    if (!info.url)
+        return 'it has no URL';
+    return undefined;
+}
+
+
+/***/ }),
+
 /***/ 1812:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -34433,7 +34487,7 @@ function downloadUrl(repo, ref, file, lfs) {
 /* harmony export */   eN: () => (/* binding */ toNix32),
 /* harmony export */   kB: () => (/* binding */ toSri)
 /* harmony export */ });
-/* unused harmony exports refusesFlag, deprecations, parseNixVersion, lastError, withLogTail, buildFailure, parseBuildJson, parsePathInfo, drvSystem, parseNotDeterministic, drvOutputs */
+/* unused harmony exports refusesFlag, deprecations, parseNixVersion, lastError, withLogTail, buildFailure, parseBuildJson, parsePathInfo, parsePathInfos, drvSystem, parseNotDeterministic, drvOutputs */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
@@ -34613,6 +34667,28 @@ class Nix {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix path-info' failed for ${storePath}: ${lastError(result)}`);
         }
         return parsePathInfo(result.stdout, storePath);
+    }
+    /** The store's records of many paths, a few hundred per `nix path-info`. */
+    async pathInfos(storePaths) {
+        const infos = new Map();
+        const paths = [...new Set(storePaths)];
+        if (paths.length === 0)
+            return infos;
+        // The first asks which JSON form this Nix takes, once.
+        if (!this.pathInfoForm)
+            infos.set(paths[0], await this.pathInfo(paths[0]));
+        const form = await this.pathInfoForm;
+        const rest = paths.filter(p => !infos.has(p));
+        for (let i = 0; i < rest.length; i += 200) {
+            const chunk = rest.slice(i, i + 200);
+            const result = await this.nix(['path-info', ...(form ?? PATH_INFO_JSON), ...chunk], false);
+            if (result.code !== 0) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix path-info' failed for ${chunk[0]}…: ${lastError(result)}`);
+            }
+            for (const [p, info] of parsePathInfos(result.stdout, chunk))
+                infos.set(p, info);
+        }
+        return infos;
     }
     /**
      * Writes the plain NAR of `storePath` to `file` (what `nix-store --restore` reads), streaming,
@@ -34851,6 +34927,16 @@ function parseBuildJson(stdout) {
  * narHash is SRI in all of them; older stores may give `sha256:<nix32>`.
  */
 function parsePathInfo(stdout, storePath) {
+    const info = parsePathInfos(stdout, [storePath], true).get(storePath);
+    if (!info)
+        throw new Error('unreachable: parsePathInfos describes every path or throws');
+    return info;
+}
+/**
+ * parsePathInfo for several paths printed together. An array without `path` fields (one path
+ * asked) is read as that path's only when `single`.
+ */
+function parsePathInfos(stdout, storePaths, single = false) {
     let parsed;
     try {
         parsed = JSON.parse(stdout);
@@ -34858,21 +34944,27 @@ function parsePathInfo(stdout, storePath) {
     catch {
         parsed = undefined;
     }
-    let info;
+    let lookup = () => undefined;
     if (Array.isArray(parsed)) {
-        info = parsed.find((e) => e.path === storePath) ?? parsed[0];
+        const byPath = new Map(parsed.map((e) => [e?.path, e]));
+        lookup = p => byPath.get(p) ?? (single ? parsed[0] : undefined);
     }
     else if (parsed && typeof parsed === 'object') {
         const keyed = parsed;
         const byBase = keyed.version === 2 && keyed.info && typeof keyed.info === 'object';
-        info = byBase
-            ? keyed.info[storePath.slice(storePath.lastIndexOf('/') + 1)]
-            : keyed[storePath];
+        lookup = p => byBase
+            ? keyed.info[p.slice(p.lastIndexOf('/') + 1)]
+            : keyed[p];
     }
-    if (!info || typeof info.narHash !== 'string' || typeof info.narSize !== 'number') {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix path-info --json' did not describe ${storePath}: ${stdout.slice(0, 200)}`);
+    const infos = new Map();
+    for (const storePath of storePaths) {
+        const info = lookup(storePath);
+        if (!info || typeof info.narHash !== 'string' || typeof info.narSize !== 'number') {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix path-info --json' did not describe ${storePath}: ${stdout.slice(0, 200)}`);
+        }
+        infos.set(storePath, { narHash: toSri(info.narHash), narSize: info.narSize });
     }
-    return { narHash: toSri(info.narHash), narSize: info.narSize };
+    return infos;
 }
 /**
  * The platform field of a derivation file, Nix's ATerm form
@@ -35429,11 +35521,14 @@ function background(promise) {
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/git/lfs.ts
 var git_lfs = __nccwpck_require__(8299);
+// EXTERNAL MODULE: ./src/narinfo.ts
+var narinfo = __nccwpck_require__(5834);
 // EXTERNAL MODULE: ./src/naming.ts
 var naming = __nccwpck_require__(8499);
 // EXTERNAL MODULE: ./src/nix.ts
 var nix = __nccwpck_require__(1812);
 ;// CONCATENATED MODULE: ./src/binary-cache.ts
+
 
 
 
@@ -35452,6 +35547,8 @@ async function prepareBinaryCache(config, nix, work, lfs) {
         secretKeyFile: '',
         publicKey: '',
         seeded: new Set(),
+        replace: new Set(),
+        keepSigs: new Map(),
         lfs
     };
     if (!config.signingKey)
@@ -35464,38 +35561,117 @@ async function prepareBinaryCache(config, nix, work, lfs) {
  * The narinfos the branch already holds for `paths`, written into the local cache before
  * `nix copy`: Nix then takes those paths as present in the cache and copies, compresses and signs
  * only the others. Only the narinfos are read from the branch (a few hundred bytes each, fetched
- * together), never a NAR. Returns the local files seeded, which are not committed again.
+ * together), never a NAR. A narinfo is used only when it is proven: it describes the path its
+ * name says with the local store's NAR hash and size, and its NAR is a file of the cache on the
+ * tip (or, in Git LFS, the URL this run would write for one). Any other is left out, so Nix
+ * writes a fresh one, which replaces it (returned, with why). With a signing key, a proven
+ * narinfo without a valid signature by it is written anew too, keeping its signatures.
  */
-async function seedFromBranch(cache, tipEntries, paths, git, deadline) {
-    const wanted = new Map();
-    for (const storePath of paths) {
-        const name = `${(0,naming/* storeHashPart */.RL)(storePath)}.narinfo`;
-        const entry = tipEntries.get((0,naming/* repoPath */.qN)(cache.repoDir, name));
-        if (entry?.type === 'blob')
-            wanted.set(name, entry.oid);
-    }
+async function seedFromBranch(cache, tip, paths, ports, deadline) {
+    const { git, nix } = ports;
+    const fileOf = (storePath) => (0,naming/* repoPath */.qN)(cache.repoDir, `${(0,naming/* storeHashPart */.RL)(storePath)}.narinfo`);
+    const entries = await git.lsTree(tip, paths.map(fileOf));
     const local = cache.localDir;
-    const missing = [...wanted].filter(([name]) => !cache.seeded.has(external_node_path_.join(local, name)));
-    if (missing.length === 0)
-        return [];
-    const blobs = await git.readBlobs(missing.map(([, oid]) => oid), deadline);
+    const localOf = (storePath) => external_node_path_.join(local, `${(0,naming/* storeHashPart */.RL)(storePath)}.narinfo`);
+    const candidates = paths.filter(p => {
+        const entry = entries.get(fileOf(p));
+        const decided = cache.seeded.has(localOf(p)) || cache.replace.has(fileOf(p));
+        return entry?.type === 'blob' && entry.mode !== '120000' && !decided;
+    });
+    const unproven = [];
+    if (candidates.length === 0)
+        return { seeded: [], unproven, onBranch: entries.size };
+    const [blobs, store] = await Promise.all([
+        git.readBlobs(candidates.map(p => entries.get(fileOf(p))?.oid ?? ''), deadline),
+        nix.pathInfos(candidates)
+    ]);
+    // Each candidate's problem, or the repository path of its NAR.
+    const checked = candidates.map(storePath => {
+        const file = fileOf(storePath);
+        const text = blobs.get(entries.get(file)?.oid ?? '') ?? '';
+        const record = store.get(storePath);
+        const problem = record
+            ? (0,narinfo/* narInfoProblem */.T$)(text, storePath, record)
+            : 'the local store has no record';
+        if (problem)
+            return { storePath, file, text, problem };
+        const url = (0,narinfo/* parseNarInfo */.Ne)(text).url;
+        const nar = narFileOf(cache, url);
+        if (!nar)
+            return {
+                storePath,
+                file,
+                text,
+                problem: `its URL ${url.slice(0, 200)} is not a file of the cache`
+            };
+        return { storePath, file, text, nar };
+    });
+    const nars = await git.lsTree(tip, checked.flatMap(c => (c.nar ? [c.nar] : [])));
     await promises_.mkdir(local, { recursive: true });
     const seeded = [];
-    for (const [name, oid] of missing) {
-        const file = external_node_path_.join(local, name);
-        const text = blobs.get(oid);
-        // A narinfo that is there but not one (damaged, or a placeholder) is left to Nix to write.
-        if (text === undefined || !/^StorePath: \/.*$/m.test(text))
+    for (const c of checked) {
+        let problem = c.problem;
+        const narEntry = c.nar ? nars.get(c.nar) : undefined;
+        if (!problem && (narEntry?.type !== 'blob' || narEntry.mode === '120000')) {
+            problem = `its NAR ${c.nar} is not on the branch`;
+        }
+        if (problem) {
+            cache.replace.add(c.file);
+            unproven.push({ file: c.file, why: problem });
             continue;
-        await promises_.writeFile(file, text);
+        }
+        const info = (0,narinfo/* parseNarInfo */.Ne)(c.text);
+        if (cache.publicKey && !(0,narinfo/* signedBy */.qI)(info, cache.publicKey)) {
+            // Nix signs the one it writes; the signatures of the branch's copy that still verify
+            // (the fingerprint is the same) are added back to it, for consumers of the older keys.
+            cache.replace.add(c.file);
+            cache.keepSigs.set(localOf(c.storePath), info.sigs);
+            continue;
+        }
+        const file = localOf(c.storePath);
+        await promises_.writeFile(file, c.text);
         cache.seeded.add(file);
         seeded.push(file);
     }
-    return seeded;
+    return { seeded, unproven, onBranch: entries.size };
+}
+/**
+ * The repository path of the NAR a narinfo's URL names, when it is one of the cache's: `nar/NAME`
+ * relative to it, or (a NAR in Git LFS) the absolute URL this run writes for such a file.
+ */
+function narFileOf(cache, url) {
+    if ((0,narinfo/* isCacheRelative */.T3)(url))
+        return (0,naming/* repoPath */.qN)(cache.repoDir, url);
+    const name = /\/(nar\/[^/]+)$/.exec(url)?.[1];
+    if (!name || !(0,narinfo/* isCacheRelative */.T3)(name) || !cache.lfs)
+        return undefined;
+    const file = (0,naming/* repoPath */.qN)(cache.repoDir, name);
+    return cache.lfs.urlOf(file) === url ? file : undefined;
+}
+/**
+ * Adds the signatures of the branch's copy of each narinfo Nix wrote anew (see seedFromBranch)
+ * that the new one lacks.
+ */
+async function keepSignatures(cache) {
+    for (const [file, sigs] of cache.keepSigs) {
+        const text = await promises_.readFile(file, 'utf8').catch(() => undefined);
+        if (text === undefined)
+            continue;
+        cache.keepSigs.delete(file);
+        const info = (0,narinfo/* parseNarInfo */.Ne)(text);
+        // Signatures by the other keys, well-formed; one by a key the new copy is signed with is
+        // that key's old signature, replaced.
+        const names = new Set(info.sigs.map(sig => sig.split(':')[0]));
+        const added = sigs.filter(sig => /^[^:\s]+:[A-Za-z0-9+/]+={0,2}$/.test(sig) && !names.has(sig.split(':')[0]));
+        if (added.length === 0)
+            continue;
+        await promises_.writeFile(file, `${text.replace(/\n*$/, '\n')}${added.map(sig => `Sig: ${sig}\n`).join('')}`);
+    }
 }
 /** Adds `storePath` and its closure to the cache; its narinfo, as the artifact's file. */
 async function addToCache(cache, storePath, ports, write) {
     await ports.nix.copyToCache(storePath, cache.localDir, cache);
+    await keepSignatures(cache);
     if (cache.lfs)
         await pointLargeNars(cache, cache.lfs);
     const name = `${(0,naming/* storeHashPart */.RL)(storePath)}.narinfo`;
@@ -35540,7 +35716,8 @@ async function pointLargeNars(cache, lfs) {
     }
 }
 /**
- * Every file `nix copy` wrote into the local cache, as files for the repository, with sizes. Files
+ * Every file `nix copy` wrote into the local cache, and the artifacts' narinfos (`known`) even
+ * when seeded, as files for the repository, with sizes. Files
  * whose blob id is `known` already (the narinfos, from addToCache) are not hashed again. For a
  * file that `pointer` gives a pointer file for (an LFS object), the pointer's blob is used.
  */
@@ -35552,10 +35729,12 @@ async function cacheFiles(cache, git, write, known, pointer = () => Promise.reso
     for (const entry of entries.filter(e => e.isFile())) {
         const parent = entry.parentPath ?? entry.path;
         const local = external_node_path_.join(parent, entry.name);
-        if (cache.seeded.has(local))
-            continue;
         const file = (0,naming/* repoPath */.qN)(cache.repoDir, external_node_path_.relative(cache.localDir, local).split(external_node_path_.sep).join('/'));
         const oid = known.get(file);
+        // A narinfo seeded from the branch is there already; it is listed only when it is an
+        // artifact's own (its manifest entry is written, for a path published after its dependant).
+        if (cache.seeded.has(local) && oid === undefined)
+            continue;
         const size = (await promises_.stat(local)).size;
         if (oid === undefined) {
             unknown.push({ index: files.length, local: (await pointer(file, local, size)) ?? local });
@@ -35998,18 +36177,18 @@ class Publisher {
      * An optimisation only: if the branch cannot be read, everything is copied as before.
      */
     async seedCache(cache, storePath, paths, remote) {
-        const { git, log, retry } = this.d;
+        const { git, nix, log, retry } = this.d;
         const settled = await remote.firstTip.done;
         if (!settled.ok || !settled.value.tip)
             return;
         const tip = settled.value.tip;
         try {
-            const names = paths.map(p => (0,naming/* repoPath */.qN)(cache.repoDir, `${(0,naming/* storeHashPart */.RL)(p)}.narinfo`));
-            // Only the names that are on the branch come back: one entry per closure path present.
-            const entries = await git.lsTree(tip, names);
-            const seeded = await seedFromBranch(cache, entries, paths, git, Date.now() + retry.timeoutMs);
-            if (entries.size > 0) {
-                log.info(`${entries.size} of the ${paths.length} paths in the closure of ${storePath} are in the binary cache on the branch already (${seeded.length} narinfo(s) read); the others are copied.`);
+            const { seeded, unproven, onBranch } = await seedFromBranch(cache, tip, paths, { git, nix }, Date.now() + retry.timeoutMs);
+            for (const u of unproven) {
+                log.warning(`${u.file} on the branch is not used: ${u.why}; it is written anew from the local store.`);
+            }
+            if (onBranch > 0) {
+                log.info(`${onBranch} of the ${paths.length} paths in the closure of ${storePath} are in the binary cache on the branch already (${seeded.length} narinfo(s) read and used); the others are copied.`);
             }
         }
         catch (error) {
@@ -36067,7 +36246,12 @@ class Publisher {
         });
         const nars = files.filter(f => f.path.startsWith(`${cache.repoDir}/nar/`)).length;
         log.info(`nix copy wrote ${files.length} binary cache file(s), ${nars} of them NARs.`);
-        return files.map(({ path: file, oid }) => ({ path: file, oid, upload: uploads.get(file) }));
+        return files.map(({ path: file, oid }) => ({
+            path: file,
+            oid,
+            upload: uploads.get(file),
+            ...(cache.replace.has(file) ? { replace: true } : {})
+        }));
     }
     /** Where files over the LFS threshold are served from, for the binary cache's narinfos. */
     lfsOptions(branch) {
@@ -36285,14 +36469,19 @@ class Publisher {
             log.warning(`${file.path} is already on '${branch}' with different content (the build is not reproducible, or the file was changed by hand); the existing file was left as it is.`);
         }
         // Binary cache files are content-addressed by name: one that exists is never rewritten, even
-        // if this run would write it differently (another signature or compression).
+        // if this run would write it differently (another signature or compression), unless it is a
+        // narinfo seeding found unproven or without the current key's signature.
         const cached = planFiles(entries, cache);
-        const kept = [...cached.present, ...cached.conflicting];
+        const replacing = new Set(cache.filter(f => f.replace).map(f => f.path));
+        const replaced = cached.conflicting.filter(f => replacing.has(f.path));
+        const kept = [...cached.present, ...cached.conflicting.filter(f => !replacing.has(f.path))];
         if (kept.length > 0) {
             log.info(`${kept.length} binary cache file(s) already on '${branch}' were kept as they are.`);
         }
+        for (const file of replaced)
+            log.info(`${file.path} on '${branch}' is written anew.`);
         return {
-            added: [...plan.added, ...cached.added],
+            added: [...plan.added, ...cached.added, ...replaced],
             present: [...plan.present, ...kept],
             conflicting: plan.conflicting,
             entries

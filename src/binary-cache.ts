@@ -4,7 +4,8 @@ import * as path from 'node:path'
 import type { Config, PublishedFile } from './config.js'
 import { UserError } from './errors.js'
 import { sriToHex } from './git/lfs.js'
-import type { NewFile, TreeEntry } from './git/plan.js'
+import type { NewFile } from './git/plan.js'
+import { isCacheRelative, narInfoProblem, parseNarInfo, signedBy } from './narinfo.js'
 import { repoPath, storeHashPart } from './naming.js'
 import { toSri } from './nix.js'
 import type { GitPort, NixPort } from './ports.js'
@@ -26,6 +27,13 @@ export interface BinaryCache {
   publicKey: string
   /** Local narinfos copied from the branch (seedFromBranch): already there, never committed. */
   seeded: Set<string>
+  /**
+   * Narinfos on the branch that seedFromBranch did not use (not proven, or not signed with the
+   * current key): `nix copy` writes them anew, and the commit writes them over the branch's.
+   */
+  replace: Set<string>
+  /** Local narinfos to get the signatures by other keys of the branch's copy, once written. */
+  keepSigs: Map<string, string[]>
   /** With `large-files: lfs`: NARs over the threshold are in LFS, served from `urlOf(file)`. */
   lfs?: LargeNars
 }
@@ -55,6 +63,8 @@ export async function prepareBinaryCache(
     secretKeyFile: '',
     publicKey: '',
     seeded: new Set<string>(),
+    replace: new Set<string>(),
+    keepSigs: new Map<string, string[]>(),
     lfs
   }
   if (!config.signingKey) return cache
@@ -63,44 +73,136 @@ export async function prepareBinaryCache(
   return { ...cache, secretKeyFile, publicKey: await nix.publicKey(config.signingKey) }
 }
 
+/** A narinfo of the branch that seeding did not use, and why. */
+export interface Unproven {
+  file: string
+  why: string
+}
+
 /**
  * The narinfos the branch already holds for `paths`, written into the local cache before
  * `nix copy`: Nix then takes those paths as present in the cache and copies, compresses and signs
  * only the others. Only the narinfos are read from the branch (a few hundred bytes each, fetched
- * together), never a NAR. Returns the local files seeded, which are not committed again.
+ * together), never a NAR. A narinfo is used only when it is proven: it describes the path its
+ * name says with the local store's NAR hash and size, and its NAR is a file of the cache on the
+ * tip (or, in Git LFS, the URL this run would write for one). Any other is left out, so Nix
+ * writes a fresh one, which replaces it (returned, with why). With a signing key, a proven
+ * narinfo without a valid signature by it is written anew too, keeping its signatures.
  */
 export async function seedFromBranch(
   cache: BinaryCache,
-  tipEntries: ReadonlyMap<string, TreeEntry>,
+  tip: string,
   paths: string[],
-  git: GitPort,
+  ports: { git: GitPort; nix: NixPort },
   deadline: number
-): Promise<string[]> {
-  const wanted = new Map<string, string>()
-  for (const storePath of paths) {
-    const name = `${storeHashPart(storePath)}.narinfo`
-    const entry = tipEntries.get(repoPath(cache.repoDir, name))
-    if (entry?.type === 'blob') wanted.set(name, entry.oid)
-  }
+): Promise<{ seeded: string[]; unproven: Unproven[]; onBranch: number }> {
+  const { git, nix } = ports
+  const fileOf = (storePath: string) =>
+    repoPath(cache.repoDir, `${storeHashPart(storePath)}.narinfo`)
+  const entries = await git.lsTree(tip, paths.map(fileOf))
   const local = cache.localDir
-  const missing = [...wanted].filter(([name]) => !cache.seeded.has(path.join(local, name)))
-  if (missing.length === 0) return []
-  const blobs = await git.readBlobs(
-    missing.map(([, oid]) => oid),
-    deadline
+  const localOf = (storePath: string) => path.join(local, `${storeHashPart(storePath)}.narinfo`)
+  const candidates = paths.filter(p => {
+    const entry = entries.get(fileOf(p))
+    const decided = cache.seeded.has(localOf(p)) || cache.replace.has(fileOf(p))
+    return entry?.type === 'blob' && entry.mode !== '120000' && !decided
+  })
+  const unproven: Unproven[] = []
+  if (candidates.length === 0) return { seeded: [], unproven, onBranch: entries.size }
+  const [blobs, store] = await Promise.all([
+    git.readBlobs(
+      candidates.map(p => entries.get(fileOf(p))?.oid ?? ''),
+      deadline
+    ),
+    nix.pathInfos(candidates)
+  ])
+  // Each candidate's problem, or the repository path of its NAR.
+  const checked = candidates.map(storePath => {
+    const file = fileOf(storePath)
+    const text = blobs.get(entries.get(file)?.oid ?? '') ?? ''
+    const record = store.get(storePath)
+    const problem = record
+      ? narInfoProblem(text, storePath, record)
+      : 'the local store has no record'
+    if (problem) return { storePath, file, text, problem }
+    const url = parseNarInfo(text).url
+    const nar = narFileOf(cache, url)
+    if (!nar)
+      return {
+        storePath,
+        file,
+        text,
+        problem: `its URL ${url.slice(0, 200)} is not a file of the cache`
+      }
+    return { storePath, file, text, nar }
+  })
+  const nars = await git.lsTree(
+    tip,
+    checked.flatMap(c => (c.nar ? [c.nar] : []))
   )
   await fs.mkdir(local, { recursive: true })
   const seeded: string[] = []
-  for (const [name, oid] of missing) {
-    const file = path.join(local, name)
-    const text = blobs.get(oid)
-    // A narinfo that is there but not one (damaged, or a placeholder) is left to Nix to write.
-    if (text === undefined || !/^StorePath: \/.*$/m.test(text)) continue
-    await fs.writeFile(file, text)
+  for (const c of checked) {
+    let problem = c.problem
+    const narEntry = c.nar ? nars.get(c.nar) : undefined
+    if (!problem && (narEntry?.type !== 'blob' || narEntry.mode === '120000')) {
+      problem = `its NAR ${c.nar} is not on the branch`
+    }
+    if (problem) {
+      cache.replace.add(c.file)
+      unproven.push({ file: c.file, why: problem })
+      continue
+    }
+    const info = parseNarInfo(c.text)
+    if (cache.publicKey && !signedBy(info, cache.publicKey)) {
+      // Nix signs the one it writes; the signatures of the branch's copy that still verify
+      // (the fingerprint is the same) are added back to it, for consumers of the older keys.
+      cache.replace.add(c.file)
+      cache.keepSigs.set(localOf(c.storePath), info.sigs)
+      continue
+    }
+    const file = localOf(c.storePath)
+    await fs.writeFile(file, c.text)
     cache.seeded.add(file)
     seeded.push(file)
   }
-  return seeded
+  return { seeded, unproven, onBranch: entries.size }
+}
+
+/**
+ * The repository path of the NAR a narinfo's URL names, when it is one of the cache's: `nar/NAME`
+ * relative to it, or (a NAR in Git LFS) the absolute URL this run writes for such a file.
+ */
+function narFileOf(cache: BinaryCache, url: string): string | undefined {
+  if (isCacheRelative(url)) return repoPath(cache.repoDir, url)
+  const name = /\/(nar\/[^/]+)$/.exec(url)?.[1]
+  if (!name || !isCacheRelative(name) || !cache.lfs) return undefined
+  const file = repoPath(cache.repoDir, name)
+  return cache.lfs.urlOf(file) === url ? file : undefined
+}
+
+/**
+ * Adds the signatures of the branch's copy of each narinfo Nix wrote anew (see seedFromBranch)
+ * that the new one lacks.
+ */
+async function keepSignatures(cache: BinaryCache): Promise<void> {
+  for (const [file, sigs] of cache.keepSigs) {
+    const text = await fs.readFile(file, 'utf8').catch(() => undefined)
+    if (text === undefined) continue
+    cache.keepSigs.delete(file)
+    const info = parseNarInfo(text)
+    // Signatures by the other keys, well-formed; one by a key the new copy is signed with is
+    // that key's old signature, replaced.
+    const names = new Set(info.sigs.map(sig => sig.split(':')[0]))
+    const added = sigs.filter(
+      sig => /^[^:\s]+:[A-Za-z0-9+/]+={0,2}$/.test(sig) && !names.has(sig.split(':')[0])
+    )
+    if (added.length === 0) continue
+    await fs.writeFile(
+      file,
+      `${text.replace(/\n*$/, '\n')}${added.map(sig => `Sig: ${sig}\n`).join('')}`
+    )
+  }
 }
 
 /** Adds `storePath` and its closure to the cache; its narinfo, as the artifact's file. */
@@ -111,6 +213,7 @@ export async function addToCache(
   write: boolean
 ): Promise<PublishedFile & { oid: string }> {
   await ports.nix.copyToCache(storePath, cache.localDir, cache)
+  await keepSignatures(cache)
   if (cache.lfs) await pointLargeNars(cache, cache.lfs)
   const name = `${storeHashPart(storePath)}.narinfo`
   const narinfo = path.join(cache.localDir, name)
@@ -154,7 +257,8 @@ export async function pointLargeNars(cache: BinaryCache, lfs: LargeNars): Promis
 }
 
 /**
- * Every file `nix copy` wrote into the local cache, as files for the repository, with sizes. Files
+ * Every file `nix copy` wrote into the local cache, and the artifacts' narinfos (`known`) even
+ * when seeded, as files for the repository, with sizes. Files
  * whose blob id is `known` already (the narinfos, from addToCache) are not hashed again. For a
  * file that `pointer` gives a pointer file for (an LFS object), the pointer's blob is used.
  */
@@ -173,12 +277,14 @@ export async function cacheFiles(
   for (const entry of entries.filter(e => e.isFile())) {
     const parent = entry.parentPath ?? (entry as unknown as { path: string }).path
     const local = path.join(parent, entry.name)
-    if (cache.seeded.has(local)) continue
     const file = repoPath(
       cache.repoDir,
       path.relative(cache.localDir, local).split(path.sep).join('/')
     )
     const oid = known.get(file)
+    // A narinfo seeded from the branch is there already; it is listed only when it is an
+    // artifact's own (its manifest entry is written, for a path published after its dependant).
+    if (cache.seeded.has(local) && oid === undefined) continue
     const size = (await fs.stat(local)).size
     if (oid === undefined) {
       unknown.push({ index: files.length, local: (await pointer(file, local, size)) ?? local })

@@ -213,6 +213,26 @@ export class Nix implements NixPort {
     return parsePathInfo(result.stdout, storePath)
   }
 
+  /** The store's records of many paths, a few hundred per `nix path-info`. */
+  async pathInfos(storePaths: string[]): Promise<Map<string, PathInfo>> {
+    const infos = new Map<string, PathInfo>()
+    const paths = [...new Set(storePaths)]
+    if (paths.length === 0) return infos
+    // The first asks which JSON form this Nix takes, once.
+    if (!this.pathInfoForm) infos.set(paths[0], await this.pathInfo(paths[0]))
+    const form = await this.pathInfoForm
+    const rest = paths.filter(p => !infos.has(p))
+    for (let i = 0; i < rest.length; i += 200) {
+      const chunk = rest.slice(i, i + 200)
+      const result = await this.nix(['path-info', ...(form ?? PATH_INFO_JSON), ...chunk], false)
+      if (result.code !== 0) {
+        throw new UserError(`'nix path-info' failed for ${chunk[0]}…: ${lastError(result)}`)
+      }
+      for (const [p, info] of parsePathInfos(result.stdout, chunk)) infos.set(p, info)
+    }
+    return infos
+  }
+
   /**
    * Writes the plain NAR of `storePath` to `file` (what `nix-store --restore` reads), streaming,
    * and returns its hash and size as computed on the stream. The check against the store's own
@@ -494,28 +514,52 @@ export function parseBuildJson(stdout: string): BuiltOutput[] {
  * narHash is SRI in all of them; older stores may give `sha256:<nix32>`.
  */
 export function parsePathInfo(stdout: string, storePath: string): PathInfo {
+  const info = parsePathInfos(stdout, [storePath], true).get(storePath)
+  if (!info) throw new Error('unreachable: parsePathInfos describes every path or throws')
+  return info
+}
+
+/**
+ * parsePathInfo for several paths printed together. An array without `path` fields (one path
+ * asked) is read as that path's only when `single`.
+ */
+export function parsePathInfos(
+  stdout: string,
+  storePaths: string[],
+  single = false
+): Map<string, PathInfo> {
   let parsed: unknown
   try {
     parsed = JSON.parse(stdout)
   } catch {
     parsed = undefined
   }
-  let info: { narHash?: string; narSize?: number } | undefined
+  type Info = { narHash?: string; narSize?: number } | undefined
+  let lookup: (storePath: string) => Info = () => undefined
   if (Array.isArray(parsed)) {
-    info = parsed.find((e: { path?: string }) => e.path === storePath) ?? parsed[0]
+    const byPath = new Map(
+      parsed.map((e: { path?: string }) => [e?.path, e] as [string | undefined, Info])
+    )
+    lookup = p => byPath.get(p) ?? (single ? (parsed as Info[])[0] : undefined)
   } else if (parsed && typeof parsed === 'object') {
     const keyed = parsed as Record<string, unknown>
     const byBase = keyed.version === 2 && keyed.info && typeof keyed.info === 'object'
-    info = byBase
-      ? (keyed.info as Record<string, typeof info>)[storePath.slice(storePath.lastIndexOf('/') + 1)]
-      : (keyed[storePath] as typeof info)
+    lookup = p =>
+      byBase
+        ? (keyed.info as Record<string, Info>)[p.slice(p.lastIndexOf('/') + 1)]
+        : (keyed[p] as Info)
   }
-  if (!info || typeof info.narHash !== 'string' || typeof info.narSize !== 'number') {
-    throw new UserError(
-      `'nix path-info --json' did not describe ${storePath}: ${stdout.slice(0, 200)}`
-    )
+  const infos = new Map<string, PathInfo>()
+  for (const storePath of storePaths) {
+    const info = lookup(storePath)
+    if (!info || typeof info.narHash !== 'string' || typeof info.narSize !== 'number') {
+      throw new UserError(
+        `'nix path-info --json' did not describe ${storePath}: ${stdout.slice(0, 200)}`
+      )
+    }
+    infos.set(storePath, { narHash: toSri(info.narHash), narSize: info.narSize })
   }
-  return { narHash: toSri(info.narHash), narSize: info.narSize }
+  return infos
 }
 
 /**

@@ -127,6 +127,8 @@ export interface NixPort {
   /** Builds (or substitutes) these outputs of a derivation, with GC roots under `gcroot`. */
   realise(drvPath: string, outputs: string[], gcroot: string): Promise<void>
   pathInfo(storePath: string): Promise<PathInfo>
+  /** pathInfo of many paths at once. */
+  pathInfos(storePaths: string[]): Promise<Map<string, PathInfo>>
   /** Writes the plain NAR of `storePath` to `file`, hashing it on the way. */
   dumpNar(storePath: string, file: string, known?: PathInfo): Promise<DumpedNar>
   /**

@@ -76,8 +76,7 @@ import {
   fileUrl,
   relativeTo,
   repoPath,
-  storeBasename,
-  storeHashPart
+  storeBasename
 } from './naming.js'
 import { Nix } from './nix.js'
 import type {
@@ -121,7 +120,11 @@ interface Exported extends Artifact {
 }
 
 /** A file to commit, and for a file over the LFS threshold, the object to upload first. */
-type StoredFile = NewFile & { upload?: LfsObject }
+/**
+ * A file for the commit; `replace`: a binary cache file the commit writes over the branch's copy
+ * (a narinfo seeding did not use, see binary-cache.ts).
+ */
+type StoredFile = NewFile & { upload?: LfsObject; replace?: boolean }
 
 /** The tip, the manifest on it and the README's entry beside it, fetched together. */
 interface TipState {
@@ -477,18 +480,26 @@ export class Publisher {
     paths: string[],
     remote: Remote
   ): Promise<void> {
-    const { git, log, retry } = this.d
+    const { git, nix, log, retry } = this.d
     const settled = await remote.firstTip.done
     if (!settled.ok || !settled.value.tip) return
     const tip = settled.value.tip
     try {
-      const names = paths.map(p => repoPath(cache.repoDir, `${storeHashPart(p)}.narinfo`))
-      // Only the names that are on the branch come back: one entry per closure path present.
-      const entries = await git.lsTree(tip, names)
-      const seeded = await seedFromBranch(cache, entries, paths, git, Date.now() + retry.timeoutMs)
-      if (entries.size > 0) {
+      const { seeded, unproven, onBranch } = await seedFromBranch(
+        cache,
+        tip,
+        paths,
+        { git, nix },
+        Date.now() + retry.timeoutMs
+      )
+      for (const u of unproven) {
+        log.warning(
+          `${u.file} on the branch is not used: ${u.why}; it is written anew from the local store.`
+        )
+      }
+      if (onBranch > 0) {
         log.info(
-          `${entries.size} of the ${paths.length} paths in the closure of ${storePath} are in the binary cache on the branch already (${seeded.length} narinfo(s) read); the others are copied.`
+          `${onBranch} of the ${paths.length} paths in the closure of ${storePath} are in the binary cache on the branch already (${seeded.length} narinfo(s) read and used); the others are copied.`
         )
       }
     } catch (error) {
@@ -554,7 +565,12 @@ export class Publisher {
     })
     const nars = files.filter(f => f.path.startsWith(`${cache.repoDir}/nar/`)).length
     log.info(`nix copy wrote ${files.length} binary cache file(s), ${nars} of them NARs.`)
-    return files.map(({ path: file, oid }) => ({ path: file, oid, upload: uploads.get(file) }))
+    return files.map(({ path: file, oid }) => ({
+      path: file,
+      oid,
+      upload: uploads.get(file),
+      ...(cache.replace.has(file) ? { replace: true } : {})
+    }))
   }
 
   /** Where files over the LFS threshold are served from, for the binary cache's narinfos. */
@@ -801,7 +817,7 @@ export class Publisher {
   private async plan(
     tip: string | undefined,
     exported: Exported[],
-    cache: NewFile[],
+    cache: StoredFile[],
     branch: string
   ): Promise<CommitPlan & { entries: ReadonlyMap<string, TreeEntry> }> {
     const files = artifactFiles(exported)
@@ -823,14 +839,18 @@ export class Publisher {
       )
     }
     // Binary cache files are content-addressed by name: one that exists is never rewritten, even
-    // if this run would write it differently (another signature or compression).
+    // if this run would write it differently (another signature or compression), unless it is a
+    // narinfo seeding found unproven or without the current key's signature.
     const cached = planFiles(entries, cache)
-    const kept = [...cached.present, ...cached.conflicting]
+    const replacing = new Set(cache.filter(f => f.replace).map(f => f.path))
+    const replaced = cached.conflicting.filter(f => replacing.has(f.path))
+    const kept = [...cached.present, ...cached.conflicting.filter(f => !replacing.has(f.path))]
     if (kept.length > 0) {
       log.info(`${kept.length} binary cache file(s) already on '${branch}' were kept as they are.`)
     }
+    for (const file of replaced) log.info(`${file.path} on '${branch}' is written anew.`)
     return {
-      added: [...plan.added, ...cached.added],
+      added: [...plan.added, ...cached.added, ...replaced],
       present: [...plan.present, ...kept],
       conflicting: plan.conflicting,
       entries

@@ -1,4 +1,3 @@
-import { createPublicKey, verify as verifySignature } from 'node:crypto'
 import type { NetworkLimits, Repository } from './config.js'
 import { UserError } from './errors.js'
 import { FETCH_INDEX_NAME } from './fetch-index.js'
@@ -14,6 +13,7 @@ import {
   parseManifest
 } from './manifest.js'
 import { repoPath, storeHashPart } from './naming.js'
+import { parseNarInfo, signedBy } from './narinfo.js'
 import { toNix32 } from './nix.js'
 import { withWorkDir } from './workdir.js'
 
@@ -51,54 +51,6 @@ export function verifyBinstore(config: VerifyConfig, log: Logger): Promise<Verif
     const identity = { name: 'verify', email: 'verify@localhost' }
     const git = new Git(config.repository, config.token, work, identity, log, config.network)
     return verifyWith(git, config, log, Date.now() + config.network.timeoutSeconds * 1000)
-  })
-}
-
-interface NarInfo {
-  storePath: string
-  url: string
-  fileHash: string
-  fileSize: number
-  narHash: string
-  narSize: number
-  references: string[]
-  sigs: string[]
-}
-
-/** Reads the fields of a narinfo that verify checks. */
-export function parseNarInfo(text: string): NarInfo {
-  const field = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(text)?.[1]?.trim() ?? ''
-  return {
-    storePath: field('StorePath'),
-    url: field('URL'),
-    fileHash: field('FileHash'),
-    fileSize: Number(field('FileSize')),
-    narHash: field('NarHash'),
-    narSize: Number(field('NarSize')),
-    references: field('References').split(' ').filter(Boolean),
-    sigs: [...text.matchAll(/^Sig: (.*)$/gm)].map(m => m[1].trim())
-  }
-}
-
-const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex')
-
-/** Whether one of `sigs` is a valid signature of the narinfo's fingerprint by `publicKey`. */
-export function signedBy(info: NarInfo, publicKey: string): boolean {
-  const [name, key] = publicKey.split(':')
-  const raw = Buffer.from(key ?? '', 'base64')
-  if (!name || raw.length !== 32) throw new UserError(`Not a Nix public key: ${publicKey}`)
-  const keyObject = createPublicKey({
-    key: Buffer.concat([ED25519_SPKI, raw]),
-    format: 'der',
-    type: 'spki'
-  })
-  const store = info.storePath.slice(0, info.storePath.lastIndexOf('/'))
-  const references = info.references.map(r => `${store}/${r}`).join(',')
-  const fingerprint = `1;${info.storePath};${info.narHash};${info.narSize};${references}`
-  return info.sigs.some(sig => {
-    const [sigName, value] = sig.split(':')
-    if (sigName !== name || !value) return false
-    return verifySignature(null, Buffer.from(fingerprint), keyObject, Buffer.from(value, 'base64'))
   })
 }
 

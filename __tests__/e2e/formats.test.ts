@@ -236,7 +236,7 @@ test('binary cache, incremental: a new top path copies only itself; a fresh stor
   expect(errorLines(second)).toEqual([])
   const storePath = second.outputs['store-path']
   expect(second.stdout).toContain(
-    `1 of the 2 paths in the closure of ${storePath} are in the binary cache on the branch already (1 narinfo(s) read); the others are copied.`
+    `1 of the 2 paths in the closure of ${storePath} are in the binary cache on the branch already (1 narinfo(s) read and used); the others are copied.`
   )
   // Only the new path was copied and compressed: nix-cache-info, one narinfo, one NAR.
   expect(first.stdout).toContain('nix copy wrote 5 binary cache file(s), 2 of them NARs.')

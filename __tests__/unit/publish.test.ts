@@ -213,6 +213,9 @@ class FakeNix implements NixPort {
     const text = this.content(p)
     return { narHash: sri(text), narSize: text.length }
   }
+  async pathInfos(paths: string[]): Promise<Map<string, PathInfo>> {
+    return new Map(await Promise.all(paths.map(async p => [p, await this.pathInfo(p)] as const)))
+  }
   async dumpNar(p: string, file: string): Promise<DumpedNar> {
     this.dumped.push(p)
     fs.writeFileSync(file, this.content(p))
