@@ -28441,7 +28441,7 @@ async function verifyWith(git, config, log, deadline) {
     const tip = await git.fetchTip(deadline, config.branch, true);
     if (!tip)
         throw new errors/* UserError */.yo(`The branch ${config.branch ?? '(default)'} has no commit.`);
-    const files = await git.listFiles(tip, config.path);
+    const { files, others } = await git.listFiles(tip, config.path);
     const manifestFile = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
     const manifestOid = files.get(manifestFile);
     if (!manifestOid)
@@ -28463,16 +28463,35 @@ async function verifyWith(git, config, log, deadline) {
     /** Of the binary-cache entries: their narinfo files, and the keys they were signed with. */
     const cacheEntries = [];
     const keys = [];
+    /** The cache's narinfo files by the store hash of their name. */
+    const byHash = new Map(narinfoFiles.map(f => [f.slice(cacheDir.length + 1, -8), f]));
+    /**
+     * Entries of store paths that have a narinfo in the cache: compared with it once the cache is
+     * read (only these are kept, so memory stays bounded by the cache, not by the binstore).
+     */
+    const withNarinfo = [];
     const checkEntry = (entry, pointers, digests) => {
         accounted.add(entry.file);
+        if (byHash.has(storeHashOf(entry.storePath))) {
+            const { file, format, storePath, narHash, narSize } = entry;
+            withNarinfo.push({ file, format, storePath, narHash, narSize });
+        }
         if (entry.format === 'binary-cache') {
+            const own = (0,naming/* repoPath */.qN)(cacheDir, `${storeHashOf(entry.storePath)}.narinfo`);
+            if (entry.file !== own) {
+                fail(entry.file, `its manifest entry is for ${entry.storePath}, whose narinfo is ${own}`);
+                return;
+            }
             cacheEntries.push(entry.file);
             if (entry.publicKey)
                 keys.push(entry.publicKey);
         }
         const oid = files.get(entry.file);
         if (!oid) {
-            fail(entry.file, 'listed in the manifest but not on the branch');
+            const other = others.get(entry.file);
+            fail(entry.file, other
+                ? `listed in the manifest, but ${other} on the branch`
+                : 'listed in the manifest but not on the branch');
             return;
         }
         // Files in Git LFS: their pointers are checked against the manifest (the content stays on
@@ -28534,8 +28553,9 @@ async function verifyWith(git, config, log, deadline) {
         await checkBatch(manifest.artifacts);
     }
     // The binary cache: every narinfo reachable from a listed one, and the NAR each points to.
-    const byHash = new Map(narinfoFiles.map(f => [f.slice(cacheDir.length + 1, -8), f]));
     const queue = cacheEntries;
+    /** Store path → the narinfo that describes it (named for it), and what it records. */
+    const described = new Map();
     const publicKey = config.publicKey || keys[0] || '';
     const seen = new Set();
     while (queue.length > 0) {
@@ -28549,6 +28569,20 @@ async function verifyWith(git, config, log, deadline) {
             continue; // reported above as missing
         const info = (0,narinfo/* parseNarInfo */.Ne)(text);
         checked++;
+        const named = file.slice(cacheDir.length + 1, -8);
+        if (!info.storePath) {
+            fail(file, 'it is not a narinfo (no StorePath)');
+            continue;
+        }
+        if (storeHashOf(info.storePath) !== named) {
+            fail(file, `its StorePath is ${info.storePath}, not the path its name says (${named})`);
+            continue;
+        }
+        const narHash = (0,narinfo/* narHashSri */.mr)(info.narHash);
+        if (narHash)
+            described.set(info.storePath, { file, narHash, narSize: info.narSize });
+        else
+            fail(file, `its NarHash ${info.narHash} is not a sha256 hash`);
         for (const reference of info.references) {
             const next = byHash.get(reference.slice(0, 32));
             if (next)
@@ -28575,6 +28609,10 @@ async function verifyWith(git, config, log, deadline) {
             fail(nar, `${digest.size} bytes, ${fileHash}; its narinfo says ${info.fileSize} bytes, ${info.fileHash}`);
             continue;
         }
+        if (info.compression === 'none' && (0,narinfo/* narHashSri */.mr)(info.fileHash) !== narHash) {
+            fail(nar, `is not compressed, so its hash ${fileHash} should be the NarHash ${info.narHash}`);
+            continue;
+        }
         if (publicKey && !(0,narinfo/* signedBy */.qI)(info, publicKey)) {
             fail(file, `no valid signature by ${publicKey.split(':')[0]}`);
             continue;
@@ -28583,11 +28621,31 @@ async function verifyWith(git, config, log, deadline) {
     }
     if (files.has((0,naming/* repoPath */.qN)(cacheDir, 'nix-cache-info')))
         accounted.add((0,naming/* repoPath */.qN)(cacheDir, 'nix-cache-info'));
+    // Every file of a store path agrees with the narinfo of that path: what Nix substitutes.
+    for (const entry of withNarinfo) {
+        const info = described.get(entry.storePath);
+        if (!info || (info.narHash === entry.narHash && info.narSize === entry.narSize))
+            continue;
+        if (entry.file === info.file) {
+            fail(info.file, `it records NarHash ${info.narHash}, the manifest's entry for ${entry.storePath} ${entry.narHash}`);
+        }
+        else {
+            fail(entry.file, `its NAR hash ${entry.narHash} (${entry.narSize} bytes) is not the one the narinfo ${info.file} records, ${info.narHash} (${info.narSize} bytes)`);
+        }
+    }
+    for (const [file, what] of others) {
+        if (!accounted.has(file))
+            fail(file, `${what}, not listed in the manifest`);
+    }
     for (const file of files.keys()) {
         if (!accounted.has(file))
             fail(file, 'not listed in the manifest');
     }
     return { checked, problems };
+}
+/** The hash part of a store path (anything: a narinfo's StorePath is not trusted). */
+function storeHashOf(storePath) {
+    return storePath.slice(storePath.lastIndexOf('/') + 1, storePath.lastIndexOf('/') + 33);
 }
 function escapeRegExp(text) {
     return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -29911,16 +29969,26 @@ class Git {
         }
         return blobs;
     }
-    /** Every file under `dir` in the tree of `tip`: path → blob id (names only, no contents). */
+    /**
+     * Every entry under `dir` in the tree of `tip` (names only, no contents): the regular files,
+     * path → blob id, and the symbolic links and submodules, path → what it is.
+     */
     async listFiles(tip, dir) {
         const out = await this.ok(['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...(dir ? [dir] : [])], { maxStdout: Infinity });
         const files = new Map();
+        const others = new Map();
         for (const record of out.split('\0')) {
-            const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(record);
-            if (m)
-                files.set(m[2], m[1]);
+            const m = /^(\d+) (blob|commit) ([0-9a-f]+)\t(.*)$/s.exec(record);
+            if (!m)
+                continue;
+            if (m[2] === 'commit')
+                others.set(m[4], 'a submodule');
+            else if (m[1] === '120000')
+                others.set(m[4], 'a symbolic link');
+            else
+                files.set(m[4], m[3]);
         }
-        return files;
+        return { files, others };
     }
     /** The size and sha256 of a blob that is here, streamed (a blob may be large). */
     async blobDigest(oid) {
@@ -34396,6 +34464,7 @@ function downloadUrl(repo, ref, file, lfs) {
 /* harmony export */   Ne: () => (/* binding */ parseNarInfo),
 /* harmony export */   T$: () => (/* binding */ narInfoProblem),
 /* harmony export */   T3: () => (/* binding */ isCacheRelative),
+/* harmony export */   mr: () => (/* binding */ narHashSri),
 /* harmony export */   qI: () => (/* binding */ signedBy)
 /* harmony export */ });
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
@@ -34411,6 +34480,7 @@ function parseNarInfo(text) {
     return {
         storePath: field('StorePath'),
         url: field('URL'),
+        compression: field('Compression'),
         fileHash: field('FileHash'),
         fileSize: Number(field('FileSize')),
         narHash: field('NarHash'),
@@ -34441,7 +34511,7 @@ function signedBy(info, publicKey) {
         return (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.verify)(null, Buffer.from(fingerprint), keyObject, Buffer.from(value, 'base64'));
     });
 }
-/** The NAR hash of a narinfo as SRI, or undefined when it is not a hash Nix writes there. */
+/** A narinfo's hash (NarHash, FileHash) as SRI, or undefined when it is no sha256 hash. */
 function narHashSri(hash) {
     try {
         return (0,_nix_js__WEBPACK_IMPORTED_MODULE_2__/* .toSri */ .kB)(hash);

@@ -12,6 +12,7 @@ import { toSri } from './nix.js'
 export interface NarInfo {
   storePath: string
   url: string
+  compression: string
   fileHash: string
   fileSize: number
   narHash: string
@@ -26,6 +27,7 @@ export function parseNarInfo(text: string): NarInfo {
   return {
     storePath: field('StorePath'),
     url: field('URL'),
+    compression: field('Compression'),
     fileHash: field('FileHash'),
     fileSize: Number(field('FileSize')),
     narHash: field('NarHash'),
@@ -57,8 +59,8 @@ export function signedBy(info: NarInfo, publicKey: string): boolean {
   })
 }
 
-/** The NAR hash of a narinfo as SRI, or undefined when it is not a hash Nix writes there. */
-function narHashSri(hash: string): string | undefined {
+/** A narinfo's hash (NarHash, FileHash) as SRI, or undefined when it is no sha256 hash. */
+export function narHashSri(hash: string): string | undefined {
   try {
     return toSri(hash)
   } catch {

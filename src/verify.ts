@@ -1,7 +1,7 @@
 import type { NetworkLimits, Repository } from './config.js'
 import { UserError } from './errors.js'
 import { FETCH_INDEX_NAME } from './fetch-index.js'
-import { Git } from './git/commands.js'
+import { Git, type TreeFiles } from './git/commands.js'
 import { ATTRIBUTES_NAME, parsePointer, sriToHex } from './git/lfs.js'
 import { Logger } from './log.js'
 import { artifactPath, latestName, layoutOf, LATEST_DIR, parseEntry, entryPath } from './layout.js'
@@ -13,7 +13,7 @@ import {
   parseManifest
 } from './manifest.js'
 import { repoPath, storeHashPart } from './naming.js'
-import { parseNarInfo, signedBy } from './narinfo.js'
+import { narHashSri, parseNarInfo, signedBy } from './narinfo.js'
 import { toNix32 } from './nix.js'
 import { withWorkDir } from './workdir.js'
 
@@ -38,7 +38,7 @@ export interface VerifyReport {
 export interface VerifyGit {
   init(): Promise<void>
   fetchTip(deadline: number, branch?: string, allTrees?: boolean): Promise<string | undefined>
-  listFiles(tip: string, dir: string): Promise<Map<string, string>>
+  listFiles(tip: string, dir: string): Promise<TreeFiles>
   fetchBlobs(oids: string[], deadline: number): Promise<void>
   catBlobs(oids: string[]): Promise<Map<string, string>>
   blobDigest(oid: string): Promise<{ size: number; sha256: Buffer }>
@@ -69,7 +69,7 @@ export async function verifyWith(
   await git.init()
   const tip = await git.fetchTip(deadline, config.branch, true)
   if (!tip) throw new UserError(`The branch ${config.branch ?? '(default)'} has no commit.`)
-  const files = await git.listFiles(tip, config.path)
+  const { files, others } = await git.listFiles(tip, config.path)
   const manifestFile = repoPath(config.path, MANIFEST_NAME)
   const manifestOid = files.get(manifestFile)
   if (!manifestOid) throw new UserError(`${manifestFile} is not on the branch: nothing to verify.`)
@@ -92,6 +92,16 @@ export async function verifyWith(
   /** Of the binary-cache entries: their narinfo files, and the keys they were signed with. */
   const cacheEntries: string[] = []
   const keys: string[] = []
+  /** The cache's narinfo files by the store hash of their name. */
+  const byHash = new Map(narinfoFiles.map(f => [f.slice(cacheDir.length + 1, -8), f]))
+  /**
+   * Entries of store paths that have a narinfo in the cache: compared with it once the cache is
+   * read (only these are kept, so memory stays bounded by the cache, not by the binstore).
+   */
+  const withNarinfo: Pick<
+    ManifestEntry,
+    'file' | 'format' | 'storePath' | 'narHash' | 'narSize'
+  >[] = []
 
   type Digest = { size: number; sha256: Buffer }
   const checkEntry = (
@@ -100,13 +110,28 @@ export async function verifyWith(
     digests: Map<string, Digest>
   ) => {
     accounted.add(entry.file)
+    if (byHash.has(storeHashOf(entry.storePath))) {
+      const { file, format, storePath, narHash, narSize } = entry
+      withNarinfo.push({ file, format, storePath, narHash, narSize })
+    }
     if (entry.format === 'binary-cache') {
+      const own = repoPath(cacheDir, `${storeHashOf(entry.storePath)}.narinfo`)
+      if (entry.file !== own) {
+        fail(entry.file, `its manifest entry is for ${entry.storePath}, whose narinfo is ${own}`)
+        return
+      }
       cacheEntries.push(entry.file)
       if (entry.publicKey) keys.push(entry.publicKey)
     }
     const oid = files.get(entry.file)
     if (!oid) {
-      fail(entry.file, 'listed in the manifest but not on the branch')
+      const other = others.get(entry.file)
+      fail(
+        entry.file,
+        other
+          ? `listed in the manifest, but ${other} on the branch`
+          : 'listed in the manifest but not on the branch'
+      )
       return
     }
     // Files in Git LFS: their pointers are checked against the manifest (the content stays on
@@ -164,8 +189,9 @@ export async function verifyWith(
   }
 
   // The binary cache: every narinfo reachable from a listed one, and the NAR each points to.
-  const byHash = new Map(narinfoFiles.map(f => [f.slice(cacheDir.length + 1, -8), f]))
   const queue = cacheEntries
+  /** Store path → the narinfo that describes it (named for it), and what it records. */
+  const described = new Map<string, { file: string; narHash: string; narSize: number }>()
   const publicKey = config.publicKey || keys[0] || ''
   const seen = new Set<string>()
   while (queue.length > 0) {
@@ -177,6 +203,18 @@ export async function verifyWith(
     if (text === undefined) continue // reported above as missing
     const info = parseNarInfo(text)
     checked++
+    const named = file.slice(cacheDir.length + 1, -8)
+    if (!info.storePath) {
+      fail(file, 'it is not a narinfo (no StorePath)')
+      continue
+    }
+    if (storeHashOf(info.storePath) !== named) {
+      fail(file, `its StorePath is ${info.storePath}, not the path its name says (${named})`)
+      continue
+    }
+    const narHash = narHashSri(info.narHash)
+    if (narHash) described.set(info.storePath, { file, narHash, narSize: info.narSize })
+    else fail(file, `its NarHash ${info.narHash} is not a sha256 hash`)
     for (const reference of info.references) {
       const next = byHash.get(reference.slice(0, 32))
       if (next) queue.push(next)
@@ -204,6 +242,10 @@ export async function verifyWith(
       )
       continue
     }
+    if (info.compression === 'none' && narHashSri(info.fileHash) !== narHash) {
+      fail(nar, `is not compressed, so its hash ${fileHash} should be the NarHash ${info.narHash}`)
+      continue
+    }
     if (publicKey && !signedBy(info, publicKey)) {
       fail(file, `no valid signature by ${publicKey.split(':')[0]}`)
       continue
@@ -213,10 +255,35 @@ export async function verifyWith(
   if (files.has(repoPath(cacheDir, 'nix-cache-info')))
     accounted.add(repoPath(cacheDir, 'nix-cache-info'))
 
+  // Every file of a store path agrees with the narinfo of that path: what Nix substitutes.
+  for (const entry of withNarinfo) {
+    const info = described.get(entry.storePath)
+    if (!info || (info.narHash === entry.narHash && info.narSize === entry.narSize)) continue
+    if (entry.file === info.file) {
+      fail(
+        info.file,
+        `it records NarHash ${info.narHash}, the manifest's entry for ${entry.storePath} ${entry.narHash}`
+      )
+    } else {
+      fail(
+        entry.file,
+        `its NAR hash ${entry.narHash} (${entry.narSize} bytes) is not the one the narinfo ${info.file} records, ${info.narHash} (${info.narSize} bytes)`
+      )
+    }
+  }
+  for (const [file, what] of others) {
+    if (!accounted.has(file)) fail(file, `${what}, not listed in the manifest`)
+  }
+
   for (const file of files.keys()) {
     if (!accounted.has(file)) fail(file, 'not listed in the manifest')
   }
   return { checked, problems }
+}
+
+/** The hash part of a store path (anything: a narinfo's StorePath is not trusted). */
+function storeHashOf(storePath: string): string {
+  return storePath.slice(storePath.lastIndexOf('/') + 1, storePath.lastIndexOf('/') + 33)
 }
 
 function escapeRegExp(text: string): string {

@@ -1,5 +1,7 @@
 // `publish-nix-artifact verify`: a healthy binstore passes; each kind of damage is one problem.
 import { beforeAll, expect, test } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { useGitServer } from '../helpers/fixture.js'
@@ -114,6 +116,117 @@ test('each kind of damage is reported as one problem, and the exit code is 1', a
     expect([name, run.code]).toEqual([name, 1])
     expect([name, problems(run)]).toEqual([name, [expect.stringMatching(pattern)]])
   }
+})
+
+test('lies only a cross-check finds: each is reported, naming the file', async () => {
+  const read = (file: string) => fs.readFileSync(path.join(clone, file), 'utf8')
+  const cacheFiles = () =>
+    fs.readdirSync(path.join(clone, 'nix/cache')).filter(f => f.endsWith('.narinfo'))
+  /** The healthy manifest, its entries and the narinfo file of a store path. */
+  const manifestOf = () => JSON.parse(read('nix/index.json'))
+  type Entry = { file: string; format: string; storePath: string; [k: string]: unknown }
+  const narinfoOf = (storePath: string) =>
+    `nix/cache/${path.basename(storePath).slice(0, 32)}.narinfo`
+  const editEntry = (file: string, fields: Record<string, unknown>) => {
+    const manifest = manifestOf()
+    Object.assign(
+      manifest.artifacts.find((e: Entry) => e.file === file),
+      fields
+    )
+    fs.writeFileSync(path.join(clone, 'nix/index.json'), JSON.stringify(manifest, null, 2))
+  }
+  const sha256 = (file: string) =>
+    `sha256-${createHash('sha256')
+      .update(fs.readFileSync(path.join(clone, file)))
+      .digest('base64')}`
+  await damage(() => undefined)
+  const entries: Entry[] = manifestOf().artifacts
+  const app = entries.find(e => e.format === 'nar') as Entry
+  const appInfo = narinfoOf(app.storePath)
+  const depInfo = cacheFiles()
+    .map(f => `nix/cache/${f}`)
+    .find(f => f !== appInfo) as string
+  const depPath = /^StorePath: (.*)$/m.exec(read(depInfo))?.[1] as string
+
+  const cases: [string, () => void, RegExp][] = [
+    [
+      "a narinfo copied over another path's, the manifest edited to match",
+      () => {
+        fs.copyFileSync(path.join(clone, depInfo), path.join(clone, appInfo))
+        editEntry(appInfo, {
+          fileSize: fs.statSync(path.join(clone, appInfo)).size,
+          fileSha256: sha256(appInfo)
+        })
+      },
+      new RegExp(
+        `^problem: ${appInfo}: its StorePath is ${depPath}, not the path its name says \\(${path.basename(app.storePath).slice(0, 32)}\\)$`
+      )
+    ],
+    [
+      "a .nar replaced by another path's NAR, the manifest edited to match",
+      () => {
+        const nar = path.join(clone, app.file)
+        execFileSync('sh', ['-c', 'nix-store --dump "$1" > "$2"', 'sh', depPath, nar])
+        const hash = sha256(app.file)
+        const size = fs.statSync(nar).size
+        editEntry(app.file, { fileSize: size, fileSha256: hash, narHash: hash, narSize: size })
+      },
+      new RegExp(
+        `^problem: ${app.file.replace(/[.]/g, '\\.')}: its NAR hash sha256-\\S+ \\(\\d+ bytes\\) is not the one the narinfo ${appInfo} records, sha256-\\S+ \\(\\d+ bytes\\)$`
+      )
+    ],
+    [
+      'a narinfo with another NarHash, unsigned, the manifest edited to match',
+      () => {
+        const text = read(appInfo)
+          .replace(/^NarHash: .*$/m, `NarHash: sha256:${'0'.repeat(52)}`)
+          .replace(/^Sig: .*\n/gm, '')
+        fs.writeFileSync(path.join(clone, appInfo), text)
+        editEntry(appInfo, {
+          fileSize: Buffer.byteLength(text),
+          fileSha256: sha256(appInfo)
+        })
+      },
+      new RegExp(
+        `^problem: ${appInfo}: it records NarHash sha256-A+=, the manifest's entry for ${app.storePath} sha256-\\S+$`
+      )
+    ],
+    [
+      'a submodule under the path',
+      () => {
+        execFileSync('git', [
+          '-C',
+          clone,
+          'update-index',
+          '--add',
+          '--cacheinfo',
+          `160000,${'1'.repeat(40)},nix/vendor`
+        ])
+        // An empty directory where it is: a submodule not checked out, which `git add` keeps.
+        fs.mkdirSync(path.join(clone, 'nix/vendor'))
+      },
+      /^problem: nix\/vendor: a submodule, not listed in the manifest$/
+    ],
+    [
+      'a symbolic link under the path',
+      () => fs.symlinkSync('../README.md', path.join(clone, 'nix/link')),
+      /^problem: nix\/link: a symbolic link, not listed in the manifest$/
+    ]
+  ]
+  // Every case is run before anything is asserted, so that a failure shows all the others too.
+  const results: [string, number, string[]][] = []
+  for (const [name, change] of cases) {
+    await damage(change)
+    const run = await verify()
+    results.push([name, run.code, problems(run)])
+  }
+  expect(results).toEqual(
+    cases.map(([name, , pattern]) => [
+      name,
+      1,
+      expect.arrayContaining([expect.stringMatching(pattern)])
+    ])
+  )
 })
 
 test('a signature by another key is a problem for every narinfo', async () => {

@@ -28,6 +28,13 @@ import { ObjectFormat, writeBlobPacks } from './pack.js'
 import type { NewFile, NewText, TreeEntry } from './plan.js'
 import { probeRedirect } from './redirect.js'
 
+/** What `listFiles` finds under a directory. */
+export interface TreeFiles {
+  files: Map<string, string>
+  /** Entries that are not regular files: path → 'a symbolic link' or 'a submodule'. */
+  others: Map<string, string>
+}
+
 export interface Identity {
   name: string
   email: string
@@ -435,18 +442,25 @@ export class Git implements GitPort {
     return blobs
   }
 
-  /** Every file under `dir` in the tree of `tip`: path → blob id (names only, no contents). */
-  async listFiles(tip: string, dir: string): Promise<Map<string, string>> {
+  /**
+   * Every entry under `dir` in the tree of `tip` (names only, no contents): the regular files,
+   * path → blob id, and the symbolic links and submodules, path → what it is.
+   */
+  async listFiles(tip: string, dir: string): Promise<TreeFiles> {
     const out = await this.ok(
       ['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...(dir ? [dir] : [])],
       { maxStdout: Infinity }
     )
     const files = new Map<string, string>()
+    const others = new Map<string, string>()
     for (const record of out.split('\0')) {
-      const m = /^\d+ blob ([0-9a-f]+)\t(.*)$/s.exec(record)
-      if (m) files.set(m[2], m[1])
+      const m = /^(\d+) (blob|commit) ([0-9a-f]+)\t(.*)$/s.exec(record)
+      if (!m) continue
+      if (m[2] === 'commit') others.set(m[4], 'a submodule')
+      else if (m[1] === '120000') others.set(m[4], 'a symbolic link')
+      else files.set(m[4], m[3])
     }
-    return files
+    return { files, others }
   }
 
   /** The size and sha256 of a blob that is here, streamed (a blob may be large). */
