@@ -31335,10 +31335,11 @@ function ownedPaths(dir, artifacts) {
 }
 /**
  * The small files of layout 2 for a commit that publishes `artifacts`: a manifest entry for each
- * file that has none yet (never one that exists), the latest record of each name, the root when
- * the binstore has none, and the README when a name is new. `entryOf` makes an entry.
+ * file that has none yet (never one that exists, but for the files `rewritten`: a narinfo written
+ * over the branch's copy), the latest record of each name, the root when the binstore has none,
+ * and the README when a name is new. `entryOf` makes an entry.
  */
-function layoutTexts(dir, artifacts, tip, entryOf, fetchable) {
+function layoutTexts(dir, artifacts, tip, entryOf, fetchable, rewritten = new Set()) {
     const texts = new Map();
     const entries = [];
     const latest = new Map([...tip.latest].map(([system, files]) => [system, new Set(files)]));
@@ -31346,7 +31347,7 @@ function layoutTexts(dir, artifacts, tip, entryOf, fetchable) {
     for (const a of artifacts) {
         for (const f of a.files) {
             const file = entryPath(dir, a.system, a.storePath, f.format);
-            if (tip.entries.has(file) || texts.has(file))
+            if ((tip.entries.has(file) && !rewritten.has(f.path)) || texts.has(file))
                 continue;
             const entry = entryOf(a, f);
             const text = renderEntry(entry);
@@ -34172,11 +34173,13 @@ function parseManifest(text, file) {
     };
 }
 /**
- * Adds an entry for every file that has none; existing entries are kept as they are. The result
- * is sorted by file path, so concurrent publishers that re-apply on a new tip converge.
+ * Adds an entry for every file that has none; existing entries are kept as they are, but for the
+ * files `rewritten` (a narinfo this run writes over the branch's copy), whose entries are made
+ * anew. The result is sorted by file path, so concurrent publishers that re-apply on a new tip
+ * converge.
  */
-function mergeManifest(manifest, artifacts, source, now, compression = 'none', reproducible = false) {
-    const byFile = new Map(manifest.artifacts.map(entry => [entry.file, entry]));
+function mergeManifest(manifest, artifacts, source, now, compression = 'none', reproducible = false, rewritten = new Set()) {
+    const byFile = new Map(manifest.artifacts.filter(entry => !rewritten.has(entry.file)).map(entry => [entry.file, entry]));
     const claimed = new Map((manifest.kept?.entries ?? []).flatMap(e => {
         const file = e.value?.file;
         return typeof file === 'string' ? [[file, e]] : [];
@@ -35619,6 +35622,7 @@ async function prepareBinaryCache(config, nix, work, lfs) {
         seeded: new Set(),
         replace: new Set(),
         keepSigs: new Map(),
+        signedAgain: { files: new Set(), keys: new Set() },
         lfs
     };
     if (!config.signingKey)
@@ -35696,6 +35700,9 @@ async function seedFromBranch(cache, tip, paths, ports, deadline) {
             // (the fingerprint is the same) are added back to it, for consumers of the older keys.
             cache.replace.add(c.file);
             cache.keepSigs.set(localOf(c.storePath), info.sigs);
+            cache.signedAgain.files.add(c.file);
+            for (const sig of info.sigs)
+                cache.signedAgain.keys.add(sig.split(':')[0]);
             continue;
         }
         const file = localOf(c.storePath);
@@ -36027,7 +36034,19 @@ class Publisher {
                 ? 'Dry run: what would be committed'
                 : `Publishing to '${remote.state.branch}'`, () => this.commitAndPush(remote, exported, extra));
             const binaryCacheDir = cache && extra.length > 0 ? cache.repoDir : '';
-            return { ...outcome, binaryCacheDir, publicKey: cache?.publicKey ?? '' };
+            const again = cache?.signedAgain;
+            const signedAgain = again && again.files.size > 0
+                ? { narinfos: again.files.size, keys: [...again.keys].sort() }
+                : undefined;
+            if (signedAgain) {
+                log.info(`${signedAgain.narinfos} narinfo(s) on the branch had no signature by ${cache?.publicKey.split(':')[0]} (signed by ${signedAgain.keys.join(', ') || 'no key'}): signed again, keeping their signatures.`);
+            }
+            return {
+                ...outcome,
+                binaryCacheDir,
+                publicKey: cache?.publicKey ?? '',
+                ...(signedAgain ? { signedAgain } : {})
+            };
         }
         finally {
             // Never remove the work directory under a fetch that is still writing into it, nor leave a
@@ -36493,7 +36512,7 @@ class Publisher {
             foreignReadme: readme !== undefined && !state.root
         };
         const now = new Date();
-        return (0,src_layout/* layoutTexts */.LT)(config.path, artifacts, tip, (a, f) => (0,src_manifest/* makeEntry */.lq)(a, f, config.source, now, config.compression, config.checkReproducible), entry => (0,src_layout/* renderFetchExpression */.fR)(entry, config.repository, 'HEAD') !== undefined);
+        return (0,src_layout/* layoutTexts */.LT)(config.path, artifacts, tip, (a, f) => (0,src_manifest/* makeEntry */.lq)(a, f, config.source, now, config.compression, config.checkReproducible), entry => (0,src_layout/* renderFetchExpression */.fR)(entry, config.repository, 'HEAD') !== undefined, plan.rewritten);
     }
     /**
      * Layout 2 with Git LFS: `.gitattributes` in each directory that gets a file stored in LFS,
@@ -36554,7 +36573,8 @@ class Publisher {
             added: [...plan.added, ...cached.added, ...replaced],
             present: [...plan.present, ...kept],
             conflicting: plan.conflicting,
-            entries
+            entries,
+            rewritten: new Set(replaced.map(f => f.path))
         };
     }
     /** The files the action keeps beside the artifacts, which nothing else may stand in the way of. */
@@ -36619,7 +36639,7 @@ class Publisher {
                 ...(unusable.length > 20 ? [`… and ${unusable.length - 20} more.`] : [])
             ].join('\n'));
         }
-        const merged = (0,src_manifest/* mergeManifest */.ab)(existing, artifacts, config.source, new Date(), config.compression, config.checkReproducible);
+        const merged = (0,src_manifest/* mergeManifest */.ab)(existing, artifacts, config.source, new Date(), config.compression, config.checkReproducible, plan.rewritten);
         if (merged.added === 0)
             return { texts: [] };
         // Decided once, when the manifest is created: later runs need not read the README.
@@ -36919,6 +36939,11 @@ function summaryMarkdown(result, config) {
             ? `extra-trusted-public-keys = ${result.publicKey}`
             : '# unsigned cache: sign it with the signing-key input, or copy with --no-check-sigs');
         lines.push('```', '');
+        const again = result.signedAgain;
+        if (again) {
+            const keys = again.keys.length > 0 ? again.keys.join(', ') : 'no key';
+            lines.push(`The signing key changed: ${again.narinfos} narinfo(s) already on the branch were signed by ${keys} only: they are signed again with ${result.publicKey.split(':')[0]}, and keep their signatures by ${keys}. Consumers that trust any of these keys keep substituting.`, '');
+        }
     }
     return lines.join('\n');
 }

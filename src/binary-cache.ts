@@ -34,6 +34,8 @@ export interface BinaryCache {
   replace: Set<string>
   /** Local narinfos to get the signatures by other keys of the branch's copy, once written. */
   keepSigs: Map<string, string[]>
+  /** Narinfos of the branch signed again with the current key, and the keys they were signed by. */
+  signedAgain: { files: Set<string>; keys: Set<string> }
   /** With `large-files: lfs`: NARs over the threshold are in LFS, served from `urlOf(file)`. */
   lfs?: LargeNars
 }
@@ -65,6 +67,7 @@ export async function prepareBinaryCache(
     seeded: new Set<string>(),
     replace: new Set<string>(),
     keepSigs: new Map<string, string[]>(),
+    signedAgain: { files: new Set<string>(), keys: new Set<string>() },
     lfs
   }
   if (!config.signingKey) return cache
@@ -159,6 +162,8 @@ export async function seedFromBranch(
       // (the fingerprint is the same) are added back to it, for consumers of the older keys.
       cache.replace.add(c.file)
       cache.keepSigs.set(localOf(c.storePath), info.sigs)
+      cache.signedAgain.files.add(c.file)
+      for (const sig of info.sigs) cache.signedAgain.keys.add(sig.split(':')[0])
       continue
     }
     const file = localOf(c.storePath)

@@ -149,6 +149,11 @@ export interface PublishResult {
   binaryCacheDir: string
   /** `name:base64` public half of the signing key ('' when unsigned). */
   publicKey: string
+  /**
+   * Narinfos already on the branch that lacked a signature by the signing key (it changed): how
+   * many were signed again with it, and the names of the keys they were signed by.
+   */
+  signedAgain?: { narinfos: number; keys: string[] }
   branch: string
   /** The commit now at the tip of the branch ('' when the branch does not exist, e.g. a dry run). */
   commitSha: string

@@ -262,15 +262,17 @@ export function ownedPaths(dir: string, artifacts: readonly Published[]): string
 
 /**
  * The small files of layout 2 for a commit that publishes `artifacts`: a manifest entry for each
- * file that has none yet (never one that exists), the latest record of each name, the root when
- * the binstore has none, and the README when a name is new. `entryOf` makes an entry.
+ * file that has none yet (never one that exists, but for the files `rewritten`: a narinfo written
+ * over the branch's copy), the latest record of each name, the root when the binstore has none,
+ * and the README when a name is new. `entryOf` makes an entry.
  */
 export function layoutTexts(
   dir: string,
   artifacts: readonly (Artifact & { files: PublishedFile[] })[],
   tip: LayoutTip,
   entryOf: (a: Artifact, f: PublishedFile) => ManifestEntry,
-  fetchable: (entry: ManifestEntry) => boolean
+  fetchable: (entry: ManifestEntry) => boolean,
+  rewritten: ReadonlySet<string> = new Set()
 ): { texts: NewText[]; entries: ManifestEntry[] } {
   const texts = new Map<string, string>()
   const entries: ManifestEntry[] = []
@@ -279,7 +281,7 @@ export function layoutTexts(
   for (const a of artifacts) {
     for (const f of a.files) {
       const file = entryPath(dir, a.system, a.storePath, f.format)
-      if (tip.entries.has(file) || texts.has(file)) continue
+      if ((tip.entries.has(file) && !rewritten.has(f.path)) || texts.has(file)) continue
       const entry = entryOf(a, f)
       const text = renderEntry(entry)
       texts.set(file, text)

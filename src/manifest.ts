@@ -155,8 +155,10 @@ export function parseManifest(text: string | undefined, file: string): Manifest 
 }
 
 /**
- * Adds an entry for every file that has none; existing entries are kept as they are. The result
- * is sorted by file path, so concurrent publishers that re-apply on a new tip converge.
+ * Adds an entry for every file that has none; existing entries are kept as they are, but for the
+ * files `rewritten` (a narinfo this run writes over the branch's copy), whose entries are made
+ * anew. The result is sorted by file path, so concurrent publishers that re-apply on a new tip
+ * converge.
  */
 export function mergeManifest(
   manifest: Manifest,
@@ -164,9 +166,12 @@ export function mergeManifest(
   source: SourceInfo,
   now: Date,
   compression = 'none',
-  reproducible = false
+  reproducible = false,
+  rewritten: ReadonlySet<string> = new Set()
 ): { manifest: Manifest; added: number } {
-  const byFile = new Map(manifest.artifacts.map(entry => [entry.file, entry]))
+  const byFile = new Map(
+    manifest.artifacts.filter(entry => !rewritten.has(entry.file)).map(entry => [entry.file, entry])
+  )
   const claimed = new Map(
     (manifest.kept?.entries ?? []).flatMap(e => {
       const file = (e.value as { file?: unknown } | null)?.file

@@ -126,6 +126,15 @@ interface Exported extends Artifact {
  */
 type StoredFile = NewFile & { upload?: LfsObject; replace?: boolean }
 
+/**
+ * What a commit on a tip writes: its files, the tip's entries on their way, and the files that
+ * replace the tip's copy (their records are written anew too).
+ */
+type PlanOnTip = CommitPlan & {
+  entries: ReadonlyMap<string, TreeEntry>
+  rewritten: ReadonlySet<string>
+}
+
 /** The tip, the manifest on it and the README's entry beside it, fetched together. */
 interface TipState {
   tip?: string
@@ -154,7 +163,7 @@ interface Landed {
   published: boolean
 }
 
-type Outcome = Omit<PublishResult, 'binaryCacheDir' | 'publicKey'>
+type Outcome = Omit<PublishResult, 'binaryCacheDir' | 'publicKey' | 'signedAgain'>
 
 /** Rejected pushes in a row, with the branch not moving, after which publishing gives up. */
 const STALE_ROUNDS = 3
@@ -212,7 +221,22 @@ export class Publisher {
         () => this.commitAndPush(remote, exported, extra)
       )
       const binaryCacheDir = cache && extra.length > 0 ? cache.repoDir : ''
-      return { ...outcome, binaryCacheDir, publicKey: cache?.publicKey ?? '' }
+      const again = cache?.signedAgain
+      const signedAgain =
+        again && again.files.size > 0
+          ? { narinfos: again.files.size, keys: [...again.keys].sort() }
+          : undefined
+      if (signedAgain) {
+        log.info(
+          `${signedAgain.narinfos} narinfo(s) on the branch had no signature by ${cache?.publicKey.split(':')[0]} (signed by ${signedAgain.keys.join(', ') || 'no key'}): signed again, keeping their signatures.`
+        )
+      }
+      return {
+        ...outcome,
+        binaryCacheDir,
+        publicKey: cache?.publicKey ?? '',
+        ...(signedAgain ? { signedAgain } : {})
+      }
     } finally {
       // Never remove the work directory under a fetch that is still writing into it, nor leave a
       // remote check retrying after a setup error.
@@ -756,7 +780,7 @@ export class Publisher {
   private async layoutFiles(
     state: TipState,
     exported: Exported[],
-    plan: CommitPlan & { entries: ReadonlyMap<string, TreeEntry> }
+    plan: PlanOnTip
   ): Promise<{ texts: NewText[]; entries: ManifestEntry[] }> {
     const { config } = this.d
     const ours = new Set([...plan.added, ...plan.present].map(f => f.path))
@@ -775,7 +799,8 @@ export class Publisher {
       artifacts,
       tip,
       (a, f) => makeEntry(a, f, config.source, now, config.compression, config.checkReproducible),
-      entry => renderFetchExpression(entry, config.repository, 'HEAD') !== undefined
+      entry => renderFetchExpression(entry, config.repository, 'HEAD') !== undefined,
+      plan.rewritten
     )
   }
 
@@ -819,7 +844,7 @@ export class Publisher {
     exported: Exported[],
     cache: StoredFile[],
     branch: string
-  ): Promise<CommitPlan & { entries: ReadonlyMap<string, TreeEntry> }> {
+  ): Promise<PlanOnTip> {
     const files = artifactFiles(exported)
     const { git, log } = this.d
     const owned = this.ownedPaths(exported, cache).map(path => ({ path, oid: '' }))
@@ -853,7 +878,8 @@ export class Publisher {
       added: [...plan.added, ...cached.added, ...replaced],
       present: [...plan.present, ...kept],
       conflicting: plan.conflicting,
-      entries
+      entries,
+      rewritten: new Set(replaced.map(f => f.path))
     }
   }
 
@@ -910,7 +936,7 @@ export class Publisher {
   private async ownedFiles(
     state: TipState,
     exported: Exported[],
-    plan: CommitPlan,
+    plan: PlanOnTip,
     deadline: number
   ): Promise<{ texts: NewText[]; manifest?: Manifest }> {
     const { config, git, log } = this.d
@@ -937,7 +963,8 @@ export class Publisher {
       config.source,
       new Date(),
       config.compression,
-      config.checkReproducible
+      config.checkReproducible,
+      plan.rewritten
     )
     if (merged.added === 0) return { texts: [] }
     // Decided once, when the manifest is created: later runs need not read the README.

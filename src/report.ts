@@ -89,6 +89,14 @@ export function summaryMarkdown(result: PublishResult, config: Config): string {
         : '# unsigned cache: sign it with the signing-key input, or copy with --no-check-sigs'
     )
     lines.push('```', '')
+    const again = result.signedAgain
+    if (again) {
+      const keys = again.keys.length > 0 ? again.keys.join(', ') : 'no key'
+      lines.push(
+        `The signing key changed: ${again.narinfos} narinfo(s) already on the branch were signed by ${keys} only: they are signed again with ${result.publicKey.split(':')[0]}, and keep their signatures by ${keys}. Consumers that trust any of these keys keep substituting.`,
+        ''
+      )
+    }
   }
   return lines.join('\n')
 }

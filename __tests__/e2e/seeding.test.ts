@@ -15,6 +15,7 @@ import {
   nixKeyPair,
   nonce,
   runAction,
+  runCli,
   serverGit,
   sh,
   tempDir,
@@ -87,6 +88,14 @@ async function substitute(clone: string, storePath: string, trust: string[]): Pr
     storePath
   ])
   return store
+}
+
+/** `publish-nix-artifact verify` of a repository, the token in the environment. */
+function verifyRun(repo: { url: string }, ...args: string[]) {
+  return runCli(['verify', '--repository', repo.url, ...args], {
+    TMPDIR: e2e.work,
+    PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN
+  })
 }
 
 async function storeRecord(storePath: string) {
@@ -191,6 +200,9 @@ describe('a narinfo on the branch that is not what it says', () => {
       const store = await substitute(await cloneOf(repo.dir), paths.v2, ['--no-check-sigs'])
       expect(fs.readFileSync(path.join(store, paths.lib, 'data'), 'utf8')).toBe('library\n')
       await sh('nix-store', ['--store', store, '--verify-path', paths.lib, paths.v2])
+      // And verify finds the binstore whole again.
+      const verify = await verifyRun(repo)
+      expect([verify.code, verify.stderr.match(/^problem: .*$/gm)]).toEqual([0, null])
     }
   )
 })
@@ -215,6 +227,57 @@ describe('signing keys', () => {
     const again = await publish(repo, ['v2'], { 'signing-key': newKey.secret })
     expect(again.outputs.published).toBe('false')
   })
+})
+
+describe('signing keys, the same path again', () => {
+  test.each(['1', '2'])(
+    'layout %s: re-published with a new key: signed again beside the old signature, the summary says so, consumers of either key substitute, verify passes under either',
+    async layout => {
+      const repo = e2e.server.createRepo(`seed-rotate-again-${nonce()}`)
+      const oldKey = await nixKeyPair('binstore-old-2')
+      const newKey = await nixKeyPair('binstore-new-2')
+      expect(
+        errorLines(await publish(repo, ['v1'], { 'signing-key': oldKey.secret, layout }))
+      ).toEqual([])
+      const run = await publish(repo, ['v1'], { 'signing-key': newKey.secret, layout })
+      expect(errorLines(run)).toEqual([])
+      expect(run.outputs.published).toBe('true')
+      expect(run.outputs['public-key']).toBe(newKey.publicKey)
+      expect(run.summary).toContain(
+        '2 narinfo(s) already on the branch were signed by binstore-old-2 only: they are signed again with binstore-new-2, and keep their signatures by binstore-old-2.'
+      )
+      for (const name of ['v1', 'lib']) {
+        const info = parseNarInfo(
+          await serverGit(repo.dir, 'cat-file', 'blob', `main:${narinfoOf(name)}`)
+        )
+        expect(info.sigs.map(s => s.split(':')[0]).sort()).toEqual([
+          'binstore-new-2',
+          'binstore-old-2'
+        ])
+      }
+      const clone = await cloneOf(repo.dir)
+      for (const key of [newKey, oldKey]) {
+        const store = await substitute(clone, paths.v1, [
+          '--option',
+          'trusted-public-keys',
+          key.publicKey
+        ])
+        await sh('nix-store', ['--store', store, '--verify-path', paths.lib, paths.v1])
+      }
+      // verify finds the binstore whole, under either key.
+      for (const key of [newKey, oldKey]) {
+        const verify = await verifyRun(repo, '--public-key', key.publicKey)
+        expect([key.publicKey, verify.code, verify.stderr.match(/^problem: .*$/gm)]).toEqual([
+          key.publicKey,
+          0,
+          null
+        ])
+      }
+      const again = await publish(repo, ['v1'], { 'signing-key': newKey.secret, layout })
+      expect(again.outputs.published).toBe('false')
+      expect(again.summary).not.toContain('signed again')
+    }
+  )
 })
 
 describe('the manifest lists what the cache relies on', () => {

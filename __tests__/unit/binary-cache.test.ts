@@ -19,7 +19,8 @@ function cache(publicKey = ''): BinaryCache {
     publicKey,
     seeded: new Set(),
     replace: new Set(),
-    keepSigs: new Map()
+    keepSigs: new Map(),
+    signedAgain: { files: new Set(), keys: new Set() }
   }
 }
 
@@ -181,6 +182,7 @@ describe('seedFromBranch', () => {
     expect([...c.replace]).toEqual([libFile])
     const local = path.join(c.localDir, `${hash('a')}.narinfo`)
     expect(c.keepSigs.get(local)).toEqual([oldSig])
+    expect(c.signedAgain).toEqual({ files: new Set([libFile]), keys: new Set(['old-1']) })
     // Already signed with the current key: used as it is.
     const d = cache(publicKey)
     const signed = tipWith({

@@ -88,6 +88,14 @@ describe('outputs and summary', () => {
       'nix-store --restore ./wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello < wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar'
     )
   })
+  test('a changed signing key: the summary says which narinfos were signed again, and by what before', () => {
+    const md = summaryMarkdown({ ...result, signedAgain: { narinfos: 3, keys: ['old-1'] } }, config)
+    expect(md).toContain(
+      'The signing key changed: 3 narinfo(s) already on the branch were signed by old-1 only: they are signed again with test-1, and keep their signatures by old-1.'
+    )
+    expect(summaryMarkdown(result, config)).not.toContain('signing key changed')
+  })
+
   test('a binary-cache-only publish shows only the binary cache, no restore section', () => {
     const narinfo = {
       format: 'binary-cache' as const,
