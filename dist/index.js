@@ -28377,6 +28377,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   x: () => (/* binding */ cli)
 });
 
+// UNUSED EXPORTS: joinValues
+
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:util"
@@ -28817,10 +28819,46 @@ Options:
 
 The token, for a private binstore, is read from PUBLISH_NIX_ARTIFACT_TOKEN or GITHUB_TOKEN.
 `;
+/**
+ * `--name VALUE` as `--name=VALUE` for the options that take a value: parseArgs takes a value that
+ * starts with `-` only in that form, and every argument for nix build does
+ * (`--nix-build-args --impure`). Arguments after `--` are left as they are.
+ */
+function joinValues(argv, valued) {
+    const out = [];
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === '--') {
+            out.push(...argv.slice(i));
+            break;
+        }
+        if (arg.startsWith('--') && valued.has(arg.slice(2)) && i + 1 < argv.length) {
+            out.push(`${arg}=${argv[++i]}`);
+        }
+        else {
+            out.push(arg);
+        }
+    }
+    return out;
+}
+/**
+ * A reader that closes stdout or stderr (`| head`) makes writes to it fail with EPIPE, which
+ * would end the process at once, leaving the work directory and its GC root behind: such a
+ * stream is written no more, and the run goes on to clean up.
+ */
+function keepGoingWhenClosed() {
+    for (const stream of [process.stdout, process.stderr]) {
+        stream.on('error', (error) => {
+            if (error.code !== 'EPIPE')
+                throw error;
+            stream.write = (() => true);
+        });
+    }
+}
 /** `publish-nix-artifact verify …`: checks a binstore; returns the exit code. */
 async function verifyCommand(argv, token, log) {
     const { values } = (0,external_node_util_.parseArgs)({
-        args: argv,
+        args: joinValues(argv, new Set(['repository', 'branch', 'path', 'public-key'])),
         options: {
             repository: { type: 'string' },
             branch: { type: 'string' },
@@ -28856,6 +28894,7 @@ async function verifyCommand(argv, token, log) {
 }
 /** The command-line entry point; returns the exit code. */
 async function cli(argv = process.argv.slice(2)) {
+    keepGoingWhenClosed();
     const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || '';
     const log = (0,src_log/* consoleLogger */.kS)(argv.includes('--verbose'));
     for (const secret of (0,secrets/* secretForms */.eo)(token, process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '')) {
@@ -28868,7 +28907,7 @@ async function cli(argv = process.argv.slice(2)) {
         if (argv[0] === 'verify')
             return await verifyCommand(argv.slice(1), token, log);
         const { values, positionals } = (0,external_node_util_.parseArgs)({
-            args: argv,
+            args: joinValues(argv, new Set(OPTIONS)),
             allowPositionals: true,
             options: {
                 ...Object.fromEntries(OPTIONS.map(name => [name, { type: 'string' }])),

@@ -84,10 +84,46 @@ Options:
 The token, for a private binstore, is read from PUBLISH_NIX_ARTIFACT_TOKEN or GITHUB_TOKEN.
 `
 
+/**
+ * `--name VALUE` as `--name=VALUE` for the options that take a value: parseArgs takes a value that
+ * starts with `-` only in that form, and every argument for nix build does
+ * (`--nix-build-args --impure`). Arguments after `--` are left as they are.
+ */
+export function joinValues(argv: string[], valued: ReadonlySet<string>): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--') {
+      out.push(...argv.slice(i))
+      break
+    }
+    if (arg.startsWith('--') && valued.has(arg.slice(2)) && i + 1 < argv.length) {
+      out.push(`${arg}=${argv[++i]}`)
+    } else {
+      out.push(arg)
+    }
+  }
+  return out
+}
+
+/**
+ * A reader that closes stdout or stderr (`| head`) makes writes to it fail with EPIPE, which
+ * would end the process at once, leaving the work directory and its GC root behind: such a
+ * stream is written no more, and the run goes on to clean up.
+ */
+function keepGoingWhenClosed(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error
+      stream.write = (() => true) as typeof stream.write
+    })
+  }
+}
+
 /** `publish-nix-artifact verify …`: checks a binstore; returns the exit code. */
 async function verifyCommand(argv: string[], token: string, log: Logger): Promise<number> {
   const { values } = parseArgs({
-    args: argv,
+    args: joinValues(argv, new Set(['repository', 'branch', 'path', 'public-key'])),
     options: {
       repository: { type: 'string' },
       branch: { type: 'string' },
@@ -126,6 +162,7 @@ async function verifyCommand(argv: string[], token: string, log: Logger): Promis
 
 /** The command-line entry point; returns the exit code. */
 export async function cli(argv: string[] = process.argv.slice(2)): Promise<number> {
+  keepGoingWhenClosed()
   const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || ''
   const log = consoleLogger(argv.includes('--verbose'))
   for (const secret of secretForms(token, process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '')) {
@@ -139,7 +176,7 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
     }
     if (argv[0] === 'verify') return await verifyCommand(argv.slice(1), token, log)
     const { values, positionals } = parseArgs({
-      args: argv,
+      args: joinValues(argv, new Set(OPTIONS)),
       allowPositionals: true,
       options: {
         ...Object.fromEntries(OPTIONS.map(name => [name, { type: 'string' as const }])),

@@ -1,9 +1,9 @@
 import { expect, test } from '@jest/globals'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { useGitServer } from '../helpers/fixture.js'
-import { ROOT, runCli, serverGit, writeFlake } from '../helpers/harness.js'
+import { NIX_CONFIG, ROOT, runCli, serverGit, tempDir, writeFlake } from '../helpers/harness.js'
 
 const TOKEN = 'cli_token_123456'
 const e2e = useGitServer('cli', TOKEN)
@@ -49,6 +49,50 @@ test('the token is refused as an argument, and --help works', async () => {
   const unknown = await cli(['--frobnicate'], {})
   expect(unknown.code).toBe(2)
   expect(unknown.stderr).toMatch(/Unknown option/)
+})
+
+test("--nix-build-args takes arguments that start with '-', as --help shows it", async () => {
+  const repo = e2e.server.createRepo('cli-build-args')
+  const flake = writeFlake(path.join(e2e.work, 'build-args'), { a: 'echo a > $out' })
+  const env = { PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN }
+  const ok = await cli(
+    ['--repository', repo.url, '--dry-run', '--nix-build-args', '--impure', `${flake}#a`],
+    env
+  )
+  expect([ok.code, ok.stderr.match(/^error: .*$/m)]).toEqual([0, null])
+  // Handed to nix build as they are: Nix itself refuses a flag it does not know.
+  const passed = await cli(
+    ['--repository', repo.url, '--dry-run', '--nix-build-args', '--no-such-flag-zz', `${flake}#a`],
+    env
+  )
+  expect(passed.code).toBe(1)
+  expect(passed.stderr).toMatch(/^error: .*no-such-flag-zz/m)
+})
+
+test('stderr closed by the reader (| head): the run goes on and leaves nothing behind', async () => {
+  const repo = e2e.server.createRepo('cli-closed-stderr')
+  const flake = writeFlake(path.join(e2e.work, 'closed'), { c: 'echo closed > $out' })
+  const tmp = tempDir('cli-closed-tmp')
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin/publish-nix-artifact.js'), '--repository', repo.url, `${flake}#c`],
+    {
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        NIX_CONFIG,
+        TMPDIR: tmp,
+        PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN
+      },
+      stdio: ['ignore', 'ignore', 'pipe']
+    }
+  )
+  // Like `2>&1 >/dev/null | head -1`: the first line is read, then the pipe is closed.
+  child.stderr.once('data', () => child.stderr.destroy())
+  const code = await new Promise(resolve => child.on('close', resolve))
+  expect(code).toBe(0)
+  expect(await serverGit(repo.dir, 'rev-list', '--count', 'main')).toBe('1')
+  expect(fs.readdirSync(tmp)).toEqual([])
 })
 
 /** npm, when this machine has it (a Nix-only test environment may not). */
