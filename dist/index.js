@@ -28374,11 +28374,13 @@ module.exports = {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  x: () => (/* binding */ cli)
+  xw: () => (/* binding */ cli)
 });
 
-// UNUSED EXPORTS: joinValues
+// UNUSED EXPORTS: cliResult, joinValues
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:util"
@@ -28389,10 +28391,10 @@ var errors = __nccwpck_require__(3916);
 var inputs = __nccwpck_require__(7815);
 // EXTERNAL MODULE: ./src/log.ts
 var src_log = __nccwpck_require__(5625);
+// EXTERNAL MODULE: ./src/proc.ts + 1 modules
+var proc = __nccwpck_require__(7684);
 // EXTERNAL MODULE: ./src/publish.ts + 4 modules
 var publish = __nccwpck_require__(8137);
-// EXTERNAL MODULE: ./src/report.ts
-var report = __nccwpck_require__(665);
 // EXTERNAL MODULE: ./src/secrets.ts
 var secrets = __nccwpck_require__(7194);
 // EXTERNAL MODULE: ./src/fetch-index.ts
@@ -28424,20 +28426,27 @@ var workdir = __nccwpck_require__(7999);
 
 
 
-/** Checks a binstore against its manifest, in a private work directory. */
-function verifyBinstore(config, log) {
+/**
+ * Checks a binstore against its manifest, in a private work directory. `print` gets a line for
+ * each file checked (`ok   FILE`) and each problem (`problem: FILE: WHAT`) as they are found;
+ * `log`, how the branch is read.
+ */
+function verifyBinstore(config, log, print) {
     return (0,workdir/* withWorkDir */.x)(config.tempDir, async (work) => {
         const identity = { name: 'verify', email: 'verify@localhost' };
         const git = new commands/* Git */.T(config.repository, config.token, work, identity, log, config.network);
-        return verifyWith(git, config, log, Date.now() + config.network.timeoutSeconds * 1000);
+        return verifyWith(git, config, print, Date.now() + config.network.timeoutSeconds * 1000);
     });
 }
 /** The checks, against any git that can read the tip (a fake in the unit tests). */
-async function verifyWith(git, config, log, deadline) {
+async function verifyWith(git, config, print, deadline) {
     const problems = [];
+    /** The files that have a problem: no `ok` line for them. */
+    const troubled = new Set();
     const fail = (file, what) => {
+        troubled.add(file);
         problems.push(`${file}: ${what}`);
-        log.info(`FAIL ${file}: ${what}`);
+        print(`problem: ${file}: ${what}`);
     };
     await git.init();
     const tip = await git.fetchTip(deadline, config.branch, true);
@@ -28514,7 +28523,7 @@ async function verifyWith(git, config, log, deadline) {
                 fail(entry.file, `its sha256 ${entry.fileSha256} is not its narHash ${entry.narHash}`);
             }
             else {
-                log.info(`ok   ${entry.file} (Git LFS pointer)`);
+                print(`ok   ${entry.file} (Git LFS pointer)`);
             }
             return;
         }
@@ -28530,8 +28539,9 @@ async function verifyWith(git, config, log, deadline) {
         else if (entry.format === 'nar' && sha256 !== entry.narHash) {
             fail(entry.file, `the NAR hashes to ${sha256}, not to its narHash ${entry.narHash}`);
         }
-        else {
-            log.info(`ok   ${entry.file}`);
+        else if (entry.format !== 'binary-cache') {
+            // A narinfo's line comes with the checks of the cache below.
+            print(`ok   ${entry.file}`);
         }
     };
     const checkBatch = async (entries) => {
@@ -28555,11 +28565,14 @@ async function verifyWith(git, config, log, deadline) {
         await checkBatch(manifest.artifacts);
     }
     // The binary cache: every narinfo reachable from a listed one, and the NAR each points to.
+    const listed = new Set(cacheEntries);
     const queue = cacheEntries;
     /** Store path → the narinfo that describes it (named for it), and what it records. */
     const described = new Map();
     const publicKey = config.publicKey || keys[0] || '';
     const seen = new Set();
+    /** NARs checked: two narinfos naming one NAR (a hand edit) check it once. */
+    const seenNars = new Set();
     while (queue.length > 0) {
         const file = queue.shift() ?? '';
         if (seen.has(file))
@@ -28569,8 +28582,10 @@ async function verifyWith(git, config, log, deadline) {
         const text = texts.get(files.get(file) ?? '');
         if (text === undefined)
             continue; // reported above as missing
+        // A listed narinfo was counted with the manifest's files.
+        if (!listed.has(file))
+            checked++;
         const info = (0,narinfo/* parseNarInfo */.Ne)(text);
-        checked++;
         const named = file.slice(cacheDir.length + 1, -8);
         if (!info.storePath) {
             fail(file, 'it is not a narinfo (no StorePath)');
@@ -28592,6 +28607,9 @@ async function verifyWith(git, config, log, deadline) {
             else
                 fail(file, `refers to ${reference}, which has no narinfo in the cache`);
         }
+        if (publicKey && !(0,narinfo/* signedBy */.qI)(info, publicKey)) {
+            fail(file, `no valid signature by ${publicKey.split(':')[0]}`);
+        }
         // A NAR in Git LFS is named by an absolute URL that ends in its path in the repository.
         const inRepo = /^[a-z]+:\/\//.test(info.url)
             ? (new RegExp(`/${escapeRegExp(cacheDir)}/(nar/[^/]+)$`).exec(decodeURI(info.url))?.[1] ?? '')
@@ -28603,23 +28621,24 @@ async function verifyWith(git, config, log, deadline) {
             fail(file, `its NAR ${inRepo ? nar : info.url} is missing`);
             continue;
         }
+        if (!troubled.has(file))
+            print(`ok   ${file}${publicKey ? ' (signed)' : ''}`);
+        if (seenNars.has(nar))
+            continue;
+        seenNars.add(nar);
         const pointer = inRepo === info.url ? undefined : await lfsDigest(git, narOid);
         const digest = pointer ?? (await git.blobDigest(narOid));
         checked++;
         const fileHash = `sha256:${(0,nix/* toNix32 */.eN)(digest.sha256)}`;
         if (digest.size !== info.fileSize || fileHash !== info.fileHash) {
-            fail(nar, `${digest.size} bytes, ${fileHash}; its narinfo says ${info.fileSize} bytes, ${info.fileHash}`);
-            continue;
+            fail(nar, `${digest.size} bytes, ${fileHash}; its narinfo ${file} says ${info.fileSize} bytes, ${info.fileHash}`);
         }
-        if (info.compression === 'none' && (0,narinfo/* narHashSri */.mr)(info.fileHash) !== narHash) {
+        else if (info.compression === 'none' && (0,narinfo/* narHashSri */.mr)(info.fileHash) !== narHash) {
             fail(nar, `is not compressed, so its hash ${fileHash} should be the NarHash ${info.narHash}`);
-            continue;
         }
-        if (publicKey && !(0,narinfo/* signedBy */.qI)(info, publicKey)) {
-            fail(file, `no valid signature by ${publicKey.split(':')[0]}`);
-            continue;
+        else {
+            print(`ok   ${nar}${pointer ? ' (Git LFS pointer)' : ''}`);
         }
-        log.info(`ok   ${nar} (${file}${publicKey ? ', signed' : ''})`);
     }
     if (files.has((0,naming/* repoPath */.qN)(cacheDir, 'nix-cache-info')))
         accounted.add((0,naming/* repoPath */.qN)(cacheDir, 'nix-cache-info'));
@@ -28752,19 +28771,21 @@ async function verifyLayout2(git, dir, files, accounted, fail, checkBatch) {
 
 
 
+
 const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTRIBUTE...
        publish-nix-artifact verify --repository URL [options]   (see verify --help)
 
 Builds each flake attribute, exports its store path as a plain NAR and commits it to the
-repository in one commit, pushed over HTTPS. Prints the outputs as JSON on stdout.
+repository, pushed over HTTPS. Prints the result as JSON on stdout.
 
 Options (same meaning as the action's inputs):
   --repository URL         https URL of the target repository (required)
   --branch NAME            target branch (default: the remote's default branch)
   --path DIR               directory inside the repository (default: nix)
   --commit-message TEXT    commit message template
-  --git-user-name NAME     commit author name
-  --git-user-email EMAIL   commit author email
+  --git-user-name NAME     commit author name (default: your git config user.name, else
+                           publish-nix-artifact; github-actions[bot] in GitHub Actions)
+  --git-user-email EMAIL   commit author email (default: your git config user.email, likewise)
   --nix-build-args ARGS    extra arguments for nix build
   --outputs LIST           derivation outputs to publish, e.g. out,bin, or * (default: nix build's)
   --format LIST            nar, closure, binary-cache (comma-separated; default: nar)
@@ -28779,6 +28800,7 @@ Options (same meaning as the action's inputs):
   --dry-run                build and export, push nothing
   --verbose                debug output
   -h, --help               this text
+  --version                the version of publish-nix-artifact
 
 The token is read from the environment, never from an argument:
   PUBLISH_NIX_ARTIFACT_TOKEN, or else GITHUB_TOKEN; the binary cache's signing key likewise
@@ -28806,9 +28828,10 @@ const VERIFY_USAGE = `Usage: publish-nix-artifact verify --repository URL [optio
 
 Checks a binstore against its manifest, reading the branch from a partial clone (never a
 checkout): every listed file is there with its size and sha256, every .nar hashes to its
-narHash, every narinfo of the binary cache (and of its closure) points to a NAR with its
-FileHash and FileSize and, with a key, is signed by it, and nothing under the directory is
-unlisted. One line per file, one per problem; exit code 1 when there is any.
+narHash, every narinfo of the binary cache (and of its closure) names its own store path, points
+to a NAR with its FileHash and FileSize and, with a key, is signed by it, the files of a store
+path agree on its NAR hash, and nothing under the directory is unlisted. On stdout, one line per
+file checked and one per problem, then the counts; exit code 1 when there is any problem.
 
 Options:
   --repository URL     https URL of the binstore (required)
@@ -28855,9 +28878,31 @@ function keepGoingWhenClosed() {
         });
     }
 }
+/** A command line that cannot be run as given: said in one line, with where to find help. */
+class UsageError extends errors/* UserError */.yo {
+}
+/** parseArgs, with its errors as short UsageErrors in this tool's words. */
+function parse(config, help) {
+    try {
+        return (0,external_node_util_.parseArgs)(config);
+    }
+    catch (error) {
+        const code = error.code ?? '';
+        const text = (0,errors/* errorMessage */.gJ)(error);
+        const option = /'([^']+)'/.exec(text)?.[1] ?? '';
+        const what = code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+            ? `unknown option ${option}`
+            : code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+                ? `unexpected argument ${option}`
+                : code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
+                    ? `option ${option.split(' ')[0]} needs a value`
+                    : text;
+        throw new UsageError(`${what}. See '${help}'.`);
+    }
+}
 /** `publish-nix-artifact verify …`: checks a binstore; returns the exit code. */
 async function verifyCommand(argv, token, log) {
-    const { values } = (0,external_node_util_.parseArgs)({
+    const { values } = parse({
         args: joinValues(argv, new Set(['repository', 'branch', 'path', 'public-key'])),
         options: {
             repository: { type: 'string' },
@@ -28867,30 +28912,87 @@ async function verifyCommand(argv, token, log) {
             verbose: { type: 'boolean' },
             help: { type: 'boolean', short: 'h' }
         }
-    });
+    }, 'publish-nix-artifact verify --help');
     if (values.help) {
         process.stdout.write(VERIFY_USAGE);
         return 0;
     }
-    if (!values.repository)
-        throw new errors/* UserError */.yo('verify needs --repository URL.');
+    if (typeof values.repository !== 'string' || !values.repository) {
+        throw new UsageError("verify needs --repository URL. See 'publish-nix-artifact verify --help'.");
+    }
     const serverUrl = (process.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    const text = (name) => {
+        const value = values[name];
+        return typeof value === 'string' ? value : undefined;
+    };
     const report = await verifyBinstore({
         repository: (0,inputs/* parseRepository */.SU)(values.repository, serverUrl),
         token,
-        branch: values.branch,
-        path: (0,inputs/* normalizeRepoPath */.NP)(values.path ?? inputs/* DEFAULT_PATH */.OM),
-        publicKey: values['public-key'] ?? '',
+        branch: text('branch'),
+        path: (0,inputs/* normalizeRepoPath */.NP)(text('path') ?? inputs/* DEFAULT_PATH */.OM),
+        publicKey: text('public-key') ?? '',
         tempDir: process.env.RUNNER_TEMP || external_node_os_.tmpdir(),
         network: { stallSeconds: 60, timeoutSeconds: 1800 }
-    }, log);
-    const summary = `${report.checked} file(s) checked, ${report.problems.length} problem(s).`;
-    if (report.problems.length === 0) {
-        process.stdout.write(`${summary}\n`);
-        return 0;
+    }, log, line => process.stdout.write(`${log.redact(line)}\n`));
+    process.stdout.write(`${report.checked} file(s) checked, ${report.problems.length} problem(s).\n`);
+    return report.problems.length === 0 ? 0 : 1;
+}
+/** This tool's version, from the package it was installed from. */
+function version() {
+    try {
+        const file = __nccwpck_require__.ab + "package.json";
+        return JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8')).version ?? 'unknown';
     }
-    process.stderr.write(`${report.problems.map(p => `problem: ${p}`).join('\n')}\n${summary}\n`);
-    return 1;
+    catch {
+        return 'unknown';
+    }
+}
+/**
+ * Who commits when the command line runs outside GitHub Actions: the user's git identity, else
+ * the tool's own name (github-actions[bot] would claim to be a workflow).
+ */
+async function localCommitter() {
+    const get = async (key) => {
+        const result = await (0,proc/* run */.eF)('git', ['config', '--get', key]).catch(() => undefined);
+        return result?.code === 0 ? result.stdout.trim() : '';
+    };
+    const [name, email] = await Promise.all([get('user.name'), get('user.email')]);
+    return {
+        name: name || 'publish-nix-artifact',
+        email: email || 'publish-nix-artifact@users.noreply.localhost'
+    };
+}
+/** The result as typed JSON: booleans, numbers, and the artifacts as an array. */
+function cliResult(result) {
+    return {
+        published: result.published,
+        'dry-run': result.dryRun,
+        branch: result.branch,
+        'commit-sha': result.commitSha,
+        ...(result.binaryCacheDir
+            ? { 'binary-cache-dir': result.binaryCacheDir, 'public-key': result.publicKey }
+            : {}),
+        artifacts: result.artifacts.map(a => ({
+            attribute: a.attribute,
+            output: a.output,
+            'store-path': a.storePath,
+            system: a.system,
+            file: a.file,
+            'nar-hash': a.narHash,
+            'nar-size': a.narSize,
+            url: a.url,
+            // In a dry run nothing is published: `new` says whether it would have been.
+            published: a.published && !result.dryRun,
+            new: a.published,
+            files: a.files.map(f => ({
+                format: f.format,
+                file: f.path,
+                size: f.size,
+                sha256: f.sha256,
+                ...(f.lfs ? { 'lfs-oid': f.lfs.oid } : {})
+            }))
+        }))
+    };
 }
 /** The command-line entry point; returns the exit code. */
 async function cli(argv = process.argv.slice(2)) {
@@ -28906,7 +29008,11 @@ async function cli(argv = process.argv.slice(2)) {
         }
         if (argv[0] === 'verify')
             return await verifyCommand(argv.slice(1), token, log);
-        const { values, positionals } = (0,external_node_util_.parseArgs)({
+        if (argv.length === 0) {
+            process.stderr.write(USAGE);
+            return 2;
+        }
+        const { values, positionals } = parse({
             args: joinValues(argv, new Set(OPTIONS)),
             allowPositionals: true,
             options: {
@@ -28914,13 +29020,19 @@ async function cli(argv = process.argv.slice(2)) {
                 'dry-run': { type: 'boolean' },
                 'check-reproducible': { type: 'boolean' },
                 verbose: { type: 'boolean' },
-                help: { type: 'boolean', short: 'h' }
+                help: { type: 'boolean', short: 'h' },
+                version: { type: 'boolean' }
             }
-        });
+        }, 'publish-nix-artifact --help');
         if (values.help) {
             process.stdout.write(USAGE);
             return 0;
         }
+        if (values.version) {
+            process.stdout.write(`publish-nix-artifact ${version()}\n`);
+            return 0;
+        }
+        const committer = process.env.GITHUB_ACTIONS === 'true' ? undefined : await localCommitter();
         const input = name => {
             if (name === 'token')
                 return token;
@@ -28933,7 +29045,13 @@ async function cli(argv = process.argv.slice(2)) {
             if (name === 'check-reproducible')
                 return values['check-reproducible'] ? 'true' : 'false';
             const value = values[name];
-            return typeof value === 'string' ? value : '';
+            if (typeof value === 'string')
+                return value;
+            if (name === 'git-user-name')
+                return committer?.name ?? '';
+            if (name === 'git-user-email')
+                return committer?.email ?? '';
+            return '';
         };
         const config = (0,inputs/* readConfig */.Xg)(input, process.env);
         // Child processes (nix, the builders it starts, git) never inherit the token variable.
@@ -28942,14 +29060,13 @@ async function cli(argv = process.argv.slice(2)) {
         if (token && token === process.env.GITHUB_TOKEN)
             delete process.env.GITHUB_TOKEN;
         const result = await (0,publish/* publish */.mk)(config, log);
-        process.stdout.write(`${JSON.stringify((0,report/* outputs */.V)(result), null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(cliResult(result), null, 2)}\n`);
         return 0;
     }
     catch (error) {
         const message = log.redact((0,errors/* errorMessage */.gJ)(error));
-        const usage = error instanceof TypeError && /Unknown option|argument/.test(message);
-        process.stderr.write(`error: ${message}\n${usage ? `\n${USAGE}` : ''}`);
-        return usage ? 2 : 1;
+        process.stderr.write(`error: ${message}\n`);
+        return error instanceof UsageError ? 2 : 1;
     }
 }
 
@@ -30634,13 +30751,13 @@ function checkStatus(response, what) {
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   e: () => (/* reexport safe */ _main_js__WEBPACK_IMPORTED_MODULE_2__.e),
-/* harmony export */   x: () => (/* reexport safe */ _cli_js__WEBPACK_IMPORTED_MODULE_3__.x)
+/* harmony export */   x: () => (/* reexport safe */ _cli_js__WEBPACK_IMPORTED_MODULE_3__.xw)
 /* harmony export */ });
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3926);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7585);
 /* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4071);
 /**
  * The bundled entry point (dist/index.js). Run by the Actions runner, it runs the action; imported
@@ -30674,6 +30791,7 @@ __webpack_async_result__();
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   OM: () => (/* binding */ DEFAULT_PATH),
+  Xq: () => (/* binding */ formatSize),
   NP: () => (/* binding */ normalizeRepoPath),
   SU: () => (/* binding */ parseRepository),
   Xg: () => (/* binding */ readConfig),
@@ -30751,6 +30869,7 @@ function readConfig(input, env) {
             arch: env.RUNNER_ARCH || (RUNNER_ARCH[external_node_os_.arch()] ?? external_node_os_.arch())
         }
     };
+    const formats = parseFormats(input('format') || 'nar');
     return {
         attributes: parseAttributes(input('flake-attribute')),
         repository: parseRepository(input('repository'), serverUrl),
@@ -30762,9 +30881,9 @@ function readConfig(input, env) {
         gitUserEmail: oneLine(input('git-user-email') || DEFAULT_USER_EMAIL, 'git-user-email'),
         nixBuildArgs: parseNixBuildArgs(input('nix-build-args')),
         outputs: parseOutputs(input('outputs')),
-        formats: parseFormats(input('format') || 'nar'),
+        formats,
         compression: parseCompression(input('compression') || 'xz'),
-        signingKey: parseSigningKey(input('signing-key')),
+        signingKey: signingKeyFor(parseSigningKey(input('signing-key')), formats),
         dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
         checkReproducible: parseBoolean(input('check-reproducible') || 'false', 'check-reproducible'),
         largeFiles,
@@ -31095,13 +31214,28 @@ function parseCompression(value) {
     }
     return v;
 }
-/** A Nix secret key is `name:base64`; the value is never echoed. */
+/**
+ * A Nix secret key is `name:base64` of 64 bytes (an ed25519 seed and its public key); the value
+ * is never echoed. A public key (32 bytes) in its place is named as such, before any build.
+ */
 function parseSigningKey(value) {
     const key = value.trim();
     if (key === '')
         return '';
-    if (!/^[A-Za-z0-9._-]+:[A-Za-z0-9+/]+={0,2}$/.test(key)) {
+    const bytes = /^[A-Za-z0-9._-]+:([A-Za-z0-9+/]+={0,2})$/.exec(key)?.[1];
+    const size = bytes ? Buffer.from(bytes, 'base64').length : 0;
+    if (size === 32) {
+        throw new errors/* UserError */.yo("Input 'signing-key' holds a public key (what consumers put in trusted-public-keys), not the secret key that signs. Give the secret key printed by 'nix key generate-secret --key-name NAME'; its public half is derived from it.");
+    }
+    if (size !== 64) {
         throw new errors/* UserError */.yo("Input 'signing-key' is not a Nix secret key (NAME:BASE64, as printed by 'nix key generate-secret --key-name NAME').");
+    }
+    return key;
+}
+/** A signing key signs the binary cache only: given without it, it is a mistake, said before the build. */
+function signingKeyFor(key, formats) {
+    if (key && !formats.includes('binary-cache')) {
+        throw new errors/* UserError */.yo(`Input 'signing-key' signs a binary cache, but 'format' (${formats.join(', ')}) has none: add binary-cache to 'format', or remove 'signing-key'.`);
     }
     return key;
 }
@@ -31136,6 +31270,17 @@ function parseSize(value, name) {
     if (bytes <= 0)
         throw new errors/* UserError */.yo(`Input '${name}' must be larger than zero.`);
     return bytes;
+}
+/**
+ * A size for a message, in the unit that suits it: `120 bytes`, `300.0 KiB`, `50.0 MiB`,
+ * `2.0 GiB`; with the exact byte count after one that is rounded.
+ */
+function formatSize(bytes) {
+    if (bytes < 1024)
+        return `${bytes} bytes`;
+    const [unit, scale] = bytes < 1024 ** 2 ? ['KiB', 1024] : bytes < 1024 ** 3 ? ['MiB', 1024 ** 2] : ['GiB', 1024 ** 3];
+    const shown = (bytes / scale).toFixed(1);
+    return Number(shown) * scale === bytes ? `${shown} ${unit}` : `${shown} ${unit} (${bytes} bytes)`;
 }
 /** `90`, `90s`, `5m`, `1h`, `1.5m`: a duration, in whole seconds (at least one). */
 function parseDuration(value, name) {
@@ -31522,7 +31667,7 @@ function consoleLogger(verbose) {
 
 /***/ }),
 
-/***/ 3926:
+/***/ 7585:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34036,8 +34181,148 @@ var inputs = __nccwpck_require__(7815);
 var log = __nccwpck_require__(5625);
 // EXTERNAL MODULE: ./src/publish.ts + 4 modules
 var publish = __nccwpck_require__(8137);
-// EXTERNAL MODULE: ./src/report.ts
-var report = __nccwpck_require__(665);
+// EXTERNAL MODULE: ./src/markdown.ts
+var markdown = __nccwpck_require__(3758);
+// EXTERNAL MODULE: ./src/naming.ts
+var naming = __nccwpck_require__(8499);
+;// CONCATENATED MODULE: ./src/report.ts
+
+
+/** The step's outputs, as name → value. Per-artifact fields are set when there is exactly one. */
+function outputs(result) {
+    const out = {
+        'commit-sha': result.commitSha,
+        published: String(result.published),
+        branch: result.branch,
+        'binary-cache-dir': result.binaryCacheDir,
+        'public-key': result.publicKey,
+        artifacts: JSON.stringify(result.artifacts.map(a => ({
+            attribute: a.attribute,
+            output: a.output,
+            'store-path': a.storePath,
+            system: a.system,
+            file: a.file,
+            'nar-hash': a.narHash,
+            'nar-size': a.narSize,
+            url: a.url,
+            published: a.published,
+            files: a.files.map(f => ({
+                format: f.format,
+                file: f.path,
+                size: f.size,
+                sha256: f.sha256,
+                ...(f.lfs ? { 'lfs-oid': f.lfs.oid } : {})
+            }))
+        })))
+    };
+    if (result.artifacts.length === 1) {
+        const [a] = result.artifacts;
+        Object.assign(out, {
+            'store-path': a.storePath,
+            system: a.system,
+            file: a.file,
+            'nar-hash': a.narHash,
+            'nar-size': String(a.narSize),
+            url: a.url
+        });
+    }
+    return out;
+}
+const code = (text) => `\`${text.replace(/`/g, "'")}\``;
+/** Markdown for the job summary: a table of the artifacts and how a consumer restores each. */
+function summaryMarkdown(result, config) {
+    const lines = [];
+    const title = result.dryRun
+        ? 'Dry run: nothing was pushed'
+        : result.published
+            ? `Published to \`${result.branch}\` at ${code(result.commitSha.slice(0, 12))}`
+            : `Already published: nothing to push to \`${result.branch}\``;
+    lines.push(`### publish-nix-artifact: ${title}`, '');
+    lines.push(`Repository: ${config.repository.url}`, '');
+    lines.push('| Attribute | System | Store path | NAR hash | Size | File | New |');
+    lines.push('| --- | --- | --- | --- | ---: | --- | :---: |');
+    for (const a of result.artifacts) {
+        const file = a.url ? `[${(0,markdown/* cell */.H)(a.file)}](${a.url})` : code(a.file);
+        lines.push(`| ${code((0,markdown/* cell */.H)(a.attribute))} | ${a.system} | ${code(a.storePath)} | ${code(a.narHash)} | ${a.narSize} | ${file} | ${a.published ? 'yes' : 'no'} |`);
+    }
+    if (config.checkReproducible) {
+        lines.push('', 'Reproducible: every artifact was built twice (`nix build --rebuild`) with identical results.');
+    }
+    lines.push('', ...provenanceSection(result, config));
+    lines.push('', ...restoreSection(result, config));
+    if (result.binaryCacheDir) {
+        const url = (0,naming/* rawUrl */.IU)(config.repository, result.branch, result.binaryCacheDir) ||
+            `<URL where ${result.binaryCacheDir} of ${config.repository.url} is served>`;
+        lines.push('#### Binary cache', '');
+        lines.push(`The closure is in a Nix binary cache at \`${result.binaryCacheDir}\`. In \`nix.conf\`:`, '');
+        lines.push('```ini', `extra-substituters = ${url}`);
+        lines.push(result.publicKey
+            ? `extra-trusted-public-keys = ${result.publicKey}`
+            : '# unsigned cache: sign it with the signing-key input, or copy with --no-check-sigs');
+        lines.push('```', '');
+        const again = result.signedAgain;
+        if (again) {
+            const keys = again.keys.length > 0 ? again.keys.join(', ') : 'no key';
+            lines.push(`The signing key changed: ${again.narinfos} narinfo(s) already on the branch were signed by ${keys} only: they are signed again with ${result.publicKey.split(':')[0]}, and keep their signatures by ${keys}. Consumers that trust any of these keys keep substituting.`, '');
+        }
+    }
+    return lines.join('\n');
+}
+/** How the artifacts were made (also in the manifest, per file). */
+function provenanceSection(result, config) {
+    const made = result.artifacts.map(a => a.provenance).filter(p => p !== undefined);
+    if (made.length === 0)
+        return [];
+    const lines = ['#### Provenance', ''];
+    const flakes = new Map(made.map(p => [p.flake.url, p.flake.narHash]));
+    for (const [url, narHash] of flakes) {
+        if (url)
+            lines.push(`- Flake: ${code(url)}${narHash ? ` (source ${code(narHash)})` : ''}`);
+    }
+    const { runner, runUrl, event, ref } = config.source;
+    lines.push(`- Built by ${made[0].nix} on ${runner.os} ${runner.arch}`);
+    if (runUrl) {
+        lines.push(`- Workflow run: ${runUrl}${event ? ` (${event}${ref ? `, ${code(ref)}` : ''})` : ''}`);
+    }
+    lines.push('- Per file, with its derivation: the `provenance` field of `index.json`', '');
+    return lines;
+}
+/** How to fetch and restore each `.nar` and `.closure` file; nothing when none was published. */
+function restoreSection(result, config) {
+    const files = result.artifacts.flatMap(a => a.files.filter(f => f.format !== 'binary-cache').map(f => ({ a, f })));
+    if (files.length === 0)
+        return [];
+    const formats = new Set(files.map(({ f }) => f.format));
+    const about = [
+        formats.has('nar')
+            ? 'A `.nar` file is a plain NAR of its store path: restore it with `nix-store --restore`; its hash (`nix hash file`) equals the NAR hash above.'
+            : '',
+        formats.has('closure')
+            ? "A `.closure` file holds the store path and its runtime closure in Nix's export format: `nix-store --import` adds them all to a store."
+            : ''
+    ];
+    const lines = ['#### Restore', '', about.filter(Boolean).join(' '), '', '```sh'];
+    for (const { a, f } of files) {
+        const name = f.path.split('/').pop() ?? f.path;
+        const url = (0,naming/* downloadUrl */.Is)(config.repository, result.commitSha, f.path, f.lfs !== undefined);
+        if (f.lfs) {
+            lines.push(`# ${f.path} is in Git LFS; in a clone of ${config.repository.url}: git lfs pull --include ${f.path}`);
+        }
+        if (url)
+            lines.push(`curl -fsSLo ${name} ${url}`);
+        else
+            lines.push(`# from a clone of ${config.repository.url}: cp ${f.path} .`);
+        if (f.format === 'nar') {
+            lines.push(`nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`);
+            lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`);
+        }
+        else {
+            lines.push(`nix-store --import < ${name}  # adds ${a.storePath} and its dependencies`);
+        }
+    }
+    return [...lines, '```', ''];
+}
+
 // EXTERNAL MODULE: ./src/secrets.ts
 var src_secrets = __nccwpck_require__(7194);
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -34091,10 +34376,10 @@ async function run() {
         delete process.env.INPUT_TOKEN;
         delete process.env['INPUT_SIGNING-KEY'];
         const result = await (0,publish/* publish */.mk)(config, log);
-        for (const [name, value] of Object.entries((0,report/* outputs */.V)(result)))
+        for (const [name, value] of Object.entries(outputs(result)))
             setOutput(name, value);
         if (process.env.GITHUB_STEP_SUMMARY) {
-            await summary.addRaw((0,report/* summaryMarkdown */.e)(result, config)).write();
+            await summary.addRaw(summaryMarkdown(result, config)).write();
         }
     }
     catch (error) {
@@ -36416,7 +36701,7 @@ class Publisher {
             return;
         const all = [...objects.values()];
         const bytes = all.reduce((sum, o) => sum + o.size, 0);
-        await log.group(`Uploading ${all.length} file(s) to Git LFS (${mib(bytes)})`, async () => {
+        await log.group(`Uploading ${all.length} file(s) to Git LFS (${(0,inputs/* formatSize */.Xq)(bytes)})`, async () => {
             await withRetries('upload to Git LFS', retry, log, async (_attempt, deadline) => {
                 // A retry asks again for all of them: the server leaves out what arrived before.
                 const report = await lfs.upload(all, `refs/heads/${branch}`, deadline);
@@ -36510,7 +36795,8 @@ class Publisher {
                 : files;
         pushes.push({ branch, commitSha: commit, added, published: true });
         await git.push(commit, branch, deadline);
-        log.info(`Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`);
+        const created = owned.filter(f => !plan.entries.has(f.path)).length;
+        log.info(`Pushed ${commit} to '${branch}': ${plan.added.length} new file(s); of the files the action keeps beside them, ${created} created and ${owned.length - created} updated.`);
         return this.outcome(exported, { branch, commitSha: commit, added, published: true });
     }
     /**
@@ -36853,7 +37139,6 @@ function flakeRefOf(attribute) {
     const hash = attribute.indexOf('#');
     return hash === -1 ? attribute : attribute.slice(0, hash) || '.';
 }
-const mib = (n) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
 /**
  * Whether `file` goes to Git LFS (with `large-files: lfs`, when it is over `lfs-threshold`);
  * refuses, before anything is pushed, a file over `max-file-size`.
@@ -36862,15 +37147,15 @@ function inLfs(config, file, size, log) {
     const lfs = config.largeFiles === 'lfs' && size > config.lfsThreshold;
     if (size > config.maxFileSize) {
         throw new errors/* UserError */.yo(lfs
-            ? `${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}, the largest Git LFS object this step uploads; nothing was pushed. GitHub accepts LFS objects up to 2 GiB on free plans (more on paid plans): raise 'max-file-size' if your plan allows it, or publish a smaller output.`
+            ? `${file} is ${(0,inputs/* formatSize */.Xq)(size)}, over max-file-size ${(0,inputs/* formatSize */.Xq)(config.maxFileSize)}, the largest Git LFS object this step uploads; nothing was pushed. GitHub accepts LFS objects up to 2 GiB on free plans (more on paid plans): raise 'max-file-size' if your plan allows it, or publish a smaller output.`
             : config.largeFiles === 'lfs'
-                ? `${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}, and not over lfs-threshold ${mib(config.lfsThreshold)}; nothing was pushed. Lower 'lfs-threshold' so that it goes to Git LFS.`
-                : `${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}; nothing was pushed. Git hosts reject large files (GitHub: 100 MiB). Set 'large-files: lfs' to store files over 'lfs-threshold' in Git LFS, or publish a smaller output.`);
+                ? `${file} is ${(0,inputs/* formatSize */.Xq)(size)}, over max-file-size ${(0,inputs/* formatSize */.Xq)(config.maxFileSize)}, and not over lfs-threshold ${(0,inputs/* formatSize */.Xq)(config.lfsThreshold)}; nothing was pushed. Lower 'lfs-threshold' so that it goes to Git LFS.`
+                : `${file} is ${(0,inputs/* formatSize */.Xq)(size)}, over max-file-size ${(0,inputs/* formatSize */.Xq)(config.maxFileSize)}; nothing was pushed. Git hosts reject large files (GitHub: 100 MiB). Set 'large-files: lfs' to store files over 'lfs-threshold' in Git LFS, or publish a smaller output.`);
     }
     if (!lfs && size > config.warnFileSize) {
         log.warning(config.largeFiles === 'lfs'
-            ? `${file} is ${mib(size)}, under lfs-threshold ${mib(config.lfsThreshold)}, so a plain git file: GitHub warns above 50 MiB and refuses files over 100 MiB. Lower 'lfs-threshold'.`
-            : `${file} is ${mib(size)}: GitHub warns above 50 MiB and refuses files over 100 MiB. Set 'large-files: lfs' to store large files in Git LFS.`);
+            ? `${file} is ${(0,inputs/* formatSize */.Xq)(size)}, under lfs-threshold ${(0,inputs/* formatSize */.Xq)(config.lfsThreshold)}, so a plain git file: GitHub warns above 50 MiB and refuses files over 100 MiB. Lower 'lfs-threshold'.`
+            : `${file} is ${(0,inputs/* formatSize */.Xq)(size)}: GitHub warns above 50 MiB and refuses files over 100 MiB. Set 'large-files: lfs' to store large files in Git LFS.`);
     }
     return lfs;
 }
@@ -36890,155 +37175,6 @@ function artifactFiles(exported) {
             seen.set(f.path, { path: f.path, oid: f.oid });
     }
     return [...seen.values()];
-}
-
-
-/***/ }),
-
-/***/ 665:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   V: () => (/* binding */ outputs),
-/* harmony export */   e: () => (/* binding */ summaryMarkdown)
-/* harmony export */ });
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3758);
-/* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8499);
-
-
-/** The step's outputs, as name → value. Per-artifact fields are set when there is exactly one. */
-function outputs(result) {
-    const out = {
-        'commit-sha': result.commitSha,
-        published: String(result.published),
-        branch: result.branch,
-        'binary-cache-dir': result.binaryCacheDir,
-        'public-key': result.publicKey,
-        artifacts: JSON.stringify(result.artifacts.map(a => ({
-            attribute: a.attribute,
-            output: a.output,
-            'store-path': a.storePath,
-            system: a.system,
-            file: a.file,
-            'nar-hash': a.narHash,
-            'nar-size': a.narSize,
-            url: a.url,
-            published: a.published,
-            files: a.files.map(f => ({
-                format: f.format,
-                file: f.path,
-                size: f.size,
-                sha256: f.sha256,
-                ...(f.lfs ? { 'lfs-oid': f.lfs.oid } : {})
-            }))
-        })))
-    };
-    if (result.artifacts.length === 1) {
-        const [a] = result.artifacts;
-        Object.assign(out, {
-            'store-path': a.storePath,
-            system: a.system,
-            file: a.file,
-            'nar-hash': a.narHash,
-            'nar-size': String(a.narSize),
-            url: a.url
-        });
-    }
-    return out;
-}
-const code = (text) => `\`${text.replace(/`/g, "'")}\``;
-/** Markdown for the job summary: a table of the artifacts and how a consumer restores each. */
-function summaryMarkdown(result, config) {
-    const lines = [];
-    const title = result.dryRun
-        ? 'Dry run: nothing was pushed'
-        : result.published
-            ? `Published to \`${result.branch}\` at ${code(result.commitSha.slice(0, 12))}`
-            : `Already published: nothing to push to \`${result.branch}\``;
-    lines.push(`### publish-nix-artifact: ${title}`, '');
-    lines.push(`Repository: ${config.repository.url}`, '');
-    lines.push('| Attribute | System | Store path | NAR hash | Size | File | New |');
-    lines.push('| --- | --- | --- | --- | ---: | --- | :---: |');
-    for (const a of result.artifacts) {
-        const file = a.url ? `[${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(a.file)}](${a.url})` : code(a.file);
-        lines.push(`| ${code((0,_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .cell */ .H)(a.attribute))} | ${a.system} | ${code(a.storePath)} | ${code(a.narHash)} | ${a.narSize} | ${file} | ${a.published ? 'yes' : 'no'} |`);
-    }
-    if (config.checkReproducible) {
-        lines.push('', 'Reproducible: every artifact was built twice (`nix build --rebuild`) with identical results.');
-    }
-    lines.push('', ...provenanceSection(result, config));
-    lines.push('', ...restoreSection(result, config));
-    if (result.binaryCacheDir) {
-        const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .rawUrl */ .IU)(config.repository, result.branch, result.binaryCacheDir) ||
-            `<URL where ${result.binaryCacheDir} of ${config.repository.url} is served>`;
-        lines.push('#### Binary cache', '');
-        lines.push(`The closure is in a Nix binary cache at \`${result.binaryCacheDir}\`. In \`nix.conf\`:`, '');
-        lines.push('```ini', `extra-substituters = ${url}`);
-        lines.push(result.publicKey
-            ? `extra-trusted-public-keys = ${result.publicKey}`
-            : '# unsigned cache: sign it with the signing-key input, or copy with --no-check-sigs');
-        lines.push('```', '');
-        const again = result.signedAgain;
-        if (again) {
-            const keys = again.keys.length > 0 ? again.keys.join(', ') : 'no key';
-            lines.push(`The signing key changed: ${again.narinfos} narinfo(s) already on the branch were signed by ${keys} only: they are signed again with ${result.publicKey.split(':')[0]}, and keep their signatures by ${keys}. Consumers that trust any of these keys keep substituting.`, '');
-        }
-    }
-    return lines.join('\n');
-}
-/** How the artifacts were made (also in the manifest, per file). */
-function provenanceSection(result, config) {
-    const made = result.artifacts.map(a => a.provenance).filter(p => p !== undefined);
-    if (made.length === 0)
-        return [];
-    const lines = ['#### Provenance', ''];
-    const flakes = new Map(made.map(p => [p.flake.url, p.flake.narHash]));
-    for (const [url, narHash] of flakes) {
-        if (url)
-            lines.push(`- Flake: ${code(url)}${narHash ? ` (source ${code(narHash)})` : ''}`);
-    }
-    const { runner, runUrl, event, ref } = config.source;
-    lines.push(`- Built by ${made[0].nix} on ${runner.os} ${runner.arch}`);
-    if (runUrl) {
-        lines.push(`- Workflow run: ${runUrl}${event ? ` (${event}${ref ? `, ${code(ref)}` : ''})` : ''}`);
-    }
-    lines.push('- Per file, with its derivation: the `provenance` field of `index.json`', '');
-    return lines;
-}
-/** How to fetch and restore each `.nar` and `.closure` file; nothing when none was published. */
-function restoreSection(result, config) {
-    const files = result.artifacts.flatMap(a => a.files.filter(f => f.format !== 'binary-cache').map(f => ({ a, f })));
-    if (files.length === 0)
-        return [];
-    const formats = new Set(files.map(({ f }) => f.format));
-    const about = [
-        formats.has('nar')
-            ? 'A `.nar` file is a plain NAR of its store path: restore it with `nix-store --restore`; its hash (`nix hash file`) equals the NAR hash above.'
-            : '',
-        formats.has('closure')
-            ? "A `.closure` file holds the store path and its runtime closure in Nix's export format: `nix-store --import` adds them all to a store."
-            : ''
-    ];
-    const lines = ['#### Restore', '', about.filter(Boolean).join(' '), '', '```sh'];
-    for (const { a, f } of files) {
-        const name = f.path.split('/').pop() ?? f.path;
-        const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .downloadUrl */ .Is)(config.repository, result.commitSha, f.path, f.lfs !== undefined);
-        if (f.lfs) {
-            lines.push(`# ${f.path} is in Git LFS; in a clone of ${config.repository.url}: git lfs pull --include ${f.path}`);
-        }
-        if (url)
-            lines.push(`curl -fsSLo ${name} ${url}`);
-        else
-            lines.push(`# from a clone of ${config.repository.url}: cp ${f.path} .`);
-        if (f.format === 'nar') {
-            lines.push(`nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`);
-            lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`);
-        }
-        else {
-            lines.push(`nix-store --import < ${name}  # adds ${a.storePath} and its dependencies`);
-        }
-    }
-    return [...lines, '```', ''];
 }
 
 

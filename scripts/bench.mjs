@@ -887,13 +887,13 @@ async function scaleSection() {
     const started = Date.now()
     let out = ''
     let err = ''
-    child.stdout.on('data', d => (out += d))
+    child.stdout.on('data', d => (out = (out + d).slice(-2000)))
     child.stderr.on('data', d => (err = (err + d).slice(-2000)))
     const code = await new Promise(resolve => child.on('close', resolve))
     memory.stop()
     if (code !== 0) console.error(`[bench] verify at ${st.size} failed:\n${err}`)
     rows.push([
-      `scale: verify at ${st.size}: seconds, peak RSS MB; ${out.trim()}`,
+      `scale: verify at ${st.size}: seconds, peak RSS MB; ${out.trim().split('\n').at(-1)}`,
       `${((Date.now() - started) / 1000).toFixed(1)}, ${(memory.peak() / 1024).toFixed(0)}`,
       'completes, 0 problems',
       code === 0

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
 import * as os from 'node:os'
 import { parseArgs } from 'node:util'
+import type { PublishResult } from './config.js'
 import { errorMessage, UserError } from './errors.js'
 import {
   DEFAULT_PATH,
@@ -8,9 +10,9 @@ import {
   parseRepository,
   readConfig
 } from './inputs.js'
-import { consoleLogger, Logger } from './log.js'
+import { consoleLogger, type ConsoleLogger } from './log.js'
+import { run } from './proc.js'
 import { publish } from './publish.js'
-import { outputs } from './report.js'
 import { secretForms } from './secrets.js'
 import { verifyBinstore } from './verify.js'
 
@@ -18,15 +20,16 @@ const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTR
        publish-nix-artifact verify --repository URL [options]   (see verify --help)
 
 Builds each flake attribute, exports its store path as a plain NAR and commits it to the
-repository in one commit, pushed over HTTPS. Prints the outputs as JSON on stdout.
+repository, pushed over HTTPS. Prints the result as JSON on stdout.
 
 Options (same meaning as the action's inputs):
   --repository URL         https URL of the target repository (required)
   --branch NAME            target branch (default: the remote's default branch)
   --path DIR               directory inside the repository (default: nix)
   --commit-message TEXT    commit message template
-  --git-user-name NAME     commit author name
-  --git-user-email EMAIL   commit author email
+  --git-user-name NAME     commit author name (default: your git config user.name, else
+                           publish-nix-artifact; github-actions[bot] in GitHub Actions)
+  --git-user-email EMAIL   commit author email (default: your git config user.email, likewise)
   --nix-build-args ARGS    extra arguments for nix build
   --outputs LIST           derivation outputs to publish, e.g. out,bin, or * (default: nix build's)
   --format LIST            nar, closure, binary-cache (comma-separated; default: nar)
@@ -41,6 +44,7 @@ Options (same meaning as the action's inputs):
   --dry-run                build and export, push nothing
   --verbose                debug output
   -h, --help               this text
+  --version                the version of publish-nix-artifact
 
 The token is read from the environment, never from an argument:
   PUBLISH_NIX_ARTIFACT_TOKEN, or else GITHUB_TOKEN; the binary cache's signing key likewise
@@ -70,9 +74,10 @@ const VERIFY_USAGE = `Usage: publish-nix-artifact verify --repository URL [optio
 
 Checks a binstore against its manifest, reading the branch from a partial clone (never a
 checkout): every listed file is there with its size and sha256, every .nar hashes to its
-narHash, every narinfo of the binary cache (and of its closure) points to a NAR with its
-FileHash and FileSize and, with a key, is signed by it, and nothing under the directory is
-unlisted. One line per file, one per problem; exit code 1 when there is any.
+narHash, every narinfo of the binary cache (and of its closure) names its own store path, points
+to a NAR with its FileHash and FileSize and, with a key, is signed by it, the files of a store
+path agree on its NAR hash, and nothing under the directory is unlisted. On stdout, one line per
+file checked and one per problem, then the counts; exit code 1 when there is any problem.
 
 Options:
   --repository URL     https URL of the binstore (required)
@@ -120,44 +125,131 @@ function keepGoingWhenClosed(): void {
   }
 }
 
+/** A command line that cannot be run as given: said in one line, with where to find help. */
+class UsageError extends UserError {}
+
+/** parseArgs, with its errors as short UsageErrors in this tool's words. */
+function parse<T extends Parameters<typeof parseArgs>[0]>(config: T, help: string) {
+  try {
+    return parseArgs(config)
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? ''
+    const text = errorMessage(error)
+    const option = /'([^']+)'/.exec(text)?.[1] ?? ''
+    const what =
+      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        ? `unknown option ${option}`
+        : code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'
+          ? `unexpected argument ${option}`
+          : code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE'
+            ? `option ${option.split(' ')[0]} needs a value`
+            : text
+    throw new UsageError(`${what}. See '${help}'.`)
+  }
+}
+
 /** `publish-nix-artifact verify …`: checks a binstore; returns the exit code. */
-async function verifyCommand(argv: string[], token: string, log: Logger): Promise<number> {
-  const { values } = parseArgs({
-    args: joinValues(argv, new Set(['repository', 'branch', 'path', 'public-key'])),
-    options: {
-      repository: { type: 'string' },
-      branch: { type: 'string' },
-      path: { type: 'string' },
-      'public-key': { type: 'string' },
-      verbose: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' }
-    }
-  })
+async function verifyCommand(argv: string[], token: string, log: ConsoleLogger): Promise<number> {
+  const { values } = parse(
+    {
+      args: joinValues(argv, new Set(['repository', 'branch', 'path', 'public-key'])),
+      options: {
+        repository: { type: 'string' },
+        branch: { type: 'string' },
+        path: { type: 'string' },
+        'public-key': { type: 'string' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    },
+    'publish-nix-artifact verify --help'
+  )
   if (values.help) {
     process.stdout.write(VERIFY_USAGE)
     return 0
   }
-  if (!values.repository) throw new UserError('verify needs --repository URL.')
+  if (typeof values.repository !== 'string' || !values.repository) {
+    throw new UsageError("verify needs --repository URL. See 'publish-nix-artifact verify --help'.")
+  }
   const serverUrl = (process.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  const text = (name: string) => {
+    const value = (values as Record<string, unknown>)[name]
+    return typeof value === 'string' ? value : undefined
+  }
   const report = await verifyBinstore(
     {
       repository: parseRepository(values.repository, serverUrl),
       token,
-      branch: values.branch,
-      path: normalizeRepoPath(values.path ?? DEFAULT_PATH),
-      publicKey: values['public-key'] ?? '',
+      branch: text('branch'),
+      path: normalizeRepoPath(text('path') ?? DEFAULT_PATH),
+      publicKey: text('public-key') ?? '',
       tempDir: process.env.RUNNER_TEMP || os.tmpdir(),
       network: { stallSeconds: 60, timeoutSeconds: 1800 }
     },
-    log
+    log,
+    line => process.stdout.write(`${log.redact(line)}\n`)
   )
-  const summary = `${report.checked} file(s) checked, ${report.problems.length} problem(s).`
-  if (report.problems.length === 0) {
-    process.stdout.write(`${summary}\n`)
-    return 0
+  process.stdout.write(`${report.checked} file(s) checked, ${report.problems.length} problem(s).\n`)
+  return report.problems.length === 0 ? 0 : 1
+}
+
+/** This tool's version, from the package it was installed from. */
+function version(): string {
+  try {
+    const file = new URL('../package.json', import.meta.url)
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown'
+  } catch {
+    return 'unknown'
   }
-  process.stderr.write(`${report.problems.map(p => `problem: ${p}`).join('\n')}\n${summary}\n`)
-  return 1
+}
+
+/**
+ * Who commits when the command line runs outside GitHub Actions: the user's git identity, else
+ * the tool's own name (github-actions[bot] would claim to be a workflow).
+ */
+async function localCommitter(): Promise<{ name: string; email: string }> {
+  const get = async (key: string) => {
+    const result = await run('git', ['config', '--get', key]).catch(() => undefined)
+    return result?.code === 0 ? result.stdout.trim() : ''
+  }
+  const [name, email] = await Promise.all([get('user.name'), get('user.email')])
+  return {
+    name: name || 'publish-nix-artifact',
+    email: email || 'publish-nix-artifact@users.noreply.localhost'
+  }
+}
+
+/** The result as typed JSON: booleans, numbers, and the artifacts as an array. */
+export function cliResult(result: PublishResult): Record<string, unknown> {
+  return {
+    published: result.published,
+    'dry-run': result.dryRun,
+    branch: result.branch,
+    'commit-sha': result.commitSha,
+    ...(result.binaryCacheDir
+      ? { 'binary-cache-dir': result.binaryCacheDir, 'public-key': result.publicKey }
+      : {}),
+    artifacts: result.artifacts.map(a => ({
+      attribute: a.attribute,
+      output: a.output,
+      'store-path': a.storePath,
+      system: a.system,
+      file: a.file,
+      'nar-hash': a.narHash,
+      'nar-size': a.narSize,
+      url: a.url,
+      // In a dry run nothing is published: `new` says whether it would have been.
+      published: a.published && !result.dryRun,
+      new: a.published,
+      files: a.files.map(f => ({
+        format: f.format,
+        file: f.path,
+        size: f.size,
+        sha256: f.sha256,
+        ...(f.lfs ? { 'lfs-oid': f.lfs.oid } : {})
+      }))
+    }))
+  }
 }
 
 /** The command-line entry point; returns the exit code. */
@@ -175,21 +267,34 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
       )
     }
     if (argv[0] === 'verify') return await verifyCommand(argv.slice(1), token, log)
-    const { values, positionals } = parseArgs({
-      args: joinValues(argv, new Set(OPTIONS)),
-      allowPositionals: true,
-      options: {
-        ...Object.fromEntries(OPTIONS.map(name => [name, { type: 'string' as const }])),
-        'dry-run': { type: 'boolean' },
-        'check-reproducible': { type: 'boolean' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    })
+    if (argv.length === 0) {
+      process.stderr.write(USAGE)
+      return 2
+    }
+    const { values, positionals } = parse(
+      {
+        args: joinValues(argv, new Set(OPTIONS)),
+        allowPositionals: true,
+        options: {
+          ...Object.fromEntries(OPTIONS.map(name => [name, { type: 'string' as const }])),
+          'dry-run': { type: 'boolean' },
+          'check-reproducible': { type: 'boolean' },
+          verbose: { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+          version: { type: 'boolean' }
+        }
+      },
+      'publish-nix-artifact --help'
+    )
     if (values.help) {
       process.stdout.write(USAGE)
       return 0
     }
+    if (values.version) {
+      process.stdout.write(`publish-nix-artifact ${version()}\n`)
+      return 0
+    }
+    const committer = process.env.GITHUB_ACTIONS === 'true' ? undefined : await localCommitter()
     const input: InputReader = name => {
       if (name === 'token') return token
       if (name === 'signing-key') return process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? ''
@@ -197,7 +302,10 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
       if (name === 'dry-run') return values['dry-run'] ? 'true' : 'false'
       if (name === 'check-reproducible') return values['check-reproducible'] ? 'true' : 'false'
       const value = (values as Record<string, unknown>)[name]
-      return typeof value === 'string' ? value : ''
+      if (typeof value === 'string') return value
+      if (name === 'git-user-name') return committer?.name ?? ''
+      if (name === 'git-user-email') return committer?.email ?? ''
+      return ''
     }
     const config = readConfig(input, process.env)
     // Child processes (nix, the builders it starts, git) never inherit the token variable.
@@ -205,12 +313,11 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
     delete process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY
     if (token && token === process.env.GITHUB_TOKEN) delete process.env.GITHUB_TOKEN
     const result = await publish(config, log)
-    process.stdout.write(`${JSON.stringify(outputs(result), null, 2)}\n`)
+    process.stdout.write(`${JSON.stringify(cliResult(result), null, 2)}\n`)
     return 0
   } catch (error) {
     const message = log.redact(errorMessage(error))
-    const usage = error instanceof TypeError && /Unknown option|argument/.test(message)
-    process.stderr.write(`error: ${message}\n${usage ? `\n${USAGE}` : ''}`)
-    return usage ? 2 : 1
+    process.stderr.write(`error: ${message}\n`)
+    return error instanceof UsageError ? 2 : 1
   }
 }

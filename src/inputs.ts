@@ -74,6 +74,7 @@ export function readConfig(input: InputReader, env: NodeJS.ProcessEnv): Config {
       arch: env.RUNNER_ARCH || (RUNNER_ARCH[os.arch()] ?? os.arch())
     }
   }
+  const formats = parseFormats(input('format') || 'nar')
   return {
     attributes: parseAttributes(input('flake-attribute')),
     repository: parseRepository(input('repository'), serverUrl),
@@ -85,9 +86,9 @@ export function readConfig(input: InputReader, env: NodeJS.ProcessEnv): Config {
     gitUserEmail: oneLine(input('git-user-email') || DEFAULT_USER_EMAIL, 'git-user-email'),
     nixBuildArgs: parseNixBuildArgs(input('nix-build-args')),
     outputs: parseOutputs(input('outputs')),
-    formats: parseFormats(input('format') || 'nar'),
+    formats,
     compression: parseCompression(input('compression') || 'xz'),
-    signingKey: parseSigningKey(input('signing-key')),
+    signingKey: signingKeyFor(parseSigningKey(input('signing-key')), formats),
     dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
     checkReproducible: parseBoolean(input('check-reproducible') || 'false', 'check-reproducible'),
     largeFiles,
@@ -468,13 +469,33 @@ export function parseCompression(value: string): Compression {
   return v as Compression
 }
 
-/** A Nix secret key is `name:base64`; the value is never echoed. */
+/**
+ * A Nix secret key is `name:base64` of 64 bytes (an ed25519 seed and its public key); the value
+ * is never echoed. A public key (32 bytes) in its place is named as such, before any build.
+ */
 export function parseSigningKey(value: string): string {
   const key = value.trim()
   if (key === '') return ''
-  if (!/^[A-Za-z0-9._-]+:[A-Za-z0-9+/]+={0,2}$/.test(key)) {
+  const bytes = /^[A-Za-z0-9._-]+:([A-Za-z0-9+/]+={0,2})$/.exec(key)?.[1]
+  const size = bytes ? Buffer.from(bytes, 'base64').length : 0
+  if (size === 32) {
+    throw new UserError(
+      "Input 'signing-key' holds a public key (what consumers put in trusted-public-keys), not the secret key that signs. Give the secret key printed by 'nix key generate-secret --key-name NAME'; its public half is derived from it."
+    )
+  }
+  if (size !== 64) {
     throw new UserError(
       "Input 'signing-key' is not a Nix secret key (NAME:BASE64, as printed by 'nix key generate-secret --key-name NAME')."
+    )
+  }
+  return key
+}
+
+/** A signing key signs the binary cache only: given without it, it is a mistake, said before the build. */
+function signingKeyFor(key: string, formats: readonly string[]): string {
+  if (key && !formats.includes('binary-cache')) {
+    throw new UserError(
+      `Input 'signing-key' signs a binary cache, but 'format' (${formats.join(', ')}) has none: add binary-cache to 'format', or remove 'signing-key'.`
     )
   }
   return key
@@ -517,6 +538,18 @@ export function parseSize(value: string, name: string): number {
   const bytes = Math.floor(Number(m[1]) * unit)
   if (bytes <= 0) throw new UserError(`Input '${name}' must be larger than zero.`)
   return bytes
+}
+
+/**
+ * A size for a message, in the unit that suits it: `120 bytes`, `300.0 KiB`, `50.0 MiB`,
+ * `2.0 GiB`; with the exact byte count after one that is rounded.
+ */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`
+  const [unit, scale] =
+    bytes < 1024 ** 2 ? ['KiB', 1024] : bytes < 1024 ** 3 ? ['MiB', 1024 ** 2] : ['GiB', 1024 ** 3]
+  const shown = (bytes / scale).toFixed(1)
+  return Number(shown) * scale === bytes ? `${shown} ${unit}` : `${shown} ${unit} (${bytes} bytes)`
 }
 
 /** `90`, `90s`, `5m`, `1h`, `1.5m`: a duration, in whole seconds (at least one). */

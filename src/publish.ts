@@ -39,7 +39,7 @@ import {
   TreeEntry,
   wantedPaths
 } from './git/plan.js'
-import { relaxingOptions } from './inputs.js'
+import { formatSize, relaxingOptions } from './inputs.js'
 import {
   artifactPath,
   bucketOf,
@@ -632,17 +632,20 @@ export class Publisher {
     if (objects.size === 0 || config.dryRun) return
     const all = [...objects.values()]
     const bytes = all.reduce((sum, o) => sum + o.size, 0)
-    await log.group(`Uploading ${all.length} file(s) to Git LFS (${mib(bytes)})`, async () => {
-      await withRetries('upload to Git LFS', retry, log, async (_attempt, deadline) => {
-        // A retry asks again for all of them: the server leaves out what arrived before.
-        const report = await lfs.upload(all, `refs/heads/${branch}`, deadline)
-        if (report.present.length > 0) {
-          log.info(
-            `${report.present.length} LFS object(s) were on the server already; not uploaded again.`
-          )
-        }
-      })
-    })
+    await log.group(
+      `Uploading ${all.length} file(s) to Git LFS (${formatSize(bytes)})`,
+      async () => {
+        await withRetries('upload to Git LFS', retry, log, async (_attempt, deadline) => {
+          // A retry asks again for all of them: the server leaves out what arrived before.
+          const report = await lfs.upload(all, `refs/heads/${branch}`, deadline)
+          if (report.present.length > 0) {
+            log.info(
+              `${report.present.length} LFS object(s) were on the server already; not uploaded again.`
+            )
+          }
+        })
+      }
+    )
   }
 
   /**
@@ -741,8 +744,9 @@ export class Publisher {
         : files
     pushes.push({ branch, commitSha: commit, added, published: true })
     await git.push(commit, branch, deadline)
+    const created = owned.filter(f => !plan.entries.has(f.path)).length
     log.info(
-      `Pushed ${commit} to '${branch}' with ${plan.added.length} new file(s) and ${owned.length} updated index file(s).`
+      `Pushed ${commit} to '${branch}': ${plan.added.length} new file(s); of the files the action keeps beside them, ${created} created and ${owned.length - created} updated.`
     )
     return this.outcome(exported, { branch, commitSha: commit, added, published: true })
   }
@@ -1165,8 +1169,6 @@ export function flakeRefOf(attribute: string): string {
   return hash === -1 ? attribute : attribute.slice(0, hash) || '.'
 }
 
-const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`
-
 /**
  * Whether `file` goes to Git LFS (with `large-files: lfs`, when it is over `lfs-threshold`);
  * refuses, before anything is pushed, a file over `max-file-size`.
@@ -1176,17 +1178,17 @@ function inLfs(config: Config, file: string, size: number, log: Logger): boolean
   if (size > config.maxFileSize) {
     throw new UserError(
       lfs
-        ? `${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}, the largest Git LFS object this step uploads; nothing was pushed. GitHub accepts LFS objects up to 2 GiB on free plans (more on paid plans): raise 'max-file-size' if your plan allows it, or publish a smaller output.`
+        ? `${file} is ${formatSize(size)}, over max-file-size ${formatSize(config.maxFileSize)}, the largest Git LFS object this step uploads; nothing was pushed. GitHub accepts LFS objects up to 2 GiB on free plans (more on paid plans): raise 'max-file-size' if your plan allows it, or publish a smaller output.`
         : config.largeFiles === 'lfs'
-          ? `${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}, and not over lfs-threshold ${mib(config.lfsThreshold)}; nothing was pushed. Lower 'lfs-threshold' so that it goes to Git LFS.`
-          : `${file} is ${mib(size)} (${size} bytes), over max-file-size ${mib(config.maxFileSize)}; nothing was pushed. Git hosts reject large files (GitHub: 100 MiB). Set 'large-files: lfs' to store files over 'lfs-threshold' in Git LFS, or publish a smaller output.`
+          ? `${file} is ${formatSize(size)}, over max-file-size ${formatSize(config.maxFileSize)}, and not over lfs-threshold ${formatSize(config.lfsThreshold)}; nothing was pushed. Lower 'lfs-threshold' so that it goes to Git LFS.`
+          : `${file} is ${formatSize(size)}, over max-file-size ${formatSize(config.maxFileSize)}; nothing was pushed. Git hosts reject large files (GitHub: 100 MiB). Set 'large-files: lfs' to store files over 'lfs-threshold' in Git LFS, or publish a smaller output.`
     )
   }
   if (!lfs && size > config.warnFileSize) {
     log.warning(
       config.largeFiles === 'lfs'
-        ? `${file} is ${mib(size)}, under lfs-threshold ${mib(config.lfsThreshold)}, so a plain git file: GitHub warns above 50 MiB and refuses files over 100 MiB. Lower 'lfs-threshold'.`
-        : `${file} is ${mib(size)}: GitHub warns above 50 MiB and refuses files over 100 MiB. Set 'large-files: lfs' to store large files in Git LFS.`
+        ? `${file} is ${formatSize(size)}, under lfs-threshold ${formatSize(config.lfsThreshold)}, so a plain git file: GitHub warns above 50 MiB and refuses files over 100 MiB. Lower 'lfs-threshold'.`
+        : `${file} is ${formatSize(size)}: GitHub warns above 50 MiB and refuses files over 100 MiB. Set 'large-files: lfs' to store large files in Git LFS.`
     )
   }
   return lfs

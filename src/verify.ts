@@ -45,12 +45,20 @@ export interface VerifyGit {
   blobDigests(oids: string[]): Promise<Map<string, { size: number; sha256: Buffer }>>
 }
 
-/** Checks a binstore against its manifest, in a private work directory. */
-export function verifyBinstore(config: VerifyConfig, log: Logger): Promise<VerifyReport> {
+/**
+ * Checks a binstore against its manifest, in a private work directory. `print` gets a line for
+ * each file checked (`ok   FILE`) and each problem (`problem: FILE: WHAT`) as they are found;
+ * `log`, how the branch is read.
+ */
+export function verifyBinstore(
+  config: VerifyConfig,
+  log: Logger,
+  print: (line: string) => void
+): Promise<VerifyReport> {
   return withWorkDir(config.tempDir, async work => {
     const identity = { name: 'verify', email: 'verify@localhost' }
     const git = new Git(config.repository, config.token, work, identity, log, config.network)
-    return verifyWith(git, config, log, Date.now() + config.network.timeoutSeconds * 1000)
+    return verifyWith(git, config, print, Date.now() + config.network.timeoutSeconds * 1000)
   })
 }
 
@@ -58,13 +66,16 @@ export function verifyBinstore(config: VerifyConfig, log: Logger): Promise<Verif
 export async function verifyWith(
   git: VerifyGit,
   config: Pick<VerifyConfig, 'branch' | 'path' | 'publicKey'>,
-  log: Logger,
+  print: (line: string) => void,
   deadline: number
 ): Promise<VerifyReport> {
   const problems: string[] = []
+  /** The files that have a problem: no `ok` line for them. */
+  const troubled = new Set<string>()
   const fail = (file: string, what: string) => {
+    troubled.add(file)
     problems.push(`${file}: ${what}`)
-    log.info(`FAIL ${file}: ${what}`)
+    print(`problem: ${file}: ${what}`)
   }
   await git.init()
   const tip = await git.fetchTip(deadline, config.branch, true)
@@ -151,7 +162,7 @@ export async function verifyWith(
       } else if (entry.format === 'nar' && entry.fileSha256 !== entry.narHash) {
         fail(entry.file, `its sha256 ${entry.fileSha256} is not its narHash ${entry.narHash}`)
       } else {
-        log.info(`ok   ${entry.file} (Git LFS pointer)`)
+        print(`ok   ${entry.file} (Git LFS pointer)`)
       }
       return
     }
@@ -164,8 +175,9 @@ export async function verifyWith(
       fail(entry.file, `sha256 is ${sha256}, the manifest says ${entry.fileSha256}`)
     } else if (entry.format === 'nar' && sha256 !== entry.narHash) {
       fail(entry.file, `the NAR hashes to ${sha256}, not to its narHash ${entry.narHash}`)
-    } else {
-      log.info(`ok   ${entry.file}`)
+    } else if (entry.format !== 'binary-cache') {
+      // A narinfo's line comes with the checks of the cache below.
+      print(`ok   ${entry.file}`)
     }
   }
   const checkBatch = async (entries: ManifestEntry[]) => {
@@ -189,11 +201,14 @@ export async function verifyWith(
   }
 
   // The binary cache: every narinfo reachable from a listed one, and the NAR each points to.
+  const listed = new Set(cacheEntries)
   const queue = cacheEntries
   /** Store path → the narinfo that describes it (named for it), and what it records. */
   const described = new Map<string, { file: string; narHash: string; narSize: number }>()
   const publicKey = config.publicKey || keys[0] || ''
   const seen = new Set<string>()
+  /** NARs checked: two narinfos naming one NAR (a hand edit) check it once. */
+  const seenNars = new Set<string>()
   while (queue.length > 0) {
     const file = queue.shift() ?? ''
     if (seen.has(file)) continue
@@ -201,8 +216,9 @@ export async function verifyWith(
     accounted.add(file)
     const text = texts.get(files.get(file) ?? '')
     if (text === undefined) continue // reported above as missing
+    // A listed narinfo was counted with the manifest's files.
+    if (!listed.has(file)) checked++
     const info = parseNarInfo(text)
-    checked++
     const named = file.slice(cacheDir.length + 1, -8)
     if (!info.storePath) {
       fail(file, 'it is not a narinfo (no StorePath)')
@@ -220,6 +236,9 @@ export async function verifyWith(
       if (next) queue.push(next)
       else fail(file, `refers to ${reference}, which has no narinfo in the cache`)
     }
+    if (publicKey && !signedBy(info, publicKey)) {
+      fail(file, `no valid signature by ${publicKey.split(':')[0]}`)
+    }
     // A NAR in Git LFS is named by an absolute URL that ends in its path in the repository.
     const inRepo = /^[a-z]+:\/\//.test(info.url)
       ? (new RegExp(`/${escapeRegExp(cacheDir)}/(nar/[^/]+)$`).exec(decodeURI(info.url))?.[1] ?? '')
@@ -231,6 +250,9 @@ export async function verifyWith(
       fail(file, `its NAR ${inRepo ? nar : info.url} is missing`)
       continue
     }
+    if (!troubled.has(file)) print(`ok   ${file}${publicKey ? ' (signed)' : ''}`)
+    if (seenNars.has(nar)) continue
+    seenNars.add(nar)
     const pointer = inRepo === info.url ? undefined : await lfsDigest(git, narOid)
     const digest = pointer ?? (await git.blobDigest(narOid))
     checked++
@@ -238,19 +260,13 @@ export async function verifyWith(
     if (digest.size !== info.fileSize || fileHash !== info.fileHash) {
       fail(
         nar,
-        `${digest.size} bytes, ${fileHash}; its narinfo says ${info.fileSize} bytes, ${info.fileHash}`
+        `${digest.size} bytes, ${fileHash}; its narinfo ${file} says ${info.fileSize} bytes, ${info.fileHash}`
       )
-      continue
-    }
-    if (info.compression === 'none' && narHashSri(info.fileHash) !== narHash) {
+    } else if (info.compression === 'none' && narHashSri(info.fileHash) !== narHash) {
       fail(nar, `is not compressed, so its hash ${fileHash} should be the NarHash ${info.narHash}`)
-      continue
+    } else {
+      print(`ok   ${nar}${pointer ? ' (Git LFS pointer)' : ''}`)
     }
-    if (publicKey && !signedBy(info, publicKey)) {
-      fail(file, `no valid signature by ${publicKey.split(':')[0]}`)
-      continue
-    }
-    log.info(`ok   ${nar} (${file}${publicKey ? ', signed' : ''})`)
   }
   if (files.has(repoPath(cacheDir, 'nix-cache-info')))
     accounted.add(repoPath(cacheDir, 'nix-cache-info'))

@@ -25,9 +25,13 @@ test('the command line publishes with the token from the environment and prints 
   expect(run.stderr).not.toContain(TOKEN)
   expect(run.code).toBe(0)
   const out = JSON.parse(run.stdout)
-  expect(out.published).toBe('true')
+  // Typed JSON: booleans, numbers, the artifacts as an array.
+  expect(out.published).toBe(true)
+  expect(out['dry-run']).toBe(false)
   expect(out['commit-sha']).toBe(await serverGit(repo.dir, 'rev-parse', 'main'))
-  const files = JSON.parse(out.artifacts).map((a: { file: string }) => a.file)
+  expect(typeof out.artifacts[0]['nar-size']).toBe('number')
+  expect(out.artifacts[0].published).toBe(true)
+  const files = out.artifacts.map((a: { file: string }) => a.file)
   expect(files).toHaveLength(2)
   for (const file of files)
     expect(file).toMatch(
@@ -46,9 +50,58 @@ test('the token is refused as an argument, and --help works', async () => {
   const help = await cli(['--help'], {})
   expect(help.code).toBe(0)
   expect(help.stdout).toContain('PUBLISH_NIX_ARTIFACT_TOKEN')
+  // Usage errors: one line, in this tool's words, pointing to --help; exit code 2.
   const unknown = await cli(['--frobnicate'], {})
-  expect(unknown.code).toBe(2)
-  expect(unknown.stderr).toMatch(/Unknown option/)
+  expect([unknown.code, unknown.stderr]).toEqual([
+    2,
+    "error: unknown option --frobnicate. See 'publish-nix-artifact --help'.\n"
+  ])
+  const extra = await cli(['verify', '--repository', 'https://x.example/r.git', 'surplus'], {})
+  expect([extra.code, extra.stderr]).toEqual([
+    2,
+    "error: unexpected argument surplus. See 'publish-nix-artifact verify --help'.\n"
+  ])
+  const none = await cli([], {})
+  expect(none.code).toBe(2)
+  expect(none.stderr).toMatch(/^Usage: publish-nix-artifact --repository URL/)
+  const version = await cli(['--version'], {})
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'))
+  expect([version.code, version.stdout]).toEqual([0, `publish-nix-artifact ${pkg.version}\n`])
+})
+
+test('outside GitHub Actions the commit is by the git identity of the user; a dry run publishes nothing', async () => {
+  const repo = e2e.server.createRepo('cli-committer')
+  const flake = writeFlake(path.join(e2e.work, 'committer'), { c: 'echo c > $out' })
+  const home = tempDir('cli-home')
+  fs.writeFileSync(
+    path.join(home, '.gitconfig'),
+    '[user]\n\tname = Ada Lovelace\n\temail = ada@example.com\n'
+  )
+  const env = { PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN, HOME: home }
+  const dry = await cli(['--repository', repo.url, '--dry-run', `${flake}#c`], env)
+  expect(dry.code).toBe(0)
+  const planned = JSON.parse(dry.stdout)
+  expect([planned.published, planned['dry-run'], planned.artifacts[0].published]).toEqual([
+    false,
+    true,
+    false
+  ])
+  expect(planned.artifacts[0].new).toBe(true)
+  const run = await cli(['--repository', repo.url, `${flake}#c`], env)
+  expect(run.code).toBe(0)
+  expect(await serverGit(repo.dir, 'log', '-1', '--format=%an <%ae>', 'main')).toBe(
+    'Ada Lovelace <ada@example.com>'
+  )
+  // Without a git identity: the tool's own name, never github-actions[bot].
+  const other = e2e.server.createRepo('cli-committer-none')
+  const bare = await cli(['--repository', other.url, `${flake}#c`], {
+    PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN,
+    HOME: tempDir('cli-home-empty')
+  })
+  expect(bare.code).toBe(0)
+  expect(await serverGit(other.dir, 'log', '-1', '--format=%an', 'main')).toBe(
+    'publish-nix-artifact'
+  )
 })
 
 test("--nix-build-args takes arguments that start with '-', as --help shows it", async () => {
@@ -145,7 +198,7 @@ function hasNpm(): boolean {
       scratch
     )
     expect(run.code).toBe(0)
-    expect(JSON.parse(run.stdout).published).toBe('true')
+    expect(JSON.parse(run.stdout).published).toBe(true)
     expect(await serverGit(repo.dir, 'ls-tree', '-r', '--name-only', 'main')).toMatch(
       /-tool\.nar$/m
     )

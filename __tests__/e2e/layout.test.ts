@@ -41,8 +41,8 @@ const publish = (slug: string, inputs: Record<string, string> = {}) =>
 const verify = (url: string) =>
   runCli(['verify', '--repository', url], { TMPDIR: e2e.work, PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN })
 
-const problems = (run: { stderr: string }) =>
-  run.stderr.split('\n').filter(line => line.startsWith('problem: '))
+const problems = (run: { stdout: string }) =>
+  run.stdout.split('\n').filter(line => line.startsWith('problem: '))
 
 const tree = async (dir: string) =>
   (await serverGit(dir, 'ls-tree', '-r', '--name-only', 'main')).split('\n')

@@ -646,9 +646,9 @@ describe('a hand-edited manifest', () => {
     })
     expect(verify.code).not.toBe(0)
     const said = `${verify.stdout}${verify.stderr}`
-    expect(said.match(/FAIL nix\/index\.json: artifacts\[\d\] /g)).toHaveLength(4)
+    expect(said.match(/^problem: nix\/index\.json: artifacts\[\d\] /gm)).toHaveLength(4)
     expect(said).toContain('2 file(s) checked, 4 problem(s).')
-    expect(said).not.toMatch(/FAIL (?!nix\/index\.json: artifacts)/)
+    expect(said).not.toMatch(/^problem: (?!nix\/index\.json: artifacts)/m)
   })
 
   test('an unreadable entry for the file a run publishes: one error naming it, nothing pushed', async () => {

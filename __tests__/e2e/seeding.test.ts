@@ -202,7 +202,7 @@ describe('a narinfo on the branch that is not what it says', () => {
       await sh('nix-store', ['--store', store, '--verify-path', paths.lib, paths.v2])
       // And verify finds the binstore whole again.
       const verify = await verifyRun(repo)
-      expect([verify.code, verify.stderr.match(/^problem: .*$/gm)]).toEqual([0, null])
+      expect([verify.code, verify.stdout.match(/^problem: .*$/gm)]).toEqual([0, null])
     }
   )
 })
@@ -267,7 +267,7 @@ describe('signing keys, the same path again', () => {
       // verify finds the binstore whole, under either key.
       for (const key of [newKey, oldKey]) {
         const verify = await verifyRun(repo, '--public-key', key.publicKey)
-        expect([key.publicKey, verify.code, verify.stderr.match(/^problem: .*$/gm)]).toEqual([
+        expect([key.publicKey, verify.code, verify.stdout.match(/^problem: .*$/gm)]).toEqual([
           key.publicKey,
           0,
           null

@@ -33,8 +33,8 @@ const verify = (...args: string[]) =>
 const damage = (change: () => void) =>
   commitChange(clone, 'healthy', change, 'damage', repo.dir, 'refs/heads/main')
 
-const problems = (run: { stderr: string }) =>
-  run.stderr.split('\n').filter(line => line.startsWith('problem: '))
+const problems = (run: { stdout: string }) =>
+  run.stdout.split('\n').filter(line => line.startsWith('problem: '))
 
 beforeAll(async () => {
   const flake = writeClosureFlake(path.join(e2e.work, 'flake'), {
@@ -63,14 +63,16 @@ test('a healthy binstore passes: every file, every narinfo of the closure, every
   const run = await verify()
   expect(problems(run)).toEqual([])
   expect(run.code).toBe(0)
-  // One progress line per file checked.
-  const ok = run.stderr.split('\n').filter(line => line.startsWith('ok   '))
-  expect(ok).toHaveLength(5)
+  // One line per file checked, all on stdout: the three listed files (.nar, .closure, narinfo),
+  // the other narinfo of the closure, and both NARs; the counts agree with them.
+  const ok = run.stdout.split('\n').filter(line => line.startsWith('ok   '))
+  expect(ok).toHaveLength(6)
   expect(
-    ok.filter(line => / \(nix\/cache\/[0-9a-z]{32}\.narinfo, signed\)$/.test(line))
+    ok.filter(line => /^ok   nix\/cache\/[0-9a-z]{32}\.narinfo \(signed\)$/.test(line))
   ).toHaveLength(2)
-  // The three listed files (.nar, .closure, narinfo), both narinfos of the closure, their NARs.
-  expect(run.stdout.trim().split('\n').at(-1)).toBe('7 file(s) checked, 0 problem(s).')
+  expect(ok.filter(line => /^ok   nix\/cache\/nar\/\S+$/.test(line))).toHaveLength(2)
+  expect(run.stdout.trim().split('\n').at(-1)).toBe('6 file(s) checked, 0 problem(s).')
+  expect(run.stderr).not.toMatch(/^(ok|problem:) /m)
 })
 
 test('each kind of damage is reported as one problem, and the exit code is 1', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals'
 import {
   DEFAULT_MAX_FILE_SIZE,
   normalizeRepoPath,
+  formatSize,
   parseAttributes,
   parseBoolean,
   parseDuration,
@@ -300,8 +301,17 @@ describe('small validators', () => {
     expect(() => readConfig(reader({ ...base, compression: 'gzip' }), {})).toThrow(
       /'compression' must be one of none, xz, zstd/
     )
-    const key = 'test-1:QhhD/sE9Rt0YnAAAA+bb=='
-    expect(readConfig(reader({ ...base, 'signing-key': ` ${key}\n` }), {}).signingKey).toBe(key)
+    const key = `test-1:${Buffer.alloc(64, 7).toString('base64')}`
+    const cache = { ...base, format: 'binary-cache' }
+    expect(readConfig(reader({ ...cache, 'signing-key': ` ${key}\n` }), {}).signingKey).toBe(key)
+    // Refused before the build: a key without a binary cache to sign, a public key in its place.
+    expect(() => readConfig(reader({ ...base, 'signing-key': key }), {})).toThrow(
+      "Input 'signing-key' signs a binary cache, but 'format' (nar) has none: add binary-cache to 'format', or remove 'signing-key'."
+    )
+    const publicKey = `test-1:${Buffer.alloc(32, 7).toString('base64')}`
+    expect(() => readConfig(reader({ ...cache, 'signing-key': publicKey }), {})).toThrow(
+      /holds a public key \(what consumers put in trusted-public-keys\), not the secret key/
+    )
     let message = ''
     try {
       readConfig(reader({ ...base, 'signing-key': 'not a key s3cret' }), {})
@@ -310,6 +320,16 @@ describe('small validators', () => {
     }
     expect(message).toMatch(/not a Nix secret key/)
     expect(message).not.toContain('s3cret')
+  })
+  test('sizes in messages: the unit that suits them, the exact count when rounded', () => {
+    expect([120, 1024, 300_000, 1024 ** 2, 3_000_112, 2 * 1024 ** 3].map(formatSize)).toEqual([
+      '120 bytes',
+      '1.0 KiB',
+      '293.0 KiB (300000 bytes)',
+      '1.0 MiB',
+      '2.9 MiB (3000112 bytes)',
+      '2.0 GiB'
+    ])
   })
   test('booleans and sizes', () => {
     expect(parseBoolean('TRUE', 'x')).toBe(true)

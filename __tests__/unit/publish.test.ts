@@ -522,7 +522,7 @@ describe('Publisher', () => {
 
   test('large-files: the limits, and what each error says to do', async () => {
     await expect(publisher({ 'max-file-size': '100' }).run()).rejects.toThrow(
-      /over max-file-size 0\.0 MiB; nothing was pushed\. .*Set 'large-files: lfs'/
+      / is \d+ bytes, over max-file-size 100 bytes; nothing was pushed\. .*Set 'large-files: lfs'/
     )
     await expect(
       publisher({ 'large-files': 'lfs', 'lfs-threshold': '100', 'max-file-size': '200' }).run()
