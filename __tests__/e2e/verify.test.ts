@@ -68,9 +68,9 @@ test('a healthy binstore passes: every file, every narinfo of the closure, every
   const ok = run.stdout.split('\n').filter(line => line.startsWith('ok   '))
   expect(ok).toHaveLength(6)
   expect(
-    ok.filter(line => /^ok   nix\/cache\/[0-9a-z]{32}\.narinfo \(signed\)$/.test(line))
+    ok.filter(line => /^ok {3}nix\/cache\/[0-9a-z]{32}\.narinfo \(signed\)$/.test(line))
   ).toHaveLength(2)
-  expect(ok.filter(line => /^ok   nix\/cache\/nar\/\S+$/.test(line))).toHaveLength(2)
+  expect(ok.filter(line => /^ok {3}nix\/cache\/nar\/\S+$/.test(line))).toHaveLength(2)
   expect(run.stdout.trim().split('\n').at(-1)).toBe('6 file(s) checked, 0 problem(s).')
   expect(run.stderr).not.toMatch(/^(ok|problem:) /m)
 })
