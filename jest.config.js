@@ -8,6 +8,7 @@ export default {
   },
   testMatch: ['**/__tests__/**/*.test.ts'],
   globalSetup: './__tests__/helpers/global-setup.mjs',
+  setupFilesAfterEnv: ['./__tests__/helpers/cleanup.ts'],
   testTimeout: 120000,
   verbose: true
 }

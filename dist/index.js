@@ -29094,10 +29094,15 @@ class UserError extends Error {
         this.name = 'UserError';
     }
 }
-/** A failure that may go away on its own (HTTP 5xx, connection reset): retried with back-off. */
+/**
+ * A failure that may go away on its own (HTTP 5xx, connection reset): retried with back-off.
+ * `hint` says what to check if it does not, for the error that ends the retries.
+ */
 class TransientError extends UserError {
-    constructor(message) {
+    hint;
+    constructor(message, hint = '') {
         super(message);
+        this.hint = hint;
         this.name = 'TransientError';
     }
 }
@@ -29483,9 +29488,12 @@ function classifyRemoteError(repo, verb, result) {
     if (status === '404' || /repository '.*' not found|not found/i.test(err)) {
         return new errors/* UserError */.yo(`Repository ${url} was not found (HTTP 404). Check the 'repository' input; for a private repository, also check that the token can see it (hosts answer 404 when it cannot).`);
     }
+    if (/Failed to connect|Couldn't connect|Could not resolve host/i.test(err)) {
+        return new errors/* TransientError */.N_(`Could not ${verb} ${url}: ${tail(result)}`, `Check the host in 'repository' (${repo.origin}), and that this machine can reach it: its DNS, a firewall, or a proxy (git uses the https_proxy variable).`);
+    }
     if ((status && status.startsWith('5')) ||
-        /RPC failed|Connection reset|Empty reply|Failed to connect|Couldn't connect|Could not resolve host|timed out|early EOF|unexpected disconnect|remote end hung up|SSL_ERROR|gnutls_handshake/i.test(err)) {
-        return new errors/* TransientError */.N_(`Could not ${verb} ${url}: ${tail(result)}`);
+        /RPC failed|Connection reset|Empty reply|timed out|early EOF|unexpected disconnect|remote end hung up|SSL_ERROR|gnutls_handshake/i.test(err)) {
+        return new errors/* TransientError */.N_(`Could not ${verb} ${url}: ${tail(result)}`, `The server kept failing or dropping the connection: run the step again later, and check the host's status page if it persists.`);
     }
     return new errors/* UserError */.yo(`Could not ${verb} ${url}: ${tail(result)}`);
 }
@@ -29830,7 +29838,8 @@ class Git {
     }
     /**
      * A git call that talks to the remote; it is stopped if it is still running at `deadline`. Its
-     * messages are echoed to the log unless `quiet` (they are in the error if it fails).
+     * messages go to the debug log unless `quiet`: what matters of them is in the action's own
+     * error when the call fails, which comes first.
      */
     async network(args, deadline, options = {}) {
         const timeoutMs = deadline - Date.now();
@@ -29838,7 +29847,7 @@ class Git {
             ? undefined
             : (line) => {
                 if (!options.skip?.test(line))
-                    this.log.output(line);
+                    this.log.debug(line);
             };
         const { env, maxStdout, input } = options;
         return this.git(args, { network: true, env, timeoutMs, echo, maxStdout, input });
@@ -30750,7 +30759,7 @@ function checkStatus(response, what) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   e: () => (/* reexport safe */ _main_js__WEBPACK_IMPORTED_MODULE_2__.e),
+/* harmony export */   e: () => (/* reexport safe */ _main_js__WEBPACK_IMPORTED_MODULE_2__.eF),
 /* harmony export */   x: () => (/* reexport safe */ _cli_js__WEBPACK_IMPORTED_MODULE_3__.xw)
 /* harmony export */ });
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
@@ -30777,7 +30786,7 @@ function invokedDirectly() {
     }
 }
 if (invokedDirectly())
-    await (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .e)();
+    await (0,_main_js__WEBPACK_IMPORTED_MODULE_2__/* .run */ .eF)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -31673,10 +31682,10 @@ function consoleLogger(verbose) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  eF: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: actionsLogger
+// UNUSED EXPORTS: actionsLogger, checkRunnerEnvironment, failureSummary
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -34173,6 +34182,8 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/inputs.ts + 1 modules
@@ -34333,6 +34344,7 @@ var src_secrets = __nccwpck_require__(7194);
 
 
 
+
 /**
  * The runner's logger: collapsible groups, masking, annotations. Plain lines are neutralised (see
  * `neutralise`): they may carry what a server or a build printed. Annotations, debug lines and
@@ -34360,6 +34372,40 @@ async function sourceCommit() {
     const pr = context.payload.pull_request;
     return pr?.head?.sha ?? context.sha;
 }
+/**
+ * What the runner must provide, checked before anything is built or pushed: a RUNNER_TEMP this
+ * step can write in, and the GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files when they are named (the
+ * runner creates them). Without them a run would fail at its end, after the push.
+ */
+function checkRunnerEnvironment(env) {
+    const writable = (file) => {
+        try {
+            external_node_fs_.accessSync(file, external_node_fs_.constants.W_OK);
+            return true;
+        }
+        catch {
+            return false;
+        }
+    };
+    const temp = env.RUNNER_TEMP;
+    if (temp && !(external_node_fs_.statSync(temp, { throwIfNoEntry: false })?.isDirectory() && writable(temp))) {
+        throw new errors/* UserError */.yo(`RUNNER_TEMP names ${temp}, which is not a directory this step can write in; the work directory goes there. The runner sets it for every job: run this action as a step of a GitHub Actions job, or point RUNNER_TEMP at a writable directory.`);
+    }
+    for (const name of ['GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY']) {
+        const file = env[name];
+        if (file && !(external_node_fs_.statSync(file, { throwIfNoEntry: false })?.isFile() && writable(file))) {
+            throw new errors/* UserError */.yo(`${name} names ${file}, which is not a file this step can write; the step's ${name === 'GITHUB_OUTPUT' ? 'outputs' : 'job summary'} go there. The runner creates it for every step: run this action as a step of a GitHub Actions job.`);
+        }
+    }
+}
+/** The job summary of a failed run: what failed, and that the error says what to do. */
+function failureSummary(message) {
+    const quoted = message
+        .split('\n')
+        .map(line => `> ${line.replace(/[<>&]/g, c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c] ?? c)}`)
+        .join('\n');
+    return `### publish-nix-artifact: failed\n\n${quoted}\n\nThe step's log has the details; its last error says what to do. A failure before the push leaves the branch as it was.\n`;
+}
 /** The action's entry point: inputs from INPUT_*, outputs to GITHUB_OUTPUT, one ::error:: on failure. */
 async function run() {
     const log = actionsLogger();
@@ -34368,6 +34414,7 @@ async function run() {
     for (const secret of secrets)
         log.setSecret(secret);
     try {
+        checkRunnerEnvironment(process.env);
         const config = (0,inputs/* readConfig */.Xg)(name => getInput(name), {
             ...process.env,
             GITHUB_SHA: await sourceCommit()
@@ -34386,7 +34433,21 @@ async function run() {
         if (!(error instanceof errors/* UserError */.yo) && error instanceof Error && error.stack) {
             core_debug((0,src_secrets/* redact */.E$)(error.stack, secrets));
         }
-        setFailed((0,src_secrets/* redact */.E$)((0,errors/* errorMessage */.gJ)(error), secrets));
+        const message = (0,src_secrets/* redact */.E$)((0,errors/* errorMessage */.gJ)(error), secrets);
+        setFailed(message);
+        await writeFailureSummary(message);
+    }
+}
+/** Best effort: a summary file that cannot be written does not hide the error above. */
+async function writeFailureSummary(message) {
+    const file = process.env.GITHUB_STEP_SUMMARY;
+    if (!file)
+        return;
+    try {
+        await external_node_fs_.promises.appendFile(file, failureSummary(message));
+    }
+    catch {
+        // Reported by checkRunnerEnvironment when it is the cause.
     }
 }
 
@@ -34884,7 +34945,7 @@ function narInfoProblem(text, storePath, store) {
 /* harmony export */   eN: () => (/* binding */ toNix32),
 /* harmony export */   kB: () => (/* binding */ toSri)
 /* harmony export */ });
-/* unused harmony exports refusesFlag, deprecations, parseNixVersion, lastError, withLogTail, buildFailure, parseBuildJson, parsePathInfo, parsePathInfos, drvSystem, parseNotDeterministic, drvOutputs */
+/* unused harmony exports refusesFlag, deprecations, parseNixVersion, errorsToDebug, lastError, withLogTail, buildFailure, parseBuildJson, parsePathInfo, parsePathInfos, drvSystem, parseNotDeterministic, drvOutputs */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
@@ -34914,7 +34975,7 @@ class Nix {
      */
     pathInfoForm;
     nix(args, echo = true, input) {
-        const echoed = echo ? (line) => this.log.output(line) : undefined;
+        const echoed = echo ? errorsToDebug(this.log) : undefined;
         return this.store('nix', [...FEATURES, ...args], { echo: echoed, input });
     }
     /**
@@ -35225,6 +35286,24 @@ function nixMissing() {
     return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo("Nix is not installed or not on PATH. Add a step that installs Nix before this one (for example 'uses: cachix/install-nix-action@v31').");
 }
 /** The lines of stderr that say what went wrong, or its last line. */
+/**
+ * Echoes Nix's lines as they come (build logs), but for its error messages (a line starting with
+ * `error`, and the indented lines after it), which go to the debug log: the step's own error
+ * quotes them, after saying what went wrong, so they are not shown twice.
+ */
+function errorsToDebug(log) {
+    let inError = false;
+    return line => {
+        if (/^error\b/.test(line))
+            inError = true;
+        else if (line !== '' && !/^\s/.test(line))
+            inError = false;
+        if (inError)
+            log.debug(line);
+        else
+            log.output(line);
+    };
+}
 function lastError(result) {
     const lines = result.stderr.split('\n').map(line => line.trimEnd());
     const start = lines.findIndex(line => /^error\b/.test(line));
@@ -36261,7 +36340,8 @@ async function withRetries(what, policy, log, fn) {
             else
                 failures++;
             if (!race && failures >= policy.attempts) {
-                throw new errors/* TransientError */.N_(`Gave up after ${attempt} attempts to ${what}. Last error: ${(0,errors/* errorMessage */.gJ)(error)}`);
+                const hint = error instanceof errors/* TransientError */.N_ && error.hint ? ` ${error.hint}` : '';
+                throw new errors/* TransientError */.N_(`Gave up after ${attempt} attempts to ${what}. Last error: ${(0,errors/* errorMessage */.gJ)(error)}${hint}`);
             }
             const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
             const delay = Math.round(Math.random() * ceiling);
@@ -36420,7 +36500,10 @@ class Publisher {
             // Where each attribute's flake is locked, asked while Nix builds.
             const flakes = this.start(this.flakeSources(attributes));
             const outputs = await nix.buildAll(attributes, config.nixBuildArgs, gcroot);
-            const sources = await flakes.get();
+            // Said only once the build is done: when it fails, its own error is what matters.
+            const { sources, notes } = await flakes.get();
+            for (const note of notes)
+                log.info(note);
             const builtBy = this.nixVersion?.description ?? '';
             const nixVersion = this.nixVersion?.nixVersion ?? '';
             for (const [i, attribute] of attributes.entries()) {
@@ -36442,21 +36525,22 @@ class Publisher {
     }
     /**
      * The locked reference and source hash of each flake the attributes come from. Provenance
-     * only: a flake Nix cannot describe is recorded without them, with a line in the log.
+     * only: a flake Nix cannot describe is recorded without them, with a note for the log.
      */
     async flakeSources(attributes) {
-        const { nix, log } = this.d;
+        const { nix } = this.d;
         const refs = [...new Set(attributes.map(flakeRefOf))];
-        const found = new Map();
+        const sources = new Map();
+        const notes = [];
         for (const ref of refs) {
             try {
-                found.set(ref, await nix.flakeMetadata(ref));
+                sources.set(ref, await nix.flakeMetadata(ref));
             }
             catch (error) {
-                log.info(`The provenance of ${ref} is recorded without its locked reference: ${(0,errors/* errorMessage */.gJ)(error)}`);
+                notes.push(`The provenance of ${ref} is recorded without its locked reference: ${(0,errors/* errorMessage */.gJ)(error)}`);
             }
         }
-        return found;
+        return { sources, notes };
     }
     /** Every attribute rebuilt once more; a difference fails the step before anything is exported. */
     async checkReproducible(built) {

@@ -10,9 +10,15 @@ export class UserError extends Error {
   }
 }
 
-/** A failure that may go away on its own (HTTP 5xx, connection reset): retried with back-off. */
+/**
+ * A failure that may go away on its own (HTTP 5xx, connection reset): retried with back-off.
+ * `hint` says what to check if it does not, for the error that ends the retries.
+ */
 export class TransientError extends UserError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly hint = ''
+  ) {
     super(message)
     this.name = 'TransientError'
   }

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import * as fs from 'node:fs'
 import { errorMessage, UserError } from './errors.js'
 import { readConfig } from './inputs.js'
 import { Logger, neutralise } from './log.js'
@@ -34,6 +35,48 @@ async function sourceCommit(): Promise<string | undefined> {
   return pr?.head?.sha ?? context.sha
 }
 
+/**
+ * What the runner must provide, checked before anything is built or pushed: a RUNNER_TEMP this
+ * step can write in, and the GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files when they are named (the
+ * runner creates them). Without them a run would fail at its end, after the push.
+ */
+export function checkRunnerEnvironment(env: NodeJS.ProcessEnv): void {
+  const writable = (file: string) => {
+    try {
+      fs.accessSync(file, fs.constants.W_OK)
+      return true
+    } catch {
+      return false
+    }
+  }
+  const temp = env.RUNNER_TEMP
+  if (temp && !(fs.statSync(temp, { throwIfNoEntry: false })?.isDirectory() && writable(temp))) {
+    throw new UserError(
+      `RUNNER_TEMP names ${temp}, which is not a directory this step can write in; the work directory goes there. The runner sets it for every job: run this action as a step of a GitHub Actions job, or point RUNNER_TEMP at a writable directory.`
+    )
+  }
+  for (const name of ['GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY']) {
+    const file = env[name]
+    if (file && !(fs.statSync(file, { throwIfNoEntry: false })?.isFile() && writable(file))) {
+      throw new UserError(
+        `${name} names ${file}, which is not a file this step can write; the step's ${name === 'GITHUB_OUTPUT' ? 'outputs' : 'job summary'} go there. The runner creates it for every step: run this action as a step of a GitHub Actions job.`
+      )
+    }
+  }
+}
+
+/** The job summary of a failed run: what failed, and that the error says what to do. */
+export function failureSummary(message: string): string {
+  const quoted = message
+    .split('\n')
+    .map(
+      line =>
+        `> ${line.replace(/[<>&]/g, c => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c] ?? c)}`
+    )
+    .join('\n')
+  return `### publish-nix-artifact: failed\n\n${quoted}\n\nThe step's log has the details; its last error says what to do. A failure before the push leaves the branch as it was.\n`
+}
+
 /** The action's entry point: inputs from INPUT_*, outputs to GITHUB_OUTPUT, one ::error:: on failure. */
 export async function run(): Promise<void> {
   const log = actionsLogger()
@@ -41,6 +84,7 @@ export async function run(): Promise<void> {
   const secrets = secretForms(core.getInput('token'), core.getInput('signing-key'))
   for (const secret of secrets) log.setSecret(secret)
   try {
+    checkRunnerEnvironment(process.env)
     const config = readConfig(name => core.getInput(name), {
       ...process.env,
       GITHUB_SHA: await sourceCommit()
@@ -57,6 +101,19 @@ export async function run(): Promise<void> {
     if (!(error instanceof UserError) && error instanceof Error && error.stack) {
       core.debug(redact(error.stack, secrets))
     }
-    core.setFailed(redact(errorMessage(error), secrets))
+    const message = redact(errorMessage(error), secrets)
+    core.setFailed(message)
+    await writeFailureSummary(message)
+  }
+}
+
+/** Best effort: a summary file that cannot be written does not hide the error above. */
+async function writeFailureSummary(message: string): Promise<void> {
+  const file = process.env.GITHUB_STEP_SUMMARY
+  if (!file) return
+  try {
+    await fs.promises.appendFile(file, failureSummary(message))
+  } catch {
+    // Reported by checkRunnerEnvironment when it is the cause.
   }
 }

@@ -43,7 +43,7 @@ export class Nix implements NixPort {
   private pathInfoForm?: Promise<string[]>
 
   private nix(args: string[], echo = true, input?: string): Promise<RunResult> {
-    const echoed = echo ? (line: string) => this.log.output(line) : undefined
+    const echoed = echo ? errorsToDebug(this.log) : undefined
     return this.store('nix', [...FEATURES, ...args], { echo: echoed, input })
   }
 
@@ -390,6 +390,21 @@ function nixMissing(): UserError {
 }
 
 /** The lines of stderr that say what went wrong, or its last line. */
+/**
+ * Echoes Nix's lines as they come (build logs), but for its error messages (a line starting with
+ * `error`, and the indented lines after it), which go to the debug log: the step's own error
+ * quotes them, after saying what went wrong, so they are not shown twice.
+ */
+export function errorsToDebug(log: Pick<Logger, 'output' | 'debug'>): (line: string) => void {
+  let inError = false
+  return line => {
+    if (/^error\b/.test(line)) inError = true
+    else if (line !== '' && !/^\s/.test(line)) inError = false
+    if (inError) log.debug(line)
+    else log.output(line)
+  }
+}
+
 export function lastError(result: { stderr: string }): string {
   const lines = result.stderr.split('\n').map(line => line.trimEnd())
   const start = lines.findIndex(line => /^error\b/.test(line))

@@ -296,7 +296,9 @@ export class Publisher {
       // Where each attribute's flake is locked, asked while Nix builds.
       const flakes = this.start(this.flakeSources(attributes))
       const outputs = await nix.buildAll(attributes, config.nixBuildArgs, gcroot)
-      const sources = await flakes.get()
+      // Said only once the build is done: when it fails, its own error is what matters.
+      const { sources, notes } = await flakes.get()
+      for (const note of notes) log.info(note)
       const builtBy = this.nixVersion?.description ?? ''
       const nixVersion = this.nixVersion?.nixVersion ?? ''
       for (const [i, attribute] of attributes.entries()) {
@@ -322,24 +324,26 @@ export class Publisher {
 
   /**
    * The locked reference and source hash of each flake the attributes come from. Provenance
-   * only: a flake Nix cannot describe is recorded without them, with a line in the log.
+   * only: a flake Nix cannot describe is recorded without them, with a note for the log.
    */
-  private async flakeSources(
-    attributes: string[]
-  ): Promise<Map<string, { url: string; narHash: string }>> {
-    const { nix, log } = this.d
+  private async flakeSources(attributes: string[]): Promise<{
+    sources: Map<string, { url: string; narHash: string }>
+    notes: string[]
+  }> {
+    const { nix } = this.d
     const refs = [...new Set(attributes.map(flakeRefOf))]
-    const found = new Map<string, { url: string; narHash: string }>()
+    const sources = new Map<string, { url: string; narHash: string }>()
+    const notes: string[] = []
     for (const ref of refs) {
       try {
-        found.set(ref, await nix.flakeMetadata(ref))
+        sources.set(ref, await nix.flakeMetadata(ref))
       } catch (error) {
-        log.info(
+        notes.push(
           `The provenance of ${ref} is recorded without its locked reference: ${errorMessage(error)}`
         )
       }
     }
-    return found
+    return { sources, notes }
   }
 
   /** Every attribute rebuilt once more; a difference fails the step before anything is exported. */

@@ -50,8 +50,9 @@ export async function withRetries<T>(
       if (race) races++
       else failures++
       if (!race && failures >= policy.attempts) {
+        const hint = error instanceof TransientError && error.hint ? ` ${error.hint}` : ''
         throw new TransientError(
-          `Gave up after ${attempt} attempts to ${what}. Last error: ${errorMessage(error)}`
+          `Gave up after ${attempt} attempts to ${what}. Last error: ${errorMessage(error)}${hint}`
         )
       }
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1))

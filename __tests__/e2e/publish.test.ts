@@ -528,6 +528,24 @@ describe('failures end with one clear error and push nothing', () => {
       () => ({ 'flake-attribute': `${flake}#ok`, repository: `${e2e.server.base}/missing.git` }),
       () => ({}),
       /was not found \(HTTP 404\)/
+    ],
+    [
+      'a host nothing answers on: one line per retry, then what to check',
+      () => ({ 'flake-attribute': `${flake}#ok`, repository: 'http://127.0.0.1:1/nobody.git' }),
+      () => ({}),
+      /^::error::Gave up after 6 attempts to reach the repository\. Last error: Could not reach http:\/\/127\.0\.0\.1:1\/nobody\.git: .*connect.* Check the host in 'repository' \(http:\/\/127\.0\.0\.1:1\), and that this machine can reach it/
+    ],
+    [
+      'a RUNNER_TEMP that does not exist, before anything is built',
+      () => ({ 'flake-attribute': `${flake}#ok` }),
+      () => ({ RUNNER_TEMP: '/nonexistent/runner-temp' }),
+      /^::error::RUNNER_TEMP names \/nonexistent\/runner-temp, which is not a directory this step can write in/
+    ],
+    [
+      'a GITHUB_OUTPUT that does not exist, before anything is pushed',
+      () => ({ 'flake-attribute': `${flake}#ok` }),
+      () => ({ GITHUB_OUTPUT: '/nonexistent/output' }),
+      /^::error::GITHUB_OUTPUT names \/nonexistent\/output, which is not a file this step can write; the step's outputs go there/
     ]
   ]
 
@@ -538,6 +556,13 @@ describe('failures end with one clear error and push nothing', () => {
     const errors = errorLines(run)
     expect(errors).toHaveLength(1)
     expect(errors[0]).toMatch(pattern)
+    // git's and Nix's own error lines are in the debug log only: the step's error quotes them.
+    expect(alarmingLines(run)).toEqual(errors)
+    // A failed run has a job summary too: what failed.
+    expect(run.summary).toContain('### publish-nix-artifact: failed')
+    expect(run.summary).toContain(
+      `> ${errors[0].slice('::error::'.length).split('%0A')[0].slice(0, 40)}`
+    )
     expect(await serverGit(repo.dir, 'rev-parse', 'refs/heads/main')).toBe(tip)
     expect(fs.readdirSync(run.runnerTemp)).toEqual([])
   })

@@ -18,8 +18,21 @@ export const NIX_CONFIG = 'build-users-group =\nsubstituters =\nsandbox = false'
 /** The system Nix builds for on this machine. */
 export const SYSTEM = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux`
 
+/** Every directory tempDir made in this test file, removed after its tests (cleanup.ts). */
+const made: string[] = []
+
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `pna-${prefix}-`))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `pna-${prefix}-`))
+  made.push(dir)
+  return dir
+}
+
+/**
+ * Removes the directories tempDir made (runner directories, stores, clones): a test run leaves
+ * nothing behind, and the GC roots that pointed into them no longer keep anything alive.
+ */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true })
 }
 
 export function nonce(): string {

@@ -5,6 +5,7 @@ import * as path from 'node:path'
 import {
   buildFailure,
   deprecations,
+  errorsToDebug,
   Nix,
   parseNixVersion,
   refusesFlag,
@@ -331,5 +332,29 @@ describe("Nix's command forms, chosen by what this Nix accepts", () => {
     expect(warnings[0]).toMatch(
       /^Nix warns that a command this action runs \('nix path-info'\) is deprecated: warning: '--json' without '--json-format' is deprecated/
     )
+  })
+})
+
+describe('errorsToDebug', () => {
+  test("build logs are shown; Nix's error messages go to the debug log (the step's error quotes them)", () => {
+    const shown: string[] = []
+    const debug: string[] = []
+    const echo = errorsToDebug({ output: l => shown.push(l), debug: l => debug.push(l) })
+    for (const line of [
+      'hello> building',
+      "error: flake 'path:/f' does not provide attribute 'packages.x86_64-linux.nope'",
+      '',
+      '       Did you mean one of hello?',
+      'other> still building',
+      'error (ignored): some other trouble'
+    ])
+      echo(line)
+    expect(shown).toEqual(['hello> building', 'other> still building'])
+    expect(debug).toEqual([
+      "error: flake 'path:/f' does not provide attribute 'packages.x86_64-linux.nope'",
+      '',
+      '       Did you mean one of hello?',
+      'error (ignored): some other trouble'
+    ])
   })
 })

@@ -43,6 +43,21 @@ describe('withRetries', () => {
       'Gave up after 3 attempts to publish. Last error: Could not push: HTTP 500'
     )
     expect(stays.calls()).toBe(3)
+
+    // The last error's hint says what to check once the retries are over (and only then).
+    const unreachable = () =>
+      new TransientError('Could not reach https://git.example', 'Check the host.')
+    const recorded = lines()
+    const hinted = await withRetries(
+      'reach the repository',
+      FAST,
+      recorded.log,
+      failing([unreachable(), unreachable(), unreachable()]).fn
+    ).catch(e => e)
+    expect(hinted.message).toBe(
+      'Gave up after 3 attempts to reach the repository. Last error: Could not reach https://git.example Check the host.'
+    )
+    expect(recorded.info.join('\n')).not.toContain('Check the host')
   })
 
   test('races are retried for as long as the deadline allows: each rejected round means another publisher landed', async () => {

@@ -101,7 +101,8 @@ export class Git implements GitPort {
 
   /**
    * A git call that talks to the remote; it is stopped if it is still running at `deadline`. Its
-   * messages are echoed to the log unless `quiet` (they are in the error if it fails).
+   * messages go to the debug log unless `quiet`: what matters of them is in the action's own
+   * error when the call fails, which comes first.
    */
   private async network(
     args: string[],
@@ -118,7 +119,7 @@ export class Git implements GitPort {
     const echo = options.quiet
       ? undefined
       : (line: string) => {
-          if (!options.skip?.test(line)) this.log.output(line)
+          if (!options.skip?.test(line)) this.log.debug(line)
         }
     const { env, maxStdout, input } = options
     return this.git(args, { network: true, env, timeoutMs, echo, maxStdout, input })

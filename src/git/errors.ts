@@ -93,13 +93,22 @@ export function classifyRemoteError(repo: Repository, verb: string, result: RunR
       `Repository ${url} was not found (HTTP 404). Check the 'repository' input; for a private repository, also check that the token can see it (hosts answer 404 when it cannot).`
     )
   }
+  if (/Failed to connect|Couldn't connect|Could not resolve host/i.test(err)) {
+    return new TransientError(
+      `Could not ${verb} ${url}: ${tail(result)}`,
+      `Check the host in 'repository' (${repo.origin}), and that this machine can reach it: its DNS, a firewall, or a proxy (git uses the https_proxy variable).`
+    )
+  }
   if (
     (status && status.startsWith('5')) ||
-    /RPC failed|Connection reset|Empty reply|Failed to connect|Couldn't connect|Could not resolve host|timed out|early EOF|unexpected disconnect|remote end hung up|SSL_ERROR|gnutls_handshake/i.test(
+    /RPC failed|Connection reset|Empty reply|timed out|early EOF|unexpected disconnect|remote end hung up|SSL_ERROR|gnutls_handshake/i.test(
       err
     )
   ) {
-    return new TransientError(`Could not ${verb} ${url}: ${tail(result)}`)
+    return new TransientError(
+      `Could not ${verb} ${url}: ${tail(result)}`,
+      `The server kept failing or dropping the connection: run the step again later, and check the host's status page if it persists.`
+    )
   }
   return new UserError(`Could not ${verb} ${url}: ${tail(result)}`)
 }
