@@ -31322,6 +31322,7 @@ function oneLine(value, name) {
 /* harmony export */   LF: () => (/* binding */ latestName),
 /* harmony export */   LT: () => (/* binding */ layoutTexts),
 /* harmony export */   NC: () => (/* binding */ CACHE_DIR),
+/* harmony export */   Qe: () => (/* binding */ fetchExpressionPath),
 /* harmony export */   Ws: () => (/* binding */ artifactPath),
 /* harmony export */   aH: () => (/* binding */ layoutOf),
 /* harmony export */   aT: () => (/* binding */ LATEST_DIR),
@@ -31331,7 +31332,7 @@ function oneLine(value, name) {
 /* harmony export */   qo: () => (/* binding */ parseRoot),
 /* harmony export */   s3: () => (/* binding */ entryPath)
 /* harmony export */ });
-/* unused harmony exports fetchExpressionPath, latestEntryPath, latestFetchPath, renderRoot, renderEntry, renderSummary, namesOf */
+/* unused harmony exports latestEntryPath, latestFetchPath, renderRoot, renderEntry, renderSummary, namesOf */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 /* harmony import */ var _fetch_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1134);
 /* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5546);
@@ -34192,11 +34193,14 @@ var inputs = __nccwpck_require__(7815);
 var log = __nccwpck_require__(5625);
 // EXTERNAL MODULE: ./src/publish.ts + 4 modules
 var publish = __nccwpck_require__(8137);
+// EXTERNAL MODULE: ./src/fetch-index.ts
+var fetch_index = __nccwpck_require__(1134);
 // EXTERNAL MODULE: ./src/markdown.ts
 var markdown = __nccwpck_require__(3758);
 // EXTERNAL MODULE: ./src/naming.ts
 var naming = __nccwpck_require__(8499);
 ;// CONCATENATED MODULE: ./src/report.ts
+
 
 
 /** The step's outputs, as name → value. Per-artifact fields are set when there is exactly one. */
@@ -34331,7 +34335,16 @@ function restoreSection(result, config) {
             lines.push(`nix-store --import < ${name}  # adds ${a.storePath} and its dependencies`);
         }
     }
-    return [...lines, '```', ''];
+    lines.push('```', '');
+    const fetched = result.artifacts.filter(a => a.fetch);
+    if (fetched.length > 0) {
+        lines.push('#### From Nix', '', "Each of these evaluates to the artifact's contents, fetched by its NAR hash (pure evaluation works). The result is a fixed-output store path with the same name and contents as the published one, but another hash: refer to it through the expression, not by the path above.", '', '```nix');
+        for (const a of fetched) {
+            lines.push(`# ${a.storePath}`, `import (builtins.fetchurl { url = ${(0,fetch_index/* nixString */.z7)(a.fetch?.url ?? '')}; sha256 = ${(0,fetch_index/* nixString */.z7)(a.fetch?.sha256 ?? '')}; })`);
+        }
+        lines.push('```', '');
+    }
+    return lines;
 }
 
 // EXTERNAL MODULE: ./src/secrets.ts
@@ -36414,6 +36427,8 @@ class Publisher {
     layout = 2;
     /** Layout 2: the leaf directories of the built paths, fetched while they are exported. */
     leaves;
+    /** Layout 2: the fetch expressions the last commit wrote, path → text (withFetchExpressions). */
+    fetchExpressions = new Map();
     constructor(d) {
         this.d = d;
     }
@@ -36902,6 +36917,7 @@ class Publisher {
     async withFetchExpressions(commit, entries) {
         const { config, git } = this.d;
         const texts = (0,src_layout/* fetchTexts */.b9)(config.path, entries, config.repository, commit);
+        this.fetchExpressions = new Map(texts.map(t => [t.path, t.text]));
         if (texts.length === 0)
             return commit;
         const message = `Fetch expressions of ${texts.length === 2 ? texts[0].path : `${texts.length} files`} for ${commit.slice(0, 12)}`;
@@ -37018,12 +37034,26 @@ class Publisher {
     outcome(exported, result) {
         const { branch, commitSha, added, published } = result;
         const repository = this.d.config.repository;
-        const artifacts = exported.map((a) => ({
-            ...a,
-            files: a.files.map(({ oid: _oid, upload: _upload, ...f }) => f),
-            published: a.files.some(f => added.has(f.path)),
-            url: (0,naming/* fileUrl */.iw)(repository, commitSha, a.file)
-        }));
+        const artifacts = exported.map((a) => {
+            // The fetch expression this run wrote for the artifact's NAR, at the commit that holds it.
+            const expression = (0,src_layout/* fetchExpressionPath */.Qe)(a.file);
+            const text = this.fetchExpressions.get(expression);
+            const url = text === undefined ? '' : (0,naming/* downloadUrl */.Is)(repository, commitSha, expression, false);
+            return {
+                ...a,
+                files: a.files.map(({ oid: _oid, upload: _upload, ...f }) => f),
+                published: a.files.some(f => added.has(f.path)),
+                url: (0,naming/* fileUrl */.iw)(repository, commitSha, a.file),
+                ...(text !== undefined && url
+                    ? {
+                        fetch: {
+                            url,
+                            sha256: `sha256-${(0,external_node_crypto_.createHash)('sha256').update(text).digest('base64')}`
+                        }
+                    }
+                    : {})
+            };
+        });
         return { artifacts, branch, commitSha, published, dryRun: this.d.config.dryRun };
     }
     /**

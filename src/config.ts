@@ -141,6 +141,12 @@ export interface ArtifactResult extends Artifact {
   /** True when this run added the file; false when the identical file was already there. */
   published: boolean
   url: string
+  /**
+   * The fetch expression this run wrote for the artifact (layout 2, a NAR without references on
+   * a host with known raw URLs): its URL at the commit, and its sha256 (SRI), for
+   * `import (builtins.fetchurl { url; sha256; })`.
+   */
+  fetch?: { url: string; sha256: string }
 }
 
 export interface PublishResult {

@@ -44,6 +44,7 @@ import {
   artifactPath,
   bucketOf,
   CACHE_DIR,
+  fetchExpressionPath,
   fetchTexts,
   LATEST_DIR,
   LayoutTip,
@@ -73,6 +74,7 @@ import {
   artifactFilePath,
   contentUrl,
   EXTENSIONS,
+  downloadUrl,
   fileUrl,
   relativeTo,
   repoPath,
@@ -195,6 +197,8 @@ export class Publisher {
   private layout: LayoutVersion = 2
   /** Layout 2: the leaf directories of the built paths, fetched while they are exported. */
   private leaves?: { tip: string; work: Background<void> }
+  /** Layout 2: the fetch expressions the last commit wrote, path → text (withFetchExpressions). */
+  private fetchExpressions = new Map<string, string>()
 
   constructor(private readonly d: PublisherDeps) {}
 
@@ -779,6 +783,7 @@ export class Publisher {
   private async withFetchExpressions(commit: string, entries: ManifestEntry[]): Promise<string> {
     const { config, git } = this.d
     const texts = fetchTexts(config.path, entries, config.repository, commit)
+    this.fetchExpressions = new Map(texts.map(t => [t.path, t.text]))
     if (texts.length === 0) return commit
     const message = `Fetch expressions of ${texts.length === 2 ? texts[0].path : `${texts.length} files`} for ${commit.slice(0, 12)}`
     return git.commit(commit, [], texts, message)
@@ -927,12 +932,26 @@ export class Publisher {
   private outcome(exported: Exported[], result: Landed): Outcome {
     const { branch, commitSha, added, published } = result
     const repository = this.d.config.repository
-    const artifacts = exported.map((a): ArtifactResult => ({
-      ...a,
-      files: a.files.map(({ oid: _oid, upload: _upload, ...f }) => f),
-      published: a.files.some(f => added.has(f.path)),
-      url: fileUrl(repository, commitSha, a.file)
-    }))
+    const artifacts = exported.map((a): ArtifactResult => {
+      // The fetch expression this run wrote for the artifact's NAR, at the commit that holds it.
+      const expression = fetchExpressionPath(a.file)
+      const text = this.fetchExpressions.get(expression)
+      const url = text === undefined ? '' : downloadUrl(repository, commitSha, expression, false)
+      return {
+        ...a,
+        files: a.files.map(({ oid: _oid, upload: _upload, ...f }) => f),
+        published: a.files.some(f => added.has(f.path)),
+        url: fileUrl(repository, commitSha, a.file),
+        ...(text !== undefined && url
+          ? {
+              fetch: {
+                url,
+                sha256: `sha256-${createHash('sha256').update(text).digest('base64')}`
+              }
+            }
+          : {})
+      }
+    })
     return { artifacts, branch, commitSha, published, dryRun: this.d.config.dryRun }
   }
 

@@ -1,4 +1,5 @@
 import type { Config, PublishResult } from './config.js'
+import { nixString } from './fetch-index.js'
 import { cell } from './markdown.js'
 import { downloadUrl, rawUrl } from './naming.js'
 
@@ -156,5 +157,23 @@ function restoreSection(result: PublishResult, config: Config): string[] {
       lines.push(`nix-store --import < ${name}  # adds ${a.storePath} and its dependencies`)
     }
   }
-  return [...lines, '```', '']
+  lines.push('```', '')
+  const fetched = result.artifacts.filter(a => a.fetch)
+  if (fetched.length > 0) {
+    lines.push(
+      '#### From Nix',
+      '',
+      "Each of these evaluates to the artifact's contents, fetched by its NAR hash (pure evaluation works). The result is a fixed-output store path with the same name and contents as the published one, but another hash: refer to it through the expression, not by the path above.",
+      '',
+      '```nix'
+    )
+    for (const a of fetched) {
+      lines.push(
+        `# ${a.storePath}`,
+        `import (builtins.fetchurl { url = ${nixString(a.fetch?.url ?? '')}; sha256 = ${nixString(a.fetch?.sha256 ?? '')}; })`
+      )
+    }
+    lines.push('```', '')
+  }
+  return lines
 }

@@ -216,6 +216,21 @@ describe('a new binstore', () => {
     expect([...new Set(downloads.map(r => r.path.split('/').pop()))].sort()).toEqual(
       ['dep.nix', base(dep.file)].sort()
     )
+
+    // The job summary's expression, pasted as it is, gives the same contents.
+    const pasted = new RegExp(
+      `# ${dep['store-path']}\n(import \\(builtins\\.fetchurl .*\\))\n`
+    ).exec(run.summary)?.[1]
+    expect(pasted).toMatch(/\/raw\/[0-9a-f]{40}\/nix\/.*\.nar\.nix"; sha256 = "sha256-/)
+    // app refers to dep: it has no fetch expression, and the summary gives it none.
+    const [, app] = JSON.parse(run.outputs.artifacts)
+    expect(run.summary).not.toContain(`# ${app['store-path']}\nimport`)
+    fs.writeFileSync(
+      path.join(work, 'consumer', 'flake.nix'),
+      `{ outputs = { self }: { packages.${SYSTEM}.default = ${pasted}; }; }\n`
+    )
+    const fromSummary = JSON.parse(await sh('nix', build))[0].outputs.out
+    expect(await dump(fromSummary)).toBe(await dump(dep['store-path']))
   })
 })
 

@@ -88,6 +88,20 @@ describe('outputs and summary', () => {
       'nix-store --restore ./wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello < wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello.nar'
     )
   })
+  test('an artifact with a fetch expression: the summary gives the import, pinned, and says what it yields', () => {
+    const url = 'https://raw.githubusercontent.com/acme/bin/c0ffee/nix/x/h.nar.nix'
+    const [a] = result.artifacts
+    const md = summaryMarkdown(
+      { ...result, artifacts: [{ ...a, fetch: { url, sha256: SRI } }] },
+      config
+    )
+    expect(md).toContain(
+      `# ${P}\nimport (builtins.fetchurl { url = "${url}"; sha256 = "${SRI}"; })\n`
+    )
+    expect(md).toContain('a fixed-output store path with the same name and contents')
+    expect(summaryMarkdown(result, config)).not.toContain('#### From Nix')
+  })
+
   test('a changed signing key: the summary says which narinfos were signed again, and by what before', () => {
     const md = summaryMarkdown({ ...result, signedAgain: { narinfos: 3, keys: ['old-1'] } }, config)
     expect(md).toContain(
