@@ -28377,7 +28377,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   xw: () => (/* binding */ cli)
 });
 
-// UNUSED EXPORTS: cliResult, joinValues
+// UNUSED EXPORTS: cliResult, cliWords, joinValues
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -28937,6 +28937,43 @@ async function verifyCommand(argv, token, log) {
     process.stdout.write(`${report.checked} file(s) checked, ${report.problems.length} problem(s).\n`);
     return report.problems.length === 0 ? 0 : 1;
 }
+/** Where the command line takes what the action's inputs give. */
+const ENVIRONMENT = {
+    token: 'PUBLISH_NIX_ARTIFACT_TOKEN',
+    'signing-key': 'PUBLISH_NIX_ARTIFACT_SIGNING_KEY'
+};
+/**
+ * A message of the shared core in this tool's words: the action's inputs become options
+ * (`Input 'compression'` → `Option --compression`, `'large-files: lfs'` → `--large-files lfs`),
+ * the token and signing key their environment variables, the flake attributes the arguments, and
+ * workflow syntax what to do on this machine. Only option names are translated: other quoted
+ * words (a branch, a path) stay as they are.
+ */
+function cliWords(message) {
+    const flags = new Set([...OPTIONS, 'dry-run', 'check-reproducible']);
+    const word = (name) => ENVIRONMENT[name] ??
+        (name === 'flake-attribute'
+            ? 'the FLAKE#ATTRIBUTE arguments'
+            : flags.has(name)
+                ? `--${name}`
+                : '');
+    return message
+        .replace(/'token: \$\{\{ secrets\.[A-Z_]+ \}\}'/g, 'PUBLISH_NIX_ARTIFACT_TOKEN=… in the environment')
+        .replace(/\(for example 'uses: [^']+'\)/g, '(see https://nixos.org/download)')
+        .replace(/\bInput '([a-z-]+)'/g, (all, name) => {
+        const w = word(name);
+        return !w
+            ? all
+            : ENVIRONMENT[name]
+                ? w
+                : name === 'flake-attribute'
+                    ? 'The FLAKE#ATTRIBUTE argument'
+                    : `Option ${w}`;
+    })
+        .replace(/\b(?:the |The )?'([a-z-]+)' input\b/g, (all, name) => word(name) || all)
+        .replace(/'([a-z-]+): ([^' ]+)'/g, (all, name, value) => flags.has(name) ? `--${name} ${value}` : all)
+        .replace(/'([a-z-]+)'/g, (all, name) => word(name) || all);
+}
 /** This tool's version, from the package it was installed from. */
 function version() {
     try {
@@ -28998,7 +29035,9 @@ function cliResult(result) {
 async function cli(argv = process.argv.slice(2)) {
     keepGoingWhenClosed();
     const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || '';
-    const log = (0,src_log/* consoleLogger */.kS)(argv.includes('--verbose'));
+    const console = (0,src_log/* consoleLogger */.kS)(argv.includes('--verbose'));
+    // Warnings of the shared core, in this tool's words too.
+    const log = { ...console, warning: message => console.warning(cliWords(message)) };
     for (const secret of (0,secrets/* secretForms */.eo)(token, process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '')) {
         log.setSecret(secret);
     }
@@ -29064,7 +29103,7 @@ async function cli(argv = process.argv.slice(2)) {
         return 0;
     }
     catch (error) {
-        const message = log.redact((0,errors/* errorMessage */.gJ)(error));
+        const message = cliWords(log.redact((0,errors/* errorMessage */.gJ)(error)));
         process.stderr.write(`error: ${message}\n`);
         return error instanceof UsageError ? 2 : 1;
     }

@@ -193,6 +193,51 @@ async function verifyCommand(argv: string[], token: string, log: ConsoleLogger):
   return report.problems.length === 0 ? 0 : 1
 }
 
+/** Where the command line takes what the action's inputs give. */
+const ENVIRONMENT: Record<string, string> = {
+  token: 'PUBLISH_NIX_ARTIFACT_TOKEN',
+  'signing-key': 'PUBLISH_NIX_ARTIFACT_SIGNING_KEY'
+}
+
+/**
+ * A message of the shared core in this tool's words: the action's inputs become options
+ * (`Input 'compression'` → `Option --compression`, `'large-files: lfs'` → `--large-files lfs`),
+ * the token and signing key their environment variables, the flake attributes the arguments, and
+ * workflow syntax what to do on this machine. Only option names are translated: other quoted
+ * words (a branch, a path) stay as they are.
+ */
+export function cliWords(message: string): string {
+  const flags = new Set<string>([...OPTIONS, 'dry-run', 'check-reproducible'])
+  const word = (name: string) =>
+    ENVIRONMENT[name] ??
+    (name === 'flake-attribute'
+      ? 'the FLAKE#ATTRIBUTE arguments'
+      : flags.has(name)
+        ? `--${name}`
+        : '')
+  return message
+    .replace(
+      /'token: \$\{\{ secrets\.[A-Z_]+ \}\}'/g,
+      'PUBLISH_NIX_ARTIFACT_TOKEN=… in the environment'
+    )
+    .replace(/\(for example 'uses: [^']+'\)/g, '(see https://nixos.org/download)')
+    .replace(/\bInput '([a-z-]+)'/g, (all, name: string) => {
+      const w = word(name)
+      return !w
+        ? all
+        : ENVIRONMENT[name]
+          ? w
+          : name === 'flake-attribute'
+            ? 'The FLAKE#ATTRIBUTE argument'
+            : `Option ${w}`
+    })
+    .replace(/\b(?:the |The )?'([a-z-]+)' input\b/g, (all, name: string) => word(name) || all)
+    .replace(/'([a-z-]+): ([^' ]+)'/g, (all, name: string, value: string) =>
+      flags.has(name) ? `--${name} ${value}` : all
+    )
+    .replace(/'([a-z-]+)'/g, (all, name: string) => word(name) || all)
+}
+
 /** This tool's version, from the package it was installed from. */
 function version(): string {
   try {
@@ -256,7 +301,9 @@ export function cliResult(result: PublishResult): Record<string, unknown> {
 export async function cli(argv: string[] = process.argv.slice(2)): Promise<number> {
   keepGoingWhenClosed()
   const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || ''
-  const log = consoleLogger(argv.includes('--verbose'))
+  const console = consoleLogger(argv.includes('--verbose'))
+  // Warnings of the shared core, in this tool's words too.
+  const log: ConsoleLogger = { ...console, warning: message => console.warning(cliWords(message)) }
   for (const secret of secretForms(token, process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '')) {
     log.setSecret(secret)
   }
@@ -316,7 +363,7 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
     process.stdout.write(`${JSON.stringify(cliResult(result), null, 2)}\n`)
     return 0
   } catch (error) {
-    const message = log.redact(errorMessage(error))
+    const message = cliWords(log.redact(errorMessage(error)))
     process.stderr.write(`error: ${message}\n`)
     return error instanceof UsageError ? 2 : 1
   }

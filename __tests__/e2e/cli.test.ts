@@ -61,6 +61,15 @@ test('the token is refused as an argument, and --help works', async () => {
     2,
     "error: unexpected argument surplus. See 'publish-nix-artifact verify --help'.\n"
   ])
+  // The core's messages in this tool's words: options and environment variables, not inputs.
+  const wrong = await cli(
+    ['--repository', 'https://x.example/r.git', '--compression', 'gzip', '.#a'],
+    {}
+  )
+  expect([wrong.code, wrong.stderr]).toEqual([
+    1,
+    'error: Option --compression must be one of none, xz, zstd, not "gzip".\n'
+  ])
   const none = await cli([], {})
   expect(none.code).toBe(2)
   expect(none.stderr).toMatch(/^Usage: publish-nix-artifact --repository URL/)

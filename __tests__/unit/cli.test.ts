@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import { joinValues } from '../../src/cli.js'
+import { cliWords, joinValues } from '../../src/cli.js'
 
 describe('joinValues', () => {
   const valued = new Set(['nix-build-args', 'path'])
@@ -12,5 +12,44 @@ describe('joinValues', () => {
     expect(joinValues(['--path=x', '--path'], valued)).toEqual(['--path=x', '--path'])
     expect(joinValues(['--', '--path', '-x'], valued)).toEqual(['--', '--path', '-x'])
     expect(joinValues(['--dry-run', '--verbose'], valued)).toEqual(['--dry-run', '--verbose'])
+  })
+})
+
+describe('cliWords', () => {
+  test.each([
+    [
+      'Input \'compression\' must be one of none, xz, zstd, not "gzip".',
+      'Option --compression must be one of none, xz, zstd, not "gzip".'
+    ],
+    [
+      "Input 'token' contains whitespace or control characters; check how the secret was stored.",
+      'PUBLISH_NIX_ARTIFACT_TOKEN contains whitespace or control characters; check how the secret was stored.'
+    ],
+    [
+      "Check that the 'token' input holds a valid, unexpired token for this host.",
+      'Check that PUBLISH_NIX_ARTIFACT_TOKEN holds a valid, unexpired token for this host.'
+    ],
+    [
+      "no token was given: 'token' is empty. Pass a token with write access, e.g. 'token: ${{ secrets.BINSTORE_TOKEN }}'.",
+      'no token was given: PUBLISH_NIX_ARTIFACT_TOKEN is empty. Pass a token with write access, e.g. PUBLISH_NIX_ARTIFACT_TOKEN=… in the environment.'
+    ],
+    [
+      "Set 'large-files: lfs' to store files over 'lfs-threshold' in Git LFS.",
+      'Set --large-files lfs to store files over --lfs-threshold in Git LFS.'
+    ],
+    [
+      "Add a step that installs Nix before this one (for example 'uses: cachix/install-nix-action@v31').",
+      'Add a step that installs Nix before this one (see https://nixos.org/download).'
+    ],
+    [
+      "Input 'flake-attribute' is required: give a flake output reference such as '.#hello'.",
+      "The FLAKE#ATTRIBUTE argument is required: give a flake output reference such as '.#hello'."
+    ],
+    [
+      "'nix/x' is a directory in the target branch; refusing to write 'nix/x/a.nar' through it. Choose another 'path'. Branch 'main'.",
+      "'nix/x' is a directory in the target branch; refusing to write 'nix/x/a.nar' through it. Choose another --path. Branch 'main'."
+    ]
+  ])('%s', (message, words) => {
+    expect(cliWords(message)).toBe(words)
   })
 })
