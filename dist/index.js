@@ -29901,7 +29901,7 @@ class Git {
             return new errors/* TimeoutError */.MU(`Gave up trying to ${where}: the server was still not done when the ${this.limits.timeoutSeconds} s that 'network-timeout' allows were over.`);
         }
         if (!this.header && authenticationFailed(result.stderr)) {
-            return new errors/* UserError */.yo(`${this.repo.url} asks for credentials (HTTP 401), and no token was given: 'token' is empty. Pass a token with write access, e.g. 'token: \${{ secrets.BINSTORE_TOKEN }}', and check that the secret exists where the workflow runs (a missing secret is an empty string).`);
+            return new errors/* UserError */.yo(`${this.repo.url} asks for credentials (HTTP 401), and no token was given: 'token' is empty. Pass a token for it (publishing needs write access; verify, read access), e.g. 'token: \${{ secrets.BINSTORE_TOKEN }}', and check that the secret exists where the workflow runs (a missing secret is an empty string).`);
         }
         const status = httpStatus(result.stderr);
         if (status?.startsWith('3')) {
@@ -34222,8 +34222,12 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/inputs.ts + 1 modules
@@ -34281,6 +34285,21 @@ function outputs(result) {
         });
     }
     return out;
+}
+/**
+ * Every file of the artifacts as `sha256sum` lists them (`HEX  PATH`): what
+ * actions/attest-build-provenance reads as `subject-checksums`. For a file in Git LFS, the sha256
+ * of its content, which is what a consumer downloads.
+ */
+function checksums(result) {
+    const lines = new Map();
+    for (const a of result.artifacts) {
+        for (const f of a.files) {
+            const hex = Buffer.from(f.sha256.replace(/^sha256-/, ''), 'base64').toString('hex');
+            lines.set(f.path, `${hex}  ${f.path}`);
+        }
+    }
+    return [...lines.values()].map(line => `${line}\n`).join('');
 }
 const code = (text) => `\`${text.replace(/`/g, "'")}\``;
 /** Markdown for the job summary: a table of the artifacts and how a consumer restores each. */
@@ -34397,6 +34416,8 @@ var src_secrets = __nccwpck_require__(7194);
 
 
 
+
+
 /**
  * The runner's logger: collapsible groups, masking, annotations. Plain lines are neutralised (see
  * `neutralise`): they may carry what a server or a build printed. Annotations, debug lines and
@@ -34477,6 +34498,7 @@ async function run() {
         const result = await (0,publish/* publish */.mk)(config, log);
         for (const [name, value] of Object.entries(outputs(result)))
             setOutput(name, value);
+        setOutput('checksums-file', result.dryRun ? '' : writeChecksums(result, config.tempDir));
         if (process.env.GITHUB_STEP_SUMMARY) {
             await summary.addRaw(summaryMarkdown(result, config)).write();
         }
@@ -34489,6 +34511,15 @@ async function run() {
         setFailed(message);
         await writeFailureSummary(message);
     }
+}
+/**
+ * The checksums of the artifacts' files, for an attestation step after this one: a file of its
+ * own in `dir` (RUNNER_TEMP, which the runner empties after the job). Its path.
+ */
+function writeChecksums(result, dir) {
+    const file = external_node_path_.join(dir, `publish-nix-artifact-checksums-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.txt`);
+    external_node_fs_.writeFileSync(file, checksums(result), { flag: 'wx' });
+    return file;
 }
 /** Best effort: a summary file that cannot be written does not hide the error above. */
 async function writeFailureSummary(message) {

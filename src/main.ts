@@ -1,10 +1,13 @@
 import * as core from '@actions/core'
+import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
+import * as path from 'node:path'
+import type { PublishResult } from './config.js'
 import { errorMessage, UserError } from './errors.js'
 import { readConfig } from './inputs.js'
 import { Logger, neutralise } from './log.js'
 import { publish } from './publish.js'
-import { outputs, summaryMarkdown } from './report.js'
+import { checksums, outputs, summaryMarkdown } from './report.js'
 import { redact, secretForms } from './secrets.js'
 
 /**
@@ -94,6 +97,7 @@ export async function run(): Promise<void> {
     delete process.env['INPUT_SIGNING-KEY']
     const result = await publish(config, log)
     for (const [name, value] of Object.entries(outputs(result))) core.setOutput(name, value)
+    core.setOutput('checksums-file', result.dryRun ? '' : writeChecksums(result, config.tempDir))
     if (process.env.GITHUB_STEP_SUMMARY) {
       await core.summary.addRaw(summaryMarkdown(result, config)).write()
     }
@@ -105,6 +109,19 @@ export async function run(): Promise<void> {
     core.setFailed(message)
     await writeFailureSummary(message)
   }
+}
+
+/**
+ * The checksums of the artifacts' files, for an attestation step after this one: a file of its
+ * own in `dir` (RUNNER_TEMP, which the runner empties after the job). Its path.
+ */
+function writeChecksums(result: PublishResult, dir: string): string {
+  const file = path.join(
+    dir,
+    `publish-nix-artifact-checksums-${randomBytes(6).toString('hex')}.txt`
+  )
+  fs.writeFileSync(file, checksums(result), { flag: 'wx' })
+  return file
 }
 
 /** Best effort: a summary file that cannot be written does not hide the error above. */

@@ -46,6 +46,22 @@ export function outputs(result: PublishResult): Record<string, string> {
   return out
 }
 
+/**
+ * Every file of the artifacts as `sha256sum` lists them (`HEX  PATH`): what
+ * actions/attest-build-provenance reads as `subject-checksums`. For a file in Git LFS, the sha256
+ * of its content, which is what a consumer downloads.
+ */
+export function checksums(result: PublishResult): string {
+  const lines = new Map<string, string>()
+  for (const a of result.artifacts) {
+    for (const f of a.files) {
+      const hex = Buffer.from(f.sha256.replace(/^sha256-/, ''), 'base64').toString('hex')
+      lines.set(f.path, `${hex}  ${f.path}`)
+    }
+  }
+  return [...lines.values()].map(line => `${line}\n`).join('')
+}
+
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``
 
 /** Markdown for the job summary: a table of the artifacts and how a consumer restores each. */

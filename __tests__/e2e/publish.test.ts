@@ -95,13 +95,18 @@ describe('publishing one attribute', () => {
     await sh('diff', ['-r', '--no-dereference', storePath, restored])
     expect(fs.readlinkSync(path.join(restored, 'share/link'))).toBe('../bin/hello')
 
-    // Log groups, job summary, no leftovers in RUNNER_TEMP.
+    // Log groups, job summary; in RUNNER_TEMP only the checksums file, for an attestation step:
+    // what sha256sum says of the published file, under its path in the repository.
     expect(run.stdout).toContain('::group::Building')
     expect(run.stdout).toContain('::group::Publishing')
     expect(run.summary).toContain(storePath)
     expect(run.summary).toContain(info.narHash)
     expect(run.summary).toContain('nix-store --restore')
-    expect(fs.readdirSync(run.runnerTemp)).toEqual([])
+    const checksums = o['checksums-file']
+    expect(path.dirname(checksums)).toBe(run.runnerTemp)
+    expect(fs.readdirSync(run.runnerTemp)).toEqual([path.basename(checksums)])
+    const sum = (await sh('sha256sum', [nar])).split(' ')[0]
+    expect(fs.readFileSync(checksums, 'utf8')).toBe(`${sum}  ${o.file}\n`)
   })
 
   test('a re-run pushes nothing and reports published=false', async () => {

@@ -30,8 +30,8 @@ describe('cliWords', () => {
       'Check that PUBLISH_NIX_ARTIFACT_TOKEN holds a valid, unexpired token for this host.'
     ],
     [
-      "no token was given: 'token' is empty. Pass a token with write access, e.g. 'token: ${{ secrets.BINSTORE_TOKEN }}'.",
-      'no token was given: PUBLISH_NIX_ARTIFACT_TOKEN is empty. Pass a token with write access, e.g. PUBLISH_NIX_ARTIFACT_TOKEN=… in the environment.'
+      "no token was given: 'token' is empty. Pass a token for it, e.g. 'token: ${{ secrets.BINSTORE_TOKEN }}'.",
+      'no token was given: PUBLISH_NIX_ARTIFACT_TOKEN is empty. Pass a token for it, e.g. PUBLISH_NIX_ARTIFACT_TOKEN=… in the environment.'
     ],
     [
       "Set 'large-files: lfs' to store files over 'lfs-threshold' in Git LFS.",

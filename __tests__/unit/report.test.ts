@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import { readConfig } from '../../src/inputs.js'
-import { outputs, summaryMarkdown } from '../../src/report.js'
+import { checksums, outputs, summaryMarkdown } from '../../src/report.js'
 
 const P = '/nix/store/wm5hrqg1iq6ir5wqijn2pl403jqs46cr-hello'
 const SRI = 'sha256-EFUdrtf6Rn0LWIJufrmg8q99aT3jGfLvd1//zaJEufY='
@@ -100,6 +100,24 @@ describe('outputs and summary', () => {
     )
     expect(md).toContain('a fixed-output store path with the same name and contents')
     expect(summaryMarkdown(result, config)).not.toContain('#### From Nix')
+  })
+
+  test('checksums: one sha256sum line per file, in hex, under its repository path', () => {
+    const other = `sha256-${Buffer.alloc(32, 1).toString('base64')}`
+    const [a] = result.artifacts
+    const files = [a.files[0], { ...a.files[1], sha256: other }]
+    expect(
+      checksums({
+        ...result,
+        artifacts: [
+          { ...a, files },
+          { ...a, files }
+        ]
+      })
+    ).toBe(
+      `${Buffer.from(SRI.slice(7), 'base64').toString('hex')}  ${files[0].path}\n` +
+        `${'01'.repeat(32)}  ${files[1].path}\n`
+    )
   })
 
   test('a changed signing key: the summary says which narinfos were signed again, and by what before', () => {

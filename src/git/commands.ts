@@ -142,7 +142,7 @@ export class Git implements GitPort {
     }
     if (!this.header && authenticationFailed(result.stderr)) {
       return new UserError(
-        `${this.repo.url} asks for credentials (HTTP 401), and no token was given: 'token' is empty. Pass a token with write access, e.g. 'token: \${{ secrets.BINSTORE_TOKEN }}', and check that the secret exists where the workflow runs (a missing secret is an empty string).`
+        `${this.repo.url} asks for credentials (HTTP 401), and no token was given: 'token' is empty. Pass a token for it (publishing needs write access; verify, read access), e.g. 'token: \${{ secrets.BINSTORE_TOKEN }}', and check that the secret exists where the workflow runs (a missing secret is an empty string).`
       )
     }
     const status = httpStatus(result.stderr)
