@@ -31533,7 +31533,7 @@ function renderSummary(dir, names) {
         '',
         '- `.nar`: `nix-store --restore DIR < FILE`; `nix --extra-experimental-features nix-command hash file --sri FILE` equals the NAR hash.',
         "- `.closure`: the path and its runtime closure in Nix's export format: `nix-store --import < FILE`.",
-        "- `.nar.nix` beside a NAR without references, and `latest/SYSTEM/NAME.nix` for the newest one: a fixed-output fetch of that NAR by its hash, from the commit that added it. From pure Nix: `import (builtins.fetchurl { url = URL; sha256 = HASH; })`, URL being the `.nix` file's raw URL at a commit and HASH its `nix hash file --sri`; the job summary of the publish that added it prints this ready to paste. It yields the same contents as the published path, under a fixed-output store path of the same name and another hash.",
+        "- `.nar.nix` beside a NAR without references, and `latest/SYSTEM/NAME.nix` for the newest one: a fixed-output fetch of that NAR by its hash, from the commit that added it. From pure Nix: `import (builtins.fetchurl { url = URL; sha256 = HASH; })`, URL being the `.nix` file's raw URL at a commit and HASH its `nix --extra-experimental-features nix-command hash file --sri`; the job summary of the publish that added it prints this ready to paste. It yields the same contents as the published path, under a fixed-output store path of the same name and another hash.",
         "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter, with the signing key's public half in `trusted-public-keys`.",
         '',
         '| System | Name | Newest |',
@@ -34729,7 +34729,7 @@ function renderIndex(manifest, dir) {
         '',
         '- `.nar`: a plain NAR of the store path. `nix-store --restore DIR < FILE`; `nix --extra-experimental-features nix-command hash file --sri FILE` equals the NAR hash.',
         "- `.closure`: the store path and its runtime closure in Nix's export format. `nix-store --import < FILE`.",
-        '- `artifacts.nix` (when the host serves raw files): each store path without references, fetched by its NAR hash from pure Nix: `(import (builtins.fetchurl { url = URL; sha256 = HASH; })).SYSTEM.NAME`, URL being the raw URL of `artifacts.nix` at a commit and HASH its `nix hash file --sri`. It yields the same contents as the published path, under a fixed-output store path of the same name and another hash.',
+        '- `artifacts.nix` (when the host serves raw files): each store path without references, fetched by its NAR hash from pure Nix: `(import (builtins.fetchurl { url = URL; sha256 = HASH; })).SYSTEM.NAME`, URL being the raw URL of `artifacts.nix` at a commit and HASH its `nix --extra-experimental-features nix-command hash file --sri`. It yields the same contents as the published path, under a fixed-output store path of the same name and another hash.',
         "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix --extra-experimental-features nix-command copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
         ...(manifest.artifacts.some(e => e.lfs)
             ? [

@@ -268,7 +268,7 @@ export function renderIndex(manifest: Manifest, dir: string): string {
     '',
     '- `.nar`: a plain NAR of the store path. `nix-store --restore DIR < FILE`; `nix --extra-experimental-features nix-command hash file --sri FILE` equals the NAR hash.',
     "- `.closure`: the store path and its runtime closure in Nix's export format. `nix-store --import < FILE`.",
-    '- `artifacts.nix` (when the host serves raw files): each store path without references, fetched by its NAR hash from pure Nix: `(import (builtins.fetchurl { url = URL; sha256 = HASH; })).SYSTEM.NAME`, URL being the raw URL of `artifacts.nix` at a commit and HASH its `nix hash file --sri`. It yields the same contents as the published path, under a fixed-output store path of the same name and another hash.',
+    '- `artifacts.nix` (when the host serves raw files): each store path without references, fetched by its NAR hash from pure Nix: `(import (builtins.fetchurl { url = URL; sha256 = HASH; })).SYSTEM.NAME`, URL being the raw URL of `artifacts.nix` at a commit and HASH its `nix --extra-experimental-features nix-command hash file --sri`. It yields the same contents as the published path, under a fixed-output store path of the same name and another hash.',
     "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix --extra-experimental-features nix-command copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
     ...(manifest.artifacts.some(e => e.lfs)
       ? [
