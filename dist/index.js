@@ -34398,7 +34398,8 @@ function restoreSection(result, config) {
     if (fetched.length > 0) {
         lines.push('#### From Nix', '', "Each of these evaluates to the artifact's contents, fetched by its NAR hash (pure evaluation works). The result is a fixed-output store path with the same name and contents as the published one, but another hash: refer to it through the expression, not by the path above.", '', '```nix');
         for (const a of fetched) {
-            lines.push(`# ${a.storePath}`, `import (builtins.fetchurl { url = ${(0,fetch_index/* nixString */.z7)(a.fetch?.url ?? '')}; sha256 = ${(0,fetch_index/* nixString */.z7)(a.fetch?.sha256 ?? '')}; })`);
+            const imported = `import (builtins.fetchurl { url = ${(0,fetch_index/* nixString */.z7)(a.fetch?.url ?? '')}; sha256 = ${(0,fetch_index/* nixString */.z7)(a.fetch?.sha256 ?? '')}; })`;
+            lines.push(`# ${a.storePath}`, a.fetch?.attribute ? `(${imported}).${a.fetch.attribute}` : imported);
         }
         lines.push('```', '');
     }
@@ -36499,6 +36500,8 @@ class Publisher {
     leaves;
     /** Layout 2: the fetch expressions the last commit wrote, path → text (withFetchExpressions). */
     fetchExpressions = new Map();
+    /** Layout 1: the `artifacts.nix` the last commit wrote (withFetchIndex). */
+    fetchIndex;
     constructor(d) {
         this.d = d;
     }
@@ -36975,9 +36978,11 @@ class Publisher {
     async withFetchIndex(commit, manifest) {
         const { config, git } = this.d;
         const text = (0,fetch_index/* renderFetchIndex */.pU)(manifest, config.repository, commit);
+        this.fetchIndex = undefined;
         if (text === undefined)
             return commit;
         const file = (0,naming/* repoPath */.qN)(config.path, fetch_index/* FETCH_INDEX_NAME */.KP);
+        this.fetchIndex = { path: file, text };
         return git.commit(commit, [], [{ path: file, text }], `Update ${file} for ${commit.slice(0, 12)}`);
     }
     /**
@@ -37100,28 +37105,42 @@ class Publisher {
             return false;
         return tip === commit || (await this.d.git.parents(tip)).includes(commit);
     }
+    /**
+     * How Nix fetches the artifact by its hash from what this run wrote, at the commit that holds
+     * it: its own fetch expression (layout 2), or its entry in `artifacts.nix` (layout 1).
+     */
+    fetchOf(a, commit) {
+        const { repository } = this.d.config;
+        const sha256 = (text) => `sha256-${(0,external_node_crypto_.createHash)('sha256').update(text).digest('base64')}`;
+        const expression = (0,src_layout/* fetchExpressionPath */.Qe)(a.file);
+        const own = this.fetchExpressions.get(expression);
+        if (own !== undefined) {
+            const url = (0,naming/* downloadUrl */.Is)(repository, commit, expression, false);
+            return url ? { fetch: { url, sha256: sha256(own) } } : {};
+        }
+        const index = this.fetchIndex;
+        const key = (0,fetch_index/* nixString */.z7)((0,naming/* storeBasename */.UF)(a.storePath));
+        if (!index ||
+            !a.files.some(f => f.format === 'nar') ||
+            !index.text.includes(`    ${key} = fetch `)) {
+            return {};
+        }
+        const url = (0,naming/* downloadUrl */.Is)(repository, commit, index.path, false);
+        return url
+            ? { fetch: { url, sha256: sha256(index.text), attribute: `byStorePath.${key}` } }
+            : {};
+    }
     /** Phase 6: what the run did, per artifact and as a whole. */
     outcome(exported, result) {
         const { branch, commitSha, added, published } = result;
         const repository = this.d.config.repository;
         const artifacts = exported.map((a) => {
-            // The fetch expression this run wrote for the artifact's NAR, at the commit that holds it.
-            const expression = (0,src_layout/* fetchExpressionPath */.Qe)(a.file);
-            const text = this.fetchExpressions.get(expression);
-            const url = text === undefined ? '' : (0,naming/* downloadUrl */.Is)(repository, commitSha, expression, false);
             return {
                 ...a,
                 files: a.files.map(({ oid: _oid, upload: _upload, ...f }) => f),
                 published: a.files.some(f => added.has(f.path)),
                 url: (0,naming/* fileUrl */.iw)(repository, commitSha, a.file),
-                ...(text !== undefined && url
-                    ? {
-                        fetch: {
-                            url,
-                            sha256: `sha256-${(0,external_node_crypto_.createHash)('sha256').update(text).digest('base64')}`
-                        }
-                    }
-                    : {})
+                ...this.fetchOf(a, commitSha)
             };
         });
         return { artifacts, branch, commitSha, published, dryRun: this.d.config.dryRun };

@@ -142,11 +142,16 @@ export interface ArtifactResult extends Artifact {
   published: boolean
   url: string
   /**
-   * The fetch expression this run wrote for the artifact (layout 2, a NAR without references on
-   * a host with known raw URLs): its URL at the commit, and its sha256 (SRI), for
-   * `import (builtins.fetchurl { url; sha256; })`.
+   * The fetch-by-hash file this run wrote with the artifact (a NAR without references on a host
+   * with known raw URLs): its URL at the commit, and its sha256 (SRI), for
+   * `import (builtins.fetchurl { url; sha256; })`, then `.attribute` when given.
    */
-  fetch?: { url: string; sha256: string }
+  fetch?: {
+    url: string
+    sha256: string
+    /** The attribute of the imported file that is the artifact (`artifacts.nix`), if any. */
+    attribute?: string
+  }
 }
 
 export interface PublishResult {

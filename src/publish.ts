@@ -19,7 +19,7 @@ import type {
   PublishResult
 } from './config.js'
 import { errorMessage, RaceError, TransientError, UserError } from './errors.js'
-import { FETCH_INDEX_NAME, renderFetchIndex } from './fetch-index.js'
+import { FETCH_INDEX_NAME, nixString, renderFetchIndex } from './fetch-index.js'
 import { authHeader } from './git/auth.js'
 import { Git } from './git/commands.js'
 import {
@@ -199,6 +199,8 @@ export class Publisher {
   private leaves?: { tip: string; work: Background<void> }
   /** Layout 2: the fetch expressions the last commit wrote, path → text (withFetchExpressions). */
   private fetchExpressions = new Map<string, string>()
+  /** Layout 1: the `artifacts.nix` the last commit wrote (withFetchIndex). */
+  private fetchIndex?: { path: string; text: string }
 
   constructor(private readonly d: PublisherDeps) {}
 
@@ -766,8 +768,10 @@ export class Publisher {
   private async withFetchIndex(commit: string, manifest: Manifest): Promise<string> {
     const { config, git } = this.d
     const text = renderFetchIndex(manifest, config.repository, commit)
+    this.fetchIndex = undefined
     if (text === undefined) return commit
     const file = repoPath(config.path, FETCH_INDEX_NAME)
+    this.fetchIndex = { path: file, text }
     return git.commit(
       commit,
       [],
@@ -928,28 +932,45 @@ export class Publisher {
     return tip === commit || (await this.d.git.parents(tip)).includes(commit)
   }
 
+  /**
+   * How Nix fetches the artifact by its hash from what this run wrote, at the commit that holds
+   * it: its own fetch expression (layout 2), or its entry in `artifacts.nix` (layout 1).
+   */
+  private fetchOf(a: Exported, commit: string): { fetch?: ArtifactResult['fetch'] } {
+    const { repository } = this.d.config
+    const sha256 = (text: string) => `sha256-${createHash('sha256').update(text).digest('base64')}`
+    const expression = fetchExpressionPath(a.file)
+    const own = this.fetchExpressions.get(expression)
+    if (own !== undefined) {
+      const url = downloadUrl(repository, commit, expression, false)
+      return url ? { fetch: { url, sha256: sha256(own) } } : {}
+    }
+    const index = this.fetchIndex
+    const key = nixString(storeBasename(a.storePath))
+    if (
+      !index ||
+      !a.files.some(f => f.format === 'nar') ||
+      !index.text.includes(`    ${key} = fetch `)
+    ) {
+      return {}
+    }
+    const url = downloadUrl(repository, commit, index.path, false)
+    return url
+      ? { fetch: { url, sha256: sha256(index.text), attribute: `byStorePath.${key}` } }
+      : {}
+  }
+
   /** Phase 6: what the run did, per artifact and as a whole. */
   private outcome(exported: Exported[], result: Landed): Outcome {
     const { branch, commitSha, added, published } = result
     const repository = this.d.config.repository
     const artifacts = exported.map((a): ArtifactResult => {
-      // The fetch expression this run wrote for the artifact's NAR, at the commit that holds it.
-      const expression = fetchExpressionPath(a.file)
-      const text = this.fetchExpressions.get(expression)
-      const url = text === undefined ? '' : downloadUrl(repository, commitSha, expression, false)
       return {
         ...a,
         files: a.files.map(({ oid: _oid, upload: _upload, ...f }) => f),
         published: a.files.some(f => added.has(f.path)),
         url: fileUrl(repository, commitSha, a.file),
-        ...(text !== undefined && url
-          ? {
-              fetch: {
-                url,
-                sha256: `sha256-${createHash('sha256').update(text).digest('base64')}`
-              }
-            }
-          : {})
+        ...this.fetchOf(a, commitSha)
       }
     })
     return { artifacts, branch, commitSha, published, dryRun: this.d.config.dryRun }

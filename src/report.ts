@@ -184,9 +184,10 @@ function restoreSection(result: PublishResult, config: Config): string[] {
       '```nix'
     )
     for (const a of fetched) {
+      const imported = `import (builtins.fetchurl { url = ${nixString(a.fetch?.url ?? '')}; sha256 = ${nixString(a.fetch?.sha256 ?? '')}; })`
       lines.push(
         `# ${a.storePath}`,
-        `import (builtins.fetchurl { url = ${nixString(a.fetch?.url ?? '')}; sha256 = ${nixString(a.fetch?.sha256 ?? '')}; })`
+        a.fetch?.attribute ? `(${imported}).${a.fetch.attribute}` : imported
       )
     }
     lines.push('```', '')

@@ -281,6 +281,19 @@ test('fetch by hash: a consumer flake in pure evaluation gets one artifact throu
   expect(downloads.map(r => r.path.split('/').pop()).sort()).toEqual(
     ['artifacts.nix', 'artifacts.nix', path.basename(dep.file), path.basename(dep.file)].sort()
   )
+
+  // The job summary's line for dep, pasted as it is, is that same fetch; app (with references)
+  // gets none.
+  const pasted = new RegExp(
+    `# ${dep['store-path']}\\n(\\(import .*\\)\\.byStorePath\\."[^"]+")\\n`
+  ).exec(run.summary)?.[1]
+  expect(pasted).toContain(`url = "${indexUrl}"; sha256 = "${indexHash}";`)
+  expect(run.summary).not.toContain(`# ${app['store-path']}\n`)
+  fs.writeFileSync(
+    path.join(consumer, 'flake.nix'),
+    `{ outputs = { self }: { packages.${system}.default = ${pasted}; }; }\n`
+  )
+  expect(JSON.parse(await asConsumer(build, work))[0].outputs.out).toBe(out)
 })
 
 test('seven racing publishers all appear in the manifest and the fetch index; a re-publish changes nothing', async () => {

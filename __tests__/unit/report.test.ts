@@ -99,6 +99,17 @@ describe('outputs and summary', () => {
       `# ${P}\nimport (builtins.fetchurl { url = "${url}"; sha256 = "${SRI}"; })\n`
     )
     expect(md).toContain('a fixed-output store path with the same name and contents')
+    // From artifacts.nix (layout 1): the attribute of the imported set.
+    const index = summaryMarkdown(
+      {
+        ...result,
+        artifacts: [{ ...a, fetch: { url, sha256: SRI, attribute: 'byStorePath."h-hello"' } }]
+      },
+      config
+    )
+    expect(index).toContain(
+      `(import (builtins.fetchurl { url = "${url}"; sha256 = "${SRI}"; })).byStorePath."h-hello"\n`
+    )
     expect(summaryMarkdown(result, config)).not.toContain('#### From Nix')
   })
 
