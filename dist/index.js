@@ -28958,6 +28958,8 @@ function cliWords(message) {
                 ? `--${name}`
                 : '');
     return message
+        .replace(/, and check that the secret exists where the workflow runs \([^)]*\)/g, '')
+        .replace(/; the default github\.token only works for the workflow's own repository/g, '')
         .replace(/'token: \$\{\{ secrets\.[A-Z_]+ \}\}'/g, 'PUBLISH_NIX_ARTIFACT_TOKEN=… in the environment')
         .replace(/\(for example 'uses: [^']+'\)/g, '(see https://nixos.org/download)')
         .replace(/\bInput '([a-z-]+)'/g, (all, name) => {

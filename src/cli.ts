@@ -216,6 +216,8 @@ export function cliWords(message: string): string {
         ? `--${name}`
         : '')
   return message
+    .replace(/, and check that the secret exists where the workflow runs \([^)]*\)/g, '')
+    .replace(/; the default github\.token only works for the workflow's own repository/g, '')
     .replace(
       /'token: \$\{\{ secrets\.[A-Z_]+ \}\}'/g,
       'PUBLISH_NIX_ARTIFACT_TOKEN=… in the environment'

@@ -34,6 +34,14 @@ describe('cliWords', () => {
       'no token was given: PUBLISH_NIX_ARTIFACT_TOKEN is empty. Pass a token for it, e.g. PUBLISH_NIX_ARTIFACT_TOKEN=… in the environment.'
     ],
     [
+      "asks for credentials (HTTP 401), and no token was given: 'token' is empty. Pass a token for it, e.g. 'token: ${{ secrets.BINSTORE_TOKEN }}', and check that the secret exists where the workflow runs (a missing secret is an empty string).",
+      'asks for credentials (HTTP 401), and no token was given: PUBLISH_NIX_ARTIFACT_TOKEN is empty. Pass a token for it, e.g. PUBLISH_NIX_ARTIFACT_TOKEN=… in the environment.'
+    ],
+    [
+      "the token was refused. Check that the 'token' input holds a valid, unexpired token for this host; the default github.token only works for the workflow's own repository.",
+      'the token was refused. Check that PUBLISH_NIX_ARTIFACT_TOKEN holds a valid, unexpired token for this host.'
+    ],
+    [
       "Set 'large-files: lfs' to store files over 'lfs-threshold' in Git LFS.",
       'Set --large-files lfs to store files over --lfs-threshold in Git LFS.'
     ],
