@@ -158,8 +158,8 @@ export async function seedFromBranch(
     }
     const info = parseNarInfo(c.text)
     if (cache.publicKey && !signedBy(info, cache.publicKey)) {
-      // Nix signs the one it writes; the signatures of the branch's copy that still verify
-      // (the fingerprint is the same) are added back to it, for consumers of the older keys.
+      // Nix signs the one it writes; the branch's copy's signatures by other keys are added back
+      // to it (what they sign is unchanged), for consumers of the older keys.
       cache.replace.add(c.file)
       cache.keepSigs.set(localOf(c.storePath), info.sigs)
       cache.signedAgain.files.add(c.file)
