@@ -28395,6 +28395,8 @@ var src_log = __nccwpck_require__(5625);
 var proc = __nccwpck_require__(7684);
 // EXTERNAL MODULE: ./src/publish.ts + 4 modules
 var publish = __nccwpck_require__(8137);
+// EXTERNAL MODULE: ./src/report.ts
+var report = __nccwpck_require__(665);
 // EXTERNAL MODULE: ./src/secrets.ts
 var secrets = __nccwpck_require__(7194);
 // EXTERNAL MODULE: ./src/fetch-index.ts
@@ -28772,6 +28774,7 @@ async function verifyLayout2(git, dir, files, accounted, fail, checkBatch) {
 
 
 
+
 const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTRIBUTE...
        publish-nix-artifact verify --repository URL [options]   (see verify --help)
 
@@ -29012,24 +29015,10 @@ function cliResult(result) {
             ? { 'binary-cache-dir': result.binaryCacheDir, 'public-key': result.publicKey }
             : {}),
         artifacts: result.artifacts.map(a => ({
-            attribute: a.attribute,
-            output: a.output,
-            'store-path': a.storePath,
-            system: a.system,
-            file: a.file,
-            'nar-hash': a.narHash,
-            'nar-size': a.narSize,
-            url: a.url,
+            ...(0,report/* artifactJson */.zh)(a),
             // In a dry run nothing is published: `new` says whether it would have been.
             published: a.published && !result.dryRun,
-            new: a.published,
-            files: a.files.map(f => ({
-                format: f.format,
-                file: f.path,
-                size: f.size,
-                sha256: f.sha256,
-                ...(f.lfs ? { 'lfs-oid': f.lfs.oid } : {})
-            }))
+            new: a.published
         }))
     };
 }
@@ -29037,9 +29026,9 @@ function cliResult(result) {
 async function cli(argv = process.argv.slice(2)) {
     keepGoingWhenClosed();
     const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || '';
-    const console = (0,src_log/* consoleLogger */.kS)(argv.includes('--verbose'));
+    const base = (0,src_log/* consoleLogger */.kS)(argv.includes('--verbose'));
     // Warnings of the shared core, in this tool's words too.
-    const log = { ...console, warning: message => console.warning(cliWords(message)) };
+    const log = { ...base, warning: message => base.warning(cliWords(message)) };
     for (const secret of (0,secrets/* secretForms */.eo)(token, process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '')) {
         log.setSecret(secret);
     }
@@ -30807,7 +30796,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7585);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3926);
 /* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4071);
 /**
  * The bundled entry point (dist/index.js). Run by the Actions runner, it runs the action; imported
@@ -31718,7 +31707,7 @@ function consoleLogger(verbose) {
 
 /***/ }),
 
-/***/ 7585:
+/***/ 3926:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34238,176 +34227,8 @@ var inputs = __nccwpck_require__(7815);
 var log = __nccwpck_require__(5625);
 // EXTERNAL MODULE: ./src/publish.ts + 4 modules
 var publish = __nccwpck_require__(8137);
-// EXTERNAL MODULE: ./src/fetch-index.ts
-var fetch_index = __nccwpck_require__(1134);
-// EXTERNAL MODULE: ./src/markdown.ts
-var markdown = __nccwpck_require__(3758);
-// EXTERNAL MODULE: ./src/naming.ts
-var naming = __nccwpck_require__(8499);
-;// CONCATENATED MODULE: ./src/report.ts
-
-
-
-/** The step's outputs, as name → value. Per-artifact fields are set when there is exactly one. */
-function outputs(result) {
-    const out = {
-        'commit-sha': result.commitSha,
-        published: String(result.published),
-        branch: result.branch,
-        'binary-cache-dir': result.binaryCacheDir,
-        'public-key': result.publicKey,
-        artifacts: JSON.stringify(result.artifacts.map(a => ({
-            attribute: a.attribute,
-            output: a.output,
-            'store-path': a.storePath,
-            system: a.system,
-            file: a.file,
-            'nar-hash': a.narHash,
-            'nar-size': a.narSize,
-            url: a.url,
-            published: a.published,
-            files: a.files.map(f => ({
-                format: f.format,
-                file: f.path,
-                size: f.size,
-                sha256: f.sha256,
-                ...(f.lfs ? { 'lfs-oid': f.lfs.oid } : {})
-            }))
-        })))
-    };
-    if (result.artifacts.length === 1) {
-        const [a] = result.artifacts;
-        Object.assign(out, {
-            'store-path': a.storePath,
-            system: a.system,
-            file: a.file,
-            'nar-hash': a.narHash,
-            'nar-size': String(a.narSize),
-            url: a.url
-        });
-    }
-    return out;
-}
-/**
- * Every file of the artifacts as `sha256sum` lists them (`HEX  PATH`): what
- * actions/attest-build-provenance reads as `subject-checksums`. For a file in Git LFS, the sha256
- * of its content, which is what a consumer downloads.
- */
-function checksums(result) {
-    const lines = new Map();
-    for (const a of result.artifacts) {
-        for (const f of a.files) {
-            const hex = Buffer.from(f.sha256.replace(/^sha256-/, ''), 'base64').toString('hex');
-            lines.set(f.path, `${hex}  ${f.path}`);
-        }
-    }
-    return [...lines.values()].map(line => `${line}\n`).join('');
-}
-const code = (text) => `\`${text.replace(/`/g, "'")}\``;
-/** Markdown for the job summary: a table of the artifacts and how a consumer restores each. */
-function summaryMarkdown(result, config) {
-    const lines = [];
-    const title = result.dryRun
-        ? 'Dry run: nothing was pushed'
-        : result.published
-            ? `Published to \`${result.branch}\` at ${code(result.commitSha.slice(0, 12))}`
-            : `Already published: nothing to push to \`${result.branch}\``;
-    lines.push(`### publish-nix-artifact: ${title}`, '');
-    lines.push(`Repository: ${config.repository.url}`, '');
-    lines.push('| Attribute | System | Store path | NAR hash | Size | File | New |');
-    lines.push('| --- | --- | --- | --- | ---: | --- | :---: |');
-    for (const a of result.artifacts) {
-        const file = a.url ? `[${(0,markdown/* cell */.H)(a.file)}](${a.url})` : code(a.file);
-        lines.push(`| ${code((0,markdown/* cell */.H)(a.attribute))} | ${a.system} | ${code(a.storePath)} | ${code(a.narHash)} | ${a.narSize} | ${file} | ${a.published ? 'yes' : 'no'} |`);
-    }
-    if (config.checkReproducible) {
-        lines.push('', 'Reproducible: every artifact was built twice (`nix build --rebuild`) with identical results.');
-    }
-    lines.push('', ...provenanceSection(result, config));
-    lines.push('', ...restoreSection(result, config));
-    if (result.binaryCacheDir) {
-        const url = (0,naming/* rawUrl */.IU)(config.repository, result.branch, result.binaryCacheDir) ||
-            `<URL where ${result.binaryCacheDir} of ${config.repository.url} is served>`;
-        lines.push('#### Binary cache', '');
-        lines.push(`The closure is in a Nix binary cache at \`${result.binaryCacheDir}\`. In \`nix.conf\`:`, '');
-        lines.push('```ini', `extra-substituters = ${url}`);
-        lines.push(result.publicKey
-            ? `extra-trusted-public-keys = ${result.publicKey}`
-            : '# unsigned cache: sign it with the signing-key input, or copy with --no-check-sigs');
-        lines.push('```', '');
-        const again = result.signedAgain;
-        if (again) {
-            const keys = again.keys.length > 0 ? again.keys.join(', ') : 'no key';
-            lines.push(`The signing key changed: ${again.narinfos} narinfo(s) already on the branch were signed by ${keys} only: they are signed again with ${result.publicKey.split(':')[0]}, and keep their signatures by ${keys}. Consumers that trust any of these keys keep substituting.`, '');
-        }
-    }
-    return lines.join('\n');
-}
-/** How the artifacts were made (also in the manifest, per file). */
-function provenanceSection(result, config) {
-    const made = result.artifacts.map(a => a.provenance).filter(p => p !== undefined);
-    if (made.length === 0)
-        return [];
-    const lines = ['#### Provenance', ''];
-    const flakes = new Map(made.map(p => [p.flake.url, p.flake.narHash]));
-    for (const [url, narHash] of flakes) {
-        if (url)
-            lines.push(`- Flake: ${code(url)}${narHash ? ` (source ${code(narHash)})` : ''}`);
-    }
-    const { runner, runUrl, event, ref } = config.source;
-    lines.push(`- Built by ${made[0].nix} on ${runner.os} ${runner.arch}`);
-    if (runUrl) {
-        lines.push(`- Workflow run: ${runUrl}${event ? ` (${event}${ref ? `, ${code(ref)}` : ''})` : ''}`);
-    }
-    lines.push('- Per file, with its derivation: the `provenance` field of `index.json`', '');
-    return lines;
-}
-/** How to fetch and restore each `.nar` and `.closure` file; nothing when none was published. */
-function restoreSection(result, config) {
-    const files = result.artifacts.flatMap(a => a.files.filter(f => f.format !== 'binary-cache').map(f => ({ a, f })));
-    if (files.length === 0)
-        return [];
-    const formats = new Set(files.map(({ f }) => f.format));
-    const about = [
-        formats.has('nar')
-            ? 'A `.nar` file is a plain NAR of its store path: restore it with `nix-store --restore`; its hash (`nix hash file`) equals the NAR hash above.'
-            : '',
-        formats.has('closure')
-            ? "A `.closure` file holds the store path and its runtime closure in Nix's export format: `nix-store --import` adds them all to a store."
-            : ''
-    ];
-    const lines = ['#### Restore', '', about.filter(Boolean).join(' '), '', '```sh'];
-    for (const { a, f } of files) {
-        const name = f.path.split('/').pop() ?? f.path;
-        const url = (0,naming/* downloadUrl */.Is)(config.repository, result.commitSha, f.path, f.lfs !== undefined);
-        if (f.lfs) {
-            lines.push(`# ${f.path} is in Git LFS; in a clone of ${config.repository.url}: git lfs pull --include ${f.path}`);
-        }
-        if (url)
-            lines.push(`curl -fsSLo ${name} ${url}`);
-        else
-            lines.push(`# from a clone of ${config.repository.url}: cp ${f.path} .`);
-        if (f.format === 'nar') {
-            lines.push(`nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`);
-            lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`);
-        }
-        else {
-            lines.push(`nix-store --import < ${name}  # adds ${a.storePath} and its dependencies`);
-        }
-    }
-    lines.push('```', '');
-    const fetched = result.artifacts.filter(a => a.fetch);
-    if (fetched.length > 0) {
-        lines.push('#### From Nix', '', "Each of these evaluates to the artifact's contents, fetched by its NAR hash (pure evaluation works). The result is a fixed-output store path with the same name and contents as the published one, but another hash: refer to it through the expression, not by the path above.", '', '```nix');
-        for (const a of fetched) {
-            const imported = `import (builtins.fetchurl { url = ${(0,fetch_index/* nixString */.z7)(a.fetch?.url ?? '')}; sha256 = ${(0,fetch_index/* nixString */.z7)(a.fetch?.sha256 ?? '')}; })`;
-            lines.push(`# ${a.storePath}`, a.fetch?.attribute ? `(${imported}).${a.fetch.attribute}` : imported);
-        }
-        lines.push('```', '');
-    }
-    return lines;
-}
-
+// EXTERNAL MODULE: ./src/report.ts
+var report = __nccwpck_require__(665);
 // EXTERNAL MODULE: ./src/secrets.ts
 var src_secrets = __nccwpck_require__(7194);
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -34499,11 +34320,11 @@ async function run() {
         delete process.env.INPUT_TOKEN;
         delete process.env['INPUT_SIGNING-KEY'];
         const result = await (0,publish/* publish */.mk)(config, log);
-        for (const [name, value] of Object.entries(outputs(result)))
+        for (const [name, value] of Object.entries((0,report/* outputs */.V4)(result)))
             setOutput(name, value);
         setOutput('checksums-file', result.dryRun ? '' : writeChecksums(result, config.tempDir));
         if (process.env.GITHUB_STEP_SUMMARY) {
-            await summary.addRaw(summaryMarkdown(result, config)).write();
+            await summary.addRaw((0,report/* summaryMarkdown */.eH)(result, config)).write();
         }
     }
     catch (error) {
@@ -34521,7 +34342,7 @@ async function run() {
  */
 function writeChecksums(result, dir) {
     const file = external_node_path_.join(dir, `publish-nix-artifact-checksums-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.txt`);
-    external_node_fs_.writeFileSync(file, checksums(result), { flag: 'wx' });
+    external_node_fs_.writeFileSync(file, (0,report/* checksums */.vw)(result), { flag: 'wx' });
     return file;
 }
 /** Best effort: a summary file that cannot be written does not hide the error above. */
@@ -37380,6 +37201,188 @@ function artifactFiles(exported) {
             seen.set(f.path, { path: f.path, oid: f.oid });
     }
     return [...seen.values()];
+}
+
+
+/***/ }),
+
+/***/ 665:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   V4: () => (/* binding */ outputs),
+/* harmony export */   eH: () => (/* binding */ summaryMarkdown),
+/* harmony export */   vw: () => (/* binding */ checksums),
+/* harmony export */   zh: () => (/* binding */ artifactJson)
+/* harmony export */ });
+/* harmony import */ var _fetch_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1134);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3758);
+/* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8499);
+
+
+
+/** One artifact as the `artifacts` output (and the command line's JSON) describe it. */
+function artifactJson(a) {
+    return {
+        attribute: a.attribute,
+        output: a.output,
+        'store-path': a.storePath,
+        system: a.system,
+        file: a.file,
+        'nar-hash': a.narHash,
+        'nar-size': a.narSize,
+        url: a.url,
+        published: a.published,
+        files: a.files.map(f => ({
+            format: f.format,
+            file: f.path,
+            size: f.size,
+            sha256: f.sha256,
+            ...(f.lfs ? { 'lfs-oid': f.lfs.oid } : {})
+        }))
+    };
+}
+/** The step's outputs, as name → value. Per-artifact fields are set when there is exactly one. */
+function outputs(result) {
+    const out = {
+        'commit-sha': result.commitSha,
+        published: String(result.published),
+        branch: result.branch,
+        'binary-cache-dir': result.binaryCacheDir,
+        'public-key': result.publicKey,
+        artifacts: JSON.stringify(result.artifacts.map(artifactJson))
+    };
+    if (result.artifacts.length === 1) {
+        const [a] = result.artifacts;
+        Object.assign(out, {
+            'store-path': a.storePath,
+            system: a.system,
+            file: a.file,
+            'nar-hash': a.narHash,
+            'nar-size': String(a.narSize),
+            url: a.url
+        });
+    }
+    return out;
+}
+/**
+ * Every file of the artifacts as `sha256sum` lists them (`HEX  PATH`): what
+ * actions/attest-build-provenance reads as `subject-checksums`. For a file in Git LFS, the sha256
+ * of its content, which is what a consumer downloads.
+ */
+function checksums(result) {
+    const lines = new Map();
+    for (const a of result.artifacts) {
+        for (const f of a.files) {
+            const hex = Buffer.from(f.sha256.replace(/^sha256-/, ''), 'base64').toString('hex');
+            lines.set(f.path, `${hex}  ${f.path}`);
+        }
+    }
+    return [...lines.values()].map(line => `${line}\n`).join('');
+}
+const code = (text) => `\`${text.replace(/`/g, "'")}\``;
+/** Markdown for the job summary: a table of the artifacts and how a consumer restores each. */
+function summaryMarkdown(result, config) {
+    const lines = [];
+    const title = result.dryRun
+        ? 'Dry run: nothing was pushed'
+        : result.published
+            ? `Published to \`${result.branch}\` at ${code(result.commitSha.slice(0, 12))}`
+            : `Already published: nothing to push to \`${result.branch}\``;
+    lines.push(`### publish-nix-artifact: ${title}`, '');
+    lines.push(`Repository: ${config.repository.url}`, '');
+    lines.push('| Attribute | System | Store path | NAR hash | Size | File | New |');
+    lines.push('| --- | --- | --- | --- | ---: | --- | :---: |');
+    for (const a of result.artifacts) {
+        const file = a.url ? `[${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .cell */ .H)(a.file)}](${a.url})` : code(a.file);
+        lines.push(`| ${code((0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .cell */ .H)(a.attribute))} | ${a.system} | ${code(a.storePath)} | ${code(a.narHash)} | ${a.narSize} | ${file} | ${a.published ? 'yes' : 'no'} |`);
+    }
+    if (config.checkReproducible) {
+        lines.push('', 'Reproducible: every artifact was built twice (`nix build --rebuild`) with identical results.');
+    }
+    lines.push('', ...provenanceSection(result, config));
+    lines.push('', ...restoreSection(result, config));
+    if (result.binaryCacheDir) {
+        const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_1__/* .rawUrl */ .IU)(config.repository, result.branch, result.binaryCacheDir) ||
+            `<URL where ${result.binaryCacheDir} of ${config.repository.url} is served>`;
+        lines.push('#### Binary cache', '');
+        lines.push(`The closure is in a Nix binary cache at \`${result.binaryCacheDir}\`. In \`nix.conf\`:`, '');
+        lines.push('```ini', `extra-substituters = ${url}`);
+        lines.push(result.publicKey
+            ? `extra-trusted-public-keys = ${result.publicKey}`
+            : '# unsigned cache: sign it with the signing-key input, or copy with --no-check-sigs');
+        lines.push('```', '');
+        const again = result.signedAgain;
+        if (again) {
+            const keys = again.keys.length > 0 ? again.keys.join(', ') : 'no key';
+            lines.push(`The signing key changed: ${again.narinfos} narinfo(s) already on the branch were signed by ${keys} only: they are signed again with ${result.publicKey.split(':')[0]}, and keep their signatures by ${keys}. Consumers that trust any of these keys keep substituting.`, '');
+        }
+    }
+    return lines.join('\n');
+}
+/** How the artifacts were made (also in the manifest, per file). */
+function provenanceSection(result, config) {
+    const made = result.artifacts.map(a => a.provenance).filter(p => p !== undefined);
+    if (made.length === 0)
+        return [];
+    const lines = ['#### Provenance', ''];
+    const flakes = new Map(made.map(p => [p.flake.url, p.flake.narHash]));
+    for (const [url, narHash] of flakes) {
+        if (url)
+            lines.push(`- Flake: ${code(url)}${narHash ? ` (source ${code(narHash)})` : ''}`);
+    }
+    const { runner, runUrl, event, ref } = config.source;
+    lines.push(`- Built by ${made[0].nix} on ${runner.os} ${runner.arch}`);
+    if (runUrl) {
+        lines.push(`- Workflow run: ${runUrl}${event ? ` (${event}${ref ? `, ${code(ref)}` : ''})` : ''}`);
+    }
+    lines.push('- Per file, with its derivation: the `provenance` field of `index.json`', '');
+    return lines;
+}
+/** How to fetch and restore each `.nar` and `.closure` file; nothing when none was published. */
+function restoreSection(result, config) {
+    const files = result.artifacts.flatMap(a => a.files.filter(f => f.format !== 'binary-cache').map(f => ({ a, f })));
+    if (files.length === 0)
+        return [];
+    const formats = new Set(files.map(({ f }) => f.format));
+    const about = [
+        formats.has('nar')
+            ? 'A `.nar` file is a plain NAR of its store path: restore it with `nix-store --restore`; its hash (`nix hash file`) equals the NAR hash above.'
+            : '',
+        formats.has('closure')
+            ? "A `.closure` file holds the store path and its runtime closure in Nix's export format: `nix-store --import` adds them all to a store."
+            : ''
+    ];
+    const lines = ['#### Restore', '', about.filter(Boolean).join(' '), '', '```sh'];
+    for (const { a, f } of files) {
+        const name = f.path.split('/').pop() ?? f.path;
+        const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_1__/* .downloadUrl */ .Is)(config.repository, result.commitSha, f.path, f.lfs !== undefined);
+        if (f.lfs) {
+            lines.push(`# ${f.path} is in Git LFS; in a clone of ${config.repository.url}: git lfs pull --include ${f.path}`);
+        }
+        if (url)
+            lines.push(`curl -fsSLo ${name} ${url}`);
+        else
+            lines.push(`# from a clone of ${config.repository.url}: cp ${f.path} .`);
+        if (f.format === 'nar') {
+            lines.push(`nix --extra-experimental-features nix-command hash file --sri ${name}  # ${a.narHash}`);
+            lines.push(`nix-store --restore ./${name.replace(/\.nar$/, '')} < ${name}`);
+        }
+        else {
+            lines.push(`nix-store --import < ${name}  # adds ${a.storePath} and its dependencies`);
+        }
+    }
+    lines.push('```', '');
+    const fetched = result.artifacts.filter(a => a.fetch);
+    if (fetched.length > 0) {
+        lines.push('#### From Nix', '', "Each of these evaluates to the artifact's contents, fetched by its NAR hash (pure evaluation works). The result is a fixed-output store path with the same name and contents as the published one, but another hash: refer to it through the expression, not by the path above.", '', '```nix');
+        for (const a of fetched) {
+            const imported = `import (builtins.fetchurl { url = ${(0,_fetch_index_js__WEBPACK_IMPORTED_MODULE_0__/* .nixString */ .z7)(a.fetch?.url ?? '')}; sha256 = ${(0,_fetch_index_js__WEBPACK_IMPORTED_MODULE_0__/* .nixString */ .z7)(a.fetch?.sha256 ?? '')}; })`;
+            lines.push(`# ${a.storePath}`, a.fetch?.attribute ? `(${imported}).${a.fetch.attribute}` : imported);
+        }
+        lines.push('```', '');
+    }
+    return lines;
 }
 
 

@@ -13,6 +13,7 @@ import {
 import { consoleLogger, type ConsoleLogger } from './log.js'
 import { run } from './proc.js'
 import { publish } from './publish.js'
+import { artifactJson } from './report.js'
 import { secretForms } from './secrets.js'
 import { verifyBinstore } from './verify.js'
 
@@ -277,24 +278,10 @@ export function cliResult(result: PublishResult): Record<string, unknown> {
       ? { 'binary-cache-dir': result.binaryCacheDir, 'public-key': result.publicKey }
       : {}),
     artifacts: result.artifacts.map(a => ({
-      attribute: a.attribute,
-      output: a.output,
-      'store-path': a.storePath,
-      system: a.system,
-      file: a.file,
-      'nar-hash': a.narHash,
-      'nar-size': a.narSize,
-      url: a.url,
+      ...artifactJson(a),
       // In a dry run nothing is published: `new` says whether it would have been.
       published: a.published && !result.dryRun,
-      new: a.published,
-      files: a.files.map(f => ({
-        format: f.format,
-        file: f.path,
-        size: f.size,
-        sha256: f.sha256,
-        ...(f.lfs ? { 'lfs-oid': f.lfs.oid } : {})
-      }))
+      new: a.published
     }))
   }
 }
@@ -303,9 +290,9 @@ export function cliResult(result: PublishResult): Record<string, unknown> {
 export async function cli(argv: string[] = process.argv.slice(2)): Promise<number> {
   keepGoingWhenClosed()
   const token = process.env.PUBLISH_NIX_ARTIFACT_TOKEN || process.env.GITHUB_TOKEN || ''
-  const console = consoleLogger(argv.includes('--verbose'))
+  const base = consoleLogger(argv.includes('--verbose'))
   // Warnings of the shared core, in this tool's words too.
-  const log: ConsoleLogger = { ...console, warning: message => console.warning(cliWords(message)) }
+  const log: ConsoleLogger = { ...base, warning: message => base.warning(cliWords(message)) }
   for (const secret of secretForms(token, process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY ?? '')) {
     log.setSecret(secret)
   }

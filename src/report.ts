@@ -1,7 +1,29 @@
-import type { Config, PublishResult } from './config.js'
+import type { ArtifactResult, Config, PublishResult } from './config.js'
 import { nixString } from './fetch-index.js'
 import { cell } from './markdown.js'
 import { downloadUrl, rawUrl } from './naming.js'
+
+/** One artifact as the `artifacts` output (and the command line's JSON) describe it. */
+export function artifactJson(a: ArtifactResult): Record<string, unknown> {
+  return {
+    attribute: a.attribute,
+    output: a.output,
+    'store-path': a.storePath,
+    system: a.system,
+    file: a.file,
+    'nar-hash': a.narHash,
+    'nar-size': a.narSize,
+    url: a.url,
+    published: a.published,
+    files: a.files.map(f => ({
+      format: f.format,
+      file: f.path,
+      size: f.size,
+      sha256: f.sha256,
+      ...(f.lfs ? { 'lfs-oid': f.lfs.oid } : {})
+    }))
+  }
+}
 
 /** The step's outputs, as name → value. Per-artifact fields are set when there is exactly one. */
 export function outputs(result: PublishResult): Record<string, string> {
@@ -11,26 +33,7 @@ export function outputs(result: PublishResult): Record<string, string> {
     branch: result.branch,
     'binary-cache-dir': result.binaryCacheDir,
     'public-key': result.publicKey,
-    artifacts: JSON.stringify(
-      result.artifacts.map(a => ({
-        attribute: a.attribute,
-        output: a.output,
-        'store-path': a.storePath,
-        system: a.system,
-        file: a.file,
-        'nar-hash': a.narHash,
-        'nar-size': a.narSize,
-        url: a.url,
-        published: a.published,
-        files: a.files.map(f => ({
-          format: f.format,
-          file: f.path,
-          size: f.size,
-          sha256: f.sha256,
-          ...(f.lfs ? { 'lfs-oid': f.lfs.oid } : {})
-        }))
-      }))
-    )
+    artifacts: JSON.stringify(result.artifacts.map(artifactJson))
   }
   if (result.artifacts.length === 1) {
     const [a] = result.artifacts
