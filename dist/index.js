@@ -29164,6 +29164,7 @@ function errorMessage(error) {
 /* harmony export */   KP: () => (/* binding */ FETCH_INDEX_NAME),
 /* harmony export */   g7: () => (/* binding */ FETCH_INDEX_MARK),
 /* harmony export */   pU: () => (/* binding */ renderFetchIndex),
+/* harmony export */   uv: () => (/* binding */ inFetchIndex),
 /* harmony export */   z7: () => (/* binding */ nixString)
 /* harmony export */ });
 /* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8499);
@@ -29187,6 +29188,15 @@ const nixString = (text) => JSON.stringify(text).replace(/\$\{/g, '\\${');
  * with references are listed under `withReferences`: take those from the binary cache. Undefined
  * when the host has no known download URL.
  */
+/**
+ * Whether `artifacts.nix` at `commit` fetches this entry by its store path (`byStorePath`): a NAR
+ * without references that the host serves a download URL for.
+ */
+function inFetchIndex(e, repository, commit) {
+    return (e.format === 'nar' &&
+        e.selfContained === true &&
+        (0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .downloadUrl */ .Is)(repository, commit, e.file, e.lfs !== undefined) !== '');
+}
 function renderFetchIndex(manifest, repository, commit) {
     const url = (e) => (0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .downloadUrl */ .Is)(repository, commit, e.file, e.lfs !== undefined);
     // A NAR in Git LFS is listed only where the host serves LFS content (see contentUrl).
@@ -29197,7 +29207,7 @@ function renderFetchIndex(manifest, repository, commit) {
     const byPath = [];
     const withReferences = [];
     for (const e of nars) {
-        if (e.selfContained !== true) {
+        if (!inFetchIndex(e, repository, commit)) {
             if (e.selfContained === false)
                 withReferences.push(e);
             continue;
@@ -36323,7 +36333,7 @@ class Publisher {
     leaves;
     /** Layout 2: the fetch expressions the last commit wrote, path → text (withFetchExpressions). */
     fetchExpressions = new Map();
-    /** Layout 1: the `artifacts.nix` the last commit wrote (withFetchIndex). */
+    /** Layout 1: the `artifacts.nix` the last commit wrote, and the paths it has by store path. */
     fetchIndex;
     constructor(d) {
         this.d = d;
@@ -36805,7 +36815,10 @@ class Publisher {
         if (text === undefined)
             return commit;
         const file = (0,naming/* repoPath */.qN)(config.path, fetch_index/* FETCH_INDEX_NAME */.KP);
-        this.fetchIndex = { path: file, text };
+        const storePaths = manifest.artifacts
+            .filter(e => (0,fetch_index/* inFetchIndex */.uv)(e, config.repository, commit))
+            .map(e => e.storePath);
+        this.fetchIndex = { path: file, text, storePaths: new Set(storePaths) };
         return git.commit(commit, [], [{ path: file, text }], `Update ${file} for ${commit.slice(0, 12)}`);
     }
     /**
@@ -36942,30 +36955,23 @@ class Publisher {
             return url ? { fetch: { url, sha256: sha256(own) } } : {};
         }
         const index = this.fetchIndex;
-        const key = (0,fetch_index/* nixString */.z7)((0,naming/* storeBasename */.UF)(a.storePath));
-        if (!index ||
-            !a.files.some(f => f.format === 'nar') ||
-            !index.text.includes(`    ${key} = fetch `)) {
+        if (!index?.storePaths.has(a.storePath))
             return {};
-        }
         const url = (0,naming/* downloadUrl */.Is)(repository, commit, index.path, false);
-        return url
-            ? { fetch: { url, sha256: sha256(index.text), attribute: `byStorePath.${key}` } }
-            : {};
+        const attribute = `byStorePath.${(0,fetch_index/* nixString */.z7)((0,naming/* storeBasename */.UF)(a.storePath))}`;
+        return url ? { fetch: { url, sha256: sha256(index.text), attribute } } : {};
     }
     /** Phase 6: what the run did, per artifact and as a whole. */
     outcome(exported, result) {
         const { branch, commitSha, added, published } = result;
         const repository = this.d.config.repository;
-        const artifacts = exported.map((a) => {
-            return {
-                ...a,
-                files: a.files.map(({ oid: _oid, upload: _upload, ...f }) => f),
-                published: a.files.some(f => added.has(f.path)),
-                url: (0,naming/* fileUrl */.iw)(repository, commitSha, a.file),
-                ...this.fetchOf(a, commitSha)
-            };
-        });
+        const artifacts = exported.map((a) => ({
+            ...a,
+            files: a.files.map(({ oid: _oid, upload: _upload, ...f }) => f),
+            published: a.files.some(f => added.has(f.path)),
+            url: (0,naming/* fileUrl */.iw)(repository, commitSha, a.file),
+            ...this.fetchOf(a, commitSha)
+        }));
         return { artifacts, branch, commitSha, published, dryRun: this.d.config.dryRun };
     }
     /**

@@ -24,6 +24,18 @@ export const nixString = (text: string) => JSON.stringify(text).replace(/\$\{/g,
  * with references are listed under `withReferences`: take those from the binary cache. Undefined
  * when the host has no known download URL.
  */
+/**
+ * Whether `artifacts.nix` at `commit` fetches this entry by its store path (`byStorePath`): a NAR
+ * without references that the host serves a download URL for.
+ */
+export function inFetchIndex(e: ManifestEntry, repository: Repository, commit: string): boolean {
+  return (
+    e.format === 'nar' &&
+    e.selfContained === true &&
+    downloadUrl(repository, commit, e.file, e.lfs !== undefined) !== ''
+  )
+}
+
 export function renderFetchIndex(
   manifest: Manifest,
   repository: Repository,
@@ -37,7 +49,7 @@ export function renderFetchIndex(
   const byPath: ManifestEntry[] = []
   const withReferences: ManifestEntry[] = []
   for (const e of nars) {
-    if (e.selfContained !== true) {
+    if (!inFetchIndex(e, repository, commit)) {
       if (e.selfContained === false) withReferences.push(e)
       continue
     }

@@ -19,7 +19,7 @@ import type {
   PublishResult
 } from './config.js'
 import { errorMessage, RaceError, TransientError, UserError } from './errors.js'
-import { FETCH_INDEX_NAME, nixString, renderFetchIndex } from './fetch-index.js'
+import { FETCH_INDEX_NAME, inFetchIndex, nixString, renderFetchIndex } from './fetch-index.js'
 import { authHeader } from './git/auth.js'
 import { Git } from './git/commands.js'
 import {
@@ -121,10 +121,10 @@ interface Exported extends Artifact {
   files: (PublishedFile & { oid: string; upload?: LfsObject })[]
 }
 
-/** A file to commit, and for a file over the LFS threshold, the object to upload first. */
 /**
- * A file for the commit; `replace`: a binary cache file the commit writes over the branch's copy
- * (a narinfo seeding did not use, see binary-cache.ts).
+ * A file to commit; for a file over the LFS threshold, the object to upload first; `replace`: a
+ * binary cache file the commit writes over the branch's copy (a narinfo seeding did not use, see
+ * binary-cache.ts).
  */
 type StoredFile = NewFile & { upload?: LfsObject; replace?: boolean }
 
@@ -199,8 +199,8 @@ export class Publisher {
   private leaves?: { tip: string; work: Background<void> }
   /** Layout 2: the fetch expressions the last commit wrote, path → text (withFetchExpressions). */
   private fetchExpressions = new Map<string, string>()
-  /** Layout 1: the `artifacts.nix` the last commit wrote (withFetchIndex). */
-  private fetchIndex?: { path: string; text: string }
+  /** Layout 1: the `artifacts.nix` the last commit wrote, and the paths it has by store path. */
+  private fetchIndex?: { path: string; text: string; storePaths: ReadonlySet<string> }
 
   constructor(private readonly d: PublisherDeps) {}
 
@@ -771,7 +771,10 @@ export class Publisher {
     this.fetchIndex = undefined
     if (text === undefined) return commit
     const file = repoPath(config.path, FETCH_INDEX_NAME)
-    this.fetchIndex = { path: file, text }
+    const storePaths = manifest.artifacts
+      .filter(e => inFetchIndex(e, config.repository, commit))
+      .map(e => e.storePath)
+    this.fetchIndex = { path: file, text, storePaths: new Set(storePaths) }
     return git.commit(
       commit,
       [],
@@ -946,33 +949,23 @@ export class Publisher {
       return url ? { fetch: { url, sha256: sha256(own) } } : {}
     }
     const index = this.fetchIndex
-    const key = nixString(storeBasename(a.storePath))
-    if (
-      !index ||
-      !a.files.some(f => f.format === 'nar') ||
-      !index.text.includes(`    ${key} = fetch `)
-    ) {
-      return {}
-    }
+    if (!index?.storePaths.has(a.storePath)) return {}
     const url = downloadUrl(repository, commit, index.path, false)
-    return url
-      ? { fetch: { url, sha256: sha256(index.text), attribute: `byStorePath.${key}` } }
-      : {}
+    const attribute = `byStorePath.${nixString(storeBasename(a.storePath))}`
+    return url ? { fetch: { url, sha256: sha256(index.text), attribute } } : {}
   }
 
   /** Phase 6: what the run did, per artifact and as a whole. */
   private outcome(exported: Exported[], result: Landed): Outcome {
     const { branch, commitSha, added, published } = result
     const repository = this.d.config.repository
-    const artifacts = exported.map((a): ArtifactResult => {
-      return {
-        ...a,
-        files: a.files.map(({ oid: _oid, upload: _upload, ...f }) => f),
-        published: a.files.some(f => added.has(f.path)),
-        url: fileUrl(repository, commitSha, a.file),
-        ...this.fetchOf(a, commitSha)
-      }
-    })
+    const artifacts = exported.map((a): ArtifactResult => ({
+      ...a,
+      files: a.files.map(({ oid: _oid, upload: _upload, ...f }) => f),
+      published: a.files.some(f => added.has(f.path)),
+      url: fileUrl(repository, commitSha, a.file),
+      ...this.fetchOf(a, commitSha)
+    }))
     return { artifacts, branch, commitSha, published, dryRun: this.d.config.dryRun }
   }
 

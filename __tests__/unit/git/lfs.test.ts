@@ -195,6 +195,19 @@ describe('LfsClient', () => {
     return new LfsClient(repo, authHeader(token), limits, recordingLogger().log)
   }
   const deadline = () => Date.now() + 30000
+  /** The next batch request is answered with these objects, as they are. */
+  const answerBatch = (objects: Record<string, unknown>[]) =>
+    server.addRule({
+      method: 'POST',
+      path: /info\/lfs\/objects\/batch$/,
+      once: true,
+      action: {
+        respond: {
+          headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
+          body: JSON.stringify({ objects })
+        }
+      }
+    })
 
   test('uploads what the server lacks, to the upload host it names, with only the headers it gives', async () => {
     server.resetLog()
@@ -290,25 +303,9 @@ describe('LfsClient', () => {
 
   test('an upload URL that is neither https nor loopback gets nothing', async () => {
     const fresh = { ...objects[0], oid: 'b'.repeat(64) }
-    server.addRule({
-      method: 'POST',
-      path: /info\/lfs\/objects\/batch$/,
-      once: true,
-      action: {
-        respond: {
-          headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
-          body: JSON.stringify({
-            objects: [
-              {
-                oid: fresh.oid,
-                size: fresh.size,
-                actions: { upload: { href: 'http://example.com/up' } }
-              }
-            ]
-          })
-        }
-      }
-    })
+    answerBatch([
+      { oid: fresh.oid, size: fresh.size, actions: { upload: { href: 'http://example.com/up' } } }
+    ])
     await expect(client().upload([fresh], 'refs/heads/main', deadline())).rejects.toThrow(
       /pointed to http:\/\/example\.com, which is not https; nothing was sent there/
     )
@@ -316,25 +313,13 @@ describe('LfsClient', () => {
 
   test('an answer naming a header Node cannot send fails at once, leaving no timer behind', async () => {
     const fresh = { ...objects[0], oid: 'c'.repeat(64) }
-    server.addRule({
-      method: 'POST',
-      path: /info\/lfs\/objects\/batch$/,
-      once: true,
-      action: {
-        respond: {
-          headers: { 'Content-Type': 'application/vnd.git-lfs+json' },
-          body: JSON.stringify({
-            objects: [
-              {
-                oid: fresh.oid,
-                size: fresh.size,
-                actions: { upload: { href: `${server.uploadBase}/up`, header: { A: 'x\ny' } } }
-              }
-            ]
-          })
-        }
+    answerBatch([
+      {
+        oid: fresh.oid,
+        size: fresh.size,
+        actions: { upload: { href: `${server.uploadBase}/up`, header: { A: 'x\ny' } } }
       }
-    })
+    ])
     const started = Date.now()
     await expect(client().upload([fresh], 'refs/heads/main', deadline())).rejects.toThrow(
       /header 'A' is not a valid HTTP header value/
