@@ -35846,7 +35846,7 @@ async function runToFile(command, args, file) {
  * buffers: unlike a Node.js stream, nothing is allocated per chunk, so memory stays flat however
  * much the program prints. The program waits while the caller does not read.
  */
-async function runReader(command, args, dir) {
+async function runReader(command, args, dir, env) {
     const fifo = external_node_path_.join(dir, `out-${process.pid}-${++fifos}`);
     const made = await run('mkfifo', ['-m', '600', fifo]);
     if (made.code !== 0)
@@ -35856,17 +35856,17 @@ async function runReader(command, args, dir) {
     await (0,promises_.unlink)(fifo);
     let child;
     try {
-        child = await start(command, args, undefined, ['ignore', writer.fd, 'pipe']);
+        child = await start(command, args, env, ['ignore', writer.fd, 'pipe']);
     }
     catch (error) {
-        await reader.close();
+        await Promise.all([reader.close(), writer.close()]);
         throw error;
     }
-    finally {
-        await writer.close();
-    }
+    // Watched before anything else is awaited: a program that writes little may be done, and its
+    // 'close' gone by, before this process's end of the pipe is closed.
     const done = supervise(child, command, {});
     done.catch(() => undefined);
+    await writer.close();
     return {
         read: async (buffer) => (await reader.read(buffer, 0, buffer.length, null)).bytesRead,
         done,

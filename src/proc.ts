@@ -415,7 +415,8 @@ export interface OutputReader {
 export async function runReader(
   command: string,
   args: string[],
-  dir: string
+  dir: string,
+  env?: NodeJS.ProcessEnv
 ): Promise<OutputReader> {
   const fifo = path.join(dir, `out-${process.pid}-${++fifos}`)
   const made = await run('mkfifo', ['-m', '600', fifo])
@@ -425,15 +426,16 @@ export async function runReader(
   await unlink(fifo)
   let child: ChildProcess
   try {
-    child = await start(command, args, undefined, ['ignore', writer.fd, 'pipe'])
+    child = await start(command, args, env, ['ignore', writer.fd, 'pipe'])
   } catch (error) {
-    await reader.close()
+    await Promise.all([reader.close(), writer.close()])
     throw error
-  } finally {
-    await writer.close()
   }
+  // Watched before anything else is awaited: a program that writes little may be done, and its
+  // 'close' gone by, before this process's end of the pipe is closed.
   const done = supervise(child, command, {})
   done.catch(() => undefined)
+  await writer.close()
   return {
     read: async buffer => (await reader.read(buffer, 0, buffer.length, null)).bytesRead,
     done,

@@ -30,6 +30,26 @@ describe('runReader', () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }
   })
+
+  test('a program that writes a few bytes and ends at once is seen to end, every time', async () => {
+    // Its end may come before runReader returns: it was once missed, and `done` never settled.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pna-reader-'))
+    try {
+      for (let i = 0; i < 300; i++) {
+        const reader = await runReader('printf', ['x'], dir, { ...process.env, LC_ALL: 'C' })
+        const buffer = Buffer.alloc(16)
+        expect(await reader.read(buffer)).toBe(1)
+        const settled = await Promise.race([
+          reader.done.then(r => r.code),
+          new Promise(resolve => setTimeout(() => resolve('never settled'), 2000))
+        ])
+        await reader.close()
+        expect(settled).toBe(0)
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
 })
 
 describe('run', () => {
