@@ -28368,7 +28368,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4071:
+/***/ 1377:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28389,35 +28389,716 @@ var external_node_util_ = __nccwpck_require__(7975);
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/inputs.ts + 1 modules
 var inputs = __nccwpck_require__(7815);
-// EXTERNAL MODULE: ./src/log.ts
-var src_log = __nccwpck_require__(5625);
-// EXTERNAL MODULE: ./src/proc.ts + 1 modules
-var proc = __nccwpck_require__(7684);
-// EXTERNAL MODULE: ./src/publish.ts + 4 modules
-var publish = __nccwpck_require__(8137);
-// EXTERNAL MODULE: ./src/report.ts
-var report = __nccwpck_require__(665);
-// EXTERNAL MODULE: ./src/secrets.ts
-var secrets = __nccwpck_require__(7194);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/adopted.ts
+
+/**
+ * `PATH/adopted.json`: the files on the branch that the action did not write and `adopt` found,
+ * each as what its bytes are. Written by `adopt` only (publishes never touch it), read by
+ * `verify`, which checks each file against it as it checks a published file against its entry.
+ */
+const ADOPTED_NAME = 'adopted.json';
+const SRI = /^sha256-[A-Za-z0-9+/]{43}=$/;
+const isPath = (value) => typeof value === 'string' && value.startsWith('/');
+/** What keeps `value` from being a record of an adopted file, or undefined when it is one. */
+function adoptedProblem(value) {
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+        return 'it is not a JSON object';
+    const v = value;
+    if (typeof v.file !== 'string' || v.file === '')
+        return "it has no string 'file'";
+    if (!Number.isSafeInteger(v.fileSize))
+        return "it has no integer 'fileSize'";
+    if (typeof v.fileSha256 !== 'string' || !SRI.test(v.fileSha256))
+        return "its 'fileSha256' is no SRI sha256";
+    if (v.kind === 'nar') {
+        if (typeof v.narHash !== 'string' || !SRI.test(v.narHash))
+            return "its 'narHash' is no SRI sha256";
+        if (!Number.isSafeInteger(v.narSize))
+            return "it has no integer 'narSize'";
+        return undefined;
+    }
+    if (v.kind !== 'export')
+        return `its kind ${JSON.stringify(v.kind)} is neither 'nar' nor 'export'`;
+    if (!Array.isArray(v.paths) || v.paths.length === 0)
+        return "it has no 'paths'";
+    for (const p of v.paths) {
+        if (!p ||
+            !isPath(p.storePath) ||
+            typeof p.narHash !== 'string' ||
+            !SRI.test(p.narHash) ||
+            !Number.isSafeInteger(p.narSize) ||
+            !Array.isArray(p.references) ||
+            !p.references.every(isPath)) {
+            return "an element of its 'paths' is not a store path with narHash, narSize and references";
+        }
+    }
+    if (v.converted !== undefined &&
+        !(Array.isArray(v.converted) && v.converted.every(f => typeof f === 'string'))) {
+        return "its 'converted' is not a list of files";
+    }
+    return undefined;
+}
+function parseAdopted(text, file) {
+    if (text === undefined)
+        return { version: 1, files: [], kept: [] };
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        throw new errors/* UserError */.yo(`${file} on the branch is not valid JSON; fix or remove it (adopt writes it).`);
+    }
+    const p = parsed;
+    if (!p || p.version !== 1 || !Array.isArray(p.files)) {
+        throw new errors/* UserError */.yo(`${file} on the branch is not a list of adopted files (version 1).`);
+    }
+    const files = [];
+    const kept = [];
+    for (const value of p.files) {
+        if (adoptedProblem(value) === undefined)
+            files.push(value);
+        else
+            kept.push(value);
+    }
+    return { version: 1, files, kept };
+}
+/** The records, one per file: the new ones replace the branch's of the same file. */
+function mergeAdopted(on, records) {
+    const byFile = new Map(on.files.map(f => [f.file, f]));
+    for (const r of records)
+        byFile.set(r.file, r);
+    const files = [...byFile.values()].sort((a, b) => a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+    return { version: 1, files, kept: on.kept };
+}
+function renderAdopted(adopted) {
+    return `${JSON.stringify({
+        version: 1,
+        about: "Files on this branch that publish-nix-artifact did not write, identified by 'publish-nix-artifact adopt' from their bytes: 'export' is Nix's export format (nix-store --import reads it; paths: the store paths it holds, each with its NAR hash), 'nar' a plain NAR (nix-store --restore reads it). The files stay where they are; 'verify' checks them against these records.",
+        files: [...adopted.files, ...adopted.kept]
+    }, null, 2)}\n`;
+}
+/** The systems Nix names, as they appear in a flake attribute path (`packages.x86_64-linux.tool`). */
+const SYSTEM = /^[a-z0-9_]+-(?:linux|darwin|freebsd|netbsd|openbsd|cygwin|windows|none|genode|redox|wasi|mmixware|ghcjs)$/;
+/** The system an attribute path names (`.#packages.aarch64-linux.tool`), if it names one. */
+function systemOfAttribute(attribute) {
+    const path = attribute.slice(attribute.indexOf('#') + 1);
+    return path.split('.').find(part => SYSTEM.test(part));
+}
+/**
+ * What the legacy script's commit message says (`feat(nar): Add ATTRIBUTE FILE`): the attribute
+ * and the file it added, or undefined for any other message.
+ */
+function legacyMessage(subject) {
+    const m = /^feat\(nar\): Add (\S+) (\S+)\s*$/.exec(subject);
+    return m ? { attribute: m[1], file: m[2] } : undefined;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/export-stream.ts
+
+/** `nix-store --export`'s marker after each NAR ("NIXE"). */
+const EXPORT_MAGIC = 0x4558494e;
+const NAR_MAGIC = 'nix-archive-1';
+/** The longest token that is not a file's contents (a name, a link target, a store path). */
+const MAX_TOKEN = 64 * 1024;
+const CHUNK = 1024 * 1024;
+class Malformed extends Error {
+}
+/** A pull reader over a source with one reused buffer: memory stays flat whatever the file. */
+class Reader {
+    source;
+    buffer = Buffer.allocUnsafe(CHUNK);
+    start = 0;
+    end = 0;
+    ended = false;
+    /** Bytes consumed so far. */
+    offset = 0;
+    /** While a NAR is read: its hash, its size so far, and where its bytes go. */
+    tap;
+    constructor(source) {
+        this.source = source;
+    }
+    /** Makes `count` bytes (at most CHUNK) available; false at the end of the source. */
+    async fill(count) {
+        if (this.end - this.start >= count)
+            return true;
+        if (this.start > 0) {
+            this.buffer.copy(this.buffer, 0, this.start, this.end);
+            this.end -= this.start;
+            this.start = 0;
+        }
+        while (this.end < count && !this.ended) {
+            const n = await this.source.read(this.buffer.subarray(this.end));
+            if (n === 0)
+                this.ended = true;
+            else
+                this.end += n;
+        }
+        return this.end - this.start >= count;
+    }
+    /** Consumes `count` bytes (at most CHUNK), through the tap; valid until the next call. */
+    async take(count) {
+        if (!(await this.fill(count)))
+            throw new Malformed(`it ends at byte ${this.offset + this.end - this.start}`);
+        const bytes = this.buffer.subarray(this.start, this.start + count);
+        this.start += count;
+        this.offset += count;
+        if (this.tap) {
+            this.tap.hash.update(bytes);
+            this.tap.size += count;
+            await this.tap.sink?.write(bytes);
+        }
+        return bytes;
+    }
+    /** The next 8 bytes as a little-endian number, without consuming them; undefined at the end. */
+    async peekNumber() {
+        if (!(await this.fill(8)))
+            return undefined;
+        return numberAt(this.buffer, this.start);
+    }
+    async number() {
+        const at = this.offset;
+        const value = numberAt(await this.take(8), 0);
+        if (value === undefined)
+            throw new Malformed(`the number at byte ${at} is too large`);
+        return value;
+    }
+    /** A string token of at most MAX_TOKEN bytes: its length, its bytes, zeros up to 8. */
+    async token(what) {
+        const at = this.offset;
+        const length = await this.number();
+        if (length > MAX_TOKEN)
+            throw new Malformed(`${what} at byte ${at} is ${length} bytes long`);
+        // latin1: a byte per character, so that names compare as Nix orders them (bytewise).
+        const text = (await this.take(length)).toString('latin1');
+        await this.padding(length);
+        return text;
+    }
+    async expect(word) {
+        const at = this.offset;
+        const got = await this.token(`'${word}'`);
+        if (got !== word) {
+            throw new Malformed(`byte ${at} holds ${JSON.stringify(got.slice(0, 40))}, not '${word}'`);
+        }
+    }
+    /** A string token of any length whose bytes are only passed through (a file's contents). */
+    async skipString() {
+        const length = await this.number();
+        for (let left = length; left > 0;) {
+            const n = Math.min(left, CHUNK);
+            await this.take(n);
+            left -= n;
+        }
+        await this.padding(length);
+    }
+    async padding(length) {
+        const pad = (8 - (length % 8)) % 8;
+        if (pad === 0)
+            return;
+        const at = this.offset;
+        if ((await this.take(pad)).some(b => b !== 0)) {
+            throw new Malformed(`the padding at byte ${at} is not zeros`);
+        }
+    }
+    async atEnd() {
+        return !(await this.fill(1));
+    }
+}
+/** A little-endian u64 as a number, or undefined past 2^53. */
+function numberAt(bytes, at) {
+    const low = bytes.readUInt32LE(at);
+    const high = bytes.readUInt32LE(at + 4);
+    return high >= 0x200000 ? undefined : high * 0x100000000 + low;
+}
+/** Reads one NAR, from its magic to the end of its root node. Iterative: depth costs no stack. */
+async function readNar(r) {
+    await r.expect(NAR_MAGIC);
+    /** Open directories, each with the name of its last entry (entries are sorted, unique). */
+    const dirs = [];
+    let descend = true;
+    for (;;) {
+        if (descend) {
+            descend = false;
+            await r.expect('(');
+            await r.expect('type');
+            const type = await r.token('a type');
+            if (type === 'directory') {
+                dirs.push('');
+            }
+            else {
+                await readLeaf(r, type);
+                if (dirs.length === 0)
+                    return;
+                await r.expect(')'); // the entry's
+            }
+        }
+        const at = r.offset;
+        const word = await r.token('a directory entry');
+        if (word === ')') {
+            dirs.pop();
+            if (dirs.length === 0)
+                return;
+            await r.expect(')'); // the entry's
+            continue;
+        }
+        if (word !== 'entry')
+            throw new Malformed(`byte ${at} is no directory entry`);
+        await r.expect('(');
+        await r.expect('name');
+        const nameAt = r.offset;
+        const name = await r.token('a name');
+        if (name === '' || name === '.' || name === '..' || /[/\0]/.test(name)) {
+            throw new Malformed(`the entry name at byte ${nameAt} is not a file name`);
+        }
+        if (name <= dirs[dirs.length - 1]) {
+            throw new Malformed(`the entry ${JSON.stringify(name)} at byte ${nameAt} is out of order`);
+        }
+        dirs[dirs.length - 1] = name;
+        await r.expect('node');
+        descend = true;
+    }
+}
+/** The rest of a regular file or a symbolic link node, up to and with its ')'. */
+async function readLeaf(r, type) {
+    if (type === 'symlink') {
+        await r.expect('target');
+        await r.token('a link target');
+    }
+    else if (type === 'regular') {
+        let word = await r.token("'contents'");
+        if (word === 'executable') {
+            await r.expect('');
+            word = await r.token("'contents'");
+        }
+        if (word !== 'contents')
+            throw new Malformed(`a regular file has no contents`);
+        await r.skipString();
+    }
+    else {
+        throw new Malformed(`a node has the unknown type ${JSON.stringify(type.slice(0, 40))}`);
+    }
+    await r.expect(')');
+}
+const STORE_PATH = /^\/(?:[^/\0]+\/)*[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+$/;
+async function storePathToken(r, what) {
+    const at = r.offset;
+    const path = await r.token(what);
+    if (!STORE_PATH.test(path) || path.includes('/../') || path.includes('/./')) {
+        throw new Malformed(`${what} at byte ${at} is not a store path`);
+    }
+    return path;
+}
+/** Reads one NAR with the tap on: its hash and size. */
+async function tappedNar(r, sink) {
+    r.tap = { hash: (0,external_node_crypto_.createHash)('sha256'), size: 0, sink };
+    await readNar(r);
+    const { hash, size } = r.tap;
+    r.tap = undefined;
+    return { narHash: `sha256-${hash.digest('base64')}`, narSize: size };
+}
+/** Tells what the bytes of `source` are; a NAR's bytes also go to `sinks` as they are read. */
+async function readContents(source, sinks) {
+    const r = new Reader(source);
+    const first = await r.peekNumber();
+    if (first === NAR_MAGIC.length) {
+        try {
+            const nar = await tappedNar(r, sinks?.(0));
+            if (!(await r.atEnd()))
+                return { kind: 'other', why: `a NAR followed by more bytes (from byte ${r.offset})` };
+            return { kind: 'nar', ...nar };
+        }
+        catch (error) {
+            if (error instanceof Malformed)
+                return { kind: 'other', why: `not a NAR: ${error.message}` };
+            throw error;
+        }
+    }
+    if (first !== 1 && first !== 0) {
+        return { kind: 'other', why: 'neither a NAR nor an export stream (by its first bytes)' };
+    }
+    const paths = [];
+    try {
+        for (;;) {
+            const at = r.offset;
+            const more = await r.number();
+            if (more === 0)
+                break;
+            if (more !== 1)
+                throw new Malformed(`byte ${at} is neither 0 nor 1`);
+            const nar = await tappedNar(r, sinks?.(paths.length));
+            const magicAt = r.offset;
+            if ((await r.number()) !== EXPORT_MAGIC) {
+                throw new Malformed(`no export marker after the NAR, at byte ${magicAt}`);
+            }
+            const storePath = await storePathToken(r, 'the store path');
+            const count = await r.number();
+            const references = [];
+            for (let i = 0; i < count; i++)
+                references.push(await storePathToken(r, 'a reference'));
+            const deriverAt = r.offset;
+            const deriver = await r.token('the deriver');
+            if (deriver !== '' && !(STORE_PATH.test(deriver) && deriver.endsWith('.drv'))) {
+                throw new Malformed(`the deriver at byte ${deriverAt} is not a derivation's store path`);
+            }
+            const signed = await r.number();
+            if (signed === 1)
+                await r.token('a signature');
+            else if (signed !== 0)
+                throw new Malformed(`byte ${r.offset - 8} is neither 0 nor 1`);
+            paths.push({ storePath, references, deriver, ...nar });
+        }
+        if (!(await r.atEnd()))
+            throw new Malformed(`more bytes after its end, from byte ${r.offset}`);
+    }
+    catch (error) {
+        if (error instanceof Malformed) {
+            return { kind: 'other', why: `not an export stream: ${error.message}` };
+        }
+        throw error;
+    }
+    if (paths.length === 0)
+        return { kind: 'other', why: 'an export stream of no store path' };
+    return { kind: 'export', paths };
+}
+/**
+ * The path of an export stream that the others do not refer to: what it was made for (the last
+ * one, Nix's order, when that does not decide).
+ */
+function topPath(paths) {
+    const referred = new Set(paths.flatMap(p => p.references.filter(reference => reference !== p.storePath)));
+    const tops = paths.filter(p => !referred.has(p.storePath));
+    return tops.length === 1 ? tops[0] : paths[paths.length - 1];
+}
+/** A source over bytes in memory (tests, small blobs). */
+function bufferSource(bytes) {
+    let at = 0;
+    return {
+        read: async (buffer) => {
+            const n = bytes.copy(buffer, 0, at, Math.min(bytes.length, at + buffer.length));
+            at += n;
+            return n;
+        }
+    };
+}
+
 // EXTERNAL MODULE: ./src/fetch-index.ts
 var fetch_index = __nccwpck_require__(1134);
+// EXTERNAL MODULE: ./src/git/auth.ts
+var auth = __nccwpck_require__(5768);
 // EXTERNAL MODULE: ./src/git/commands.ts + 6 modules
 var commands = __nccwpck_require__(1222);
 // EXTERNAL MODULE: ./src/git/lfs.ts
-var lfs = __nccwpck_require__(8299);
+var git_lfs = __nccwpck_require__(8299);
 // EXTERNAL MODULE: ./src/layout.ts
 var src_layout = __nccwpck_require__(5005);
 // EXTERNAL MODULE: ./src/manifest.ts
 var src_manifest = __nccwpck_require__(5546);
 // EXTERNAL MODULE: ./src/naming.ts
 var naming = __nccwpck_require__(8499);
-// EXTERNAL MODULE: ./src/narinfo.ts
-var narinfo = __nccwpck_require__(5834);
 // EXTERNAL MODULE: ./src/nix.ts
-var nix = __nccwpck_require__(1812);
+var src_nix = __nccwpck_require__(1812);
+// EXTERNAL MODULE: ./src/publish.ts + 3 modules
+var publish = __nccwpck_require__(7525);
+// EXTERNAL MODULE: ./src/retry.ts
+var src_retry = __nccwpck_require__(9809);
 // EXTERNAL MODULE: ./src/workdir.ts
 var workdir = __nccwpck_require__(7999);
+;// CONCATENATED MODULE: ./src/adopt.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The legacy script's commit messages start so (`feat(nar): Add ATTRIBUTE FILE`). */
+const LEGACY_SUBJECT = 'feat(nar): Add ';
+/**
+ * `publish-nix-artifact adopt`: finds the files on the branch that no manifest lists (outside the
+ * binstore's directory; at the root, the files that are not the action's), tells from its bytes
+ * what each is, and records them in `PATH/adopted.json` in one commit, raced and retried as a
+ * publish is. With `convert`, the real NAR of each store path an export stream holds is written
+ * beside it in the binstore's layout, with its manifest entry and fetch expression. No file it
+ * finds is moved, renamed or changed.
+ */
+function adopt(config, options, log) {
+    const retry = { ...src_retry/* DEFAULT_RETRY */.v, timeoutMs: config.network.timeoutSeconds * 1000 };
+    return (0,workdir/* withWorkDir */.x)(config.tempDir, async (work) => {
+        const identity = { name: config.gitUserName, email: config.gitUserEmail };
+        const git = new commands/* Git */.T(config.repository, config.token, work, identity, log, config.network);
+        const lfs = new git_lfs/* LfsClient */.bG(config.repository, (0,auth/* authHeader */.eT)(config.token), config.network, log);
+        const nix = new src_nix/* Nix */.aG(log);
+        const publisher = new publish/* Publisher */.vC({ config, git, nix, lfs, work, log, retry });
+        const adopting = new Adoption(config, options, log, nix, work);
+        const result = await publisher.land(adopting.job(git));
+        return { ...adopting.found(), result };
+    });
+}
+/** What one adopt finds and writes; its job is landed by the publisher. */
+class Adoption {
+    config;
+    options;
+    log;
+    nix;
+    work;
+    records = [];
+    known = [];
+    unidentified = [];
+    notConverted = [];
+    constructor(config, options, log, nix, work) {
+        this.config = config;
+        this.options = options;
+        this.log = log;
+        this.nix = nix;
+        this.work = work;
+    }
+    found() {
+        const { records: adopted, known, unidentified, notConverted } = this;
+        return { adopted, known, unidentified, notConverted };
+    }
+    job(git) {
+        const file = (0,naming/* repoPath */.qN)(this.config.path, ADOPTED_NAME);
+        const job = {
+            keepLatest: true,
+            message: '',
+            prepare: async (layout, store, branch) => {
+                const exported = await this.prepare(layout, store, branch);
+                const paths = exported.length;
+                job.message = `Adopt ${this.records.length} file(s) publish-nix-artifact did not write${paths > 0 ? `, with the NARs of the ${paths} store path(s) they hold` : ''}`;
+                return exported;
+            },
+            texts: async (tip, deadline) => {
+                if (this.records.length === 0)
+                    return [];
+                const entry = tip ? (await git.lsTree(tip, [file])).get(file) : undefined;
+                if (entry && entry.type !== 'blob') {
+                    throw new errors/* UserError */.yo(`${file} on the branch is not a file; move it away to adopt files.`);
+                }
+                const before = entry ? await git.readBlob(entry.oid, deadline) : undefined;
+                const text = renderAdopted(mergeAdopted(parseAdopted(before, file), this.records));
+                return text === before ? [] : [{ path: file, text }];
+            }
+        };
+        return job;
+    }
+    /** Reads the branch, identifies its files, and (with `convert`) writes the NARs to land. */
+    async prepare(layout, store, branch) {
+        const { config, log } = this;
+        const deadline = Date.now() + config.network.timeoutSeconds * 1000;
+        // A clone of its own: every tree of the tip (the publisher's has only what it writes into).
+        const identity = { name: config.gitUserName, email: config.gitUserEmail };
+        const dir = external_node_path_.join(this.work, 'adopt');
+        const git = new commands/* Git */.T(config.repository, config.token, dir, identity, log, config.network);
+        await git.init();
+        const ref = await git.fetchTip(deadline, config.branch, true);
+        if (!ref)
+            throw new errors/* UserError */.yo(`The branch ${config.branch ?? '(default)'} has no commit: nothing to adopt.`);
+        const tip = await git.commitId(ref);
+        const inside = config.path ? `${config.path}/` : '';
+        const top = config.path.split('/')[0];
+        const roots = [...(await git.listDir(tip, ''))]
+            .map(([name]) => name)
+            .filter(name => !config.path || name !== top || config.path.includes('/'));
+        const { files, others } = await git.listFiles(tip, roots);
+        const candidates = [...files]
+            .filter(([file]) => (inside ? !file.startsWith(inside) : !ownedAtRoot(file)))
+            .sort(([a], [b]) => (a < b ? -1 : 1));
+        for (const [file, what] of others) {
+            if (!inside || !file.startsWith(inside))
+                this.unidentified.push({ file, why: what });
+        }
+        // What the branch recorded already, and what the legacy script's commit messages say.
+        const adoptedFile = (0,naming/* repoPath */.qN)(config.path, ADOPTED_NAME);
+        const recordedOid = (await git.listFiles(tip, [adoptedFile])).files.get(adoptedFile);
+        await git.fetchBlobs([...candidates.map(([, oid]) => oid), ...(recordedOid ? [recordedOid] : [])], deadline);
+        const recorded = new Map(parseAdopted(recordedOid ? (await git.catBlobs([recordedOid])).get(recordedOid) : undefined, adoptedFile).files.map(f => [f.file, f]));
+        const legacy = await this.legacyCommits(git, tip, branch, deadline);
+        const digests = await git.blobDigests(candidates.map(([, oid]) => oid));
+        log.info(`${candidates.length} file(s) on the branch that no manifest lists.`);
+        const exported = new Map();
+        for (const [file, oid] of candidates) {
+            const digest = digests.get(oid);
+            if (!digest || digest.size < 0)
+                throw new errors/* UserError */.yo(`git could not read ${file} (${oid}).`);
+            const fileSha256 = `sha256-${digest.sha256.toString('base64')}`;
+            const before = recorded.get(file);
+            const converting = this.options.convert && before?.kind === 'export';
+            if (before &&
+                before.fileSha256 === fileSha256 &&
+                before.fileSize === digest.size &&
+                !(converting && !before.converted?.length)) {
+                this.known.push(file);
+                continue;
+            }
+            const nars = [];
+            const contents = await git.withBlob(oid, source => readContents(source, this.options.convert ? index => this.narSink(nars, index) : undefined));
+            await Promise.all(this.sinks.splice(0).map(handle => handle.close()));
+            if (contents.kind === 'other') {
+                const pointer = digest.size < 1024 ? (0,git_lfs/* parsePointer */.vp)((await git.catBlobs([oid])).get(oid) ?? '') : undefined;
+                this.unidentified.push({
+                    file,
+                    why: pointer
+                        ? `a Git LFS pointer (to ${pointer.size} bytes, not downloaded)`
+                        : contents.why
+                });
+                continue;
+            }
+            const base = file.slice(file.lastIndexOf('/') + 1);
+            const origin = legacy.get(base);
+            const system = (origin && systemOfAttribute(origin.attribute)) ?? this.options.system;
+            const common = {
+                file,
+                fileSize: digest.size,
+                fileSha256,
+                ...(origin
+                    ? { attribute: origin.attribute, addedIn: { commit: origin.commit, date: origin.date } }
+                    : {}),
+                ...(system ? { system } : {}),
+                adoptedAt: new Date().toISOString()
+            };
+            const record = contents.kind === 'nar'
+                ? { ...common, kind: 'nar', narHash: contents.narHash, narSize: contents.narSize }
+                : { ...common, kind: 'export', paths: contents.paths };
+            this.records.push(record);
+            if (this.options.convert && contents.kind === 'export') {
+                await this.convert(record, contents.paths, nars, layout, store, exported);
+            }
+            else if (this.options.convert && contents.kind === 'nar') {
+                this.notConverted.push({ file, why: 'it is a plain NAR already' });
+            }
+        }
+        // Oldest first: of two versions of a name, the newer one is the name's latest.
+        const date = (a) => this.records.find(r => r.converted?.includes(a.file))?.addedIn?.date ?? '';
+        return [...exported.values()].sort((a, b) => date(a) < date(b) ? -1 : date(a) > date(b) ? 1 : 0);
+    }
+    /** Open files of the NARs being read (closed once the file is read). */
+    sinks = [];
+    narSink(nars, index) {
+        const local = external_node_path_.join(this.work, `adopt-${this.records.length}-${index}.nar`);
+        nars[index] = local;
+        let handle;
+        return {
+            write: async (bytes) => {
+                if (!handle) {
+                    handle = (0,promises_.open)(local, 'w', 0o600);
+                    this.sinks.push(await handle);
+                }
+                await (await handle).write(bytes);
+            }
+        };
+    }
+    /**
+     * The NAR of each path of an export stream, as Nix writes it (restored, then dumped, and found
+     * equal to the stream's), stored where the layout keeps NARs.
+     */
+    async convert(record, paths, nars, layout, store, exported) {
+        const { config } = this;
+        const system = record.system;
+        if (!system) {
+            this.notConverted.push({
+                file: record.file,
+                why: "no system: its commit names none; give --system to say which system's directory its NARs go in"
+            });
+            return;
+        }
+        const converted = [];
+        for (const [index, p] of paths.entries()) {
+            const key = `${system}\0${p.storePath}`;
+            const done = exported.get(key);
+            if (done) {
+                converted.push(done.file);
+                continue;
+            }
+            const out = `${nars[index]}.nix`;
+            const tree = `${nars[index]}.tree`;
+            const written = await this.nix.rewriteNar(nars[index], tree, out);
+            if (written.narHash !== p.narHash || written.narSize !== p.narSize) {
+                this.notConverted.push({
+                    file: record.file,
+                    why: `Nix writes the NAR of ${p.storePath} as ${written.narHash} (${written.narSize} bytes), not as the stream holds it (${p.narHash}, ${p.narSize} bytes)`
+                });
+                continue;
+            }
+            const file = layout === 2
+                ? (0,src_layout/* artifactPath */.Ws)(config.path, system, p.storePath, 'nar')
+                : (0,naming/* artifactFilePath */.Es)(config.path, system, p.storePath, 'nar');
+            const stored = await store('nar', file, out, p.narSize, p.narHash);
+            exported.set(key, {
+                attribute: record.attribute ?? '',
+                output: 'out',
+                storePath: p.storePath,
+                system,
+                file,
+                files: [stored],
+                narHash: p.narHash,
+                narSize: p.narSize,
+                selfContained: p.references.every(r => r === p.storePath)
+            });
+            converted.push(file);
+        }
+        if (converted.length > 0)
+            record.converted = converted;
+    }
+    /**
+     * The files the legacy script added, by file name: the attribute and the commit that added each
+     * (the oldest that names it). A history that cannot be read only leaves these out.
+     */
+    async legacyCommits(git, tip, branch, deadline) {
+        const found = new Map();
+        let commits;
+        try {
+            commits = await git.history(tip, branch, LEGACY_SUBJECT, deadline);
+        }
+        catch (error) {
+            this.log.warning(`The branch's history could not be read (${error instanceof Error ? error.message : String(error)}): the files are adopted without the attributes their commits name.`);
+            return found;
+        }
+        for (const c of commits) {
+            const legacy = legacyMessage(c.subject);
+            if (legacy && !found.has(legacy.file)) {
+                found.set(legacy.file, { attribute: legacy.attribute, commit: c.commit, date: c.date });
+            }
+        }
+        return found;
+    }
+}
+/** With the binstore at the root: the files that are the action's own, by where they are. */
+function ownedAtRoot(file) {
+    const top = file.split('/')[0];
+    return ([src_manifest/* MANIFEST_NAME */.ir, src_manifest/* INDEX_NAME */.VX, fetch_index/* FETCH_INDEX_NAME */.KP, ADOPTED_NAME, git_lfs/* ATTRIBUTES_NAME */.II].includes(file) ||
+        file.endsWith(`/${git_lfs/* ATTRIBUTES_NAME */.II}`) ||
+        top === src_layout/* LATEST_DIR */.aT ||
+        top === src_layout/* CACHE_DIR */.NC ||
+        (file.includes('/') && /^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/.test(top)));
+}
+
+// EXTERNAL MODULE: ./src/log.ts
+var src_log = __nccwpck_require__(5625);
+// EXTERNAL MODULE: ./src/proc.ts + 1 modules
+var proc = __nccwpck_require__(7684);
+// EXTERNAL MODULE: ./src/report.ts
+var report = __nccwpck_require__(665);
+// EXTERNAL MODULE: ./src/secrets.ts
+var secrets = __nccwpck_require__(7194);
+// EXTERNAL MODULE: ./src/narinfo.ts
+var narinfo = __nccwpck_require__(5834);
 ;// CONCATENATED MODULE: ./src/verify.ts
+
+
 
 
 
@@ -28470,7 +29151,7 @@ async function verifyWith(git, config, print, deadline) {
         manifestFile,
         (0,naming/* repoPath */.qN)(config.path, src_manifest/* INDEX_NAME */.VX),
         (0,naming/* repoPath */.qN)(config.path, fetch_index/* FETCH_INDEX_NAME */.KP),
-        (0,naming/* repoPath */.qN)(config.path, lfs/* ATTRIBUTES_NAME */.II)
+        (0,naming/* repoPath */.qN)(config.path, git_lfs/* ATTRIBUTES_NAME */.II)
     ]);
     let checked = 0;
     /** Of the binary-cache entries: their narinfo files, and the keys they were signed with. */
@@ -28511,8 +29192,8 @@ async function verifyWith(git, config, print, deadline) {
         // the LFS server: what the pointer names is what was uploaded, checked by size and sha256).
         if (entry.lfs) {
             checked++;
-            const pointer = (0,lfs/* parsePointer */.vp)(pointers.get(oid) ?? '');
-            const expected = (0,lfs/* sriToHex */.zo)(entry.fileSha256);
+            const pointer = (0,git_lfs/* parsePointer */.vp)(pointers.get(oid) ?? '');
+            const expected = (0,git_lfs/* sriToHex */.zo)(entry.fileSha256);
             if (!pointer)
                 fail(entry.file, 'the manifest says it is in Git LFS, but it is no LFS pointer');
             else if (pointer.oid !== expected || pointer.oid !== entry.lfs.oid) {
@@ -28631,7 +29312,7 @@ async function verifyWith(git, config, print, deadline) {
         const pointer = inRepo === info.url ? undefined : await lfsDigest(git, narOid);
         const digest = pointer ?? (await git.blobDigest(narOid));
         checked++;
-        const fileHash = `sha256:${(0,nix/* toNix32 */.eN)(digest.sha256)}`;
+        const fileHash = `sha256:${(0,src_nix/* toNix32 */.eN)(digest.sha256)}`;
         if (digest.size !== info.fileSize || fileHash !== info.fileHash) {
             fail(nar, `${digest.size} bytes, ${fileHash}; its narinfo ${file} says ${info.fileSize} bytes, ${info.fileHash}`);
         }
@@ -28656,6 +29337,12 @@ async function verifyWith(git, config, print, deadline) {
             fail(entry.file, `its NAR hash ${entry.narHash} (${entry.narSize} bytes) is not the one the narinfo ${info.file} records, ${info.narHash} (${info.narSize} bytes)`);
         }
     }
+    const adoptedFile = (0,naming/* repoPath */.qN)(config.path, ADOPTED_NAME);
+    const adoptedOid = files.get(adoptedFile);
+    if (adoptedOid) {
+        accounted.add(adoptedFile);
+        checked += await verifyAdopted(git, tip, adoptedFile, adoptedOid, files, deadline, fail, print);
+    }
     for (const [file, what] of others) {
         if (!accounted.has(file))
             fail(file, `${what}, not listed in the manifest`);
@@ -28675,7 +29362,7 @@ function escapeRegExp(text) {
 }
 /** The size and sha256 that an LFS pointer blob names (all zeros when it is no pointer). */
 async function lfsDigest(git, oid) {
-    const pointer = (0,lfs/* parsePointer */.vp)((await git.catBlobs([oid])).get(oid) ?? '');
+    const pointer = (0,git_lfs/* parsePointer */.vp)((await git.catBlobs([oid])).get(oid) ?? '');
     return pointer
         ? { size: pointer.size, sha256: Buffer.from(pointer.oid, 'hex') }
         : { size: -1, sha256: Buffer.alloc(32) };
@@ -28762,6 +29449,68 @@ async function verifyLayout2(git, dir, files, accounted, fail, checkBatch) {
         }
     }
 }
+/**
+ * The files `adopt` recorded (`PATH/adopted.json`), wherever they are on the branch: each is
+ * there, with its size and sha256, and holds what its record says, read anew from its bytes (an
+ * export stream: each store path with its references and the NAR hash and size of its NAR).
+ * Returns how many files were checked.
+ */
+async function verifyAdopted(git, tip, adoptedFile, adoptedOid, inside, deadline, fail, print) {
+    let adopted;
+    try {
+        adopted = parseAdopted((await git.catBlobs([adoptedOid])).get(adoptedOid), adoptedFile);
+    }
+    catch (error) {
+        fail(adoptedFile, error instanceof Error ? error.message : String(error));
+        return 0;
+    }
+    for (const value of adopted.kept) {
+        fail(adoptedFile, `${JSON.stringify(value)?.slice(0, 120)} is not a record of an adopted file: ${adoptedProblem(value)}`);
+    }
+    const outside = adopted.files.map(r => r.file).filter(f => !inside.has(f));
+    const { files, others } = await git.listFiles(tip, outside);
+    const oidOf = (file) => inside.get(file) ?? files.get(file);
+    await git.fetchBlobs(outside.map(f => files.get(f) ?? '').filter(Boolean), deadline);
+    let checked = 0;
+    for (const record of adopted.files) {
+        const oid = oidOf(record.file);
+        if (!oid) {
+            const other = others.get(record.file);
+            fail(record.file, other
+                ? `recorded in ${adoptedFile}, but ${other} on the branch`
+                : `recorded in ${adoptedFile}, but not on the branch`);
+            continue;
+        }
+        checked++;
+        const digest = await git.blobDigest(oid);
+        const sha256 = `sha256-${digest.sha256.toString('base64')}`;
+        if (digest.size !== record.fileSize || sha256 !== record.fileSha256) {
+            fail(record.file, `${digest.size} bytes, ${sha256}; ${adoptedFile} says ${record.fileSize} bytes, ${record.fileSha256}`);
+            continue;
+        }
+        const contents = await git.withBlob(oid, source => readContents(source));
+        const found = contents.kind === 'other' ? contents.why : describeContents(contents);
+        const wanted = describeContents(record);
+        if (found !== wanted) {
+            fail(record.file, `it holds ${found}; ${adoptedFile} says ${wanted}`);
+            continue;
+        }
+        for (const converted of record.converted ?? []) {
+            if (!inside.has(converted)) {
+                fail(record.file, `its converted NAR ${converted} is not on the branch`);
+            }
+        }
+        print(`ok   ${record.file} (${record.kind === 'nar' ? 'a NAR' : `an export stream of ${record.paths.length} store path(s)`}, adopted)`);
+    }
+    return checked;
+}
+/** What a file holds, in words that two descriptions can be compared by. */
+function describeContents(contents) {
+    if (contents.kind === 'nar')
+        return `a NAR ${contents.narHash} of ${contents.narSize} bytes`;
+    const paths = contents.paths.map(p => `${p.storePath} (NAR ${p.narHash} of ${p.narSize} bytes, references ${p.references.join(' ') || 'none'})`);
+    return `an export stream of ${paths.join(', ')}`;
+}
 
 ;// CONCATENATED MODULE: ./src/cli.ts
 
@@ -28775,8 +29524,10 @@ async function verifyLayout2(git, dir, files, accounted, fail, checkBatch) {
 
 
 
+
 const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTRIBUTE...
        publish-nix-artifact verify --repository URL [options]   (see verify --help)
+       publish-nix-artifact adopt --repository URL [options]    (see adopt --help)
 
 Builds each flake attribute, exports its store path as a plain NAR and commits it to the
 repository, pushed over HTTPS. Prints the result as JSON on stdout.
@@ -28845,6 +29596,136 @@ Options:
 
 The token, for a private binstore, is read from PUBLISH_NIX_ARTIFACT_TOKEN or GITHUB_TOKEN.
 `;
+const ADOPT_USAGE = `Usage: publish-nix-artifact adopt --repository URL [options]
+
+Finds the files on the branch that no manifest lists (outside the binstore's directory; with
+--path ., the files at the root that are not the action's), such as the .nar files a legacy
+publishing script wrote at the root, and tells from its bytes what each is: a plain NAR, an
+export stream (what nix-store --export writes and nix-store --import reads) of one or more store
+paths, or something else. Records what it identified in PATH/adopted.json, in one commit, so
+that verify checks those files too. No file is moved, renamed or changed; what it cannot
+identify it lists and leaves alone.
+
+Options:
+  --repository URL       https URL of the binstore (required)
+  --branch NAME          branch (default: the remote's default branch)
+  --path DIR             directory of the binstore in the repository (default: nix)
+  --convert              also write the real NAR of every store path an export stream holds,
+                         in the binstore's layout, with its manifest entry and fetch expression
+                         (needs Nix); the export streams stay for their current consumers
+  --system SYSTEM        for --convert: the system of files whose commit names none
+                         (the legacy commit message 'feat(nar): Add ATTRIBUTE FILE' names it
+                         when ATTRIBUTE is packages.SYSTEM.NAME)
+  --layout N             auto, 1 or 2, for a binstore that has no index.json yet (default auto)
+  --large-files MODE     refuse or lfs, for converted NARs (as for a publish)
+  --lfs-threshold SIZE   with lfs, NARs larger than this go to Git LFS (default: 50M)
+  --max-file-size SIZE   refuse NARs larger than this (default: 100M; 2G with lfs)
+  --git-user-name NAME   commit author name
+  --git-user-email EMAIL commit author email
+  --stall-timeout TIME   as for a publish (default: 60s)
+  --network-timeout TIME as for a publish (default: 30m)
+  --dry-run              print what would be recorded and written, push nothing
+  --verbose              debug output
+  -h, --help             this text
+
+The token is read from PUBLISH_NIX_ARTIFACT_TOKEN or GITHUB_TOKEN.
+`;
+const ADOPT_OPTIONS = [
+    'repository',
+    'branch',
+    'path',
+    'system',
+    'layout',
+    'large-files',
+    'lfs-threshold',
+    'max-file-size',
+    'git-user-name',
+    'git-user-email',
+    'stall-timeout',
+    'network-timeout'
+];
+/** One line per store path an export stream holds. */
+function describeAdopted(record) {
+    const origin = record.attribute
+        ? `, added as ${record.attribute}${record.addedIn ? ` in ${record.addedIn.commit.slice(0, 12)}` : ''}`
+        : '';
+    if (record.kind === 'nar') {
+        return [
+            `adopted      ${record.file}: a plain NAR, ${record.narHash}, ${record.narSize} bytes${origin}`
+        ];
+    }
+    return [
+        `adopted      ${record.file}: an export stream of ${record.paths.length} store path(s)${origin}`,
+        ...record.paths.map(p => `               ${p.storePath} (${p.narHash}, ${p.narSize} bytes)`),
+        ...(record.converted ?? []).map(file => `converted    ${record.file} -> ${file}`)
+    ];
+}
+/** `publish-nix-artifact adopt …`: records the files no manifest lists; returns the exit code. */
+async function adoptCommand(argv, token, log, committer) {
+    const { values } = parse({
+        args: joinValues(argv, new Set(ADOPT_OPTIONS)),
+        options: {
+            ...Object.fromEntries(ADOPT_OPTIONS.map(name => [name, { type: 'string' }])),
+            convert: { type: 'boolean' },
+            'dry-run': { type: 'boolean' },
+            verbose: { type: 'boolean' },
+            help: { type: 'boolean', short: 'h' }
+        }
+    }, 'publish-nix-artifact adopt --help');
+    if (values.help) {
+        process.stdout.write(ADOPT_USAGE);
+        return 0;
+    }
+    if (typeof values.repository !== 'string' || !values.repository) {
+        throw new UsageError("adopt needs --repository URL. See 'publish-nix-artifact adopt --help'.");
+    }
+    const who = await committer();
+    const text = (name) => {
+        const value = values[name];
+        return typeof value === 'string' ? value : undefined;
+    };
+    const config = {
+        ...(0,inputs/* readConfig */.Xg)(name => {
+            if (name === 'token')
+                return token;
+            // adopt builds nothing: the attributes are not asked for.
+            if (name === 'flake-attribute')
+                return '.#adopt';
+            if (name === 'dry-run')
+                return values['dry-run'] ? 'true' : 'false';
+            if (name === 'git-user-name')
+                return text(name) ?? who?.name ?? '';
+            if (name === 'git-user-email')
+                return text(name) ?? who?.email ?? '';
+            return text(name) ?? '';
+        }, process.env),
+        attributes: []
+    };
+    const system = text('system');
+    if (system !== undefined && !/^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/.test(system)) {
+        throw new UsageError(`--system ${JSON.stringify(system)} is not a system such as x86_64-linux.`);
+    }
+    const convert = values.convert === true;
+    const report = await adopt(config, { convert, system }, log);
+    const print = (line) => process.stdout.write(`${log.redact(line)}\n`);
+    for (const record of report.adopted)
+        describeAdopted(record).forEach(print);
+    for (const file of report.known)
+        print(`known        ${file} (recorded already, unchanged)`);
+    for (const u of report.unidentified)
+        print(`unidentified ${u.file}: ${u.why}; left as it is`);
+    for (const n of report.notConverted)
+        print(`not converted ${n.file}: ${n.why}`);
+    const { result } = report;
+    const converted = new Set(report.adopted.flatMap(r => r.converted ?? [])).size;
+    const counts = `${report.adopted.length} file(s) adopted, ${report.known.length} recorded already, ${report.unidentified.length} unidentified${convert ? `, ${converted} NAR(s) converted` : ''}`;
+    print(result.dryRun
+        ? `Dry run, nothing pushed: ${counts}.`
+        : result.published
+            ? `Pushed ${result.commitSha} to '${result.branch}': ${counts}.`
+            : `Nothing to commit on '${result.branch}': ${counts}.`);
+    return 0;
+}
 /**
  * `--name VALUE` as `--name=VALUE` for the options that take a value: parseArgs takes a value that
  * starts with `-` only in that form, and every argument for nix build does
@@ -28979,6 +29860,14 @@ function cliWords(message) {
         .replace(/'([a-z-]+): ([^' ]+)'/g, (all, name, value) => flags.has(name) ? `--${name} ${value}` : all)
         .replace(/'([a-z-]+)'/g, (all, name) => word(name) || all);
 }
+/** Child processes (nix, the builders it starts, git) never inherit the token variable. */
+function withoutSecretsInEnvironment(token, fn) {
+    delete process.env.PUBLISH_NIX_ARTIFACT_TOKEN;
+    delete process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY;
+    if (token && token === process.env.GITHUB_TOKEN)
+        delete process.env.GITHUB_TOKEN;
+    return fn();
+}
 /** This tool's version, from the package it was installed from. */
 function version() {
     try {
@@ -29038,6 +29927,10 @@ async function cli(argv = process.argv.slice(2)) {
         }
         if (argv[0] === 'verify')
             return await verifyCommand(argv.slice(1), token, log);
+        if (argv[0] === 'adopt') {
+            const committer = async () => process.env.GITHUB_ACTIONS === 'true' ? undefined : await localCommitter();
+            return await withoutSecretsInEnvironment(token, () => adoptCommand(argv.slice(1), token, log, committer));
+        }
         if (argv.length === 0) {
             process.stderr.write(USAGE);
             return 2;
@@ -29084,12 +29977,7 @@ async function cli(argv = process.argv.slice(2)) {
             return '';
         };
         const config = (0,inputs/* readConfig */.Xg)(input, process.env);
-        // Child processes (nix, the builders it starts, git) never inherit the token variable.
-        delete process.env.PUBLISH_NIX_ARTIFACT_TOKEN;
-        delete process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY;
-        if (token && token === process.env.GITHUB_TOKEN)
-            delete process.env.GITHUB_TOKEN;
-        const result = await (0,publish/* publish */.mk)(config, log);
+        const result = await withoutSecretsInEnvironment(token, () => (0,publish/* publish */.mk)(config, log));
         process.stdout.write(`${JSON.stringify(cliResult(result), null, 2)}\n`);
         return 0;
     }
@@ -30175,11 +31063,17 @@ class Git {
         return blobs;
     }
     /**
-     * Every entry under `dir` in the tree of `tip` (names only, no contents): the regular files,
-     * path → blob id, and the symbolic links and submodules, path → what it is.
+     * Every entry under `dir` in the tree of `tip` (names only, no contents), or at each of the
+     * paths `dir` lists: the regular files, path → blob id, and the symbolic links and submodules,
+     * path → what it is.
      */
     async listFiles(tip, dir) {
-        const out = await this.ok(['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...(dir ? [dir] : [])], { maxStdout: Infinity });
+        const paths = typeof dir === 'string' ? (dir ? [dir] : []) : dir;
+        if (typeof dir !== 'string' && paths.length === 0)
+            return { files: new Map(), others: new Map() };
+        const out = await this.ok(['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...paths], {
+            maxStdout: Infinity
+        });
         const files = new Map();
         const others = new Map();
         for (const record of out.split('\0')) {
@@ -30194,6 +31088,64 @@ class Git {
                 files.set(m[4], m[3]);
         }
         return { files, others };
+    }
+    /**
+     * A blob that is here, read in place through `use` (a blob may be large: nothing is held whole).
+     * The read ends when `use` returns, whether or not it read everything.
+     */
+    async withBlob(oid, use) {
+        const reader = await (0,proc/* runReader */.f$)('git', ['cat-file', 'blob', oid], this.workDir, this.env(false));
+        try {
+            const value = await use(reader);
+            // What `use` left unread is drained, so that git can end.
+            const rest = Buffer.allocUnsafe(64 * 1024);
+            while ((await reader.read(rest)) > 0)
+                ;
+            const { code } = await reader.done;
+            if (code !== 0)
+                throw new errors/* UserError */.yo(`git cat-file could not read blob ${oid}.`);
+            return value;
+        }
+        finally {
+            await reader.close();
+        }
+    }
+    /**
+     * The history of `tip` on `branch`, fetched as commits only (`--filter=tree:0`: no trees, no
+     * files), and the subject of each commit whose message holds `text`, oldest first.
+     */
+    async history(tip, branch, text, deadline) {
+        const ref = 'refs/publish-nix-artifact/history';
+        const fetched = await this.network([
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            '--no-write-fetch-head',
+            '--unshallow',
+            '--filter=tree:0',
+            'origin',
+            `+refs/heads/${branch}:${ref}`
+        ], deadline, { quiet: true });
+        // Not shallow already (a full history is here): nothing to deepen.
+        if (fetched.code !== 0 && !/unshallow on a complete repository/i.test(fetched.stderr)) {
+            throw await this.remoteError('fetch the history of', fetched);
+        }
+        const out = await this.ok([
+            'log',
+            '--reverse',
+            '--format=%H%x00%cI%x00%s',
+            '--fixed-strings',
+            `--grep=${text}`,
+            tip,
+            '--'
+        ], { maxStdout: Infinity });
+        return out
+            .split('\n')
+            .filter(Boolean)
+            .map(line => {
+            const [commit, date, subject] = line.split('\0');
+            return { commit, date, subject };
+        });
     }
     /** The size and sha256 of a blob that is here, streamed (a blob may be large). */
     async blobDigest(oid) {
@@ -30807,7 +31759,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3926);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4071);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1377);
 /**
  * The bundled entry point (dist/index.js). Run by the Actions runner, it runs the action; imported
  * (by bin/publish-nix-artifact.js), it only exports the command-line entry point.
@@ -31358,6 +32310,7 @@ function oneLine(value, name) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   AU: () => (/* binding */ bucketOf),
+/* harmony export */   Br: () => (/* binding */ renderSummary),
 /* harmony export */   ER: () => (/* binding */ parseEntry),
 /* harmony export */   LF: () => (/* binding */ latestName),
 /* harmony export */   LT: () => (/* binding */ layoutTexts),
@@ -31367,12 +32320,13 @@ function oneLine(value, name) {
 /* harmony export */   aH: () => (/* binding */ layoutOf),
 /* harmony export */   aT: () => (/* binding */ LATEST_DIR),
 /* harmony export */   b9: () => (/* binding */ fetchTexts),
+/* harmony export */   fJ: () => (/* binding */ renderRoot),
 /* harmony export */   fR: () => (/* binding */ renderFetchExpression),
 /* harmony export */   qX: () => (/* binding */ ownedPaths),
 /* harmony export */   qo: () => (/* binding */ parseRoot),
 /* harmony export */   s3: () => (/* binding */ entryPath)
 /* harmony export */ });
-/* unused harmony exports latestEntryPath, latestFetchPath, renderRoot, renderEntry, renderSummary, namesOf */
+/* unused harmony exports latestEntryPath, latestFetchPath, renderEntry, namesOf */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 /* harmony import */ var _fetch_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1134);
 /* harmony import */ var _manifest_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5546);
@@ -34235,8 +35189,8 @@ var errors = __nccwpck_require__(3916);
 var inputs = __nccwpck_require__(7815);
 // EXTERNAL MODULE: ./src/log.ts
 var log = __nccwpck_require__(5625);
-// EXTERNAL MODULE: ./src/publish.ts + 4 modules
-var publish = __nccwpck_require__(8137);
+// EXTERNAL MODULE: ./src/publish.ts + 3 modules
+var publish = __nccwpck_require__(7525);
 // EXTERNAL MODULE: ./src/report.ts
 var report = __nccwpck_require__(665);
 // EXTERNAL MODULE: ./src/secrets.ts
@@ -34863,18 +35817,21 @@ function narInfoProblem(text, storePath, store) {
 /* harmony export */   kB: () => (/* binding */ toSri)
 /* harmony export */ });
 /* unused harmony exports refusesFlag, deprecations, parseNixVersion, errorsToDebug, lastError, withLogTail, buildFailure, parseBuildJson, parsePathInfo, parsePathInfos, drvSystem, parseNotDeterministic, drvOutputs */
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _proc_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7684);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
+/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_2__);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
+/* harmony import */ var _proc_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7684);
+
 
 
 
 
 /** How many attributes are asked at once what they build (evaluations, no builds). */
-const PARALLEL_EVALUATIONS = Math.min(8, (0,node_os__WEBPACK_IMPORTED_MODULE_1__.availableParallelism)());
+const PARALLEL_EVALUATIONS = Math.min(8, (0,node_os__WEBPACK_IMPORTED_MODULE_2__.availableParallelism)());
 /** Passed on every `nix` call: the runner's nix.conf may or may not enable them. */
 const FEATURES = ['--extra-experimental-features', 'nix-command flakes'];
 /** Nix's commands, run as programs: `nix` (with the features it needs) and `nix-store`. */
@@ -34901,8 +35858,8 @@ class Nix {
      * is echoed: the release that turns it into an error must not be the first anyone hears of it.
      */
     async store(command, args, options = {}) {
-        const result = await (0,_proc_js__WEBPACK_IMPORTED_MODULE_3__/* .run */ .eF)(command, args, options).catch(error => {
-            throw error instanceof _proc_js__WEBPACK_IMPORTED_MODULE_3__/* .CommandNotFoundError */ .v$ ? nixMissing() : error;
+        const result = await (0,_proc_js__WEBPACK_IMPORTED_MODULE_4__/* .run */ .eF)(command, args, options).catch(error => {
+            throw error instanceof _proc_js__WEBPACK_IMPORTED_MODULE_4__/* .CommandNotFoundError */ .v$ ? nixMissing() : error;
         });
         for (const line of deprecations(result.stderr)) {
             if (this.warned.has(line))
@@ -34914,8 +35871,8 @@ class Nix {
     }
     /** Runs a Nix program whose output goes to `file` (see runToFile). */
     toFile(command, args, file) {
-        return (0,_proc_js__WEBPACK_IMPORTED_MODULE_3__/* .runToFile */ .Tb)(command, args, file).catch(error => {
-            throw error instanceof _proc_js__WEBPACK_IMPORTED_MODULE_3__/* .CommandNotFoundError */ .v$ ? nixMissing() : error;
+        return (0,_proc_js__WEBPACK_IMPORTED_MODULE_4__/* .runToFile */ .Tb)(command, args, file).catch(error => {
+            throw error instanceof _proc_js__WEBPACK_IMPORTED_MODULE_4__/* .CommandNotFoundError */ .v$ ? nixMissing() : error;
         });
     }
     /** Which Nix this is (see parseNixVersion). Also the check that Nix is installed at all. */
@@ -34923,7 +35880,7 @@ class Nix {
         const result = await this.nix(['--version'], false);
         const version = result.code === 0 ? parseNixVersion(result.stdout) : undefined;
         if (!version)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix --version' failed: ${lastError(result)}`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`'nix --version' failed: ${lastError(result)}`);
         return version;
     }
     /**
@@ -34959,7 +35916,7 @@ class Nix {
     async requisites(storePath) {
         const query = await this.store('nix-store', ['--query', '--requisites', storePath]);
         if (query.code !== 0) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Could not list the closure of ${storePath}: ${lastError(query)}`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`Could not list the closure of ${storePath}: ${lastError(query)}`);
         }
         return query.stdout.split('\n').filter(line => line.startsWith('/'));
     }
@@ -34980,7 +35937,7 @@ class Nix {
         ]);
         const differing = parseNotDeterministic(result.stderr);
         if (result.code !== 0 && differing.length === 0) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Rebuilding to check reproducibility failed. ${withLogTail(lastError(result), result.stderr)}`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`Rebuilding to check reproducibility failed. ${withLogTail(lastError(result), result.stderr)}`);
         }
         return differing;
     }
@@ -34988,17 +35945,17 @@ class Nix {
     async flakeMetadata(flakeRef) {
         const result = await this.nix(['flake', 'metadata', '--json', flakeRef], false);
         if (result.code !== 0) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix flake metadata ${flakeRef}' failed: ${lastError(result)}`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`'nix flake metadata ${flakeRef}' failed: ${lastError(result)}`);
         }
         const m = JSON.parse(result.stdout);
         return { url: m.url ?? '', narHash: m.locked?.narHash ?? '' };
     }
     /** A derivation's outputs, read from its store file (names and paths, in its order). */
     async derivationOutputs(drvPath) {
-        const text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(drvPath, 'utf8').catch(() => '');
+        const text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(drvPath, 'utf8').catch(() => '');
         const outputs = drvOutputs(text);
         if (!outputs)
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Could not read the outputs of ${drvPath}.`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`Could not read the outputs of ${drvPath}.`);
         return outputs;
     }
     /** `nix-store --realise DRV!OUT…` with a GC root for each output under `gcroot`. */
@@ -35008,7 +35965,7 @@ class Nix {
             echo: line => this.log.output(line)
         });
         if (result.code !== 0) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Could not build the outputs ${outputs.join(', ')} of ${drvPath}: ${withLogTail(lastError(result), result.stderr)}`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`Could not build the outputs ${outputs.join(', ')} of ${drvPath}: ${withLogTail(lastError(result), result.stderr)}`);
         }
     }
     /**
@@ -35016,13 +35973,13 @@ class Nix {
      * it can be read here (no process), otherwise by asking `nix-store --query --binding system`.
      */
     async system(drvPath) {
-        const text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_0__.readFile)(drvPath, 'utf8').catch(() => undefined);
+        const text = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)(drvPath, 'utf8').catch(() => undefined);
         const fromFile = text === undefined ? undefined : drvSystem(text);
         if (fromFile)
             return fromFile;
         const result = await this.store('nix-store', ['--query', '--binding', 'system', drvPath]);
         if (result.code !== 0) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Could not read the system of ${drvPath}: ${lastError(result)}`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`Could not read the system of ${drvPath}: ${lastError(result)}`);
         }
         return result.stdout.trim();
     }
@@ -35039,7 +35996,7 @@ class Nix {
             result = await this.nix(['path-info', ...(await this.pathInfoForm), storePath], false);
         }
         if (result.code !== 0) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix path-info' failed for ${storePath}: ${lastError(result)}`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`'nix path-info' failed for ${storePath}: ${lastError(result)}`);
         }
         return parsePathInfo(result.stdout, storePath);
     }
@@ -35058,7 +36015,7 @@ class Nix {
             const chunk = rest.slice(i, i + 200);
             const result = await this.nix(['path-info', ...(form ?? PATH_INFO_JSON), ...chunk], false);
             if (result.code !== 0) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix path-info' failed for ${chunk[0]}…: ${lastError(result)}`);
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`'nix path-info' failed for ${chunk[0]}…: ${lastError(result)}`);
             }
             for (const [p, info] of parsePathInfos(result.stdout, chunk))
                 infos.set(p, info);
@@ -35079,11 +36036,11 @@ class Nix {
         expected.catch(() => undefined);
         const dumped = await this.toFile('nix-store', ['--dump', storePath], file);
         if (dumped.code !== 0) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix-store --dump ${storePath}' failed: ${lastError(dumped)}`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`'nix-store --dump ${storePath}' failed: ${lastError(dumped)}`);
         }
         const verified = expected.then(record => {
             if (dumped.sha256 !== record.narHash || dumped.size !== record.narSize) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`The NAR of ${storePath} does not match the store's record (got ${dumped.sha256}, ${dumped.size} bytes; expected ${record.narHash}, ${record.narSize} bytes). The store may be corrupt: run 'nix-store --verify-path ${storePath}'.`);
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`The NAR of ${storePath} does not match the store's record (got ${dumped.sha256}, ${dumped.size} bytes; expected ${record.narHash}, ${record.narSize} bytes). The store may be corrupt: run 'nix-store --verify-path ${storePath}'.`);
             }
             this.log.debug(`${storePath}: ${dumped.size} bytes, ${dumped.sha256}, as the store records`);
         });
@@ -35095,16 +36052,41 @@ class Nix {
      * object id and size are the store's narHash and narSize, checked by the upload as it goes.
      */
     async dumpStream(storePath, dir) {
-        const dump = await (0,_proc_js__WEBPACK_IMPORTED_MODULE_3__/* .runReader */ .f$)('nix-store', ['--dump', storePath], dir).catch(error => {
-            throw error instanceof _proc_js__WEBPACK_IMPORTED_MODULE_3__/* .CommandNotFoundError */ .v$ ? nixMissing() : error;
+        const dump = await (0,_proc_js__WEBPACK_IMPORTED_MODULE_4__/* .runReader */ .f$)('nix-store', ['--dump', storePath], dir).catch(error => {
+            throw error instanceof _proc_js__WEBPACK_IMPORTED_MODULE_4__/* .CommandNotFoundError */ .v$ ? nixMissing() : error;
         });
         const finished = dump.done.then(result => {
             if (result.code !== 0) {
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix-store --dump ${storePath}' failed: ${lastError(result)}`);
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`'nix-store --dump ${storePath}' failed: ${lastError(result)}`);
             }
         });
         finished.catch(() => undefined);
         return { read: buffer => dump.read(buffer), finished, close: () => dump.close() };
+    }
+    /**
+     * A NAR read and written again by Nix itself, outside the store: restored into `tree` with
+     * `nix-store --restore` (which refuses anything that is not a NAR), then written to `out` with
+     * `nix-store --dump`; the NAR hash and size of what was written. `tree` is removed after.
+     */
+    async rewriteNar(narFile, tree, out) {
+        try {
+            const restored = await this.store('nix-store', ['--restore', tree], {
+                input: (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.createReadStream)(narFile)
+            });
+            if (restored.code !== 0) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`'nix-store --restore' refused the NAR ${narFile}: ${lastError(restored)}`);
+            }
+            const dumped = await this.toFile('nix-store', ['--dump', tree], out);
+            if (dumped.code !== 0) {
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`'nix-store --dump ${tree}' failed: ${lastError(dumped)}`);
+            }
+            return { narHash: dumped.sha256, narSize: dumped.size };
+        }
+        finally {
+            // Restored directories may be read-only: made writable to be removed.
+            await (0,_proc_js__WEBPACK_IMPORTED_MODULE_4__/* .run */ .eF)('chmod', ['-R', 'u+w', tree]).catch(() => undefined);
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(tree, { recursive: true, force: true });
+        }
     }
     /**
      * Copies the store path and its closure into a local binary cache directory with Nix's own
@@ -35116,14 +36098,14 @@ class Nix {
             params.set('secret-key', options.secretKeyFile);
         const result = await this.nix(['copy', '--to', `file://${dir}?${params.toString()}`, storePath]);
         if (result.code !== 0) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix copy' to the binary cache failed for ${storePath}: ${lastError(result)}`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`'nix copy' to the binary cache failed for ${storePath}: ${lastError(result)}`);
         }
     }
     /** The public half of a secret key, as `trusted-public-keys` wants it. */
     async publicKey(secretKey) {
         const result = await this.nix(['key', 'convert-secret-to-public'], false, secretKey);
         if (result.code !== 0) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Input 'signing-key' was refused by 'nix key convert-secret-to-public': ${lastError(result)}`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`Input 'signing-key' was refused by 'nix key convert-secret-to-public': ${lastError(result)}`);
         }
         return result.stdout.trim();
     }
@@ -35135,7 +36117,7 @@ class Nix {
     async exportClosure(storePath, paths, file) {
         const exported = await this.toFile('nix-store', ['--export', ...paths], file);
         if (exported.code !== 0) {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix-store --export' failed for ${storePath}: ${lastError(exported)}`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`'nix-store --export' failed for ${storePath}: ${lastError(exported)}`);
         }
         return { paths, size: exported.size, sha256: exported.sha256 };
     }
@@ -35200,7 +36182,7 @@ function parseNixVersion(stdout) {
     };
 }
 function nixMissing() {
-    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo("Nix is not installed or not on PATH. Add a step that installs Nix before this one (for example 'uses: cachix/install-nix-action@v31').");
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo("Nix is not installed or not on PATH. Add a step that installs Nix before this one (for example 'uses: cachix/install-nix-action@v31').");
 }
 /** The lines of stderr that say what went wrong, or its last line. */
 /**
@@ -35230,12 +36212,12 @@ function lastError(result) {
 function buildError(attribute, result) {
     const detail = lastError(result);
     if (/does not provide attribute|attribute '.*' missing/.test(result.stderr)) {
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`The flake has no attribute for '${attribute}'. Check the name with 'nix flake show'. Nix said: ${detail}`);
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`The flake has no attribute for '${attribute}'. Check the name with 'nix flake show'. Nix said: ${detail}`);
     }
     if (/experimental Nix feature/.test(result.stderr)) {
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`This Nix does not accept the experimental features 'nix-command flakes'; use Nix 2.4 or later. Nix said: ${detail}`);
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`This Nix does not accept the experimental features 'nix-command flakes'; use Nix 2.4 or later. Nix said: ${detail}`);
     }
-    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix build ${attribute}' failed. ${withLogTail(detail, result.stderr)}`);
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`'nix build ${attribute}' failed. ${withLogTail(detail, result.stderr)}`);
 }
 /**
  * Nix's error, followed by the last lines of each failed builder's log. With --print-build-logs
@@ -35268,12 +36250,12 @@ function buildFailure(attributes, plans, result) {
     if (unevaluated.length > 0) {
         const first = attributes.findIndex((_, i) => plans[i].code !== 0);
         const cause = buildError(attributes[first], plans[first]).message;
-        return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`${count(unevaluated.length, attributes.length)} could not be evaluated: ${unevaluated.join(', ')}. Nothing was built or published. ${cause}`);
+        return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`${count(unevaluated.length, attributes.length)} could not be evaluated: ${unevaluated.join(', ')}. Nothing was built or published. ${cause}`);
     }
     const failed = attributes.filter((_, i) => /will be built/.test(plans[i].stderr));
     if (failed.length === 0)
         return buildError(attributes.join(' '), result);
-    return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`${count(failed.length, attributes.length)} failed to build: ${failed.join(', ')}. Nothing was published. Nix said: ${withLogTail(lastError(result), result.stderr)}`);
+    return new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`${count(failed.length, attributes.length)} failed to build: ${failed.join(', ')}. Nothing was published. Nix said: ${withLogTail(lastError(result), result.stderr)}`);
 }
 const count = (n, of) => `${n} of ${of} attribute${of === 1 ? '' : 's'}`;
 /** Runs `fn` on every item, at most `limit` at a time; the results in the items' order. */
@@ -35296,7 +36278,7 @@ function parseBuildJson(stdout) {
         parsed = JSON.parse(stdout);
     }
     catch {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix build --json' printed something that is not JSON: ${stdout.slice(0, 200)}`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`'nix build --json' printed something that is not JSON: ${stdout.slice(0, 200)}`);
     }
     const built = [];
     for (const entry of Array.isArray(parsed) ? parsed : []) {
@@ -35308,7 +36290,7 @@ function parseBuildJson(stdout) {
         }
     }
     if (built.length === 0) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix build' reported no outputs: ${stdout.slice(0, 200)}`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`'nix build' reported no outputs: ${stdout.slice(0, 200)}`);
     }
     return built;
 }
@@ -35353,7 +36335,7 @@ function parsePathInfos(stdout, storePaths, single = false) {
     for (const storePath of storePaths) {
         const info = lookup(storePath);
         if (!info || typeof info.narHash !== 'string' || typeof info.narSize !== 'number') {
-            throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`'nix path-info --json' did not describe ${storePath}: ${stdout.slice(0, 200)}`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`'nix path-info --json' did not describe ${storePath}: ${stdout.slice(0, 200)}`);
         }
         infos.set(storePath, { narHash: toSri(info.narHash), narSize: info.narSize });
     }
@@ -35439,7 +36421,7 @@ function toSri(hash) {
         return hash;
     const m = /^sha256:(.+)$/.exec(hash);
     if (!m)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Unexpected NAR hash format: ${hash}`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`Unexpected NAR hash format: ${hash}`);
     const body = m[1];
     let bytes;
     if (/^[0-9a-f]{64}$/.test(body))
@@ -35449,7 +36431,7 @@ function toSri(hash) {
     else
         bytes = Buffer.from(body, 'base64');
     if (bytes.length !== 32)
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .yo(`Unexpected NAR hash format: ${hash}`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .yo(`Unexpected NAR hash format: ${hash}`);
     return `sha256-${bytes.toString('base64')}`;
 }
 /** Nix's base-32 form of a hash (as in narinfos' `FileHash: sha256:…`). */
@@ -35877,16 +36859,17 @@ async function runReader(command, args, dir, env) {
 
 /***/ }),
 
-/***/ 8137:
+/***/ 7525:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  vC: () => (/* binding */ Publisher),
   mk: () => (/* binding */ publish)
 });
 
-// UNUSED EXPORTS: Publisher, flakeRefOf
+// UNUSED EXPORTS: flakeRefOf
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -36224,60 +37207,8 @@ var inputs = __nccwpck_require__(7815);
 var src_layout = __nccwpck_require__(5005);
 // EXTERNAL MODULE: ./src/manifest.ts
 var src_manifest = __nccwpck_require__(5546);
-;// CONCATENATED MODULE: ./src/retry.ts
-
-const DEFAULT_RETRY = {
-    attempts: 6,
-    baseDelayMs: 250,
-    maxDelayMs: 5000,
-    timeoutMs: 30 * 60 * 1000
-};
-const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
-/**
- * Runs `fn` until it succeeds, retrying RaceError and TransientError with full-jitter exponential
- * back-off: a TransientError up to `attempts` tries, a RaceError (the branch moved: another
- * publisher landed) for as long as the deadline allows. Any other error (authentication, not
- * found, refused by a hook) ends it at once. Each attempt is given the deadline of the whole
- * operation (epoch ms), which the processes it starts must not outlive; no attempt starts after it.
- */
-async function withRetries(what, policy, log, fn) {
-    const deadline = Date.now() + policy.timeoutMs;
-    let races = 0;
-    let failures = 0;
-    for (let attempt = 1;; attempt++) {
-        try {
-            return await fn(attempt, deadline);
-        }
-        catch (error) {
-            const race = error instanceof errors/* RaceError */.CL;
-            if (!race && !(error instanceof errors/* TransientError */.N_))
-                throw error;
-            if (race)
-                races++;
-            else
-                failures++;
-            if (!race && failures >= policy.attempts) {
-                const hint = error instanceof errors/* TransientError */.N_ && error.hint ? ` ${error.hint}` : '';
-                throw new errors/* TransientError */.N_(`Gave up after ${attempt} attempts to ${what}. Last error: ${(0,errors/* errorMessage */.gJ)(error)}${hint}`);
-            }
-            const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-            const delay = Math.round(Math.random() * ceiling);
-            if (Date.now() + delay >= deadline) {
-                const busy = races > 0 ? ` Other publishers landed on the branch ${races} time(s) meanwhile.` : '';
-                throw new errors/* TimeoutError */.MU(`Gave up after ${attempt} attempts to ${what}: the ${seconds(policy.timeoutMs)} that 'network-timeout' allows are over.${busy} Last error: ${(0,errors/* errorMessage */.gJ)(error)}`);
-            }
-            const budget = race
-                ? `the branch moved ${races} time(s) so far; retried until 'network-timeout'`
-                : `up to ${policy.attempts} while the server keeps failing`;
-            log.info(`${race ? 'Branch moved' : 'Temporary failure'} (${(0,errors/* errorMessage */.gJ)(error)}); retrying to ${what} in ${delay} ms (attempt ${attempt + 1}, ${budget}).`);
-            await sleep(delay);
-        }
-    }
-}
-function seconds(ms) {
-    return `${Math.round(ms / 1000)} s`;
-}
-
+// EXTERNAL MODULE: ./src/retry.ts
+var src_retry = __nccwpck_require__(9809);
 // EXTERNAL MODULE: ./src/template.ts
 var template = __nccwpck_require__(5237);
 // EXTERNAL MODULE: ./src/workdir.ts
@@ -36310,7 +37241,7 @@ const STALE_ROUNDS = 3;
  * push, report. Nothing is pushed unless every artifact was built, exported and checked.
  */
 async function publish(config, log) {
-    const retry = { ...DEFAULT_RETRY, timeoutMs: config.network.timeoutSeconds * 1000 };
+    const retry = { ...src_retry/* DEFAULT_RETRY */.v, timeoutMs: config.network.timeoutSeconds * 1000 };
     return (0,workdir/* withWorkDir */.x)(config.tempDir, work => {
         const identity = { name: config.gitUserName, email: config.gitUserEmail };
         const git = new commands/* Git */.T(config.repository, config.token, work, identity, log, config.network);
@@ -36379,6 +37310,34 @@ class Publisher {
             await Promise.all(this.pending.map(work => work.done));
         }
     }
+    /** Lands what `job` prepares, in one commit (see LandJob); nothing is built. */
+    async land(job) {
+        const { config, log } = this.d;
+        try {
+            const remote = await this.checkRemote();
+            this.layout = await this.chooseLayout(remote);
+            const exported = await job.prepare(this.layout, (...file) => this.storeFile(...file), remote.state.branch);
+            await this.uploadLfs(exported, [], remote.state.branch);
+            const outcome = await log.group(config.dryRun
+                ? 'Dry run: what would be committed'
+                : `Committing to '${remote.state.branch}'`, () => this.commitAndPush(remote, exported, [], job));
+            return { ...outcome, binaryCacheDir: '', publicKey: '' };
+        }
+        finally {
+            await Promise.all(this.pending.map(work => work.done));
+        }
+    }
+    /** See StoreFile: the size rules of a publish, the blob written unless this is a dry run. */
+    async storeFile(format, file, local, size, sha256) {
+        const { config, git, log } = this.d;
+        const upload = inLfs(config, file, size, log)
+            ? { oid: (0,git_lfs/* sriToHex */.zo)(sha256), size, file: local }
+            : undefined;
+        const [oid] = await git.writeBlobs([upload ? await this.pointerFile(upload) : local], !config.dryRun);
+        return upload
+            ? { format, path: file, size, sha256, oid, lfs: { oid: upload.oid }, upload }
+            : { format, path: file, size, sha256, oid };
+    }
     start(promise) {
         const work = background(promise);
         this.pending.push(work);
@@ -36389,7 +37348,7 @@ class Publisher {
         const { config, git, log, retry } = this.d;
         return log.group(`Checking ${config.repository.url}`, async () => {
             // ls-remote needs no repository: it is under way while the private one is set up.
-            const reach = this.start(withRetries('reach the repository', retry, log, (_attempt, deadline) => git.remoteState(deadline, config.branch)));
+            const reach = this.start((0,src_retry/* withRetries */.L)('reach the repository', retry, log, (_attempt, deadline) => git.remoteState(deadline, config.branch)));
             await git.init();
             if (config.branch)
                 await git.checkBranchName(config.branch);
@@ -36707,7 +37666,7 @@ class Publisher {
         const all = [...objects.values()];
         const bytes = all.reduce((sum, o) => sum + o.size, 0);
         await log.group(`Uploading ${all.length} file(s) to Git LFS (${(0,inputs/* formatSize */.Xq)(bytes)})`, async () => {
-            await withRetries('upload to Git LFS', retry, log, async (_attempt, deadline) => {
+            await (0,src_retry/* withRetries */.L)('upload to Git LFS', retry, log, async (_attempt, deadline) => {
                 // A retry asks again for all of them: the server leaves out what arrived before.
                 const report = await lfs.upload(all, `refs/heads/${branch}`, deadline);
                 if (report.present.length > 0) {
@@ -36720,7 +37679,7 @@ class Publisher {
      * Phases 4 and 5, retried as a whole: plan against the tip, commit, push. A rejected push (the
      * branch moved) or a server failure fetches the new tip and applies the files again.
      */
-    commitAndPush(remote, exported, cache) {
+    commitAndPush(remote, exported, cache, job) {
         const { retry, log } = this.d;
         const branch = remote.state.branch;
         const pushes = [];
@@ -36728,7 +37687,7 @@ class Publisher {
         let racedFrom = null;
         /** Rejected rounds in a row that found the branch where it was. */
         let stale = 0;
-        return withRetries(`publish to '${branch}'`, retry, log, async (attempt, deadline) => {
+        return (0,src_retry/* withRetries */.L)(`publish to '${branch}'`, retry, log, async (attempt, deadline) => {
             const state = attempt === 1
                 ? await this.firstTip(remote, deadline)
                 : await this.fetchTipState(deadline, branch);
@@ -36746,7 +37705,7 @@ class Publisher {
             }
             racedFrom = null;
             try {
-                return await this.commitOnTip({ branch, state, exported, cache }, deadline, pushes);
+                return await this.commitOnTip({ branch, state, exported, cache, job }, deadline, pushes);
             }
             catch (error) {
                 if (error instanceof errors/* RaceError */.CL)
@@ -36767,7 +37726,9 @@ class Publisher {
         if (this.leaves && this.leaves.tip === state.tip)
             await this.leaves.work.done;
         const plan = await this.plan(state.tip, exported, on.cache, branch);
-        const layout2 = this.layout === 2 ? await this.layoutFiles(state, exported, plan) : undefined;
+        const layout2 = this.layout === 2
+            ? await this.layoutFiles(state, exported, plan, on.job?.keepLatest === true)
+            : undefined;
         const { texts: owned, manifest } = layout2
             ? { texts: layout2.texts, manifest: undefined }
             : await this.ownedFiles(state, exported, plan, deadline);
@@ -36777,6 +37738,15 @@ class Publisher {
             : [this.attributesFile(state, stored)].filter((t) => t !== undefined);
         if (owned.length > 0 || plan.added.length > 0)
             owned.push(...attributes);
+        if (on.job) {
+            const extra = await on.job.texts(state.tip, deadline);
+            // What the job writes goes in a binstore: one is made where there is none.
+            const root = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
+            if (extra.length > 0 && !state.layout && !owned.some(t => t.path === root)) {
+                owned.push(...this.emptyBinstore(state));
+            }
+            owned.push(...extra);
+        }
         // Nothing is committed, nor reported as publishable, before every NAR was found equal to
         // the store's record of its path; that check has been running since the export.
         await Promise.all(this.verifications);
@@ -36787,14 +37757,14 @@ class Publisher {
             return this.outcome(exported, unchanged);
         }
         const landing = exported.filter(a => a.files.some(f => added.has(f.path)));
-        const message = (0,template/* commitMessage */.df)(config.commitMessage, landing, config.source);
+        const message = on.job?.message ?? (0,template/* commitMessage */.df)(config.commitMessage, landing, config.source);
         if (config.dryRun) {
             this.describe(plan, owned, message);
             return this.outcome(exported, unchanged);
         }
         const files = await git.commit(state.tip, [...plan.added], owned, message);
         const commit = layout2
-            ? await this.withFetchExpressions(files, layout2.entries)
+            ? await this.withFetchExpressions(files, layout2.entries, layout2.kept)
             : manifest
                 ? await this.withFetchIndex(files, manifest)
                 : files;
@@ -36825,9 +37795,9 @@ class Publisher {
      * Layout 2: the fetch expressions of the NARs this commit adds, pinned to it, in a second commit
      * on it; both are pushed together. Returns the commit to push.
      */
-    async withFetchExpressions(commit, entries) {
+    async withFetchExpressions(commit, entries, kept) {
         const { config, git } = this.d;
-        const texts = (0,src_layout/* fetchTexts */.b9)(config.path, entries, config.repository, commit);
+        const texts = (0,src_layout/* fetchTexts */.b9)(config.path, entries, config.repository, commit).filter(t => !kept.has(t.path));
         this.fetchExpressions = new Map(texts.map(t => [t.path, t.text]));
         if (texts.length === 0)
             return commit;
@@ -36835,20 +37805,43 @@ class Publisher {
         return git.commit(commit, [], texts, message);
     }
     /** Layout 2: the entries, latest records, root and summary this commit writes. */
-    async layoutFiles(state, exported, plan) {
+    async layoutFiles(state, exported, plan, keepLatest) {
         const { config } = this.d;
         const ours = new Set([...plan.added, ...plan.present].map(f => f.path));
         const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }));
         const readme = plan.entries.get((0,naming/* repoPath */.qN)(config.path, src_manifest/* INDEX_NAME */.VX));
+        const latest = state.latest ? await state.latest.get() : new Map();
+        const kept = new Set(keepLatest
+            ? [...latest].flatMap(([system, names]) => [...names].map(name => (0,naming/* repoPath */.qN)(config.path, src_layout/* LATEST_DIR */.aT, system, name)))
+            : []);
         const tip = {
             root: state.root,
-            latest: state.latest ? await state.latest.get() : new Map(),
+            latest,
             entries: plan.entries,
             // A README.md on a branch with no root yet is someone else's: the root comes with ours.
             foreignReadme: readme !== undefined && !state.root
         };
         const now = new Date();
-        return (0,src_layout/* layoutTexts */.LT)(config.path, artifacts, tip, (a, f) => (0,src_manifest/* makeEntry */.lq)(a, f, config.source, now, config.compression, config.checkReproducible), entry => (0,src_layout/* renderFetchExpression */.fR)(entry, config.repository, 'HEAD') !== undefined, plan.rewritten);
+        const files = (0,src_layout/* layoutTexts */.LT)(config.path, artifacts, tip, (a, f) => (0,src_manifest/* makeEntry */.lq)(a, f, config.source, now, config.compression, config.checkReproducible), entry => (0,src_layout/* renderFetchExpression */.fR)(entry, config.repository, 'HEAD') !== undefined, plan.rewritten);
+        return { ...files, texts: files.texts.filter(t => !kept.has(t.path)), kept };
+    }
+    /** The root of a binstore where there is none yet, for a commit that writes only its own texts. */
+    emptyBinstore(state) {
+        const { config } = this.d;
+        const index = state.index ? 'kept' : 'generated';
+        const readme = (0,naming/* repoPath */.qN)(config.path, src_manifest/* INDEX_NAME */.VX);
+        const root = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
+        if (this.layout === 2) {
+            return [
+                { path: root, text: (0,src_layout/* renderRoot */.fJ)({ version: 2, index }) },
+                ...(index === 'generated' ? [{ path: readme, text: (0,src_layout/* renderSummary */.Br)(config.path, []) }] : [])
+            ];
+        }
+        const manifest = { version: 1, index, artifacts: [] };
+        return [
+            { path: root, text: (0,src_manifest/* renderManifest */.sB)(manifest) },
+            ...(index === 'generated' ? [{ path: readme, text: (0,src_manifest/* renderIndex */.rC)(manifest, config.path) }] : [])
+        ];
     }
     /**
      * Layout 2 with Git LFS: `.gitattributes` in each directory that gets a file stored in LFS,
@@ -37135,7 +38128,7 @@ class Publisher {
     async chooseLayout(remote) {
         const { config, log, retry } = this.d;
         const branch = remote.state.branch;
-        const state = await withRetries(`publish to '${branch}'`, retry, log, (attempt, deadline) => attempt === 1 ? this.firstTip(remote, deadline) : this.fetchTipState(deadline, branch));
+        const state = await (0,src_retry/* withRetries */.L)(`publish to '${branch}'`, retry, log, (attempt, deadline) => attempt === 1 ? this.firstTip(remote, deadline) : this.fetchTipState(deadline, branch));
         // The first attempt of the publish starts from this state.
         remote.firstTip = background(Promise.resolve(state));
         remote.state = { ...remote.state, tip: state.tip };
@@ -37389,6 +38382,70 @@ function restoreSection(result, config) {
         lines.push('```', '');
     }
     return lines;
+}
+
+
+/***/ }),
+
+/***/ 9809:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   L: () => (/* binding */ withRetries),
+/* harmony export */   v: () => (/* binding */ DEFAULT_RETRY)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+
+const DEFAULT_RETRY = {
+    attempts: 6,
+    baseDelayMs: 250,
+    maxDelayMs: 5000,
+    timeoutMs: 30 * 60 * 1000
+};
+const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+/**
+ * Runs `fn` until it succeeds, retrying RaceError and TransientError with full-jitter exponential
+ * back-off: a TransientError up to `attempts` tries, a RaceError (the branch moved: another
+ * publisher landed) for as long as the deadline allows. Any other error (authentication, not
+ * found, refused by a hook) ends it at once. Each attempt is given the deadline of the whole
+ * operation (epoch ms), which the processes it starts must not outlive; no attempt starts after it.
+ */
+async function withRetries(what, policy, log, fn) {
+    const deadline = Date.now() + policy.timeoutMs;
+    let races = 0;
+    let failures = 0;
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await fn(attempt, deadline);
+        }
+        catch (error) {
+            const race = error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .RaceError */ .CL;
+            if (!race && !(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TransientError */ .N_))
+                throw error;
+            if (race)
+                races++;
+            else
+                failures++;
+            if (!race && failures >= policy.attempts) {
+                const hint = error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TransientError */ .N_ && error.hint ? ` ${error.hint}` : '';
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TransientError */ .N_(`Gave up after ${attempt} attempts to ${what}. Last error: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error)}${hint}`);
+            }
+            const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+            const delay = Math.round(Math.random() * ceiling);
+            if (Date.now() + delay >= deadline) {
+                const busy = races > 0 ? ` Other publishers landed on the branch ${races} time(s) meanwhile.` : '';
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TimeoutError */ .MU(`Gave up after ${attempt} attempts to ${what}: the ${seconds(policy.timeoutMs)} that 'network-timeout' allows are over.${busy} Last error: ${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error)}`);
+            }
+            const budget = race
+                ? `the branch moved ${races} time(s) so far; retried until 'network-timeout'`
+                : `up to ${policy.attempts} while the server keeps failing`;
+            log.info(`${race ? 'Branch moved' : 'Temporary failure'} (${(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error)}); retrying to ${what} in ${delay} ms (attempt ${attempt + 1}, ${budget}).`);
+            await sleep(delay);
+        }
+    }
+}
+function seconds(ms) {
+    return `${Math.round(ms / 1000)} s`;
 }
 
 

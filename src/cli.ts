@@ -10,6 +10,8 @@ import {
   parseRepository,
   readConfig
 } from './inputs.js'
+import { adopt } from './adopt.js'
+import type { AdoptedFile } from './adopted.js'
 import { consoleLogger, type ConsoleLogger } from './log.js'
 import { run } from './proc.js'
 import { publish } from './publish.js'
@@ -19,6 +21,7 @@ import { verifyBinstore } from './verify.js'
 
 const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTRIBUTE...
        publish-nix-artifact verify --repository URL [options]   (see verify --help)
+       publish-nix-artifact adopt --repository URL [options]    (see adopt --help)
 
 Builds each flake attribute, exports its store path as a plain NAR and commits it to the
 repository, pushed over HTTPS. Prints the result as JSON on stdout.
@@ -89,6 +92,141 @@ Options:
 
 The token, for a private binstore, is read from PUBLISH_NIX_ARTIFACT_TOKEN or GITHUB_TOKEN.
 `
+
+const ADOPT_USAGE = `Usage: publish-nix-artifact adopt --repository URL [options]
+
+Finds the files on the branch that no manifest lists (outside the binstore's directory; with
+--path ., the files at the root that are not the action's), such as the .nar files a legacy
+publishing script wrote at the root, and tells from its bytes what each is: a plain NAR, an
+export stream (what nix-store --export writes and nix-store --import reads) of one or more store
+paths, or something else. Records what it identified in PATH/adopted.json, in one commit, so
+that verify checks those files too. No file is moved, renamed or changed; what it cannot
+identify it lists and leaves alone.
+
+Options:
+  --repository URL       https URL of the binstore (required)
+  --branch NAME          branch (default: the remote's default branch)
+  --path DIR             directory of the binstore in the repository (default: nix)
+  --convert              also write the real NAR of every store path an export stream holds,
+                         in the binstore's layout, with its manifest entry and fetch expression
+                         (needs Nix); the export streams stay for their current consumers
+  --system SYSTEM        for --convert: the system of files whose commit names none
+                         (the legacy commit message 'feat(nar): Add ATTRIBUTE FILE' names it
+                         when ATTRIBUTE is packages.SYSTEM.NAME)
+  --layout N             auto, 1 or 2, for a binstore that has no index.json yet (default auto)
+  --large-files MODE     refuse or lfs, for converted NARs (as for a publish)
+  --lfs-threshold SIZE   with lfs, NARs larger than this go to Git LFS (default: 50M)
+  --max-file-size SIZE   refuse NARs larger than this (default: 100M; 2G with lfs)
+  --git-user-name NAME   commit author name
+  --git-user-email EMAIL commit author email
+  --stall-timeout TIME   as for a publish (default: 60s)
+  --network-timeout TIME as for a publish (default: 30m)
+  --dry-run              print what would be recorded and written, push nothing
+  --verbose              debug output
+  -h, --help             this text
+
+The token is read from PUBLISH_NIX_ARTIFACT_TOKEN or GITHUB_TOKEN.
+`
+
+const ADOPT_OPTIONS = [
+  'repository',
+  'branch',
+  'path',
+  'system',
+  'layout',
+  'large-files',
+  'lfs-threshold',
+  'max-file-size',
+  'git-user-name',
+  'git-user-email',
+  'stall-timeout',
+  'network-timeout'
+] as const
+
+/** One line per store path an export stream holds. */
+function describeAdopted(record: AdoptedFile): string[] {
+  const origin = record.attribute
+    ? `, added as ${record.attribute}${record.addedIn ? ` in ${record.addedIn.commit.slice(0, 12)}` : ''}`
+    : ''
+  if (record.kind === 'nar') {
+    return [
+      `adopted      ${record.file}: a plain NAR, ${record.narHash}, ${record.narSize} bytes${origin}`
+    ]
+  }
+  return [
+    `adopted      ${record.file}: an export stream of ${record.paths.length} store path(s)${origin}`,
+    ...record.paths.map(p => `               ${p.storePath} (${p.narHash}, ${p.narSize} bytes)`),
+    ...(record.converted ?? []).map(file => `converted    ${record.file} -> ${file}`)
+  ]
+}
+
+/** `publish-nix-artifact adopt …`: records the files no manifest lists; returns the exit code. */
+async function adoptCommand(
+  argv: string[],
+  token: string,
+  log: ConsoleLogger,
+  committer: () => Promise<{ name: string; email: string } | undefined>
+): Promise<number> {
+  const { values } = parse(
+    {
+      args: joinValues(argv, new Set(ADOPT_OPTIONS)),
+      options: {
+        ...Object.fromEntries(ADOPT_OPTIONS.map(name => [name, { type: 'string' as const }])),
+        convert: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' }
+      }
+    },
+    'publish-nix-artifact adopt --help'
+  )
+  if (values.help) {
+    process.stdout.write(ADOPT_USAGE)
+    return 0
+  }
+  if (typeof values.repository !== 'string' || !values.repository) {
+    throw new UsageError("adopt needs --repository URL. See 'publish-nix-artifact adopt --help'.")
+  }
+  const who = await committer()
+  const text = (name: string) => {
+    const value = (values as Record<string, unknown>)[name]
+    return typeof value === 'string' ? value : undefined
+  }
+  const config = {
+    ...readConfig(name => {
+      if (name === 'token') return token
+      // adopt builds nothing: the attributes are not asked for.
+      if (name === 'flake-attribute') return '.#adopt'
+      if (name === 'dry-run') return values['dry-run'] ? 'true' : 'false'
+      if (name === 'git-user-name') return text(name) ?? who?.name ?? ''
+      if (name === 'git-user-email') return text(name) ?? who?.email ?? ''
+      return text(name) ?? ''
+    }, process.env),
+    attributes: []
+  }
+  const system = text('system')
+  if (system !== undefined && !/^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/.test(system)) {
+    throw new UsageError(`--system ${JSON.stringify(system)} is not a system such as x86_64-linux.`)
+  }
+  const convert = values.convert === true
+  const report = await adopt(config, { convert, system }, log)
+  const print = (line: string) => process.stdout.write(`${log.redact(line)}\n`)
+  for (const record of report.adopted) describeAdopted(record).forEach(print)
+  for (const file of report.known) print(`known        ${file} (recorded already, unchanged)`)
+  for (const u of report.unidentified) print(`unidentified ${u.file}: ${u.why}; left as it is`)
+  for (const n of report.notConverted) print(`not converted ${n.file}: ${n.why}`)
+  const { result } = report
+  const converted = new Set(report.adopted.flatMap(r => r.converted ?? [])).size
+  const counts = `${report.adopted.length} file(s) adopted, ${report.known.length} recorded already, ${report.unidentified.length} unidentified${convert ? `, ${converted} NAR(s) converted` : ''}`
+  print(
+    result.dryRun
+      ? `Dry run, nothing pushed: ${counts}.`
+      : result.published
+        ? `Pushed ${result.commitSha} to '${result.branch}': ${counts}.`
+        : `Nothing to commit on '${result.branch}': ${counts}.`
+  )
+  return 0
+}
 
 /**
  * `--name VALUE` as `--name=VALUE` for the options that take a value: parseArgs takes a value that
@@ -241,6 +379,14 @@ export function cliWords(message: string): string {
     .replace(/'([a-z-]+)'/g, (all, name: string) => word(name) || all)
 }
 
+/** Child processes (nix, the builders it starts, git) never inherit the token variable. */
+function withoutSecretsInEnvironment<T>(token: string, fn: () => Promise<T>): Promise<T> {
+  delete process.env.PUBLISH_NIX_ARTIFACT_TOKEN
+  delete process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY
+  if (token && token === process.env.GITHUB_TOKEN) delete process.env.GITHUB_TOKEN
+  return fn()
+}
+
 /** This tool's version, from the package it was installed from. */
 function version(): string {
   try {
@@ -303,6 +449,13 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
       )
     }
     if (argv[0] === 'verify') return await verifyCommand(argv.slice(1), token, log)
+    if (argv[0] === 'adopt') {
+      const committer = async () =>
+        process.env.GITHUB_ACTIONS === 'true' ? undefined : await localCommitter()
+      return await withoutSecretsInEnvironment(token, () =>
+        adoptCommand(argv.slice(1), token, log, committer)
+      )
+    }
     if (argv.length === 0) {
       process.stderr.write(USAGE)
       return 2
@@ -344,11 +497,7 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
       return ''
     }
     const config = readConfig(input, process.env)
-    // Child processes (nix, the builders it starts, git) never inherit the token variable.
-    delete process.env.PUBLISH_NIX_ARTIFACT_TOKEN
-    delete process.env.PUBLISH_NIX_ARTIFACT_SIGNING_KEY
-    if (token && token === process.env.GITHUB_TOKEN) delete process.env.GITHUB_TOKEN
-    const result = await publish(config, log)
+    const result = await withoutSecretsInEnvironment(token, () => publish(config, log))
     process.stdout.write(`${JSON.stringify(cliResult(result), null, 2)}\n`)
     return 0
   } catch (error) {

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { readFile, rm } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { UserError } from './errors.js'
 import { Logger } from './log.js'
@@ -276,6 +277,33 @@ export class Nix implements NixPort {
     })
     finished.catch(() => undefined)
     return { read: buffer => dump.read(buffer), finished, close: () => dump.close() }
+  }
+
+  /**
+   * A NAR read and written again by Nix itself, outside the store: restored into `tree` with
+   * `nix-store --restore` (which refuses anything that is not a NAR), then written to `out` with
+   * `nix-store --dump`; the NAR hash and size of what was written. `tree` is removed after.
+   */
+  async rewriteNar(narFile: string, tree: string, out: string): Promise<PathInfo> {
+    try {
+      const restored = await this.store('nix-store', ['--restore', tree], {
+        input: createReadStream(narFile)
+      })
+      if (restored.code !== 0) {
+        throw new UserError(
+          `'nix-store --restore' refused the NAR ${narFile}: ${lastError(restored)}`
+        )
+      }
+      const dumped = await this.toFile('nix-store', ['--dump', tree], out)
+      if (dumped.code !== 0) {
+        throw new UserError(`'nix-store --dump ${tree}' failed: ${lastError(dumped)}`)
+      }
+      return { narHash: dumped.sha256, narSize: dumped.size }
+    } finally {
+      // Restored directories may be read-only: made writable to be removed.
+      await run('chmod', ['-R', 'u+w', tree]).catch(() => undefined)
+      await rm(tree, { recursive: true, force: true })
+    }
   }
 
   /**

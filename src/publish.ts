@@ -14,6 +14,7 @@ import type {
   Artifact,
   ArtifactResult,
   Config,
+  FileFormat,
   Provenance,
   PublishedFile,
   PublishResult
@@ -54,6 +55,8 @@ import {
   ownedPaths,
   parseRoot,
   renderFetchExpression,
+  renderRoot,
+  renderSummary,
   Root
 } from './layout.js'
 import { Logger } from './log.js'
@@ -117,8 +120,31 @@ interface Built extends BuiltOutput {
  * A store path as exported: its files, each with the id of its blob (for a file stored in Git
  * LFS, the blob of its pointer, and the object to upload).
  */
-interface Exported extends Artifact {
+export interface Exported extends Artifact {
   files: (PublishedFile & { oid: string; upload?: LfsObject })[]
+}
+
+/** Stores a file made elsewhere as a blob, or as an LFS pointer over the threshold: its entry. */
+export type StoreFile = (
+  format: FileFormat,
+  file: string,
+  local: string,
+  size: number,
+  sha256: string
+) => Promise<Exported['files'][number]>
+
+/**
+ * Files made elsewhere, landed as a publish lands what it builds (`adopt` and its converted NARs):
+ * the same layout, manifests, races and retries, with texts of its own added on each tip.
+ */
+export interface LandJob {
+  /** The store paths to land, in the layout the binstore has; `store` makes their blobs. */
+  prepare(layout: LayoutVersion, store: StoreFile, branch: string): Promise<Exported[]>
+  /** The files the job writes on this tip besides (read from it), none when nothing changes. */
+  texts(tip: string | undefined, deadline: number): Promise<NewText[]>
+  message: string
+  /** Layout 2: latest records the tip has are kept (what is landed may be older). */
+  keepLatest: boolean
 }
 
 /**
@@ -248,6 +274,51 @@ export class Publisher {
       // remote check retrying after a setup error.
       await Promise.all(this.pending.map(work => work.done))
     }
+  }
+
+  /** Lands what `job` prepares, in one commit (see LandJob); nothing is built. */
+  async land(job: LandJob): Promise<PublishResult> {
+    const { config, log } = this.d
+    try {
+      const remote = await this.checkRemote()
+      this.layout = await this.chooseLayout(remote)
+      const exported = await job.prepare(
+        this.layout,
+        (...file) => this.storeFile(...file),
+        remote.state.branch
+      )
+      await this.uploadLfs(exported, [], remote.state.branch)
+      const outcome = await log.group(
+        config.dryRun
+          ? 'Dry run: what would be committed'
+          : `Committing to '${remote.state.branch}'`,
+        () => this.commitAndPush(remote, exported, [], job)
+      )
+      return { ...outcome, binaryCacheDir: '', publicKey: '' }
+    } finally {
+      await Promise.all(this.pending.map(work => work.done))
+    }
+  }
+
+  /** See StoreFile: the size rules of a publish, the blob written unless this is a dry run. */
+  private async storeFile(
+    format: FileFormat,
+    file: string,
+    local: string,
+    size: number,
+    sha256: string
+  ): Promise<Exported['files'][number]> {
+    const { config, git, log } = this.d
+    const upload: LfsObject | undefined = inLfs(config, file, size, log)
+      ? { oid: sriToHex(sha256), size, file: local }
+      : undefined
+    const [oid] = await git.writeBlobs(
+      [upload ? await this.pointerFile(upload) : local],
+      !config.dryRun
+    )
+    return upload
+      ? { format, path: file, size, sha256, oid, lfs: { oid: upload.oid }, upload }
+      : { format, path: file, size, sha256, oid }
   }
 
   private start<T>(promise: Promise<T>): Background<T> {
@@ -665,7 +736,8 @@ export class Publisher {
   private commitAndPush(
     remote: Remote,
     exported: Exported[],
-    cache: StoredFile[]
+    cache: StoredFile[],
+    job?: LandJob
   ): Promise<Outcome> {
     const { retry, log } = this.d
     const branch = remote.state.branch
@@ -697,7 +769,7 @@ export class Publisher {
       }
       racedFrom = null
       try {
-        return await this.commitOnTip({ branch, state, exported, cache }, deadline, pushes)
+        return await this.commitOnTip({ branch, state, exported, cache, job }, deadline, pushes)
       } catch (error) {
         if (error instanceof RaceError) racedFrom = state.tip
         throw error
@@ -707,7 +779,13 @@ export class Publisher {
 
   /** One attempt on the tip in `on.state`; each commit is added to `pushes` before it is pushed. */
   private async commitOnTip(
-    on: { branch: string; state: TipState; exported: Exported[]; cache: StoredFile[] },
+    on: {
+      branch: string
+      state: TipState
+      exported: Exported[]
+      cache: StoredFile[]
+      job?: LandJob
+    },
     deadline: number,
     pushes: Landed[]
   ): Promise<Outcome> {
@@ -722,7 +800,10 @@ export class Publisher {
     await state.latest?.done
     if (this.leaves && this.leaves.tip === state.tip) await this.leaves.work.done
     const plan = await this.plan(state.tip, exported, on.cache, branch)
-    const layout2 = this.layout === 2 ? await this.layoutFiles(state, exported, plan) : undefined
+    const layout2 =
+      this.layout === 2
+        ? await this.layoutFiles(state, exported, plan, on.job?.keepLatest === true)
+        : undefined
     const { texts: owned, manifest } = layout2
       ? { texts: layout2.texts, manifest: undefined }
       : await this.ownedFiles(state, exported, plan, deadline)
@@ -731,6 +812,15 @@ export class Publisher {
       ? await this.bucketAttributes(plan.entries, stored, deadline)
       : [this.attributesFile(state, stored)].filter((t): t is NewText => t !== undefined)
     if (owned.length > 0 || plan.added.length > 0) owned.push(...attributes)
+    if (on.job) {
+      const extra = await on.job.texts(state.tip, deadline)
+      // What the job writes goes in a binstore: one is made where there is none.
+      const root = repoPath(config.path, MANIFEST_NAME)
+      if (extra.length > 0 && !state.layout && !owned.some(t => t.path === root)) {
+        owned.push(...this.emptyBinstore(state))
+      }
+      owned.push(...extra)
+    }
     // Nothing is committed, nor reported as publishable, before every NAR was found equal to
     // the store's record of its path; that check has been running since the export.
     await Promise.all(this.verifications)
@@ -741,14 +831,14 @@ export class Publisher {
       return this.outcome(exported, unchanged)
     }
     const landing = exported.filter(a => a.files.some(f => added.has(f.path)))
-    const message = commitMessage(config.commitMessage, landing, config.source)
+    const message = on.job?.message ?? commitMessage(config.commitMessage, landing, config.source)
     if (config.dryRun) {
       this.describe(plan, owned, message)
       return this.outcome(exported, unchanged)
     }
     const files = await git.commit(state.tip, [...plan.added], owned, message)
     const commit = layout2
-      ? await this.withFetchExpressions(files, layout2.entries)
+      ? await this.withFetchExpressions(files, layout2.entries, layout2.kept)
       : manifest
         ? await this.withFetchIndex(files, manifest)
         : files
@@ -787,9 +877,15 @@ export class Publisher {
    * Layout 2: the fetch expressions of the NARs this commit adds, pinned to it, in a second commit
    * on it; both are pushed together. Returns the commit to push.
    */
-  private async withFetchExpressions(commit: string, entries: ManifestEntry[]): Promise<string> {
+  private async withFetchExpressions(
+    commit: string,
+    entries: ManifestEntry[],
+    kept: ReadonlySet<string>
+  ): Promise<string> {
     const { config, git } = this.d
-    const texts = fetchTexts(config.path, entries, config.repository, commit)
+    const texts = fetchTexts(config.path, entries, config.repository, commit).filter(
+      t => !kept.has(t.path)
+    )
     this.fetchExpressions = new Map(texts.map(t => [t.path, t.text]))
     if (texts.length === 0) return commit
     const message = `Fetch expressions of ${texts.length === 2 ? texts[0].path : `${texts.length} files`} for ${commit.slice(0, 12)}`
@@ -800,21 +896,30 @@ export class Publisher {
   private async layoutFiles(
     state: TipState,
     exported: Exported[],
-    plan: PlanOnTip
-  ): Promise<{ texts: NewText[]; entries: ManifestEntry[] }> {
+    plan: PlanOnTip,
+    keepLatest: boolean
+  ): Promise<{ texts: NewText[]; entries: ManifestEntry[]; kept: ReadonlySet<string> }> {
     const { config } = this.d
     const ours = new Set([...plan.added, ...plan.present].map(f => f.path))
     const artifacts = exported.map(a => ({ ...a, files: a.files.filter(f => ours.has(f.path)) }))
     const readme = plan.entries.get(repoPath(config.path, INDEX_NAME))
+    const latest = state.latest ? await state.latest.get() : new Map<string, Set<string>>()
+    const kept = new Set(
+      keepLatest
+        ? [...latest].flatMap(([system, names]) =>
+            [...names].map(name => repoPath(config.path, LATEST_DIR, system, name))
+          )
+        : []
+    )
     const tip: LayoutTip = {
       root: state.root,
-      latest: state.latest ? await state.latest.get() : new Map(),
+      latest,
       entries: plan.entries,
       // A README.md on a branch with no root yet is someone else's: the root comes with ours.
       foreignReadme: readme !== undefined && !state.root
     }
     const now = new Date()
-    return layoutTexts(
+    const files = layoutTexts(
       config.path,
       artifacts,
       tip,
@@ -822,6 +927,26 @@ export class Publisher {
       entry => renderFetchExpression(entry, config.repository, 'HEAD') !== undefined,
       plan.rewritten
     )
+    return { ...files, texts: files.texts.filter(t => !kept.has(t.path)), kept }
+  }
+
+  /** The root of a binstore where there is none yet, for a commit that writes only its own texts. */
+  private emptyBinstore(state: TipState): NewText[] {
+    const { config } = this.d
+    const index = state.index ? 'kept' : 'generated'
+    const readme = repoPath(config.path, INDEX_NAME)
+    const root = repoPath(config.path, MANIFEST_NAME)
+    if (this.layout === 2) {
+      return [
+        { path: root, text: renderRoot({ version: 2, index }) },
+        ...(index === 'generated' ? [{ path: readme, text: renderSummary(config.path, []) }] : [])
+      ]
+    }
+    const manifest: Manifest = { version: 1, index, artifacts: [] }
+    return [
+      { path: root, text: renderManifest(manifest) },
+      ...(index === 'generated' ? [{ path: readme, text: renderIndex(manifest, config.path) }] : [])
+    ]
   }
 
   /**

@@ -3,6 +3,8 @@ import { UserError } from './errors.js'
 import { FETCH_INDEX_NAME } from './fetch-index.js'
 import { Git, type TreeFiles } from './git/commands.js'
 import { ATTRIBUTES_NAME, parsePointer, sriToHex } from './git/lfs.js'
+import { ADOPTED_NAME, type Adopted, adoptedProblem, parseAdopted } from './adopted.js'
+import { type ByteSource, type ExportedPath, readContents } from './export-stream.js'
 import { Logger } from './log.js'
 import { artifactPath, latestName, layoutOf, LATEST_DIR, parseEntry, entryPath } from './layout.js'
 import {
@@ -38,11 +40,12 @@ export interface VerifyReport {
 export interface VerifyGit {
   init(): Promise<void>
   fetchTip(deadline: number, branch?: string, allTrees?: boolean): Promise<string | undefined>
-  listFiles(tip: string, dir: string): Promise<TreeFiles>
+  listFiles(tip: string, dir: string | readonly string[]): Promise<TreeFiles>
   fetchBlobs(oids: string[], deadline: number): Promise<void>
   catBlobs(oids: string[]): Promise<Map<string, string>>
   blobDigest(oid: string): Promise<{ size: number; sha256: Buffer }>
   blobDigests(oids: string[]): Promise<Map<string, { size: number; sha256: Buffer }>>
+  withBlob<T>(oid: string, use: (source: ByteSource) => Promise<T>): Promise<T>
 }
 
 /**
@@ -287,6 +290,13 @@ export async function verifyWith(
       )
     }
   }
+  const adoptedFile = repoPath(config.path, ADOPTED_NAME)
+  const adoptedOid = files.get(adoptedFile)
+  if (adoptedOid) {
+    accounted.add(adoptedFile)
+    checked += await verifyAdopted(git, tip, adoptedFile, adoptedOid, files, deadline, fail, print)
+  }
+
   for (const [file, what] of others) {
     if (!accounted.has(file)) fail(file, `${what}, not listed in the manifest`)
   }
@@ -402,4 +412,93 @@ async function verifyLayout2(
       }
     }
   }
+}
+
+/**
+ * The files `adopt` recorded (`PATH/adopted.json`), wherever they are on the branch: each is
+ * there, with its size and sha256, and holds what its record says, read anew from its bytes (an
+ * export stream: each store path with its references and the NAR hash and size of its NAR).
+ * Returns how many files were checked.
+ */
+async function verifyAdopted(
+  git: VerifyGit,
+  tip: string,
+  adoptedFile: string,
+  adoptedOid: string,
+  inside: ReadonlyMap<string, string>,
+  deadline: number,
+  fail: (file: string, what: string) => void,
+  print: (line: string) => void
+): Promise<number> {
+  let adopted: Adopted
+  try {
+    adopted = parseAdopted((await git.catBlobs([adoptedOid])).get(adoptedOid), adoptedFile)
+  } catch (error) {
+    fail(adoptedFile, error instanceof Error ? error.message : String(error))
+    return 0
+  }
+  for (const value of adopted.kept) {
+    fail(
+      adoptedFile,
+      `${JSON.stringify(value)?.slice(0, 120)} is not a record of an adopted file: ${adoptedProblem(value)}`
+    )
+  }
+  const outside = adopted.files.map(r => r.file).filter(f => !inside.has(f))
+  const { files, others } = await git.listFiles(tip, outside)
+  const oidOf = (file: string) => inside.get(file) ?? files.get(file)
+  await git.fetchBlobs(outside.map(f => files.get(f) ?? '').filter(Boolean), deadline)
+  let checked = 0
+  for (const record of adopted.files) {
+    const oid = oidOf(record.file)
+    if (!oid) {
+      const other = others.get(record.file)
+      fail(
+        record.file,
+        other
+          ? `recorded in ${adoptedFile}, but ${other} on the branch`
+          : `recorded in ${adoptedFile}, but not on the branch`
+      )
+      continue
+    }
+    checked++
+    const digest = await git.blobDigest(oid)
+    const sha256 = `sha256-${digest.sha256.toString('base64')}`
+    if (digest.size !== record.fileSize || sha256 !== record.fileSha256) {
+      fail(
+        record.file,
+        `${digest.size} bytes, ${sha256}; ${adoptedFile} says ${record.fileSize} bytes, ${record.fileSha256}`
+      )
+      continue
+    }
+    const contents = await git.withBlob(oid, source => readContents(source))
+    const found = contents.kind === 'other' ? contents.why : describeContents(contents)
+    const wanted = describeContents(record)
+    if (found !== wanted) {
+      fail(record.file, `it holds ${found}; ${adoptedFile} says ${wanted}`)
+      continue
+    }
+    for (const converted of record.converted ?? []) {
+      if (!inside.has(converted)) {
+        fail(record.file, `its converted NAR ${converted} is not on the branch`)
+      }
+    }
+    print(
+      `ok   ${record.file} (${record.kind === 'nar' ? 'a NAR' : `an export stream of ${record.paths.length} store path(s)`}, adopted)`
+    )
+  }
+  return checked
+}
+
+/** What a file holds, in words that two descriptions can be compared by. */
+function describeContents(
+  contents:
+    | { kind: 'nar'; narHash: string; narSize: number }
+    | { kind: 'export'; paths: readonly ExportedPath[] }
+): string {
+  if (contents.kind === 'nar') return `a NAR ${contents.narHash} of ${contents.narSize} bytes`
+  const paths = contents.paths.map(
+    p =>
+      `${p.storePath} (NAR ${p.narHash} of ${p.narSize} bytes, references ${p.references.join(' ') || 'none'})`
+  )
+  return `an export stream of ${paths.join(', ')}`
 }

@@ -10,8 +10,10 @@ import {
   runBatchDigests,
   runDigest,
   RunOptions,
+  runReader,
   RunResult
 } from '../proc.js'
+import type { ByteSource } from '../export-stream.js'
 import { authHeader, gitEnvironment } from './auth.js'
 import { deflateLevel } from './compression.js'
 import {
@@ -444,14 +446,17 @@ export class Git implements GitPort {
   }
 
   /**
-   * Every entry under `dir` in the tree of `tip` (names only, no contents): the regular files,
-   * path → blob id, and the symbolic links and submodules, path → what it is.
+   * Every entry under `dir` in the tree of `tip` (names only, no contents), or at each of the
+   * paths `dir` lists: the regular files, path → blob id, and the symbolic links and submodules,
+   * path → what it is.
    */
-  async listFiles(tip: string, dir: string): Promise<TreeFiles> {
-    const out = await this.ok(
-      ['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...(dir ? [dir] : [])],
-      { maxStdout: Infinity }
-    )
+  async listFiles(tip: string, dir: string | readonly string[]): Promise<TreeFiles> {
+    const paths = typeof dir === 'string' ? (dir ? [dir] : []) : dir
+    if (typeof dir !== 'string' && paths.length === 0)
+      return { files: new Map(), others: new Map() }
+    const out = await this.ok(['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...paths], {
+      maxStdout: Infinity
+    })
     const files = new Map<string, string>()
     const others = new Map<string, string>()
     for (const record of out.split('\0')) {
@@ -462,6 +467,75 @@ export class Git implements GitPort {
       else files.set(m[4], m[3])
     }
     return { files, others }
+  }
+
+  /**
+   * A blob that is here, read in place through `use` (a blob may be large: nothing is held whole).
+   * The read ends when `use` returns, whether or not it read everything.
+   */
+  async withBlob<T>(oid: string, use: (source: ByteSource) => Promise<T>): Promise<T> {
+    const reader = await runReader('git', ['cat-file', 'blob', oid], this.workDir, this.env(false))
+    try {
+      const value = await use(reader)
+      // What `use` left unread is drained, so that git can end.
+      const rest = Buffer.allocUnsafe(64 * 1024)
+      while ((await reader.read(rest)) > 0);
+      const { code } = await reader.done
+      if (code !== 0) throw new UserError(`git cat-file could not read blob ${oid}.`)
+      return value
+    } finally {
+      await reader.close()
+    }
+  }
+
+  /**
+   * The history of `tip` on `branch`, fetched as commits only (`--filter=tree:0`: no trees, no
+   * files), and the subject of each commit whose message holds `text`, oldest first.
+   */
+  async history(
+    tip: string,
+    branch: string,
+    text: string,
+    deadline: number
+  ): Promise<{ commit: string; date: string; subject: string }[]> {
+    const ref = 'refs/publish-nix-artifact/history'
+    const fetched = await this.network(
+      [
+        'fetch',
+        '--quiet',
+        '--no-tags',
+        '--no-write-fetch-head',
+        '--unshallow',
+        '--filter=tree:0',
+        'origin',
+        `+refs/heads/${branch}:${ref}`
+      ],
+      deadline,
+      { quiet: true }
+    )
+    // Not shallow already (a full history is here): nothing to deepen.
+    if (fetched.code !== 0 && !/unshallow on a complete repository/i.test(fetched.stderr)) {
+      throw await this.remoteError('fetch the history of', fetched)
+    }
+    const out = await this.ok(
+      [
+        'log',
+        '--reverse',
+        '--format=%H%x00%cI%x00%s',
+        '--fixed-strings',
+        `--grep=${text}`,
+        tip,
+        '--'
+      ],
+      { maxStdout: Infinity }
+    )
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map(line => {
+        const [commit, date, subject] = line.split('\0')
+        return { commit, date, subject }
+      })
   }
 
   /** The size and sha256 of a blob that is here, streamed (a blob may be large). */
