@@ -28377,7 +28377,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   xw: () => (/* binding */ cli)
 });
 
-// UNUSED EXPORTS: cliResult, cliWords, joinValues
+// UNUSED EXPORTS: OPTIONS, USAGE, cliResult, cliWords, joinValues
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -29550,6 +29550,7 @@ Options (same meaning as the action's inputs):
   --layout N               auto, 1 or 2 (default auto: the binstore's; 2 for a new one)
   --stall-timeout TIME     abandon and retry a request that moves no data this long (default: 60s)
   --network-timeout TIME   end each network operation, retries included, by then (default: 30m)
+  --record-run-url BOOL    record the workflow run's URL in provenance (default: true)
   --check-reproducible     rebuild once more; publish nothing if any output differs
   --dry-run                build and export, push nothing
   --verbose                debug output
@@ -29576,7 +29577,8 @@ const OPTIONS = [
     'lfs-threshold',
     'layout',
     'stall-timeout',
-    'network-timeout'
+    'network-timeout',
+    'record-run-url'
 ];
 const VERIFY_USAGE = `Usage: publish-nix-artifact verify --repository URL [options]
 
@@ -29584,7 +29586,8 @@ Checks a binstore against its manifest, reading the branch from a partial clone 
 checkout): every listed file is there with its size and sha256, every .nar hashes to its
 narHash, every narinfo of the binary cache (and of its closure) names its own store path, points
 to a NAR with its FileHash and FileSize and, with a key, is signed by it, the files of a store
-path agree on its NAR hash, and nothing under the directory is unlisted. On stdout, one line per
+path agree on its NAR hash, nothing under the directory is unlisted, and every file adopt
+recorded (PATH/adopted.json) still holds what its record says. On stdout, one line per
 file checked and one per problem, then the counts; exit code 1 when there is any problem.
 
 Options:
@@ -29592,6 +29595,9 @@ Options:
   --branch NAME        branch (default: the remote's default branch)
   --path DIR           directory of the binstore in the repository (default: nix)
   --public-key KEY     the cache's trusted public key (default: the one the manifest records)
+  --stall-timeout TIME abandon and retry a request that moves no data this long (default: 60s)
+  --network-timeout TIME  end the whole check's network operations by then (default: 30m)
+  --verbose            debug output
   -h, --help           this text
 
 The token, for a private binstore, is read from PUBLISH_NIX_ARTIFACT_TOKEN or GITHUB_TOKEN.
@@ -29784,15 +29790,20 @@ function parse(config, help) {
         throw new UsageError(`${what}. See '${help}'.`);
     }
 }
+const VERIFY_OPTIONS = [
+    'repository',
+    'branch',
+    'path',
+    'public-key',
+    'stall-timeout',
+    'network-timeout'
+];
 /** `publish-nix-artifact verify …`: checks a binstore; returns the exit code. */
 async function verifyCommand(argv, token, log) {
     const { values } = parse({
-        args: joinValues(argv, new Set(['repository', 'branch', 'path', 'public-key'])),
+        args: joinValues(argv, new Set(VERIFY_OPTIONS)),
         options: {
-            repository: { type: 'string' },
-            branch: { type: 'string' },
-            path: { type: 'string' },
-            'public-key': { type: 'string' },
+            ...Object.fromEntries(VERIFY_OPTIONS.map(name => [name, { type: 'string' }])),
             verbose: { type: 'boolean' },
             help: { type: 'boolean', short: 'h' }
         }
@@ -29816,7 +29827,10 @@ async function verifyCommand(argv, token, log) {
         path: (0,inputs/* normalizeRepoPath */.NP)(text('path') ?? inputs/* DEFAULT_PATH */.OM),
         publicKey: text('public-key') ?? '',
         tempDir: process.env.RUNNER_TEMP || external_node_os_.tmpdir(),
-        network: { stallSeconds: 60, timeoutSeconds: 1800 }
+        network: {
+            stallSeconds: (0,inputs/* parseDuration */.E9)(text('stall-timeout') ?? inputs/* DEFAULT_STALL_TIMEOUT */.BX, 'stall-timeout'),
+            timeoutSeconds: (0,inputs/* parseDuration */.E9)(text('network-timeout') ?? inputs/* DEFAULT_NETWORK_TIMEOUT */.Li, 'network-timeout')
+        }
     }, log, line => process.stdout.write(`${log.redact(line)}\n`));
     process.stdout.write(`${report.checked} file(s) checked, ${report.problems.length} problem(s).\n`);
     return report.problems.length === 0 ? 0 : 1;
@@ -31791,15 +31805,18 @@ __webpack_async_result__();
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  Li: () => (/* binding */ DEFAULT_NETWORK_TIMEOUT),
   OM: () => (/* binding */ DEFAULT_PATH),
+  BX: () => (/* binding */ DEFAULT_STALL_TIMEOUT),
   Xq: () => (/* binding */ formatSize),
   NP: () => (/* binding */ normalizeRepoPath),
+  E9: () => (/* binding */ parseDuration),
   SU: () => (/* binding */ parseRepository),
   Xg: () => (/* binding */ readConfig),
   r6: () => (/* binding */ relaxingOptions)
 });
 
-// UNUSED EXPORTS: DEFAULT_LFS_THRESHOLD, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_LFS_FILE_SIZE, DEFAULT_NETWORK_TIMEOUT, DEFAULT_STALL_TIMEOUT, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, parseAttributes, parseBoolean, parseCompression, parseDuration, parseFormats, parseLargeFiles, parseLayout, parseNixBuildArgs, parseOutputs, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
+// UNUSED EXPORTS: DEFAULT_LFS_THRESHOLD, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_LFS_FILE_SIZE, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, parseAttributes, parseBoolean, parseCompression, parseFormats, parseLargeFiles, parseLayout, parseNixBuildArgs, parseOutputs, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);

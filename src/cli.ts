@@ -4,9 +4,12 @@ import { parseArgs } from 'node:util'
 import type { PublishResult } from './config.js'
 import { errorMessage, UserError } from './errors.js'
 import {
+  DEFAULT_NETWORK_TIMEOUT,
   DEFAULT_PATH,
+  DEFAULT_STALL_TIMEOUT,
   InputReader,
   normalizeRepoPath,
+  parseDuration,
   parseRepository,
   readConfig
 } from './inputs.js'
@@ -19,7 +22,7 @@ import { artifactJson } from './report.js'
 import { secretForms } from './secrets.js'
 import { verifyBinstore } from './verify.js'
 
-const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTRIBUTE...
+export const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTRIBUTE...
        publish-nix-artifact verify --repository URL [options]   (see verify --help)
        publish-nix-artifact adopt --repository URL [options]    (see adopt --help)
 
@@ -44,6 +47,7 @@ Options (same meaning as the action's inputs):
   --layout N               auto, 1 or 2 (default auto: the binstore's; 2 for a new one)
   --stall-timeout TIME     abandon and retry a request that moves no data this long (default: 60s)
   --network-timeout TIME   end each network operation, retries included, by then (default: 30m)
+  --record-run-url BOOL    record the workflow run's URL in provenance (default: true)
   --check-reproducible     rebuild once more; publish nothing if any output differs
   --dry-run                build and export, push nothing
   --verbose                debug output
@@ -55,7 +59,7 @@ The token is read from the environment, never from an argument:
   from PUBLISH_NIX_ARTIFACT_SIGNING_KEY.
 `
 
-const OPTIONS = [
+export const OPTIONS = [
   'repository',
   'branch',
   'path',
@@ -71,7 +75,8 @@ const OPTIONS = [
   'lfs-threshold',
   'layout',
   'stall-timeout',
-  'network-timeout'
+  'network-timeout',
+  'record-run-url'
 ] as const
 
 const VERIFY_USAGE = `Usage: publish-nix-artifact verify --repository URL [options]
@@ -80,7 +85,8 @@ Checks a binstore against its manifest, reading the branch from a partial clone 
 checkout): every listed file is there with its size and sha256, every .nar hashes to its
 narHash, every narinfo of the binary cache (and of its closure) names its own store path, points
 to a NAR with its FileHash and FileSize and, with a key, is signed by it, the files of a store
-path agree on its NAR hash, and nothing under the directory is unlisted. On stdout, one line per
+path agree on its NAR hash, nothing under the directory is unlisted, and every file adopt
+recorded (PATH/adopted.json) still holds what its record says. On stdout, one line per
 file checked and one per problem, then the counts; exit code 1 when there is any problem.
 
 Options:
@@ -88,6 +94,9 @@ Options:
   --branch NAME        branch (default: the remote's default branch)
   --path DIR           directory of the binstore in the repository (default: nix)
   --public-key KEY     the cache's trusted public key (default: the one the manifest records)
+  --stall-timeout TIME abandon and retry a request that moves no data this long (default: 60s)
+  --network-timeout TIME  end the whole check's network operations by then (default: 30m)
+  --verbose            debug output
   -h, --help           this text
 
 The token, for a private binstore, is read from PUBLISH_NIX_ARTIFACT_TOKEN or GITHUB_TOKEN.
@@ -287,16 +296,22 @@ function parse<T extends Parameters<typeof parseArgs>[0]>(config: T, help: strin
   }
 }
 
+const VERIFY_OPTIONS = [
+  'repository',
+  'branch',
+  'path',
+  'public-key',
+  'stall-timeout',
+  'network-timeout'
+] as const
+
 /** `publish-nix-artifact verify …`: checks a binstore; returns the exit code. */
 async function verifyCommand(argv: string[], token: string, log: ConsoleLogger): Promise<number> {
   const { values } = parse(
     {
-      args: joinValues(argv, new Set(['repository', 'branch', 'path', 'public-key'])),
+      args: joinValues(argv, new Set(VERIFY_OPTIONS)),
       options: {
-        repository: { type: 'string' },
-        branch: { type: 'string' },
-        path: { type: 'string' },
-        'public-key': { type: 'string' },
+        ...Object.fromEntries(VERIFY_OPTIONS.map(name => [name, { type: 'string' as const }])),
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
       }
@@ -323,7 +338,16 @@ async function verifyCommand(argv: string[], token: string, log: ConsoleLogger):
       path: normalizeRepoPath(text('path') ?? DEFAULT_PATH),
       publicKey: text('public-key') ?? '',
       tempDir: process.env.RUNNER_TEMP || os.tmpdir(),
-      network: { stallSeconds: 60, timeoutSeconds: 1800 }
+      network: {
+        stallSeconds: parseDuration(
+          text('stall-timeout') ?? DEFAULT_STALL_TIMEOUT,
+          'stall-timeout'
+        ),
+        timeoutSeconds: parseDuration(
+          text('network-timeout') ?? DEFAULT_NETWORK_TIMEOUT,
+          'network-timeout'
+        )
+      }
     },
     log,
     line => process.stdout.write(`${log.redact(line)}\n`)

@@ -65,7 +65,7 @@ const adopt = (...args: string[]) =>
     PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN
   })
 const verify = () =>
-  runCli(['verify', '--repository', repo.url], {
+  runCli(['verify', '--repository', repo.url, '--network-timeout', '10m'], {
     TMPDIR: e2e.work,
     PUBLISH_NIX_ARTIFACT_TOKEN: TOKEN
   })
@@ -471,6 +471,15 @@ test('adopt --help, and command lines it cannot run: one line, exit code 2', asy
     2,
     'error: --system "../x" is not a system such as x86_64-linux.\n'
   ])
+  // The options have the inputs' names, record-run-url included.
+  const record = await runCli(['--repository', repo.url, '--record-run-url', 'maybe', '.#a'])
+  expect([record.code, record.stderr]).toEqual([
+    1,
+    'error: Option --record-run-url must be true or false, not "maybe".\n'
+  ])
+  const slow = await runCli(['verify', '--repository', repo.url, '--stall-timeout', 'soon'])
+  expect(slow.code).toBe(1)
+  expect(slow.stderr).toMatch(/^error: Option --stall-timeout /)
   const token = await runCli(['adopt', '--repository', repo.url, `--token=${TOKEN}`])
   expect(token.code).toBe(1)
   expect(token.stderr).not.toContain(TOKEN)
