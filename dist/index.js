@@ -29096,7 +29096,10 @@ var report = __nccwpck_require__(665);
 var secrets = __nccwpck_require__(7194);
 // EXTERNAL MODULE: ./src/narinfo.ts
 var narinfo = __nccwpck_require__(5834);
+// EXTERNAL MODULE: ./src/upstream.ts
+var src_upstream = __nccwpck_require__(3529);
 ;// CONCATENATED MODULE: ./src/verify.ts
+
 
 
 
@@ -29118,11 +29121,14 @@ function verifyBinstore(config, log, print) {
     return (0,workdir/* withWorkDir */.x)(config.tempDir, async (work) => {
         const identity = { name: 'verify', email: 'verify@localhost' };
         const git = new commands/* Git */.T(config.repository, config.token, work, identity, log, config.network);
-        return verifyWith(git, config, print, Date.now() + config.network.timeoutSeconds * 1000);
+        return verifyWith(git, config, print, Date.now() + config.network.timeoutSeconds * 1000, {
+            ask: src_upstream/* askUpstream */.j,
+            stallMs: config.network.stallSeconds * 1000
+        });
     });
 }
 /** The checks, against any git that can read the tip (a fake in the unit tests). */
-async function verifyWith(git, config, print, deadline) {
+async function verifyWith(git, config, print, deadline, upstream = { ask: src_upstream/* askUpstream */.j, stallMs: 60_000 }) {
     const problems = [];
     /** The files that have a problem: no `ok` line for them. */
     const troubled = new Set();
@@ -29157,6 +29163,9 @@ async function verifyWith(git, config, print, deadline) {
     /** Of the binary-cache entries: their narinfo files, and the keys they were signed with. */
     const cacheEntries = [];
     const keys = [];
+    /** The upstream caches the entries rely on, and the references left to them: by narinfo. */
+    const upstreams = new Set();
+    const elsewhere = new Map();
     /** The cache's narinfo files by the store hash of their name. */
     const byHash = new Map(narinfoFiles.map(f => [f.slice(cacheDir.length + 1, -8), f]));
     /**
@@ -29179,6 +29188,8 @@ async function verifyWith(git, config, print, deadline) {
             cacheEntries.push(entry.file);
             if (entry.publicKey)
                 keys.push(entry.publicKey);
+            for (const url of entry.upstream ?? [])
+                upstreams.add(url);
         }
         const oid = files.get(entry.file);
         if (!oid) {
@@ -29287,6 +29298,11 @@ async function verifyWith(git, config, print, deadline) {
             const next = byHash.get(reference.slice(0, 32));
             if (next)
                 queue.push(next);
+            else if (upstreams.size > 0) {
+                // A narinfo's references are base names, in the store directory of its own path.
+                const full = `${info.storePath.slice(0, info.storePath.lastIndexOf('/') + 1)}${reference}`;
+                elsewhere.set(full, [...(elsewhere.get(full) ?? []), file]);
+            }
             else
                 fail(file, `refers to ${reference}, which has no narinfo in the cache`);
         }
@@ -29321,6 +29337,29 @@ async function verifyWith(git, config, print, deadline) {
         }
         else {
             print(`ok   ${nar}${pointer ? ' (Git LFS pointer)' : ''}`);
+        }
+    }
+    // References the cache leaves to its upstream caches: served there, unless none can be asked.
+    if (elsewhere.size > 0) {
+        const urls = [...upstreams].sort();
+        const answer = await upstream.ask(urls, [...elsewhere.keys()], {
+            stallMs: upstream.stallMs,
+            deadline
+        });
+        // A reference another cache might serve is a problem only when every cache answered.
+        const asked = answer.unreachable.length === 0;
+        for (const [reference, from] of elsewhere) {
+            const served = answer.served.get(reference);
+            if (served)
+                print(`ok   ${reference} (served by ${served.url})`);
+            else if (asked) {
+                for (const file of from) {
+                    fail(file, `refers to ${reference}, which neither the cache nor ${urls.join(', ')} serves`);
+                }
+            }
+        }
+        for (const u of answer.unreachable) {
+            print(`note: ${u.url} could not be asked (${u.why}); the paths left to it were not checked`);
         }
     }
     if (files.has((0,naming/* repoPath */.qN)(cacheDir, 'nix-cache-info')))
@@ -29544,6 +29583,8 @@ Options (same meaning as the action's inputs):
   --outputs LIST           derivation outputs to publish, e.g. out,bin, or * (default: nix build's)
   --format LIST            nar, closure, binary-cache (comma-separated; default: nar)
   --compression NAME       none, xz or zstd for the binary cache (default: xz)
+  --upstream-cache URLS    binary caches whose paths the binary cache leaves out, or none
+                           (default: https://cache.nixos.org)
   --max-file-size SIZE     refuse files larger than this (default: 100M; 2G with lfs)
   --large-files MODE       refuse or lfs: store files over lfs-threshold in Git LFS
   --lfs-threshold SIZE     with lfs, files larger than this go to Git LFS (default: 50M)
@@ -29578,7 +29619,8 @@ const OPTIONS = [
     'layout',
     'stall-timeout',
     'network-timeout',
-    'record-run-url'
+    'record-run-url',
+    'upstream-cache'
 ];
 const VERIFY_USAGE = `Usage: publish-nix-artifact verify --repository URL [options]
 
@@ -29917,6 +29959,7 @@ function cliResult(result) {
         ...(result.binaryCacheDir
             ? { 'binary-cache-dir': result.binaryCacheDir, 'public-key': result.publicKey }
             : {}),
+        ...(result.upstream ? { 'upstream-cache': result.upstream } : {}),
         artifacts: result.artifacts.map(a => ({
             ...(0,report/* artifactJson */.zh)(a),
             // In a dry run nothing is published: `new` says whether it would have been.
@@ -31816,7 +31859,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   r6: () => (/* binding */ relaxingOptions)
 });
 
-// UNUSED EXPORTS: DEFAULT_LFS_THRESHOLD, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_LFS_FILE_SIZE, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, parseAttributes, parseBoolean, parseCompression, parseFormats, parseLargeFiles, parseLayout, parseNixBuildArgs, parseOutputs, parseSigningKey, parseSize, splitArgs, validateAttribute, validateBranchSyntax, validateToken
+// UNUSED EXPORTS: DEFAULT_LFS_THRESHOLD, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_LFS_FILE_SIZE, DEFAULT_UPSTREAM_CACHE, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, parseAttributes, parseBoolean, parseCompression, parseFormats, parseLargeFiles, parseLayout, parseNixBuildArgs, parseOutputs, parseSigningKey, parseSize, parseUpstreamCaches, splitArgs, validateAttribute, validateBranchSyntax, validateToken
 
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
@@ -31851,6 +31894,8 @@ const DEFAULT_MAX_LFS_FILE_SIZE = 2 * 1024 ** 3;
  * a server that checks a large push before it answers, short enough not to hold a runner.
  */
 const DEFAULT_STALL_TIMEOUT = '60s';
+/** Nix's default substituter: what every consumer of a binary cache already has. */
+const DEFAULT_UPSTREAM_CACHE = 'https://cache.nixos.org';
 /** Each network operation, retries and back-off included, ends by then. */
 const DEFAULT_NETWORK_TIMEOUT = '30m';
 // eslint-disable-next-line no-control-regex
@@ -31901,6 +31946,7 @@ function readConfig(input, env) {
         outputs: parseOutputs(input('outputs')),
         formats,
         compression: parseCompression(input('compression') || 'xz'),
+        upstreamCaches: parseUpstreamCaches(input('upstream-cache') || DEFAULT_UPSTREAM_CACHE),
         signingKey: signingKeyFor(parseSigningKey(input('signing-key')), formats),
         dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
         checkReproducible: parseBoolean(input('check-reproducible') || 'false', 'check-reproducible'),
@@ -32257,6 +32303,35 @@ function signingKeyFor(key, formats) {
     }
     return key;
 }
+/**
+ * `upstream-cache`: URLs separated by spaces, commas or newlines, each https (http only on
+ * loopback, for tests), or `none`.
+ */
+function parseUpstreamCaches(value) {
+    const words = value.split(/[\s,]+/).filter(Boolean);
+    if (words.length === 1 && words[0].toLowerCase() === 'none')
+        return [];
+    return [
+        ...new Set(words.map(word => {
+            let url;
+            try {
+                url = new URL(word);
+            }
+            catch {
+                throw new errors/* UserError */.yo(`Input 'upstream-cache' must be binary cache URLs such as https://cache.nixos.org, or none, not ${JSON.stringify(word)}.`);
+            }
+            if (!(url.protocol === 'https:' ||
+                (url.protocol === 'http:' && LOOPBACK.test(url.hostname))) ||
+                url.username ||
+                url.password ||
+                url.search ||
+                url.hash) {
+                throw new errors/* UserError */.yo(`Input 'upstream-cache' has ${JSON.stringify(word)}: give https:// URLs of binary caches, without credentials or a query (nothing but narinfo requests goes there).`);
+            }
+            return url.href.replace(/\/+$/, '');
+        }))
+    ];
+}
 function parseBoolean(value, name) {
     const v = value.trim().toLowerCase();
     if (['true', 'yes', '1', 'on'].includes(v))
@@ -32506,7 +32581,7 @@ function renderSummary(dir, names) {
         '- `.nar`: `nix-store --restore DIR < FILE`; `nix --extra-experimental-features nix-command hash file --sri FILE` equals the NAR hash.',
         "- `.closure`: the path and its runtime closure in Nix's export format: `nix-store --import < FILE`.",
         "- `.nar.nix` beside a NAR without references, and `latest/SYSTEM/NAME.nix` for the newest one: a fixed-output fetch of that NAR by its hash, from the commit that added it. From pure Nix: `import (builtins.fetchurl { url = URL; sha256 = HASH; })`, URL being the `.nix` file's raw URL at a commit and HASH its `nix --extra-experimental-features nix-command hash file --sri`; the job summary of the publish that added it prints this ready to paste. It yields the same contents as the published path, under a fixed-output store path of the same name and another hash.",
-        "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter, with the signing key's public half in `trusted-public-keys`.",
+        "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter, with the signing key's public half in `trusted-public-keys`. Paths a record's `upstream` caches serve (cache.nixos.org by default) are not in it: keep those among the substituters too.",
         '',
         '| System | Name | Newest |',
         '| --- | --- | --- |'
@@ -35405,6 +35480,12 @@ function entryProblem(value) {
     if (entry.publicKey !== undefined && typeof entry.publicKey !== 'string') {
         return "its 'publicKey' is not a string";
     }
+    const upstream = entry.upstream;
+    if (upstream !== undefined &&
+        !(Array.isArray(upstream) &&
+            upstream.every(u => typeof u === 'string' && /^https?:\/\//.test(u)))) {
+        return "its 'upstream' is not a list of URLs";
+    }
     return undefined;
 }
 /** One line per unusable entry, for a warning or a verify problem. */
@@ -35509,7 +35590,8 @@ function makeEntry(a, f, source, now, compression, reproducible) {
             }
             : {}),
         ...(f.publicKey ? { publicKey: f.publicKey } : {}),
-        ...(f.lfs ? { lfs: { oid: f.lfs.oid } } : {})
+        ...(f.lfs ? { lfs: { oid: f.lfs.oid } } : {}),
+        ...(f.upstream ? { upstream: f.upstream } : {})
     };
 }
 /** The manifest's text: what the action wrote, then what it kept of the branch's, as it was. */
@@ -35535,7 +35617,7 @@ function renderIndex(manifest, dir) {
         '- `.nar`: a plain NAR of the store path. `nix-store --restore DIR < FILE`; `nix --extra-experimental-features nix-command hash file --sri FILE` equals the NAR hash.',
         "- `.closure`: the store path and its runtime closure in Nix's export format. `nix-store --import < FILE`.",
         '- `artifacts.nix` (when the host serves raw files): each store path without references, fetched by its NAR hash from pure Nix: `(import (builtins.fetchurl { url = URL; sha256 = HASH; })).SYSTEM.NAME`, URL being the raw URL of `artifacts.nix` at a commit and HASH its `nix --extra-experimental-features nix-command hash file --sri`. It yields the same contents as the published path, under a fixed-output store path of the same name and another hash.',
-        "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix --extra-experimental-features nix-command copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
+        "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix --extra-experimental-features nix-command copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`. Paths an entry's `upstream` caches serve (cache.nixos.org by default) are not in it: keep those among the substituters too.",
         ...(manifest.artifacts.some(e => e.lfs)
             ? [
                 '- Files marked LFS are stored in Git LFS: the branch holds a pointer. In a clone, `git lfs pull --include FILE` fetches the content; a binary cache NAR in LFS is downloaded by Nix from the URL its narinfo names.'
@@ -35595,7 +35677,17 @@ function exampleCommands(manifest) {
         const from = quote(cacheDir) === cacheDir
             ? `"file://$PWD/${cacheDir}"`
             : `"file://$PWD/"${quote(cacheDir)}`;
-        lines.push(`nix --extra-experimental-features nix-command copy ${trust} --from ${from} ${cached.storePath}`);
+        if (cached.upstream) {
+            // The rest of the closure is in the upstream caches, which the consumer's Nix has as
+            // substituters (cache.nixos.org by default): the binstore's cache is one more.
+            const key = cached.publicKey
+                ? `--option extra-trusted-public-keys ${quote(cached.publicKey)}`
+                : '--option require-sigs false';
+            lines.push(`nix --extra-experimental-features nix-command build --no-link --option extra-substituters ${from} ${key} ${cached.storePath}  # the rest of its closure from ${cached.upstream.join(', ')}`);
+        }
+        else {
+            lines.push(`nix --extra-experimental-features nix-command copy ${trust} --from ${from} ${cached.storePath}`);
+        }
     }
     return lines;
 }
@@ -36920,7 +37012,10 @@ var narinfo = __nccwpck_require__(5834);
 var naming = __nccwpck_require__(8499);
 // EXTERNAL MODULE: ./src/nix.ts
 var nix = __nccwpck_require__(1812);
+// EXTERNAL MODULE: ./src/upstream.ts
+var upstream = __nccwpck_require__(3529);
 ;// CONCATENATED MODULE: ./src/binary-cache.ts
+
 
 
 
@@ -36943,7 +37038,9 @@ async function prepareBinaryCache(config, nix, work, lfs) {
         replace: new Set(),
         keepSigs: new Map(),
         signedAgain: { files: new Set(), keys: new Set() },
-        lfs
+        lfs,
+        upstream: new Set(),
+        unreachable: new Set()
     };
     if (!config.signingKey)
         return cache;
@@ -37033,6 +37130,34 @@ async function seedFromBranch(cache, tip, paths, ports, deadline) {
     return { seeded, unproven, onBranch: entries.size };
 }
 /**
+ * The paths of a closure that an upstream cache serves (`upstream-cache`), with the local store's
+ * NAR hash and size, are left out of the binstore's cache: their narinfo from upstream is written
+ * into the local cache before `nix copy`, which then takes them as present, and, like a narinfo
+ * seeded from the branch, it is never committed. The narinfos Nix writes for the other paths
+ * keep their references to them, which consumers substitute from upstream. The top path is always
+ * copied: it is the artifact. Returns how many paths upstream serves, and the caches that could
+ * not be asked (a full copy of what they would have served).
+ */
+async function seedFromUpstream(cache, storePath, paths, nix, urls, limits) {
+    const local = (p) => external_node_path_.join(cache.localDir, `${(0,naming/* storeHashPart */.RL)(p)}.narinfo`);
+    const fileOf = (p) => (0,naming/* repoPath */.qN)(cache.repoDir, `${(0,naming/* storeHashPart */.RL)(p)}.narinfo`);
+    const asking = urls.filter(url => !cache.unreachable.has(url));
+    const candidates = paths.filter(p => p !== storePath && !cache.seeded.has(local(p)) && !cache.replace.has(fileOf(p)));
+    if (asking.length === 0 || candidates.length === 0)
+        return { served: 0, unreachable: [] };
+    const records = await nix.pathInfos(candidates);
+    const answer = await (0,upstream/* askUpstream */.j)(asking, candidates, limits, records);
+    for (const { url } of answer.unreachable)
+        cache.unreachable.add(url);
+    await promises_.mkdir(cache.localDir, { recursive: true });
+    for (const [p, { url, text }] of answer.served) {
+        await promises_.writeFile(local(p), text);
+        cache.seeded.add(local(p));
+        cache.upstream.add(url);
+    }
+    return { served: answer.served.size, unreachable: answer.unreachable };
+}
+/**
  * The repository path of the NAR a narinfo's URL names, when it is one of the cache's: `nar/NAME`
  * relative to it, or (a NAR in Git LFS) the absolute URL this run writes for such a file.
  */
@@ -37079,7 +37204,16 @@ async function addToCache(cache, storePath, ports, write) {
     const [oid] = await ports.git.writeBlobs([narinfo], write);
     const file = (0,naming/* repoPath */.qN)(cache.repoDir, name);
     const signed = cache.publicKey ? { publicKey: cache.publicKey } : {};
-    return { format: 'binary-cache', path: file, size: content.length, sha256, oid, ...signed };
+    const upstream = cache.upstream.size > 0 ? { upstream: [...cache.upstream].sort() } : {};
+    return {
+        format: 'binary-cache',
+        path: file,
+        size: content.length,
+        sha256,
+        oid,
+        ...signed,
+        ...upstream
+    };
 }
 /**
  * A NAR stored in Git LFS is not where the narinfo's relative `URL: nar/…` points: the branch holds
@@ -37318,6 +37452,7 @@ class Publisher {
                 ...outcome,
                 binaryCacheDir,
                 publicKey: cache?.publicKey ?? '',
+                ...(cache && cache.upstream.size > 0 ? { upstream: [...cache.upstream].sort() } : {}),
                 ...(signedAgain ? { signedAgain } : {})
             };
         }
@@ -37523,6 +37658,7 @@ class Publisher {
                 if (!cache)
                     throw new Error('the binary cache was not prepared');
                 await this.seedCache(cache, b.storePath, closure, remote);
+                await this.seedUpstream(cache, b.storePath, closure);
                 files.push(await addToCache(cache, b.storePath, { nix, git }, !config.dryRun));
                 continue;
             }
@@ -37646,6 +37782,25 @@ class Publisher {
             upload: uploads.get(file),
             ...(cache.replace.has(file) ? { replace: true } : {})
         }));
+    }
+    /**
+     * The paths of the closure an upstream cache serves are left out of the binstore's cache (see
+     * seedFromUpstream). A cache that cannot be asked is a warning, and a full copy.
+     */
+    async seedUpstream(cache, storePath, paths) {
+        const { config, nix, log } = this.d;
+        if (config.upstreamCaches.length === 0)
+            return;
+        const { served, unreachable } = await seedFromUpstream(cache, storePath, paths, nix, config.upstreamCaches, {
+            stallMs: config.network.stallSeconds * 1000,
+            deadline: Date.now() + config.network.timeoutSeconds * 1000
+        });
+        for (const u of unreachable) {
+            log.warning(`The upstream cache ${u.url} could not be asked which paths it serves (${u.why}): the binary cache gets the whole closure of ${storePath}, as with 'upstream-cache: none'.`);
+        }
+        if (served > 0) {
+            log.info(`${served} of the ${paths.length} paths in the closure of ${storePath} are served by ${[...cache.upstream].join(', ')}: left out of the binstore's cache, whose narinfos keep their references to them.`);
+        }
     }
     /** Where files over the LFS threshold are served from, for the binary cache's narinfos. */
     lfsOptions(branch) {
@@ -38328,6 +38483,9 @@ function summaryMarkdown(result, config) {
             ? `extra-trusted-public-keys = ${result.publicKey}`
             : '# unsigned cache: sign it with the signing-key input, or copy with --no-check-sigs');
         lines.push('```', '');
+        if (result.upstream) {
+            lines.push(`Paths of the closure that ${result.upstream.map(u => `\`${u}\``).join(', ')} serve${result.upstream.length === 1 ? 's' : ''} are not in this cache: consumers substitute them from there, so it must be among their substituters too (\`https://cache.nixos.org\` is Nix's default: \`extra-substituters\` keeps it).`, '');
+        }
         const again = result.signedAgain;
         if (again) {
             const keys = again.keys.length > 0 ? again.keys.join(', ') : 'no key';
@@ -38585,6 +38743,118 @@ function commitMessage(template, artifacts, source) {
         : [`Publish ${rendered.length} Nix artifacts`, ...rendered].join('\n\n');
     return `${text}\n`;
 }
+
+
+/***/ }),
+
+/***/ 3529:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   j: () => (/* binding */ askUpstream)
+/* harmony export */ });
+/* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8499);
+/* harmony import */ var _narinfo_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5834);
+
+
+/** Requests under way at once, over all caches. */
+const PARALLEL = 16;
+/** A narinfo is a few hundred bytes; an answer longer than this is no narinfo. */
+const MAX_NARINFO = 256 * 1024;
+/**
+ * Asks `urls`, in order, for the narinfo of each of `paths`: a path is served by the first that
+ * answers with a narinfo of that very path; `record`, when given, must also be what it records
+ * (the local store's NAR hash and size, so that the upstream's copy is the same content).
+ */
+async function askUpstream(urls, paths, limits, record) {
+    const served = new Map();
+    const unreachable = new Map();
+    let next = 0;
+    const worker = async () => {
+        while (next < paths.length) {
+            const storePath = paths[next++];
+            for (const url of urls) {
+                if (unreachable.has(url))
+                    continue;
+                const answer = await narinfoAt(url, storePath, limits);
+                if (answer.kind === 'unreachable') {
+                    if (!unreachable.has(url))
+                        unreachable.set(url, answer.why);
+                    continue;
+                }
+                if (answer.kind === 'missing')
+                    continue;
+                const known = record?.get(storePath);
+                const problem = known
+                    ? (0,_narinfo_js__WEBPACK_IMPORTED_MODULE_1__/* .narInfoProblem */ .T$)(answer.text, storePath, known)
+                    : (0,_narinfo_js__WEBPACK_IMPORTED_MODULE_1__/* .parseNarInfo */ .Ne)(answer.text).storePath === storePath && (0,_narinfo_js__WEBPACK_IMPORTED_MODULE_1__/* .parseNarInfo */ .Ne)(answer.text).url
+                        ? undefined
+                        : 'it does not describe that path';
+                if (problem)
+                    continue;
+                served.set(storePath, { url, text: answer.text });
+                break;
+            }
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, paths.length) }, worker));
+    return { served, unreachable: [...unreachable].map(([url, why]) => ({ url, why })) };
+}
+/** One narinfo request: found, not there (404, 403, 410), or the cache is not answering. */
+async function narinfoAt(url, storePath, limits) {
+    const left = limits.deadline - Date.now();
+    if (left <= 0)
+        return { kind: 'unreachable', why: "'network-timeout' was over" };
+    const signal = AbortSignal.timeout(Math.min(limits.stallMs, left));
+    try {
+        const response = await fetch(`${url}/${(0,_naming_js__WEBPACK_IMPORTED_MODULE_0__/* .storeHashPart */ .RL)(storePath)}.narinfo`, {
+            signal,
+            redirect: 'follow',
+            credentials: 'omit'
+        });
+        if ([403, 404, 410].includes(response.status)) {
+            await response.body?.cancel();
+            return { kind: 'missing' };
+        }
+        if (!response.ok) {
+            await response.body?.cancel();
+            return { kind: 'unreachable', why: `HTTP ${response.status}` };
+        }
+        const text = await boundedText(response);
+        return text === undefined ? { kind: 'missing' } : { kind: 'found', text };
+    }
+    catch (error) {
+        const cause = error.cause?.code;
+        const name = error.name;
+        return {
+            kind: 'unreachable',
+            why: name === 'TimeoutError' || name === 'AbortError'
+                ? `no answer within ${seconds(Math.min(limits.stallMs, left))}`
+                : (cause ?? (error instanceof Error ? error.message : String(error)))
+        };
+    }
+}
+/** The body as text, or undefined when it is longer than any narinfo. */
+async function boundedText(response) {
+    const reader = response.body?.getReader();
+    if (!reader)
+        return '';
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done)
+            break;
+        size += value.length;
+        if (size > MAX_NARINFO) {
+            await reader.cancel();
+            return undefined;
+        }
+        chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+}
+const seconds = (ms) => (ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`);
 
 
 /***/ }),

@@ -24,7 +24,7 @@
 //      into once more for real: one new tiny artifact into each, interleaved, REPS times: time ÷
 //      the time at 0, bytes fetched and pushed, peak RSS; then `verify` of each (time, peak RSS).
 //      BENCH_SCALE=0,3000,30000,100000 picks the sizes.
-// BENCH_SECTIONS=growth,big,race,network,attrs,cache,fetch,large,lfs,scale picks sections (default: all).
+// BENCH_SECTIONS=growth,big,race,network,attrs,cache,upstream,fetch,large,lfs,scale picks sections (default: all).
 // BENCH_DIST=path/to/index.js benchmarks another build of the action (an older release, say).
 // Needs root with Debian's nix-bin (single-user), git; about 2 GB of disk in /tmp and /nix.
 //
@@ -46,9 +46,10 @@ const N = Number(process.env.BENCH_N ?? 300)
 const REPS = Number(process.env.BENCH_REPS ?? 7)
 const BIG = Number(process.env.BENCH_BIG_BYTES ?? 1024 ** 3)
 const SECTIONS = new Set(
-  (process.env.BENCH_SECTIONS ?? 'growth,big,race,network,attrs,cache,fetch,large,lfs,scale').split(
-    ','
-  )
+  (
+    process.env.BENCH_SECTIONS ??
+    'growth,big,race,network,attrs,cache,upstream,fetch,large,lfs,scale'
+  ).split(',')
 )
 const DIST = path.resolve(process.env.BENCH_DIST ?? path.join(root, 'dist/index.js'))
 const SYSTEM = `${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux`
@@ -154,6 +155,8 @@ async function action(
       RUNNER_TEMP: runnerTemp,
       GITHUB_OUTPUT: out,
       INPUT_TOKEN: token,
+      // The bench measures the binstore, not a reach for cache.nixos.org.
+      'INPUT_UPSTREAM-CACHE': 'none',
       ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]))
     },
     allowFailure,
@@ -236,6 +239,7 @@ try {
   if (SECTIONS.has('network')) await networkSection()
   if (SECTIONS.has('attrs')) await attrsSection()
   if (SECTIONS.has('cache')) await cacheSection()
+  if (SECTIONS.has('upstream')) await upstreamSection()
   if (SECTIONS.has('fetch')) await fetchSection()
   if (SECTIONS.has('large')) await largeSection()
   if (SECTIONS.has('lfs')) await lfsSection()
@@ -688,6 +692,90 @@ async function cacheSection() {
     spread(ratios),
     '≤ 1.5',
     median(ratios) <= 1.5
+  ])
+}
+
+async function upstreamSection() {
+  // A 16 MiB incompressible dependency that an upstream cache (a loopback HTTP server holding a
+  // nix copy of it, standing for cache.nixos.org) serves, and a top path with 1 MiB of its own.
+  const fr = path.join(work, `flake-${flakeCount++}`)
+  fs.mkdirSync(fr)
+  const tag = randomBytes(6).toString('hex')
+  const drv = (name, extra, script) =>
+    `derivation { name = "${name}"; system = "${SYSTEM}"; builder = "/bin/sh"; PATH = "/bin:/usr/bin"; tag = "${tag}"; ${extra} args = [ "-c" ${JSON.stringify(script)} ]; }`
+  fs.writeFileSync(
+    path.join(fr, 'flake.nix'),
+    `{ outputs = { self }: { packages.${SYSTEM} = rec {\n dep = ${drv('dep', '', 'mkdir $out; head -c 16777216 /dev/urandom > $out/blob')};\n top = ${drv('top', 'inherit dep;', 'mkdir $out; echo "$dep" > $out/uses; head -c 1048576 /dev/urandom > $out/own')};\n }; }; }\n`
+  )
+  const nixArgs = ['--extra-experimental-features', 'nix-command flakes']
+  await run('nix', [...nixArgs, 'build', '--no-link', `${fr}#top`])
+  const dep = (await run('nix', [...nixArgs, 'eval', '--raw', `${fr}#dep.outPath`])).trim()
+  const upstreamDir = path.join(work, 'upstream-cache')
+  await run('nix', [...nixArgs, 'copy', '--to', `file://${upstreamDir}`, dep])
+  const http = await import('node:http')
+  const upstream = http.createServer((req, res) => {
+    const file = path.join(upstreamDir, path.normalize(decodeURIComponent(req.url ?? '/')))
+    if (!file.startsWith(upstreamDir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404).end()
+    } else {
+      res.writeHead(200).end(fs.readFileSync(file))
+    }
+  })
+  await new Promise(resolve => upstream.listen(0, '127.0.0.1', resolve))
+  const upstreamUrl = `http://127.0.0.1:${upstream.address().port}`
+  const pushedTo = async (name, inputs) => {
+    const repo = server.createRepo(name)
+    const seen = server.state.requests.length
+    await action({
+      'flake-attribute': `${fr}#top`,
+      repository: repo.url,
+      format: 'binary-cache',
+      layout: 'auto',
+      ...inputs
+    })
+    const pushed = server.state.requests
+      .slice(seen)
+      .filter(r => r.method === 'POST' && r.path.endsWith('/git-receive-pack'))
+      .reduce((sum, r) => sum + r.bytesIn, 0)
+    const listing = await run('git', [
+      '--git-dir',
+      repo.dir,
+      'ls-tree',
+      '-r',
+      '-l',
+      'main',
+      '--',
+      'nix/cache'
+    ])
+    const cacheBytes = listing
+      .trim()
+      .split('\n')
+      .reduce((sum, line) => sum + Number(line.split('\t')[0].trim().split(/\s+/)[3]), 0)
+    return { pushed, cacheBytes }
+  }
+  const ratios = []
+  const whole = []
+  try {
+    for (let r = 0; r < 3; r++) {
+      const split = await pushedTo(`upstream-split-${r}`, { 'upstream-cache': upstreamUrl })
+      const full = await pushedTo(`upstream-whole-${r}`, { 'upstream-cache': 'none' })
+      ratios.push(split.pushed / split.cacheBytes)
+      whole.push(full.pushed / split.pushed)
+    }
+  } finally {
+    await new Promise(resolve => upstream.close(resolve))
+  }
+  rows.push([
+    "binary cache with upstream-cache: bytes pushed ÷ the top path's own cache files (16 MiB dependency served upstream; median, range of 3)",
+    spread(ratios),
+    '≤ 1.1',
+    median(ratios) <= 1.1
+  ])
+  rows.push([
+    'the same publish with upstream-cache: none ÷ with the upstream (bytes pushed)',
+    spread(whole),
+    '(report)',
+    true
   ])
 }
 

@@ -8,6 +8,7 @@ import type { NewFile } from './git/plan.js'
 import { isCacheRelative, narInfoProblem, parseNarInfo, signedBy } from './narinfo.js'
 import { repoPath, storeHashPart } from './naming.js'
 import { toSri } from './nix.js'
+import { askUpstream } from './upstream.js'
 import type { GitPort, NixPort } from './ports.js'
 
 /**
@@ -38,6 +39,10 @@ export interface BinaryCache {
   signedAgain: { files: Set<string>; keys: Set<string> }
   /** With `large-files: lfs`: NARs over the threshold are in LFS, served from `urlOf(file)`. */
   lfs?: LargeNars
+  /** The upstream caches (`upstream-cache`) that served a path of a closure, left out here. */
+  upstream: Set<string>
+  /** Upstream caches that could not be asked: asked nothing more in this run. */
+  unreachable: Set<string>
 }
 
 export interface LargeNars {
@@ -68,7 +73,9 @@ export async function prepareBinaryCache(
     replace: new Set<string>(),
     keepSigs: new Map<string, string[]>(),
     signedAgain: { files: new Set<string>(), keys: new Set<string>() },
-    lfs
+    lfs,
+    upstream: new Set<string>(),
+    unreachable: new Set<string>()
   }
   if (!config.signingKey) return cache
   const secretKeyFile = path.join(work, 'signing-key')
@@ -175,6 +182,42 @@ export async function seedFromBranch(
 }
 
 /**
+ * The paths of a closure that an upstream cache serves (`upstream-cache`), with the local store's
+ * NAR hash and size, are left out of the binstore's cache: their narinfo from upstream is written
+ * into the local cache before `nix copy`, which then takes them as present, and, like a narinfo
+ * seeded from the branch, it is never committed. The narinfos Nix writes for the other paths
+ * keep their references to them, which consumers substitute from upstream. The top path is always
+ * copied: it is the artifact. Returns how many paths upstream serves, and the caches that could
+ * not be asked (a full copy of what they would have served).
+ */
+export async function seedFromUpstream(
+  cache: BinaryCache,
+  storePath: string,
+  paths: string[],
+  nix: NixPort,
+  urls: readonly string[],
+  limits: { stallMs: number; deadline: number }
+): Promise<{ served: number; unreachable: { url: string; why: string }[] }> {
+  const local = (p: string) => path.join(cache.localDir, `${storeHashPart(p)}.narinfo`)
+  const fileOf = (p: string) => repoPath(cache.repoDir, `${storeHashPart(p)}.narinfo`)
+  const asking = urls.filter(url => !cache.unreachable.has(url))
+  const candidates = paths.filter(
+    p => p !== storePath && !cache.seeded.has(local(p)) && !cache.replace.has(fileOf(p))
+  )
+  if (asking.length === 0 || candidates.length === 0) return { served: 0, unreachable: [] }
+  const records = await nix.pathInfos(candidates)
+  const answer = await askUpstream(asking, candidates, limits, records)
+  for (const { url } of answer.unreachable) cache.unreachable.add(url)
+  await fs.mkdir(cache.localDir, { recursive: true })
+  for (const [p, { url, text }] of answer.served) {
+    await fs.writeFile(local(p), text)
+    cache.seeded.add(local(p))
+    cache.upstream.add(url)
+  }
+  return { served: answer.served.size, unreachable: answer.unreachable }
+}
+
+/**
  * The repository path of the NAR a narinfo's URL names, when it is one of the cache's: `nar/NAME`
  * relative to it, or (a NAR in Git LFS) the absolute URL this run writes for such a file.
  */
@@ -228,7 +271,16 @@ export async function addToCache(
   const [oid] = await ports.git.writeBlobs([narinfo], write)
   const file = repoPath(cache.repoDir, name)
   const signed = cache.publicKey ? { publicKey: cache.publicKey } : {}
-  return { format: 'binary-cache', path: file, size: content.length, sha256, oid, ...signed }
+  const upstream = cache.upstream.size > 0 ? { upstream: [...cache.upstream].sort() } : {}
+  return {
+    format: 'binary-cache',
+    path: file,
+    size: content.length,
+    sha256,
+    oid,
+    ...signed,
+    ...upstream
+  }
 }
 
 /**

@@ -41,6 +41,8 @@ Options (same meaning as the action's inputs):
   --outputs LIST           derivation outputs to publish, e.g. out,bin, or * (default: nix build's)
   --format LIST            nar, closure, binary-cache (comma-separated; default: nar)
   --compression NAME       none, xz or zstd for the binary cache (default: xz)
+  --upstream-cache URLS    binary caches whose paths the binary cache leaves out, or none
+                           (default: https://cache.nixos.org)
   --max-file-size SIZE     refuse files larger than this (default: 100M; 2G with lfs)
   --large-files MODE       refuse or lfs: store files over lfs-threshold in Git LFS
   --lfs-threshold SIZE     with lfs, files larger than this go to Git LFS (default: 50M)
@@ -76,7 +78,8 @@ export const OPTIONS = [
   'layout',
   'stall-timeout',
   'network-timeout',
-  'record-run-url'
+  'record-run-url',
+  'upstream-cache'
 ] as const
 
 const VERIFY_USAGE = `Usage: publish-nix-artifact verify --repository URL [options]
@@ -447,6 +450,7 @@ export function cliResult(result: PublishResult): Record<string, unknown> {
     ...(result.binaryCacheDir
       ? { 'binary-cache-dir': result.binaryCacheDir, 'public-key': result.publicKey }
       : {}),
+    ...(result.upstream ? { 'upstream-cache': result.upstream } : {}),
     artifacts: result.artifacts.map(a => ({
       ...artifactJson(a),
       // In a dry run nothing is published: `new` says whether it would have been.

@@ -65,6 +65,11 @@ export interface Config {
   formats: Format[]
   /** Compression of the NARs in the binary cache (NAR and closure files stay uncompressed). */
   compression: Compression
+  /**
+   * Binary caches whose paths the binstore's cache leaves out (consumers substitute them from
+   * there): base URLs without a trailing slash; [] to copy whole closures.
+   */
+  upstreamCaches: string[]
   /** Nix secret key (`name:base64`) that signs the binary cache's narinfos; '' for none. */
   signingKey: string
   dryRun: boolean
@@ -135,6 +140,8 @@ export interface PublishedFile {
   publicKey?: string
   /** Stored in Git LFS (a pointer is committed at `path`): the LFS object id, sha256 in hex. */
   lfs?: { oid: string }
+  /** A binary cache's narinfo: the upstream caches that serve the rest of its closure. */
+  upstream?: string[]
 }
 
 export interface ArtifactResult extends Artifact {
@@ -165,6 +172,8 @@ export interface PublishResult {
    * many were signed again with it, and the names of the keys they were signed by.
    */
   signedAgain?: { narinfos: number; keys: string[] }
+  /** The upstream caches that serve the paths the binary cache left out. */
+  upstream?: string[]
   branch: string
   /** The commit now at the tip of the branch ('' when the branch does not exist, e.g. a dry run). */
   commitSha: string

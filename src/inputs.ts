@@ -33,6 +33,8 @@ export const DEFAULT_MAX_LFS_FILE_SIZE = 2 * 1024 ** 3
  * a server that checks a large push before it answers, short enough not to hold a runner.
  */
 export const DEFAULT_STALL_TIMEOUT = '60s'
+/** Nix's default substituter: what every consumer of a binary cache already has. */
+export const DEFAULT_UPSTREAM_CACHE = 'https://cache.nixos.org'
 /** Each network operation, retries and back-off included, ends by then. */
 export const DEFAULT_NETWORK_TIMEOUT = '30m'
 
@@ -88,6 +90,7 @@ export function readConfig(input: InputReader, env: NodeJS.ProcessEnv): Config {
     outputs: parseOutputs(input('outputs')),
     formats,
     compression: parseCompression(input('compression') || 'xz'),
+    upstreamCaches: parseUpstreamCaches(input('upstream-cache') || DEFAULT_UPSTREAM_CACHE),
     signingKey: signingKeyFor(parseSigningKey(input('signing-key')), formats),
     dryRun: parseBoolean(input('dry-run') || 'false', 'dry-run'),
     checkReproducible: parseBoolean(input('check-reproducible') || 'false', 'check-reproducible'),
@@ -499,6 +502,44 @@ function signingKeyFor(key: string, formats: readonly string[]): string {
     )
   }
   return key
+}
+
+/**
+ * `upstream-cache`: URLs separated by spaces, commas or newlines, each https (http only on
+ * loopback, for tests), or `none`.
+ */
+export function parseUpstreamCaches(value: string): string[] {
+  const words = value.split(/[\s,]+/).filter(Boolean)
+  if (words.length === 1 && words[0].toLowerCase() === 'none') return []
+  return [
+    ...new Set(
+      words.map(word => {
+        let url: URL
+        try {
+          url = new URL(word)
+        } catch {
+          throw new UserError(
+            `Input 'upstream-cache' must be binary cache URLs such as https://cache.nixos.org, or none, not ${JSON.stringify(word)}.`
+          )
+        }
+        if (
+          !(
+            url.protocol === 'https:' ||
+            (url.protocol === 'http:' && LOOPBACK.test(url.hostname))
+          ) ||
+          url.username ||
+          url.password ||
+          url.search ||
+          url.hash
+        ) {
+          throw new UserError(
+            `Input 'upstream-cache' has ${JSON.stringify(word)}: give https:// URLs of binary caches, without credentials or a query (nothing but narinfo requests goes there).`
+          )
+        }
+        return url.href.replace(/\/+$/, '')
+      })
+    )
+  ]
 }
 
 export function parseBoolean(value: string, name: string): boolean {

@@ -210,7 +210,7 @@ export function renderSummary(dir: string, names: readonly Named[]): string {
     '- `.nar`: `nix-store --restore DIR < FILE`; `nix --extra-experimental-features nix-command hash file --sri FILE` equals the NAR hash.',
     "- `.closure`: the path and its runtime closure in Nix's export format: `nix-store --import < FILE`.",
     "- `.nar.nix` beside a NAR without references, and `latest/SYSTEM/NAME.nix` for the newest one: a fixed-output fetch of that NAR by its hash, from the commit that added it. From pure Nix: `import (builtins.fetchurl { url = URL; sha256 = HASH; })`, URL being the `.nix` file's raw URL at a commit and HASH its `nix --extra-experimental-features nix-command hash file --sri`; the job summary of the publish that added it prints this ready to paste. It yields the same contents as the published path, under a fixed-output store path of the same name and another hash.",
-    "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter, with the signing key's public half in `trusted-public-keys`.",
+    "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter, with the signing key's public half in `trusted-public-keys`. Paths a record's `upstream` caches serve (cache.nixos.org by default) are not in it: keep those among the substituters too.",
     '',
     '| System | Name | Newest |',
     '| --- | --- | --- |'

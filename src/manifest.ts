@@ -45,6 +45,12 @@ export interface ManifestEntry {
    * (its sha256 in hex). `git lfs pull --include FILE` in a clone fetches it.
    */
   lfs?: { oid: string }
+  /**
+   * A binary cache entry: the caches (`upstream-cache`) that serve the paths of its closure the
+   * binstore's cache leaves out. Consumers have them as substituters (cache.nixos.org is Nix's
+   * default); `verify` accepts a reference they serve.
+   */
+  upstream?: string[]
 }
 
 export interface Manifest {
@@ -107,6 +113,16 @@ export function entryProblem(value: unknown): string | undefined {
   }
   if (entry.publicKey !== undefined && typeof entry.publicKey !== 'string') {
     return "its 'publicKey' is not a string"
+  }
+  const upstream = entry.upstream
+  if (
+    upstream !== undefined &&
+    !(
+      Array.isArray(upstream) &&
+      upstream.every(u => typeof u === 'string' && /^https?:\/\//.test(u))
+    )
+  ) {
+    return "its 'upstream' is not a list of URLs"
   }
   return undefined
 }
@@ -241,7 +257,8 @@ export function makeEntry(
         }
       : {}),
     ...(f.publicKey ? { publicKey: f.publicKey } : {}),
-    ...(f.lfs ? { lfs: { oid: f.lfs.oid } } : {})
+    ...(f.lfs ? { lfs: { oid: f.lfs.oid } } : {}),
+    ...(f.upstream ? { upstream: f.upstream } : {})
   }
 }
 
@@ -269,7 +286,7 @@ export function renderIndex(manifest: Manifest, dir: string): string {
     '- `.nar`: a plain NAR of the store path. `nix-store --restore DIR < FILE`; `nix --extra-experimental-features nix-command hash file --sri FILE` equals the NAR hash.',
     "- `.closure`: the store path and its runtime closure in Nix's export format. `nix-store --import < FILE`.",
     '- `artifacts.nix` (when the host serves raw files): each store path without references, fetched by its NAR hash from pure Nix: `(import (builtins.fetchurl { url = URL; sha256 = HASH; })).SYSTEM.NAME`, URL being the raw URL of `artifacts.nix` at a commit and HASH its `nix --extra-experimental-features nix-command hash file --sri`. It yields the same contents as the published path, under a fixed-output store path of the same name and another hash.',
-    "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix --extra-experimental-features nix-command copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`.",
+    "- `cache/`: a Nix binary cache of the closures. Use the directory's URL as a substituter (`nix --extra-experimental-features nix-command copy --from URL PATH`), with the signing key's public half in `trusted-public-keys`. Paths an entry's `upstream` caches serve (cache.nixos.org by default) are not in it: keep those among the substituters too.",
     ...(manifest.artifacts.some(e => e.lfs)
       ? [
           '- Files marked LFS are stored in Git LFS: the branch holds a pointer. In a clone, `git lfs pull --include FILE` fetches the content; a binary cache NAR in LFS is downloaded by Nix from the URL its narinfo names.'
@@ -346,9 +363,20 @@ function exampleCommands(manifest: Manifest): string[] {
       quote(cacheDir) === cacheDir
         ? `"file://$PWD/${cacheDir}"`
         : `"file://$PWD/"${quote(cacheDir)}`
-    lines.push(
-      `nix --extra-experimental-features nix-command copy ${trust} --from ${from} ${cached.storePath}`
-    )
+    if (cached.upstream) {
+      // The rest of the closure is in the upstream caches, which the consumer's Nix has as
+      // substituters (cache.nixos.org by default): the binstore's cache is one more.
+      const key = cached.publicKey
+        ? `--option extra-trusted-public-keys ${quote(cached.publicKey)}`
+        : '--option require-sigs false'
+      lines.push(
+        `nix --extra-experimental-features nix-command build --no-link --option extra-substituters ${from} ${key} ${cached.storePath}  # the rest of its closure from ${cached.upstream.join(', ')}`
+      )
+    } else {
+      lines.push(
+        `nix --extra-experimental-features nix-command copy ${trust} --from ${from} ${cached.storePath}`
+      )
+    }
   }
   return lines
 }

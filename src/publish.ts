@@ -8,7 +8,8 @@ import {
   BinaryCache,
   cacheFiles,
   prepareBinaryCache,
-  seedFromBranch
+  seedFromBranch,
+  seedFromUpstream
 } from './binary-cache.js'
 import type {
   Artifact,
@@ -267,6 +268,7 @@ export class Publisher {
         ...outcome,
         binaryCacheDir,
         publicKey: cache?.publicKey ?? '',
+        ...(cache && cache.upstream.size > 0 ? { upstream: [...cache.upstream].sort() } : {}),
         ...(signedAgain ? { signedAgain } : {})
       }
     } finally {
@@ -526,6 +528,7 @@ export class Publisher {
       if (format === 'binary-cache') {
         if (!cache) throw new Error('the binary cache was not prepared')
         await this.seedCache(cache, b.storePath, closure, remote)
+        await this.seedUpstream(cache, b.storePath, closure)
         files.push(await addToCache(cache, b.storePath, { nix, git }, !config.dryRun))
         continue
       }
@@ -676,6 +679,36 @@ export class Publisher {
       upload: uploads.get(file),
       ...(cache.replace.has(file) ? { replace: true } : {})
     }))
+  }
+
+  /**
+   * The paths of the closure an upstream cache serves are left out of the binstore's cache (see
+   * seedFromUpstream). A cache that cannot be asked is a warning, and a full copy.
+   */
+  private async seedUpstream(cache: BinaryCache, storePath: string, paths: string[]) {
+    const { config, nix, log } = this.d
+    if (config.upstreamCaches.length === 0) return
+    const { served, unreachable } = await seedFromUpstream(
+      cache,
+      storePath,
+      paths,
+      nix,
+      config.upstreamCaches,
+      {
+        stallMs: config.network.stallSeconds * 1000,
+        deadline: Date.now() + config.network.timeoutSeconds * 1000
+      }
+    )
+    for (const u of unreachable) {
+      log.warning(
+        `The upstream cache ${u.url} could not be asked which paths it serves (${u.why}): the binary cache gets the whole closure of ${storePath}, as with 'upstream-cache: none'.`
+      )
+    }
+    if (served > 0) {
+      log.info(
+        `${served} of the ${paths.length} paths in the closure of ${storePath} are served by ${[...cache.upstream].join(', ')}: left out of the binstore's cache, whose narinfos keep their references to them.`
+      )
+    }
   }
 
   /** Where files over the LFS threshold are served from, for the binary cache's narinfos. */

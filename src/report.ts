@@ -109,6 +109,12 @@ export function summaryMarkdown(result: PublishResult, config: Config): string {
         : '# unsigned cache: sign it with the signing-key input, or copy with --no-check-sigs'
     )
     lines.push('```', '')
+    if (result.upstream) {
+      lines.push(
+        `Paths of the closure that ${result.upstream.map(u => `\`${u}\``).join(', ')} serve${result.upstream.length === 1 ? 's' : ''} are not in this cache: consumers substitute them from there, so it must be among their substituters too (\`https://cache.nixos.org\` is Nix's default: \`extra-substituters\` keeps it).`,
+        ''
+      )
+    }
     const again = result.signedAgain
     if (again) {
       const keys = again.keys.length > 0 ? again.keys.join(', ') : 'no key'

@@ -17,6 +17,7 @@ import {
 import { repoPath, storeHashPart } from './naming.js'
 import { narHashSri, parseNarInfo, signedBy } from './narinfo.js'
 import { toNix32 } from './nix.js'
+import { askUpstream } from './upstream.js'
 import { withWorkDir } from './workdir.js'
 
 export interface VerifyConfig {
@@ -61,7 +62,10 @@ export function verifyBinstore(
   return withWorkDir(config.tempDir, async work => {
     const identity = { name: 'verify', email: 'verify@localhost' }
     const git = new Git(config.repository, config.token, work, identity, log, config.network)
-    return verifyWith(git, config, print, Date.now() + config.network.timeoutSeconds * 1000)
+    return verifyWith(git, config, print, Date.now() + config.network.timeoutSeconds * 1000, {
+      ask: askUpstream,
+      stallMs: config.network.stallSeconds * 1000
+    })
   })
 }
 
@@ -70,7 +74,8 @@ export async function verifyWith(
   git: VerifyGit,
   config: Pick<VerifyConfig, 'branch' | 'path' | 'publicKey'>,
   print: (line: string) => void,
-  deadline: number
+  deadline: number,
+  upstream: { ask: typeof askUpstream; stallMs: number } = { ask: askUpstream, stallMs: 60_000 }
 ): Promise<VerifyReport> {
   const problems: string[] = []
   /** The files that have a problem: no `ok` line for them. */
@@ -106,6 +111,9 @@ export async function verifyWith(
   /** Of the binary-cache entries: their narinfo files, and the keys they were signed with. */
   const cacheEntries: string[] = []
   const keys: string[] = []
+  /** The upstream caches the entries rely on, and the references left to them: by narinfo. */
+  const upstreams = new Set<string>()
+  const elsewhere = new Map<string, string[]>()
   /** The cache's narinfo files by the store hash of their name. */
   const byHash = new Map(narinfoFiles.map(f => [f.slice(cacheDir.length + 1, -8), f]))
   /**
@@ -136,6 +144,7 @@ export async function verifyWith(
       }
       cacheEntries.push(entry.file)
       if (entry.publicKey) keys.push(entry.publicKey)
+      for (const url of entry.upstream ?? []) upstreams.add(url)
     }
     const oid = files.get(entry.file)
     if (!oid) {
@@ -237,7 +246,11 @@ export async function verifyWith(
     for (const reference of info.references) {
       const next = byHash.get(reference.slice(0, 32))
       if (next) queue.push(next)
-      else fail(file, `refers to ${reference}, which has no narinfo in the cache`)
+      else if (upstreams.size > 0) {
+        // A narinfo's references are base names, in the store directory of its own path.
+        const full = `${info.storePath.slice(0, info.storePath.lastIndexOf('/') + 1)}${reference}`
+        elsewhere.set(full, [...(elsewhere.get(full) ?? []), file])
+      } else fail(file, `refers to ${reference}, which has no narinfo in the cache`)
     }
     if (publicKey && !signedBy(info, publicKey)) {
       fail(file, `no valid signature by ${publicKey.split(':')[0]}`)
@@ -269,6 +282,31 @@ export async function verifyWith(
       fail(nar, `is not compressed, so its hash ${fileHash} should be the NarHash ${info.narHash}`)
     } else {
       print(`ok   ${nar}${pointer ? ' (Git LFS pointer)' : ''}`)
+    }
+  }
+  // References the cache leaves to its upstream caches: served there, unless none can be asked.
+  if (elsewhere.size > 0) {
+    const urls = [...upstreams].sort()
+    const answer = await upstream.ask(urls, [...elsewhere.keys()], {
+      stallMs: upstream.stallMs,
+      deadline
+    })
+    // A reference another cache might serve is a problem only when every cache answered.
+    const asked = answer.unreachable.length === 0
+    for (const [reference, from] of elsewhere) {
+      const served = answer.served.get(reference)
+      if (served) print(`ok   ${reference} (served by ${served.url})`)
+      else if (asked) {
+        for (const file of from) {
+          fail(
+            file,
+            `refers to ${reference}, which neither the cache nor ${urls.join(', ')} serves`
+          )
+        }
+      }
+    }
+    for (const u of answer.unreachable) {
+      print(`note: ${u.url} could not be asked (${u.why}); the paths left to it were not checked`)
     }
   }
   if (files.has(repoPath(cacheDir, 'nix-cache-info')))

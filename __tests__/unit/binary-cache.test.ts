@@ -20,7 +20,9 @@ function cache(publicKey = ''): BinaryCache {
     seeded: new Set(),
     replace: new Set(),
     keepSigs: new Map(),
-    signedAgain: { files: new Set(), keys: new Set() }
+    signedAgain: { files: new Set(), keys: new Set() },
+    upstream: new Set(),
+    unreachable: new Set()
   }
 }
 

@@ -58,7 +58,7 @@ describe('the inputs are declared once, in action.yml', () => {
   test('a default the usage names is the default action.yml declares', () => {
     for (const name of inputs.filter(n => !OWN_DEFAULT.includes(n))) {
       const declared = literal(action.inputs[name].default)
-      const shown = /\(default:? ([^;):, ]+)/.exec(usageOf(name))?.[1]
+      const shown = /\(default:? ([^;), ]+)/.exec(usageOf(name))?.[1]?.replace(/:$/, '')
       if (declared !== undefined && shown !== undefined) {
         expect([name, shown]).toEqual([name, declared])
       }
