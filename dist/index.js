@@ -28377,7 +28377,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   xw: () => (/* binding */ cli)
 });
 
-// UNUSED EXPORTS: OPTIONS, USAGE, cliResult, cliWords, joinValues
+// UNUSED EXPORTS: OPTIONS, USAGE, cliResult, cliWords, joinValues, sizeLines
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -29160,6 +29160,8 @@ async function verifyWith(git, config, print, deadline, upstream = { ask: src_up
         (0,naming/* repoPath */.qN)(config.path, git_lfs/* ATTRIBUTES_NAME */.II)
     ]);
     let checked = 0;
+    /** The objects in Git LFS that the manifest and the cache's narinfos name: oid → size. */
+    const lfsObjects = new Map();
     /** Of the binary-cache entries: their narinfo files, and the keys they were signed with. */
     const cacheEntries = [];
     const keys = [];
@@ -29204,6 +29206,8 @@ async function verifyWith(git, config, print, deadline, upstream = { ask: src_up
         if (entry.lfs) {
             checked++;
             const pointer = (0,git_lfs/* parsePointer */.vp)(pointers.get(oid) ?? '');
+            if (pointer)
+                lfsObjects.set(pointer.oid, pointer.size);
             const expected = (0,git_lfs/* sriToHex */.zo)(entry.fileSha256);
             if (!pointer)
                 fail(entry.file, 'the manifest says it is in Git LFS, but it is no LFS pointer');
@@ -29326,6 +29330,8 @@ async function verifyWith(git, config, print, deadline, upstream = { ask: src_up
             continue;
         seenNars.add(nar);
         const pointer = inRepo === info.url ? undefined : await lfsDigest(git, narOid);
+        if (pointer && pointer.size >= 0)
+            lfsObjects.set(pointer.sha256.toString('hex'), pointer.size);
         const digest = pointer ?? (await git.blobDigest(narOid));
         checked++;
         const fileHash = `sha256:${(0,src_nix/* toNix32 */.eN)(digest.sha256)}`;
@@ -29390,7 +29396,14 @@ async function verifyWith(git, config, print, deadline, upstream = { ask: src_up
         if (!accounted.has(file))
             fail(file, 'not listed in the manifest');
     }
-    return { checked, problems };
+    const sizes = await git.blobSizes([...files.values()]);
+    const gitBytes = [...new Set(files.values())].reduce((sum, oid) => sum + (sizes.get(oid) ?? 0), 0);
+    const lfsBytes = [...lfsObjects.values()].reduce((sum, size) => sum + size, 0);
+    return {
+        checked,
+        problems,
+        size: { files: files.size, gitBytes, lfsObjects: lfsObjects.size, lfsBytes }
+    };
 }
 /** The hash part of a store path (anything: a narinfo's StorePath is not trusted). */
 function storeHashOf(storePath) {
@@ -29874,8 +29887,28 @@ async function verifyCommand(argv, token, log) {
             timeoutSeconds: (0,inputs/* parseDuration */.E9)(text('network-timeout') ?? inputs/* DEFAULT_NETWORK_TIMEOUT */.Li, 'network-timeout')
         }
     }, log, line => process.stdout.write(`${log.redact(line)}\n`));
+    for (const line of sizeLines(report.size, (0,inputs/* normalizeRepoPath */.NP)(text('path') ?? inputs/* DEFAULT_PATH */.OM))) {
+        process.stdout.write(`${line}\n`);
+    }
     process.stdout.write(`${report.checked} file(s) checked, ${report.problems.length} problem(s).\n`);
     return report.problems.length === 0 ? 0 : 1;
+}
+/** GitHub's repository sizes: recommended under 1 GB, strongly under 5 GB (its documentation). */
+const RECOMMENDED_BYTES = 1e9;
+const STRONGLY_RECOMMENDED_BYTES = 5e9;
+/** What a binstore holds, and a note when it nears what GitHub recommends. */
+function sizeLines(size, dir) {
+    const where = dir || 'the root';
+    const lines = [
+        `size: ${(0,inputs/* formatSize */.Xq)(size.gitBytes)} in the ${size.files} file(s) under ${where} at the tip${size.lfsObjects > 0 ? `, and ${(0,inputs/* formatSize */.Xq)(size.lfsBytes)} in ${size.lfsObjects} Git LFS object(s)` : ''} (uncompressed; the repository with its history is larger).`
+    ];
+    if (size.gitBytes > STRONGLY_RECOMMENDED_BYTES) {
+        lines.push(`note: over 5 GB in git: GitHub strongly recommends repositories under 5 GB and may ask for it; move large files to Git LFS (--large-files lfs) or start a new binstore.`);
+    }
+    else if (size.gitBytes > RECOMMENDED_BYTES) {
+        lines.push(`note: over 1 GB in git: GitHub recommends repositories under 1 GB; consider Git LFS for large files (--large-files lfs).`);
+    }
+    return lines;
 }
 /** Where the command line takes what the action's inputs give. */
 const ENVIRONMENT = {
@@ -31203,6 +31236,23 @@ class Git {
             const [commit, date, subject] = line.split('\0');
             return { commit, date, subject };
         });
+    }
+    /** The size of each object that is here, from `git cat-file --batch-check` (nothing is read). */
+    async blobSizes(oids) {
+        const sizes = new Map();
+        const wanted = [...new Set(oids)];
+        if (wanted.length === 0)
+            return sizes;
+        const out = await this.ok(['cat-file', '--batch-check=%(objectname) %(objectsize)'], {
+            input: `${wanted.join('\n')}\n`,
+            maxStdout: Infinity
+        });
+        for (const line of out.split('\n')) {
+            const m = /^([0-9a-f]+) (\d+)$/.exec(line);
+            if (m)
+                sizes.set(m[1], Number(m[2]));
+        }
+        return sizes;
     }
     /** The size and sha256 of a blob that is here, streamed (a blob may be large). */
     async blobDigest(oid) {

@@ -7,6 +7,7 @@ import {
   DEFAULT_NETWORK_TIMEOUT,
   DEFAULT_PATH,
   DEFAULT_STALL_TIMEOUT,
+  formatSize,
   InputReader,
   normalizeRepoPath,
   parseDuration,
@@ -20,7 +21,7 @@ import { run } from './proc.js'
 import { publish } from './publish.js'
 import { artifactJson } from './report.js'
 import { secretForms } from './secrets.js'
-import { verifyBinstore } from './verify.js'
+import { verifyBinstore, type VerifyReport } from './verify.js'
 
 export const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTRIBUTE...
        publish-nix-artifact verify --repository URL [options]   (see verify --help)
@@ -355,8 +356,33 @@ async function verifyCommand(argv: string[], token: string, log: ConsoleLogger):
     log,
     line => process.stdout.write(`${log.redact(line)}\n`)
   )
+  for (const line of sizeLines(report.size, normalizeRepoPath(text('path') ?? DEFAULT_PATH))) {
+    process.stdout.write(`${line}\n`)
+  }
   process.stdout.write(`${report.checked} file(s) checked, ${report.problems.length} problem(s).\n`)
   return report.problems.length === 0 ? 0 : 1
+}
+
+/** GitHub's repository sizes: recommended under 1 GB, strongly under 5 GB (its documentation). */
+const RECOMMENDED_BYTES = 1e9
+const STRONGLY_RECOMMENDED_BYTES = 5e9
+
+/** What a binstore holds, and a note when it nears what GitHub recommends. */
+export function sizeLines(size: VerifyReport['size'], dir: string): string[] {
+  const where = dir || 'the root'
+  const lines = [
+    `size: ${formatSize(size.gitBytes)} in the ${size.files} file(s) under ${where} at the tip${size.lfsObjects > 0 ? `, and ${formatSize(size.lfsBytes)} in ${size.lfsObjects} Git LFS object(s)` : ''} (uncompressed; the repository with its history is larger).`
+  ]
+  if (size.gitBytes > STRONGLY_RECOMMENDED_BYTES) {
+    lines.push(
+      `note: over 5 GB in git: GitHub strongly recommends repositories under 5 GB and may ask for it; move large files to Git LFS (--large-files lfs) or start a new binstore.`
+    )
+  } else if (size.gitBytes > RECOMMENDED_BYTES) {
+    lines.push(
+      `note: over 1 GB in git: GitHub recommends repositories under 1 GB; consider Git LFS for large files (--large-files lfs).`
+    )
+  }
+  return lines
 }
 
 /** Where the command line takes what the action's inputs give. */

@@ -35,6 +35,8 @@ export interface VerifyConfig {
 export interface VerifyReport {
   checked: number
   problems: string[]
+  /** What the binstore holds: its files under `path` in git, and its objects in Git LFS. */
+  size: { files: number; gitBytes: number; lfsObjects: number; lfsBytes: number }
 }
 
 /** What `verify` needs from git: a partial clone of the tip and its blobs, read on demand. */
@@ -47,6 +49,7 @@ export interface VerifyGit {
   blobDigest(oid: string): Promise<{ size: number; sha256: Buffer }>
   blobDigests(oids: string[]): Promise<Map<string, { size: number; sha256: Buffer }>>
   withBlob<T>(oid: string, use: (source: ByteSource) => Promise<T>): Promise<T>
+  blobSizes(oids: string[]): Promise<Map<string, number>>
 }
 
 /**
@@ -108,6 +111,8 @@ export async function verifyWith(
     repoPath(config.path, ATTRIBUTES_NAME)
   ])
   let checked = 0
+  /** The objects in Git LFS that the manifest and the cache's narinfos name: oid → size. */
+  const lfsObjects = new Map<string, number>()
   /** Of the binary-cache entries: their narinfo files, and the keys they were signed with. */
   const cacheEntries: string[] = []
   const keys: string[] = []
@@ -162,6 +167,7 @@ export async function verifyWith(
     if (entry.lfs) {
       checked++
       const pointer = parsePointer(pointers.get(oid) ?? '')
+      if (pointer) lfsObjects.set(pointer.oid, pointer.size)
       const expected = sriToHex(entry.fileSha256)
       if (!pointer) fail(entry.file, 'the manifest says it is in Git LFS, but it is no LFS pointer')
       else if (pointer.oid !== expected || pointer.oid !== entry.lfs.oid) {
@@ -270,6 +276,7 @@ export async function verifyWith(
     if (seenNars.has(nar)) continue
     seenNars.add(nar)
     const pointer = inRepo === info.url ? undefined : await lfsDigest(git, narOid)
+    if (pointer && pointer.size >= 0) lfsObjects.set(pointer.sha256.toString('hex'), pointer.size)
     const digest = pointer ?? (await git.blobDigest(narOid))
     checked++
     const fileHash = `sha256:${toNix32(digest.sha256)}`
@@ -342,7 +349,14 @@ export async function verifyWith(
   for (const file of files.keys()) {
     if (!accounted.has(file)) fail(file, 'not listed in the manifest')
   }
-  return { checked, problems }
+  const sizes = await git.blobSizes([...files.values()])
+  const gitBytes = [...new Set(files.values())].reduce((sum, oid) => sum + (sizes.get(oid) ?? 0), 0)
+  const lfsBytes = [...lfsObjects.values()].reduce((sum, size) => sum + size, 0)
+  return {
+    checked,
+    problems,
+    size: { files: files.size, gitBytes, lfsObjects: lfsObjects.size, lfsBytes }
+  }
 }
 
 /** The hash part of a store path (anything: a narinfo's StorePath is not trusted). */

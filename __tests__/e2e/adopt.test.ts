@@ -453,6 +453,10 @@ test('in a layout 1 binstore, with Git LFS: converted NARs over the threshold go
   })
   expect(problems(checked)).toEqual([])
   expect(checked.stdout).toContain(`ok   ${nar} (Git LFS pointer)`)
+  // The size in plain sight: in git under nix, and in Git LFS.
+  expect(checked.stdout).toMatch(
+    /^size: [\d.]+ \S+.*? in the \d+ file\(s\) under nix at the tip, and [\d.]+ \S+.*? in 1 Git LFS object\(s\) \(uncompressed; /m
+  )
   expect(checked.code).toBe(0)
 }, 120_000)
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import { cliWords, joinValues } from '../../src/cli.js'
+import { cliWords, joinValues, sizeLines } from '../../src/cli.js'
 
 describe('joinValues', () => {
   const valued = new Set(['nix-build-args', 'path'])
@@ -59,5 +59,24 @@ describe('cliWords', () => {
     ]
   ])('%s', (message, words) => {
     expect(cliWords(message)).toBe(words)
+  })
+})
+
+describe('sizeLines', () => {
+  const size = (gitBytes: number, lfsObjects = 0, lfsBytes = 0) => ({
+    files: 12,
+    gitBytes,
+    lfsObjects,
+    lfsBytes
+  })
+  test('the size in git and in Git LFS, and a note past what GitHub recommends', () => {
+    expect(sizeLines(size(2048), 'nix')).toEqual([
+      'size: 2.0 KiB in the 12 file(s) under nix at the tip (uncompressed; the repository with its history is larger).'
+    ])
+    const lfs = sizeLines(size(1.5e9, 3, 3 * 1024 ** 3), '')
+    expect(lfs[0]).toMatch(/under the root at the tip, and 3\.0 GiB in 3 Git LFS object\(s\)/)
+    expect(lfs[1]).toMatch(/^note: over 1 GB in git: GitHub recommends repositories under 1 GB/)
+    expect(sizeLines(size(6e9), 'nix')[1]).toMatch(/^note: over 5 GB in git/)
+    expect(sizeLines(size(0.9e9), 'nix')).toHaveLength(1)
   })
 })

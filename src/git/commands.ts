@@ -538,6 +538,22 @@ export class Git implements GitPort {
       })
   }
 
+  /** The size of each object that is here, from `git cat-file --batch-check` (nothing is read). */
+  async blobSizes(oids: string[]): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>()
+    const wanted = [...new Set(oids)]
+    if (wanted.length === 0) return sizes
+    const out = await this.ok(['cat-file', '--batch-check=%(objectname) %(objectsize)'], {
+      input: `${wanted.join('\n')}\n`,
+      maxStdout: Infinity
+    })
+    for (const line of out.split('\n')) {
+      const m = /^([0-9a-f]+) (\d+)$/.exec(line)
+      if (m) sizes.set(m[1], Number(m[2]))
+    }
+    return sizes
+  }
+
   /** The size and sha256 of a blob that is here, streamed (a blob may be large). */
   async blobDigest(oid: string): Promise<{ size: number; sha256: Buffer }> {
     const result = await runDigest('git', ['cat-file', 'blob', oid], this.env(false))
