@@ -28774,17 +28774,6 @@ function topPath(paths) {
     const tops = paths.filter(p => !referred.has(p.storePath));
     return tops.length === 1 ? tops[0] : paths[paths.length - 1];
 }
-/** A source over bytes in memory (tests, small blobs). */
-function bufferSource(bytes) {
-    let at = 0;
-    return {
-        read: async (buffer) => {
-            const n = bytes.copy(buffer, 0, at, Math.min(bytes.length, at + buffer.length));
-            at += n;
-            return n;
-        }
-    };
-}
 
 // EXTERNAL MODULE: ./src/fetch-index.ts
 var fetch_index = __nccwpck_require__(1134);
@@ -29723,28 +29712,11 @@ function describeAdopted(record) {
 }
 /** `publish-nix-artifact adopt …`: records the files no manifest lists; returns the exit code. */
 async function adoptCommand(argv, token, log, committer) {
-    const { values } = parse({
-        args: joinValues(argv, new Set(ADOPT_OPTIONS)),
-        options: {
-            ...Object.fromEntries(ADOPT_OPTIONS.map(name => [name, { type: 'string' }])),
-            convert: { type: 'boolean' },
-            'dry-run': { type: 'boolean' },
-            verbose: { type: 'boolean' },
-            help: { type: 'boolean', short: 'h' }
-        }
-    }, 'publish-nix-artifact adopt --help');
-    if (values.help) {
-        process.stdout.write(ADOPT_USAGE);
+    const given = subcommand(argv, 'adopt', ADOPT_OPTIONS, ['convert', 'dry-run'], ADOPT_USAGE);
+    if (!given)
         return 0;
-    }
-    if (typeof values.repository !== 'string' || !values.repository) {
-        throw new UsageError("adopt needs --repository URL. See 'publish-nix-artifact adopt --help'.");
-    }
+    const { text, flag } = given;
     const who = await committer();
-    const text = (name) => {
-        const value = values[name];
-        return typeof value === 'string' ? value : undefined;
-    };
     const config = {
         ...(0,inputs/* readConfig */.Xg)(name => {
             if (name === 'token')
@@ -29753,7 +29725,7 @@ async function adoptCommand(argv, token, log, committer) {
             if (name === 'flake-attribute')
                 return '.#adopt';
             if (name === 'dry-run')
-                return values['dry-run'] ? 'true' : 'false';
+                return flag('dry-run') ? 'true' : 'false';
             if (name === 'git-user-name')
                 return text(name) ?? who?.name ?? '';
             if (name === 'git-user-email')
@@ -29766,7 +29738,7 @@ async function adoptCommand(argv, token, log, committer) {
     if (system !== undefined && !/^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/.test(system)) {
         throw new UsageError(`--system ${JSON.stringify(system)} is not a system such as x86_64-linux.`);
     }
-    const convert = values.convert === true;
+    const convert = flag('convert');
     const report = await adopt(config, { convert, system }, log);
     const print = (line) => process.stdout.write(`${log.redact(line)}\n`);
     for (const record of report.adopted)
@@ -29853,30 +29825,43 @@ const VERIFY_OPTIONS = [
     'stall-timeout',
     'network-timeout'
 ];
-/** `publish-nix-artifact verify …`: checks a binstore; returns the exit code. */
-async function verifyCommand(argv, token, log) {
+/**
+ * A subcommand's arguments: options that take a value, flags, and --help, which prints `usage`
+ * (undefined is returned then). `--repository` is required.
+ */
+function subcommand(argv, name, valued, flags, usage) {
     const { values } = parse({
-        args: joinValues(argv, new Set(VERIFY_OPTIONS)),
+        args: joinValues(argv, new Set(valued)),
         options: {
-            ...Object.fromEntries(VERIFY_OPTIONS.map(name => [name, { type: 'string' }])),
+            ...Object.fromEntries(valued.map(option => [option, { type: 'string' }])),
+            ...Object.fromEntries(flags.map(flag => [flag, { type: 'boolean' }])),
             verbose: { type: 'boolean' },
             help: { type: 'boolean', short: 'h' }
         }
-    }, 'publish-nix-artifact verify --help');
+    }, `publish-nix-artifact ${name} --help`);
     if (values.help) {
-        process.stdout.write(VERIFY_USAGE);
-        return 0;
+        process.stdout.write(usage);
+        return undefined;
     }
     if (typeof values.repository !== 'string' || !values.repository) {
-        throw new UsageError("verify needs --repository URL. See 'publish-nix-artifact verify --help'.");
+        throw new UsageError(`${name} needs --repository URL. See 'publish-nix-artifact ${name} --help'.`);
     }
-    const serverUrl = (process.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
-    const text = (name) => {
-        const value = values[name];
-        return typeof value === 'string' ? value : undefined;
+    const all = values;
+    return {
+        repository: values.repository,
+        text: option => (typeof all[option] === 'string' ? all[option] : undefined),
+        flag: option => all[option] === true
     };
+}
+/** `publish-nix-artifact verify …`: checks a binstore; returns the exit code. */
+async function verifyCommand(argv, token, log) {
+    const given = subcommand(argv, 'verify', VERIFY_OPTIONS, [], VERIFY_USAGE);
+    if (!given)
+        return 0;
+    const { text } = given;
+    const serverUrl = (process.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
     const report = await verifyBinstore({
-        repository: (0,inputs/* parseRepository */.SU)(values.repository, serverUrl),
+        repository: (0,inputs/* parseRepository */.SU)(given.repository, serverUrl),
         token,
         branch: text('branch'),
         path: (0,inputs/* normalizeRepoPath */.NP)(text('path') ?? inputs/* DEFAULT_PATH */.OM),

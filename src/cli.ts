@@ -180,37 +180,16 @@ async function adoptCommand(
   log: ConsoleLogger,
   committer: () => Promise<{ name: string; email: string } | undefined>
 ): Promise<number> {
-  const { values } = parse(
-    {
-      args: joinValues(argv, new Set(ADOPT_OPTIONS)),
-      options: {
-        ...Object.fromEntries(ADOPT_OPTIONS.map(name => [name, { type: 'string' as const }])),
-        convert: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' }
-      }
-    },
-    'publish-nix-artifact adopt --help'
-  )
-  if (values.help) {
-    process.stdout.write(ADOPT_USAGE)
-    return 0
-  }
-  if (typeof values.repository !== 'string' || !values.repository) {
-    throw new UsageError("adopt needs --repository URL. See 'publish-nix-artifact adopt --help'.")
-  }
+  const given = subcommand(argv, 'adopt', ADOPT_OPTIONS, ['convert', 'dry-run'], ADOPT_USAGE)
+  if (!given) return 0
+  const { text, flag } = given
   const who = await committer()
-  const text = (name: string) => {
-    const value = (values as Record<string, unknown>)[name]
-    return typeof value === 'string' ? value : undefined
-  }
   const config = {
     ...readConfig(name => {
       if (name === 'token') return token
       // adopt builds nothing: the attributes are not asked for.
       if (name === 'flake-attribute') return '.#adopt'
-      if (name === 'dry-run') return values['dry-run'] ? 'true' : 'false'
+      if (name === 'dry-run') return flag('dry-run') ? 'true' : 'false'
       if (name === 'git-user-name') return text(name) ?? who?.name ?? ''
       if (name === 'git-user-email') return text(name) ?? who?.email ?? ''
       return text(name) ?? ''
@@ -221,7 +200,7 @@ async function adoptCommand(
   if (system !== undefined && !/^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/.test(system)) {
     throw new UsageError(`--system ${JSON.stringify(system)} is not a system such as x86_64-linux.`)
   }
-  const convert = values.convert === true
+  const convert = flag('convert')
   const report = await adopt(config, { convert, system }, log)
   const print = (line: string) => process.stdout.write(`${log.redact(line)}\n`)
   for (const record of report.adopted) describeAdopted(record).forEach(print)
@@ -309,34 +288,63 @@ const VERIFY_OPTIONS = [
   'network-timeout'
 ] as const
 
-/** `publish-nix-artifact verify …`: checks a binstore; returns the exit code. */
-async function verifyCommand(argv: string[], token: string, log: ConsoleLogger): Promise<number> {
+/**
+ * A subcommand's arguments: options that take a value, flags, and --help, which prints `usage`
+ * (undefined is returned then). `--repository` is required.
+ */
+function subcommand(
+  argv: string[],
+  name: string,
+  valued: readonly string[],
+  flags: readonly string[],
+  usage: string
+): Subcommand | undefined {
   const { values } = parse(
     {
-      args: joinValues(argv, new Set(VERIFY_OPTIONS)),
+      args: joinValues(argv, new Set(valued)),
       options: {
-        ...Object.fromEntries(VERIFY_OPTIONS.map(name => [name, { type: 'string' as const }])),
+        ...Object.fromEntries(valued.map(option => [option, { type: 'string' as const }])),
+        ...Object.fromEntries(flags.map(flag => [flag, { type: 'boolean' as const }])),
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
       }
     },
-    'publish-nix-artifact verify --help'
+    `publish-nix-artifact ${name} --help`
   )
   if (values.help) {
-    process.stdout.write(VERIFY_USAGE)
-    return 0
+    process.stdout.write(usage)
+    return undefined
   }
   if (typeof values.repository !== 'string' || !values.repository) {
-    throw new UsageError("verify needs --repository URL. See 'publish-nix-artifact verify --help'.")
+    throw new UsageError(
+      `${name} needs --repository URL. See 'publish-nix-artifact ${name} --help'.`
+    )
   }
+  const all = values as Record<string, unknown>
+  return {
+    repository: values.repository,
+    text: option => (typeof all[option] === 'string' ? (all[option] as string) : undefined),
+    flag: option => all[option] === true
+  }
+}
+
+/** What a subcommand was given. */
+interface Subcommand {
+  repository: string
+  /** An option's value, undefined when it was not given. */
+  text(option: string): string | undefined
+  flag(option: string): boolean
+}
+
+/** `publish-nix-artifact verify …`: checks a binstore; returns the exit code. */
+async function verifyCommand(argv: string[], token: string, log: ConsoleLogger): Promise<number> {
+  const given = subcommand(argv, 'verify', VERIFY_OPTIONS, [], VERIFY_USAGE)
+  if (!given) return 0
+  const { text } = given
   const serverUrl = (process.env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
-  const text = (name: string) => {
-    const value = (values as Record<string, unknown>)[name]
-    return typeof value === 'string' ? value : undefined
-  }
   const report = await verifyBinstore(
     {
-      repository: parseRepository(values.repository, serverUrl),
+      repository: parseRepository(given.repository, serverUrl),
       token,
       branch: text('branch'),
       path: normalizeRepoPath(text('path') ?? DEFAULT_PATH),

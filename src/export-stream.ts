@@ -301,15 +301,3 @@ export function topPath(paths: readonly ExportedPath[]): ExportedPath {
   const tops = paths.filter(p => !referred.has(p.storePath))
   return tops.length === 1 ? tops[0] : paths[paths.length - 1]
 }
-
-/** A source over bytes in memory (tests, small blobs). */
-export function bufferSource(bytes: Buffer): ByteSource {
-  let at = 0
-  return {
-    read: async buffer => {
-      const n = bytes.copy(buffer, 0, at, Math.min(bytes.length, at + buffer.length))
-      at += n
-      return n
-    }
-  }
-}

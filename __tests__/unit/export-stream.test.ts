@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, test } from '@jest/globals'
-import { bufferSource, readContents, topPath } from '../../src/export-stream.js'
+import { readContents, topPath } from '../../src/export-stream.js'
+import { bufferContent as bufferSource } from '../helpers/fakes.js'
 
 /** NAR framing: a number is 8 bytes little-endian, a string its length, bytes and zero padding. */
 const num = (n: number) => {
