@@ -174,22 +174,33 @@ describe('bad-input catalogue', () => {
   })
 })
 
-/** Wraps git, nix and nix-store in shims that record their argv and environment. */
+/**
+ * Wraps git, nix and nix-store in shims that record their argv and environment: each call in a
+ * file of its own under `record` (calls run at once, and lines appended to one file could split).
+ */
 function makeShims(dir: string): { bin: string; record: string } {
   const bin = path.join(dir, 'shims')
   fs.mkdirSync(bin, { recursive: true })
-  const record = path.join(dir, 'record.log')
+  const record = path.join(dir, 'record')
+  fs.mkdirSync(record)
   for (const tool of ['git', 'nix', 'nix-store']) {
     const real = ['/usr/bin', '/bin', '/usr/local/bin']
       .map(d => path.join(d, tool))
       .find(p => fs.existsSync(p))
     fs.writeFileSync(
       path.join(bin, tool),
-      `#!/bin/sh\n{ printf 'ARGV ${tool}'; for a in "$@"; do printf ' [%s]' "$a"; done; printf '\\n'; env | sed 's/^/ENV ${tool} /'; } >> "$SHIM_RECORD"\nexec ${real} "$@"\n`,
+      `#!/bin/sh\nout="$SHIM_RECORD/${tool}.$$"\n{ printf 'ARGV ${tool}'; for a in "$@"; do printf ' [%s]' "$a"; done; printf '\\n'; env | sed 's/^/ENV ${tool} /'; } > "$out"\nexec ${real} "$@"\n`,
       { mode: 0o755 }
     )
   }
   return { bin, record }
+}
+
+/** Everything the shims recorded, call after call. */
+function recordedLines(record: string): string[] {
+  return fs
+    .readdirSync(record)
+    .flatMap(file => fs.readFileSync(path.join(record, file), 'utf8').split('\n'))
 }
 
 function filesUnder(dir: string): string[] {
@@ -235,7 +246,7 @@ describe('token hygiene', () => {
       .filter(line => !line.startsWith('::add-mask::'))
       .join('\n')
     for (const form of forms) expect(log).not.toContain(form)
-    const recorded = fs.readFileSync(record, 'utf8').split('\n')
+    const recorded = recordedLines(record)
     const argv = recorded.filter(l => l.startsWith('ARGV '))
     expect(
       argv.some(l => l.startsWith('ARGV git [push]') || l.startsWith('ARGV git [ls-remote]'))
