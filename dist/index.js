@@ -38820,9 +38820,10 @@ async function askUpstream(urls, paths, limits, record) {
                 if (answer.kind === 'missing')
                     continue;
                 const known = record?.get(storePath);
+                const info = (0,_narinfo_js__WEBPACK_IMPORTED_MODULE_1__/* .parseNarInfo */ .Ne)(answer.text);
                 const problem = known
                     ? (0,_narinfo_js__WEBPACK_IMPORTED_MODULE_1__/* .narInfoProblem */ .T$)(answer.text, storePath, known)
-                    : (0,_narinfo_js__WEBPACK_IMPORTED_MODULE_1__/* .parseNarInfo */ .Ne)(answer.text).storePath === storePath && (0,_narinfo_js__WEBPACK_IMPORTED_MODULE_1__/* .parseNarInfo */ .Ne)(answer.text).url
+                    : info.storePath === storePath && info.url
                         ? undefined
                         : 'it does not describe that path';
                 if (problem)

@@ -46,9 +46,10 @@ export async function askUpstream(
         }
         if (answer.kind === 'missing') continue
         const known = record?.get(storePath)
+        const info = parseNarInfo(answer.text)
         const problem = known
           ? narInfoProblem(answer.text, storePath, known)
-          : parseNarInfo(answer.text).storePath === storePath && parseNarInfo(answer.text).url
+          : info.storePath === storePath && info.url
             ? undefined
             : 'it does not describe that path'
         if (problem) continue
