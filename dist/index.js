@@ -28368,32 +28368,19 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1377:
+/***/ 5644:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  xw: () => (/* binding */ cli)
-});
-
-// UNUSED EXPORTS: OPTIONS, USAGE, cliResult, cliWords, joinValues, sizeLines
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/inputs.ts + 1 modules
-var inputs = __nccwpck_require__(7815);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/adopted.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   EZ: () => (/* binding */ renderAdopted),
+/* harmony export */   MI: () => (/* binding */ ADOPTED_NAME),
+/* harmony export */   ZJ: () => (/* binding */ systemOfAttribute),
+/* harmony export */   kI: () => (/* binding */ mergeAdopted),
+/* harmony export */   p8: () => (/* binding */ legacyMessage),
+/* harmony export */   tB: () => (/* binding */ parseAdopted),
+/* harmony export */   zw: () => (/* binding */ adoptedProblem)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
 
 /**
  * `PATH/adopted.json`: the files on the branch that the action did not write and `adopt` found,
@@ -28450,11 +28437,11 @@ function parseAdopted(text, file) {
         parsed = JSON.parse(text);
     }
     catch {
-        throw new errors/* UserError */.yo(`${file} on the branch is not valid JSON; fix or remove it (adopt writes it).`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} on the branch is not valid JSON; fix or remove it (adopt writes it).`);
     }
     const p = parsed;
     if (!p || p.version !== 1 || !Array.isArray(p.files)) {
-        throw new errors/* UserError */.yo(`${file} on the branch is not a list of adopted files (version 1).`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .UserError */ .yo(`${file} on the branch is not a list of adopted files (version 1).`);
     }
     const files = [];
     const kept = [];
@@ -28497,6 +28484,36 @@ function legacyMessage(subject) {
     return m ? { attribute: m[1], file: m[2] } : undefined;
 }
 
+
+/***/ }),
+
+/***/ 8279:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  xw: () => (/* binding */ cli)
+});
+
+// UNUSED EXPORTS: OPTIONS, USAGE, cliResult, cliWords, joinValues, pruneJson, sizeLines
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/inputs.ts
+var inputs = __nccwpck_require__(8422);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/adopted.ts
+var src_adopted = __nccwpck_require__(5644);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/export-stream.ts
@@ -28860,7 +28877,7 @@ class Adoption {
         return { adopted, known, unidentified, notConverted };
     }
     job(git) {
-        const file = (0,naming/* repoPath */.qN)(this.config.path, ADOPTED_NAME);
+        const file = (0,naming/* repoPath */.qN)(this.config.path, src_adopted/* ADOPTED_NAME */.MI);
         const job = {
             keepLatest: true,
             message: '',
@@ -28870,16 +28887,16 @@ class Adoption {
                 job.message = `Adopt ${this.records.length} file(s) publish-nix-artifact did not write${paths > 0 ? `, with the NARs of the ${paths} store path(s) they hold` : ''}`;
                 return exported;
             },
-            texts: async (tip, deadline) => {
+            change: async (tip, deadline) => {
                 if (this.records.length === 0)
-                    return [];
+                    return { texts: [] };
                 const entry = tip ? (await git.lsTree(tip, [file])).get(file) : undefined;
                 if (entry && entry.type !== 'blob') {
                     throw new errors/* UserError */.yo(`${file} on the branch is not a file; move it away to adopt files.`);
                 }
                 const before = entry ? await git.readBlob(entry.oid, deadline) : undefined;
-                const text = renderAdopted(mergeAdopted(parseAdopted(before, file), this.records));
-                return text === before ? [] : [{ path: file, text }];
+                const text = (0,src_adopted/* renderAdopted */.EZ)((0,src_adopted/* mergeAdopted */.kI)((0,src_adopted/* parseAdopted */.tB)(before, file), this.records));
+                return { texts: text === before ? [] : [{ path: file, text }] };
             }
         };
         return job;
@@ -28911,10 +28928,10 @@ class Adoption {
                 this.unidentified.push({ file, why: what });
         }
         // What the branch recorded already, and what the legacy script's commit messages say.
-        const adoptedFile = (0,naming/* repoPath */.qN)(config.path, ADOPTED_NAME);
+        const adoptedFile = (0,naming/* repoPath */.qN)(config.path, src_adopted/* ADOPTED_NAME */.MI);
         const recordedOid = (await git.listFiles(tip, [adoptedFile])).files.get(adoptedFile);
         await git.fetchBlobs([...candidates.map(([, oid]) => oid), ...(recordedOid ? [recordedOid] : [])], deadline);
-        const recorded = new Map(parseAdopted(recordedOid ? (await git.catBlobs([recordedOid])).get(recordedOid) : undefined, adoptedFile).files.map(f => [f.file, f]));
+        const recorded = new Map((0,src_adopted/* parseAdopted */.tB)(recordedOid ? (await git.catBlobs([recordedOid])).get(recordedOid) : undefined, adoptedFile).files.map(f => [f.file, f]));
         const legacy = await this.legacyCommits(git, tip, branch, deadline);
         const digests = await git.blobDigests(candidates.map(([, oid]) => oid));
         log.info(`${candidates.length} file(s) on the branch that no manifest lists.`);
@@ -28948,7 +28965,7 @@ class Adoption {
             }
             const base = file.slice(file.lastIndexOf('/') + 1);
             const origin = legacy.get(base);
-            const system = (origin && systemOfAttribute(origin.attribute)) ?? this.options.system;
+            const system = (origin && (0,src_adopted/* systemOfAttribute */.ZJ)(origin.attribute)) ?? this.options.system;
             const common = {
                 file,
                 fileSize: digest.size,
@@ -29057,7 +29074,7 @@ class Adoption {
             return found;
         }
         for (const c of commits) {
-            const legacy = legacyMessage(c.subject);
+            const legacy = (0,src_adopted/* legacyMessage */.p8)(c.subject);
             if (legacy && !found.has(legacy.file)) {
                 found.set(legacy.file, { attribute: legacy.attribute, commit: c.commit, date: c.date });
             }
@@ -29068,7 +29085,7 @@ class Adoption {
 /** With the binstore at the root: the files that are the action's own, by where they are. */
 function ownedAtRoot(file) {
     const top = file.split('/')[0];
-    return ([src_manifest/* MANIFEST_NAME */.ir, src_manifest/* INDEX_NAME */.VX, fetch_index/* FETCH_INDEX_NAME */.KP, ADOPTED_NAME, git_lfs/* ATTRIBUTES_NAME */.II].includes(file) ||
+    return ([src_manifest/* MANIFEST_NAME */.ir, src_manifest/* INDEX_NAME */.VX, fetch_index/* FETCH_INDEX_NAME */.KP, src_adopted/* ADOPTED_NAME */.MI, git_lfs/* ATTRIBUTES_NAME */.II].includes(file) ||
         file.endsWith(`/${git_lfs/* ATTRIBUTES_NAME */.II}`) ||
         top === src_layout/* LATEST_DIR */.aT ||
         top === src_layout/* CACHE_DIR */.NC ||
@@ -29079,6 +29096,8 @@ function ownedAtRoot(file) {
 var src_log = __nccwpck_require__(5625);
 // EXTERNAL MODULE: ./src/proc.ts + 1 modules
 var proc = __nccwpck_require__(7684);
+// EXTERNAL MODULE: ./src/prune.ts + 1 modules
+var prune = __nccwpck_require__(1319);
 // EXTERNAL MODULE: ./src/report.ts
 var report = __nccwpck_require__(665);
 // EXTERNAL MODULE: ./src/secrets.ts
@@ -29303,14 +29322,12 @@ async function verifyWith(git, config, print, deadline, upstream = { ask: src_up
             fail(file, `no valid signature by ${publicKey.split(':')[0]}`);
         }
         // A NAR in Git LFS is named by an absolute URL that ends in its path in the repository.
-        const inRepo = /^[a-z]+:\/\//.test(info.url)
-            ? (new RegExp(`/${escapeRegExp(cacheDir)}/(nar/[^/]+)$`).exec(decodeURI(info.url))?.[1] ?? '')
-            : info.url;
-        const nar = (0,naming/* repoPath */.qN)(cacheDir, inRepo);
-        accounted.add(nar);
-        const narOid = inRepo ? files.get(nar) : undefined;
-        if (!narOid) {
-            fail(file, `its NAR ${inRepo ? nar : info.url} is missing`);
+        const nar = (0,narinfo/* narFileIn */.$C)(cacheDir, info.url);
+        if (nar)
+            accounted.add(nar);
+        const narOid = nar ? files.get(nar) : undefined;
+        if (!nar || !narOid) {
+            fail(file, `its NAR ${nar ?? info.url} is missing`);
             continue;
         }
         if (!troubled.has(file))
@@ -29318,7 +29335,7 @@ async function verifyWith(git, config, print, deadline, upstream = { ask: src_up
         if (seenNars.has(nar))
             continue;
         seenNars.add(nar);
-        const pointer = inRepo === info.url ? undefined : await lfsDigest(git, narOid);
+        const pointer = (0,narinfo/* isCacheRelative */.T3)(info.url) ? undefined : await lfsDigest(git, narOid);
         if (pointer && pointer.size >= 0)
             lfsObjects.set(pointer.sha256.toString('hex'), pointer.size);
         const digest = pointer ?? (await git.blobDigest(narOid));
@@ -29371,7 +29388,7 @@ async function verifyWith(git, config, print, deadline, upstream = { ask: src_up
             fail(entry.file, `its NAR hash ${entry.narHash} (${entry.narSize} bytes) is not the one the narinfo ${info.file} records, ${info.narHash} (${info.narSize} bytes)`);
         }
     }
-    const adoptedFile = (0,naming/* repoPath */.qN)(config.path, ADOPTED_NAME);
+    const adoptedFile = (0,naming/* repoPath */.qN)(config.path, src_adopted/* ADOPTED_NAME */.MI);
     const adoptedOid = files.get(adoptedFile);
     if (adoptedOid) {
         accounted.add(adoptedFile);
@@ -29398,9 +29415,6 @@ async function verifyWith(git, config, print, deadline, upstream = { ask: src_up
 function storeHashOf(storePath) {
     return storePath.slice(storePath.lastIndexOf('/') + 1, storePath.lastIndexOf('/') + 33);
 }
-function escapeRegExp(text) {
-    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 /** The size and sha256 that an LFS pointer blob names (all zeros when it is no pointer). */
 async function lfsDigest(git, oid) {
     const pointer = (0,git_lfs/* parsePointer */.vp)((await git.catBlobs([oid])).get(oid) ?? '');
@@ -29410,7 +29424,6 @@ async function lfsDigest(git, oid) {
 }
 /** Entry files of layout 2 read at a time: memory stays bounded whatever the binstore holds. */
 const ENTRY_BATCH = 2000;
-const ENTRY_FILE = /^([A-Za-z0-9_]+-[A-Za-z0-9_]+)\/([0-9a-z])\/([0-9a-z])\/([0-9a-z]{32}-[^/]+)\.(nar|closure|narinfo)\.json$/;
 /**
  * Layout 2: every entry file is read (in batches) and checked where it stands, then its file is
  * checked like a layout 1 entry; each latest record must be a copy of an entry of its name, each
@@ -29419,7 +29432,7 @@ const ENTRY_FILE = /^([A-Za-z0-9_]+-[A-Za-z0-9_]+)\/([0-9a-z])\/([0-9a-z])\/([0-
 async function verifyLayout2(git, dir, files, accounted, fail, checkBatch) {
     const inside = dir ? `${dir}/` : '';
     const latestDir = `${inside}${src_layout/* LATEST_DIR */.aT}/`;
-    const entryFiles = [...files.keys()].filter(f => ENTRY_FILE.test(f.slice(inside.length)));
+    const entryFiles = [...files.keys()].filter(f => src_layout/* ENTRY_FILE */.wO.test(f.slice(inside.length)));
     /** Entry file → its blob id, for the latest records to be compared with. */
     const entryBlobs = new Set();
     /** NAR file → its narHash, for the fetch expressions. */
@@ -29499,14 +29512,14 @@ async function verifyLayout2(git, dir, files, accounted, fail, checkBatch) {
 async function verifyAdopted(git, tip, adoptedFile, adoptedOid, inside, deadline, fail, print) {
     let adopted;
     try {
-        adopted = parseAdopted((await git.catBlobs([adoptedOid])).get(adoptedOid), adoptedFile);
+        adopted = (0,src_adopted/* parseAdopted */.tB)((await git.catBlobs([adoptedOid])).get(adoptedOid), adoptedFile);
     }
     catch (error) {
         fail(adoptedFile, error instanceof Error ? error.message : String(error));
         return 0;
     }
     for (const value of adopted.kept) {
-        fail(adoptedFile, `${JSON.stringify(value)?.slice(0, 120)} is not a record of an adopted file: ${adoptedProblem(value)}`);
+        fail(adoptedFile, `${JSON.stringify(value)?.slice(0, 120)} is not a record of an adopted file: ${(0,src_adopted/* adoptedProblem */.zw)(value)}`);
     }
     const outside = adopted.files.map(r => r.file).filter(f => !inside.has(f));
     const { files, others } = await git.listFiles(tip, outside);
@@ -29569,6 +29582,7 @@ function describeContents(contents) {
 const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTRIBUTE...
        publish-nix-artifact verify --repository URL [options]   (see verify --help)
        publish-nix-artifact adopt --repository URL [options]    (see adopt --help)
+       publish-nix-artifact prune --repository URL --keep N     (see prune --help)
 
 Builds each flake attribute, exports its store path as a plain NAR and commits it to the
 repository, pushed over HTTPS. Prints the result as JSON on stdout.
@@ -29591,6 +29605,9 @@ Options (same meaning as the action's inputs):
   --large-files MODE       refuse or lfs: store files over lfs-threshold in Git LFS
   --lfs-threshold SIZE     with lfs, files larger than this go to Git LFS (default: 50M)
   --layout N               auto, 1 or 2 (default auto: the binstore's; 2 for a new one)
+  --keep N                 after the publish, keep the N newest of each name and remove the
+                           rest, as prune does (see prune --help)
+  --pin STORE-PATH         with --keep: keep this store path whatever its age; repeat for more
   --stall-timeout TIME     abandon and retry a request that moves no data this long (default: 60s)
   --network-timeout TIME   end each network operation, retries included, by then (default: 30m)
   --record-run-url BOOL    record the workflow run's URL in provenance (default: true)
@@ -29622,8 +29639,12 @@ const OPTIONS = [
     'stall-timeout',
     'network-timeout',
     'record-run-url',
-    'upstream-cache'
+    'upstream-cache',
+    'keep',
+    'pin'
 ];
+/** Options that may be given more than once. */
+const REPEATED = new Set(['pin']);
 const VERIFY_USAGE = `Usage: publish-nix-artifact verify --repository URL [options]
 
 Checks a binstore against its manifest, reading the branch from a partial clone (never a
@@ -29694,6 +29715,80 @@ const ADOPT_OPTIONS = [
     'stall-timeout',
     'network-timeout'
 ];
+const PRUNE_USAGE = `Usage: publish-nix-artifact prune --repository URL --keep N [--pin STORE-PATH]... [options]
+
+Keeps, of each name and system (the name of a store path: tool-1.0 of /nix/store/HASH-tool-1.0),
+the N newest store paths by publish time, every pinned one, the newest of each name that
+latest/ points at, the NARs adopt converted, and every binary cache file in the closure of
+something kept; removes every other file the action wrote from the tip, in one commit (racing
+publishers are handled as a publish handles them). In layout 1, index.json, README.md and
+artifacts.nix are written anew to match. The history keeps the removed files: commit-pinned
+URLs and consumers of older commits go on working. Prints what it kept, and why, and what it
+removed.
+
+Options:
+  --repository URL       https URL of the binstore (required)
+  --keep N               the newest store paths kept of each name and system (required, 1 or more)
+  --pin STORE-PATH       keep this store path (or HASH-NAME) whatever its age; repeat for more
+  --branch NAME          branch (default: the remote's default branch)
+  --path DIR             directory of the binstore in the repository (default: nix)
+  --git-user-name NAME   commit author name
+  --git-user-email EMAIL commit author email
+  --stall-timeout TIME   as for a publish (default: 60s)
+  --network-timeout TIME as for a publish (default: 30m)
+  --dry-run              print what would be kept and removed, push nothing
+  --verbose              debug output
+  -h, --help             this text
+
+The token is read from PUBLISH_NIX_ARTIFACT_TOKEN or GITHUB_TOKEN.
+`;
+const PRUNE_OPTIONS = [
+    'repository',
+    'keep',
+    'branch',
+    'path',
+    'git-user-name',
+    'git-user-email',
+    'stall-timeout',
+    'network-timeout'
+];
+/** `publish-nix-artifact prune …`: applies a retention policy; returns the exit code. */
+async function pruneCommand(argv, token, log, committer) {
+    const given = subcommand(argv, 'prune', PRUNE_OPTIONS, ['dry-run'], PRUNE_USAGE, ['pin']);
+    if (!given)
+        return 0;
+    const { text, flag, list } = given;
+    if (text('keep') === undefined) {
+        throw new UsageError(`prune needs --keep N. See 'publish-nix-artifact prune --help'.`);
+    }
+    const who = await committer();
+    const config = {
+        ...(0,inputs/* readConfig */.Xg)(name => {
+            if (name === 'token')
+                return token;
+            // prune builds nothing: the attributes are not asked for.
+            if (name === 'flake-attribute')
+                return '.#prune';
+            if (name === 'dry-run')
+                return flag('dry-run') ? 'true' : 'false';
+            if (name === 'pin')
+                return list('pin').join('\n');
+            if (name === 'git-user-name')
+                return text(name) ?? who?.name ?? '';
+            if (name === 'git-user-email')
+                return text(name) ?? who?.email ?? '';
+            return text(name) ?? '';
+        }, process.env),
+        attributes: []
+    };
+    const policy = config.retention;
+    if (!policy)
+        throw new UsageError(`prune needs --keep N.`);
+    const report = await (0,prune/* prune */.R3)(config, policy, log);
+    const print = (line) => process.stdout.write(`${log.redact(line)}\n`);
+    (0,prune/* pruneLines */.O1)(report).forEach(print);
+    return 0;
+}
 /** One line per store path an export stream holds. */
 function describeAdopted(record) {
     const origin = record.attribute
@@ -29829,11 +29924,12 @@ const VERIFY_OPTIONS = [
  * A subcommand's arguments: options that take a value, flags, and --help, which prints `usage`
  * (undefined is returned then). `--repository` is required.
  */
-function subcommand(argv, name, valued, flags, usage) {
+function subcommand(argv, name, valued, flags, usage, repeated = []) {
     const { values } = parse({
-        args: joinValues(argv, new Set(valued)),
+        args: joinValues(argv, new Set([...valued, ...repeated])),
         options: {
             ...Object.fromEntries(valued.map(option => [option, { type: 'string' }])),
+            ...Object.fromEntries(repeated.map(option => [option, { type: 'string', multiple: true }])),
             ...Object.fromEntries(flags.map(flag => [flag, { type: 'boolean' }])),
             verbose: { type: 'boolean' },
             help: { type: 'boolean', short: 'h' }
@@ -29850,7 +29946,8 @@ function subcommand(argv, name, valued, flags, usage) {
     return {
         repository: values.repository,
         text: option => (typeof all[option] === 'string' ? all[option] : undefined),
-        flag: option => all[option] === true
+        flag: option => all[option] === true,
+        list: option => (Array.isArray(all[option]) ? all[option] : [])
     };
 }
 /** `publish-nix-artifact verify …`: checks a binstore; returns the exit code. */
@@ -29986,6 +30083,21 @@ function cliResult(result) {
         }))
     };
 }
+/** What `--keep` did after the publish, as JSON. */
+function pruneJson(report) {
+    const { decision, result } = report;
+    return {
+        published: result.published && !result.dryRun,
+        'commit-sha': result.commitSha,
+        kept: decision.kept.map(k => ({
+            'store-path': k.held.storePath,
+            system: k.held.system,
+            why: k.why
+        })),
+        removed: decision.removed.map(h => ({ 'store-path': h.storePath, system: h.system })),
+        files: report.removed
+    };
+}
 /** The command-line entry point; returns the exit code. */
 async function cli(argv = process.argv.slice(2)) {
     keepGoingWhenClosed();
@@ -30006,6 +30118,10 @@ async function cli(argv = process.argv.slice(2)) {
             const committer = async () => process.env.GITHUB_ACTIONS === 'true' ? undefined : await localCommitter();
             return await withoutSecretsInEnvironment(token, () => adoptCommand(argv.slice(1), token, log, committer));
         }
+        if (argv[0] === 'prune') {
+            const committer = async () => process.env.GITHUB_ACTIONS === 'true' ? undefined : await localCommitter();
+            return await withoutSecretsInEnvironment(token, () => pruneCommand(argv.slice(1), token, log, committer));
+        }
         if (argv.length === 0) {
             process.stderr.write(USAGE);
             return 2;
@@ -30014,7 +30130,7 @@ async function cli(argv = process.argv.slice(2)) {
             args: joinValues(argv, new Set(OPTIONS)),
             allowPositionals: true,
             options: {
-                ...Object.fromEntries(OPTIONS.map(name => [name, { type: 'string' }])),
+                ...Object.fromEntries(OPTIONS.map(name => [name, { type: 'string', multiple: REPEATED.has(name) }])),
                 'dry-run': { type: 'boolean' },
                 'check-reproducible': { type: 'boolean' },
                 verbose: { type: 'boolean' },
@@ -30045,6 +30161,8 @@ async function cli(argv = process.argv.slice(2)) {
             const value = values[name];
             if (typeof value === 'string')
                 return value;
+            if (Array.isArray(value))
+                return value.join('\n');
             if (name === 'git-user-name')
                 return committer?.name ?? '';
             if (name === 'git-user-email')
@@ -30052,8 +30170,9 @@ async function cli(argv = process.argv.slice(2)) {
             return '';
         };
         const config = (0,inputs/* readConfig */.Xg)(input, process.env);
-        const result = await withoutSecretsInEnvironment(token, () => (0,publish/* publish */.mk)(config, log));
-        process.stdout.write(`${JSON.stringify(cliResult(result), null, 2)}\n`);
+        const { result, pruned } = await withoutSecretsInEnvironment(token, () => (0,prune/* publishAndPrune */.zq)(config, log));
+        const json = { ...cliResult(result), ...(pruned ? { prune: pruneJson(pruned) } : {}) };
+        process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
         return 0;
     }
     catch (error) {
@@ -30062,6 +30181,23 @@ async function cli(argv = process.argv.slice(2)) {
         return error instanceof UsageError ? 2 : 1;
     }
 }
+
+
+/***/ }),
+
+/***/ 2973:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   WM: () => (/* binding */ LARGE_FILES),
+/* harmony export */   _7: () => (/* binding */ COMPRESSIONS),
+/* harmony export */   hR: () => (/* binding */ FORMATS),
+/* harmony export */   my: () => (/* binding */ LAYOUTS)
+/* harmony export */ });
+const FORMATS = ['nar', 'closure', 'binary-cache'];
+const COMPRESSIONS = ['none', 'xz', 'zstd'];
+const LAYOUTS = ['auto', '1', '2'];
+const LARGE_FILES = ['refuse', 'lfs'];
 
 
 /***/ }),
@@ -30530,7 +30666,7 @@ function pushRejection(branch, result) {
 ;// CONCATENATED MODULE: ./src/git/fast-import.ts
 /**
  * The `git fast-import` stream for one commit on `tip` that adds `files` (blobs named by id) and
- * `texts` (inline). Its commit is mark :1. Paths are always C-quoted, so no file name can end or
+ * `texts` (inline), and deletes `removed`. Its commit is mark :1. Paths are always C-quoted, so no file name can end or
  * break a command.
  */
 function fastImportStream(c) {
@@ -30541,6 +30677,7 @@ function fastImportStream(c) {
         `committer ${c.committer.name} <${c.committer.email}> now\n`,
         data(c.message),
         c.tip ? `from ${c.tip}\n` : '',
+        ...(c.removed ?? []).map(file => `D ${quotePath(file)}\n`),
         ...c.files.map(f => `M 100644 ${f.oid} ${quotePath(f.path)}\n`),
         ...c.texts.map(t => `M 100644 inline ${quotePath(t.path)}\n${data(t.text)}`)
     ].join('');
@@ -31165,6 +31302,28 @@ class Git {
         return { files, others };
     }
     /**
+     * Every file under `dir` in the tree of `tip`, as `listFiles` lists them, the trees under `dir`
+     * fetched first in one request when they are not here (no file is downloaded).
+     */
+    async listAll(tip, dir, deadline) {
+        if (!this.allTrees) {
+            // Level by level, each request for every tree of the level: a fetch of the directory's
+            // tree by its id with a filter would bring nothing, as git has that object already.
+            await this.fetchTreesFor(tip, [`${dir ? `${dir}/` : ''}-`], deadline);
+            let level = [dir];
+            while (level.length > 0) {
+                const inside = level.map(d => (d ? `${d}/` : '.'));
+                const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...inside], {
+                    maxStdout: Infinity
+                });
+                const trees = [...treeEntries(out)].filter(([, e]) => e.type === 'tree');
+                await this.fetchTrees(trees.map(([, e]) => e.oid), deadline);
+                level = trees.map(([file]) => file);
+            }
+        }
+        return this.listFiles(tip, dir);
+    }
+    /**
      * A blob that is here, read in place through `use` (a blob may be large: nothing is held whole).
      * The read ends when `use` returns, whether or not it read everything.
      */
@@ -31316,12 +31475,20 @@ class Git {
     lookups = new Map();
     /**
      * Makes one commit on `tip` (a root commit when there is none) that adds `files`, blobs already
-     * in the object store named by id, and `texts`, small files given whole. No checkout and no
+     * in the object store named by id, and `texts`, small files given whole, and deletes `removed`. No checkout and no
      * index: one `git fast-import`, which reads only the trees on the way to the paths it writes.
      */
-    async commit(tip, files, texts, message) {
+    async commit(tip, files, texts, message, removed = []) {
         const ref = 'refs/publish-nix-artifact/commit';
-        const stream = fastImportStream({ ref, committer: this.identity, message, tip, files, texts });
+        const stream = fastImportStream({
+            ref,
+            committer: this.identity,
+            message,
+            tip,
+            files,
+            texts,
+            removed
+        });
         const marks = external_node_path_.join(this.workDir, 'fast-import-marks');
         // Its objects stay in the pack it writes (deflated once, at the default level), which the
         // push sends as it is; see `push`.
@@ -31374,6 +31541,7 @@ function treeEntries(out) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   FW: () => (/* binding */ lfsPointer),
+/* harmony export */   Fd: () => (/* binding */ lfsAttributesWithout),
 /* harmony export */   II: () => (/* binding */ ATTRIBUTES_NAME),
 /* harmony export */   Xr: () => (/* binding */ lfsAttributes),
 /* harmony export */   bG: () => (/* binding */ LfsClient),
@@ -31420,10 +31588,27 @@ const ATTRIBUTES_MARK = '# Files stored in Git LFS (written by publish-nix-artif
 function lfsAttributes(existing, paths) {
     const lines = existing ? existing.replace(/\n$/, '').split('\n') : [ATTRIBUTES_MARK];
     const have = new Set(lines.map(l => l.trim()));
-    const wanted = [...new Set(paths)]
-        .sort()
-        .map(p => `/${p.replace(/[*?[\\ ]/g, c => `\\${c}`)} filter=lfs diff=lfs merge=lfs -text`);
+    const wanted = [...new Set(paths)].sort().map(attributeLine);
     return `${[...lines, ...wanted.filter(l => !have.has(l))].join('\n')}\n`;
+}
+/** The line `lfsAttributes` writes for a file (relative to the attributes file's directory). */
+function attributeLine(file) {
+    return `/${file.replace(/[*?[\\ ]/g, c => `\\${c}`)} filter=lfs diff=lfs merge=lfs -text`;
+}
+/**
+ * `existing` without the lines `lfsAttributes` wrote for `paths` (files `prune` removes); every
+ * other line stays as it is. Undefined when nothing but the action's own mark is left: the file
+ * can go.
+ */
+function lfsAttributesWithout(existing, paths) {
+    const gone = new Set(paths.map(attributeLine));
+    const lines = existing
+        .replace(/\n$/, '')
+        .split('\n')
+        .filter(l => !gone.has(l.trim()));
+    if (lines.every(l => l === ATTRIBUTES_MARK || l.trim() === ''))
+        return undefined;
+    return `${lines.join('\n')}\n`;
 }
 /** `sha256-<base64>` (SRI, as Nix and the manifest write it) → hex, the LFS object id. */
 function sriToHex(sri) {
@@ -31851,7 +32036,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3926);
-/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1377);
+/* harmony import */ var _cli_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8279);
 /**
  * The bundled entry point (dist/index.js). Run by the Actions runner, it runs the action; imported
  * (by bin/publish-nix-artifact.js), it only exports the command-line entry point.
@@ -31877,39 +32062,26 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7815:
+/***/ 8422:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Li: () => (/* binding */ DEFAULT_NETWORK_TIMEOUT),
-  OM: () => (/* binding */ DEFAULT_PATH),
-  BX: () => (/* binding */ DEFAULT_STALL_TIMEOUT),
-  Xq: () => (/* binding */ formatSize),
-  NP: () => (/* binding */ normalizeRepoPath),
-  E9: () => (/* binding */ parseDuration),
-  SU: () => (/* binding */ parseRepository),
-  Xg: () => (/* binding */ readConfig),
-  r6: () => (/* binding */ relaxingOptions)
-});
-
-// UNUSED EXPORTS: DEFAULT_LFS_THRESHOLD, DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_LFS_FILE_SIZE, DEFAULT_UPSTREAM_CACHE, DEFAULT_USER_EMAIL, DEFAULT_USER_NAME, WARN_FILE_SIZE, parseAttributes, parseBoolean, parseCompression, parseFormats, parseLargeFiles, parseLayout, parseNixBuildArgs, parseOutputs, parseSigningKey, parseSize, parseUpstreamCaches, splitArgs, validateAttribute, validateBranchSyntax, validateToken
-
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: ./src/config.ts
-/** The typed configuration that the entry points build from their inputs and pass down. */
-const FORMATS = ['nar', 'closure', 'binary-cache'];
-const COMPRESSIONS = ['none', 'xz', 'zstd'];
-const LAYOUTS = ['auto', '1', '2'];
-const LARGE_FILES = ['refuse', 'lfs'];
-
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/template.ts
-var template = __nccwpck_require__(5237);
-;// CONCATENATED MODULE: ./src/inputs.ts
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   BX: () => (/* binding */ DEFAULT_STALL_TIMEOUT),
+/* harmony export */   E9: () => (/* binding */ parseDuration),
+/* harmony export */   Li: () => (/* binding */ DEFAULT_NETWORK_TIMEOUT),
+/* harmony export */   NP: () => (/* binding */ normalizeRepoPath),
+/* harmony export */   OM: () => (/* binding */ DEFAULT_PATH),
+/* harmony export */   SU: () => (/* binding */ parseRepository),
+/* harmony export */   Xg: () => (/* binding */ readConfig),
+/* harmony export */   Xq: () => (/* binding */ formatSize),
+/* harmony export */   r6: () => (/* binding */ relaxingOptions)
+/* harmony export */ });
+/* unused harmony exports DEFAULT_USER_NAME, DEFAULT_USER_EMAIL, DEFAULT_MAX_FILE_SIZE, WARN_FILE_SIZE, DEFAULT_LFS_THRESHOLD, DEFAULT_MAX_LFS_FILE_SIZE, DEFAULT_UPSTREAM_CACHE, retentionOf, parseAttributes, validateAttribute, validateToken, validateBranchSyntax, splitArgs, parseNixBuildArgs, parseFormats, parseOutputs, parseCompression, parseSigningKey, parseUpstreamCaches, parseBoolean, parseLargeFiles, parseLayout, parseSize */
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8161);
+/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _config_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2973);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
+/* harmony import */ var _template_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5237);
 
 
 
@@ -31943,8 +32115,8 @@ function readConfig(input, env) {
     const branch = input('branch') || undefined;
     if (branch !== undefined)
         validateBranchSyntax(branch);
-    const commitMessage = input('commit-message') || template/* DEFAULT_COMMIT_MESSAGE */.Kb;
-    (0,template/* validateTemplate */.dC)(commitMessage);
+    const commitMessage = input('commit-message') || _template_js__WEBPACK_IMPORTED_MODULE_2__/* .DEFAULT_COMMIT_MESSAGE */ .Kb;
+    (0,_template_js__WEBPACK_IMPORTED_MODULE_2__/* .validateTemplate */ .dC)(commitMessage);
     const largeFiles = parseLargeFiles(input('large-files') || 'refuse');
     const lfsThreshold = parseSize(input('lfs-threshold') || String(DEFAULT_LFS_THRESHOLD), 'lfs-threshold');
     const defaultMax = largeFiles === 'lfs' ? DEFAULT_MAX_LFS_FILE_SIZE : DEFAULT_MAX_FILE_SIZE;
@@ -31963,8 +32135,8 @@ function readConfig(input, env) {
         event: env.GITHUB_EVENT_NAME || '',
         runUrl,
         runner: {
-            os: env.RUNNER_OS || (external_node_os_.platform() === 'linux' ? 'Linux' : external_node_os_.platform()),
-            arch: env.RUNNER_ARCH || (RUNNER_ARCH[external_node_os_.arch()] ?? external_node_os_.arch())
+            os: env.RUNNER_OS || (node_os__WEBPACK_IMPORTED_MODULE_0__.platform() === 'linux' ? 'Linux' : node_os__WEBPACK_IMPORTED_MODULE_0__.platform()),
+            arch: env.RUNNER_ARCH || (RUNNER_ARCH[node_os__WEBPACK_IMPORTED_MODULE_0__.arch()] ?? node_os__WEBPACK_IMPORTED_MODULE_0__.arch())
         }
     };
     const formats = parseFormats(input('format') || 'nar');
@@ -31994,9 +32166,34 @@ function readConfig(input, env) {
             stallSeconds: parseDuration(input('stall-timeout') || DEFAULT_STALL_TIMEOUT, 'stall-timeout'),
             timeoutSeconds: parseDuration(input('network-timeout') || DEFAULT_NETWORK_TIMEOUT, 'network-timeout')
         },
+        ...retentionOf(input('keep'), input('pin')),
         source,
-        tempDir: env.RUNNER_TEMP || external_node_os_.tmpdir()
+        tempDir: env.RUNNER_TEMP || node_os__WEBPACK_IMPORTED_MODULE_0__.tmpdir()
     };
+}
+const STORE_BASENAME = /^[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+$/;
+/**
+ * Inputs `keep` (a whole number, 1 or more; empty keeps everything) and `pin` (store paths or
+ * their `HASH-NAME` base names, one per line or separated by spaces).
+ */
+function retentionOf(keep, pin) {
+    const pins = pin.split(/[\s,]+/).filter(Boolean);
+    if (!keep.trim()) {
+        if (pins.length > 0) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'pin' is given without 'keep': pins say what is kept when old artifacts are removed, and nothing is removed without 'keep'. Set 'keep' to how many of each name to keep.");
+        }
+        return {};
+    }
+    if (!/^\s*[1-9][0-9]*\s*$/.test(keep)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'keep' must be a whole number of at least 1 (the newest store paths kept of each name and system), not ${JSON.stringify(keep)}.`);
+    }
+    for (const p of pins) {
+        const base = p.slice(p.lastIndexOf('/') + 1);
+        if (!STORE_BASENAME.test(base) || (p.includes('/') && !p.startsWith('/'))) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'pin' has ${JSON.stringify(p.slice(0, 200))}, which is neither a store path (/nix/store/HASH-NAME) nor the base name HASH-NAME of one.`);
+        }
+    }
+    return { retention: { keep: Number(keep), pins } };
 }
 /**
  * One flake output reference per line (blank lines and `#`-less whitespace ignored). Each must look
@@ -32009,7 +32206,7 @@ function parseAttributes(value) {
         .map(line => line.trim())
         .filter(line => line !== '');
     if (lines.length === 0) {
-        throw new errors/* UserError */.yo("Input 'flake-attribute' is required: give a flake output reference such as '.#hello' or './flake#packages.x86_64-linux.tool' (several on separate lines).");
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'flake-attribute' is required: give a flake output reference such as '.#hello' or './flake#packages.x86_64-linux.tool' (several on separate lines).");
     }
     for (const attr of lines)
         validateAttribute(attr);
@@ -32019,10 +32216,10 @@ function parseAttributes(value) {
 function validateAttribute(attr) {
     const shown = JSON.stringify(attr);
     if (CONTROL.test(attr) || /\s/.test(attr)) {
-        throw new errors/* UserError */.yo(`Flake attribute ${shown} contains whitespace or control characters; give one reference per line, e.g. '.#hello'.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Flake attribute ${shown} contains whitespace or control characters; give one reference per line, e.g. '.#hello'.`);
     }
     if (attr.startsWith('-')) {
-        throw new errors/* UserError */.yo(`Flake attribute ${shown} starts with '-' and would be read as an option; pass options through 'nix-build-args' instead.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Flake attribute ${shown} starts with '-' and would be read as an option; pass options through 'nix-build-args' instead.`);
     }
     const hash = attr.indexOf('#');
     const flake = hash === -1 ? attr : attr.slice(0, hash);
@@ -32031,10 +32228,10 @@ function validateAttribute(attr) {
         /^[a-z][a-z0-9+.-]*:[^\s]+$/i.test(flake) || // github:o/r, git+https://…, path:./x
         /^[A-Za-z0-9][A-Za-z0-9_-]*(\/[A-Za-z0-9._-]+)*$/.test(flake); // registry name: nixpkgs
     if (!flakeOk || flake === '' || (hash !== -1 && fragment === '') || fragment.includes('#')) {
-        throw new errors/* UserError */.yo(`${shown} is not a flake output reference; expected FLAKE#ATTRIBUTE such as '.#hello', './dir#packages.x86_64-linux.hello' or 'github:owner/repo#name'.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`${shown} is not a flake output reference; expected FLAKE#ATTRIBUTE such as '.#hello', './dir#packages.x86_64-linux.hello' or 'github:owner/repo#name'.`);
     }
     if (/^(ext|fd)::/i.test(flake)) {
-        throw new errors/* UserError */.yo(`${shown} uses a transport that is not allowed.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`${shown} uses a transport that is not allowed.`);
     }
 }
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
@@ -32047,20 +32244,20 @@ const SLUG = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 function parseRepository(value, serverUrl) {
     const raw = value.trim();
     if (raw === '') {
-        throw new errors/* UserError */.yo("Input 'repository' is required: give an HTTPS URL such as https://github.com/OWNER/NAME.git or the shorthand OWNER/NAME.");
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'repository' is required: give an HTTPS URL such as https://github.com/OWNER/NAME.git or the shorthand OWNER/NAME.");
     }
     if (CONTROL.test(raw) || /\s/.test(raw)) {
-        throw new errors/* UserError */.yo("Input 'repository' contains whitespace or control characters.");
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'repository' contains whitespace or control characters.");
     }
     if (raw.startsWith('-')) {
-        throw new errors/* UserError */.yo("Input 'repository' starts with '-' and would be read as an option; give an HTTPS URL.");
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'repository' starts with '-' and would be read as an option; give an HTTPS URL.");
     }
     if (SLUG.test(raw) && !raw.includes('..')) {
         const slug = raw.replace(/\.git$/, '');
         return finishRepository(new URL(`${serverUrl}/${slug}.git`), serverUrl);
     }
     if (/^[a-z][a-z0-9+.-]*::/i.test(raw)) {
-        throw new errors/* UserError */.yo("Input 'repository' uses a git remote helper ('…::…'), which is not allowed; give an HTTPS URL.");
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'repository' uses a git remote helper ('…::…'), which is not allowed; give an HTTPS URL.");
     }
     let url;
     try {
@@ -32068,24 +32265,24 @@ function parseRepository(value, serverUrl) {
     }
     catch {
         const scp = /^[^/:@]+@[^/:]+:/.test(raw);
-        throw new errors/* UserError */.yo(scp
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(scp
             ? "Input 'repository' is an SSH (scp-style) address; this action authenticates over HTTPS with a token: give https://HOST/OWNER/NAME.git."
             : "Input 'repository' is neither an HTTPS URL nor OWNER/NAME; give e.g. https://github.com/OWNER/NAME.git.");
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new errors/* UserError */.yo(`Input 'repository' uses the ${url.protocol.replace(/:$/, '')} transport; only https:// remotes are supported because the token is sent over HTTPS.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'repository' uses the ${url.protocol.replace(/:$/, '')} transport; only https:// remotes are supported because the token is sent over HTTPS.`);
     }
     if (url.username || url.password) {
-        throw new errors/* UserError */.yo(`Input 'repository' contains credentials (https://USER:SECRET@${url.host}/…); remove them from the URL and pass the secret through the 'token' input.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'repository' contains credentials (https://USER:SECRET@${url.host}/…); remove them from the URL and pass the secret through the 'token' input.`);
     }
     if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
-        throw new errors/* UserError */.yo(`Input 'repository' uses http:// for ${url.hostname}: the token would travel unencrypted. Use https:// (http is only accepted for loopback test servers).`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'repository' uses http:// for ${url.hostname}: the token would travel unencrypted. Use https:// (http is only accepted for loopback test servers).`);
     }
     if (url.search || url.hash) {
-        throw new errors/* UserError */.yo("Input 'repository' must not contain a query string or fragment.");
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'repository' must not contain a query string or fragment.");
     }
     if (url.pathname === '/' || url.pathname.split('/').includes('..')) {
-        throw new errors/* UserError */.yo(`Input 'repository' has no repository path: ${url.origin}${url.pathname}`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'repository' has no repository path: ${url.origin}${url.pathname}`);
     }
     return finishRepository(url, serverUrl);
 }
@@ -32116,7 +32313,7 @@ function finishRepository(url, serverUrl) {
 /** The token becomes an HTTP header: a line break in it would inject headers. */
 function validateToken(token) {
     if (CONTROL.test(token) || /\s/.test(token)) {
-        throw new errors/* UserError */.yo("Input 'token' contains whitespace or control characters; check how the secret was stored (a trailing newline is a common cause).");
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'token' contains whitespace or control characters; check how the secret was stored (a trailing newline is a common cause).");
     }
 }
 /** A first, offline check; git check-ref-format has the final word before anything is fetched. */
@@ -32133,7 +32330,7 @@ function validateBranchSyntax(branch) {
         branch.includes('//') ||
         branch === '@' ||
         branch.startsWith('refs/')) {
-        throw new errors/* UserError */.yo(`Input 'branch' (${JSON.stringify(branch)}) is not a valid branch name; give a plain name such as 'main' or 'artifacts/nix'.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'branch' (${JSON.stringify(branch)}) is not a valid branch name; give a plain name such as 'main' or 'artifacts/nix'.`);
     }
 }
 /**
@@ -32143,18 +32340,18 @@ function validateBranchSyntax(branch) {
 function normalizeRepoPath(value) {
     const raw = value.trim();
     if (CONTROL.test(raw) || raw.includes('\\')) {
-        throw new errors/* UserError */.yo("Input 'path' contains control characters or backslashes.");
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'path' contains control characters or backslashes.");
     }
     if (raw.startsWith('/')) {
-        throw new errors/* UserError */.yo(`Input 'path' (${JSON.stringify(raw)}) is absolute; give a directory relative to the repository root, e.g. 'nix'.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'path' (${JSON.stringify(raw)}) is absolute; give a directory relative to the repository root, e.g. 'nix'.`);
     }
     const parts = raw.split('/').filter(part => part !== '' && part !== '.');
     for (const part of parts) {
         if (part === '..') {
-            throw new errors/* UserError */.yo(`Input 'path' (${JSON.stringify(raw)}) leaves the repository through '..'; give a directory inside it.`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'path' (${JSON.stringify(raw)}) leaves the repository through '..'; give a directory inside it.`);
         }
         if (part.toLowerCase() === '.git') {
-            throw new errors/* UserError */.yo(`Input 'path' (${JSON.stringify(raw)}) points into '.git'.`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'path' (${JSON.stringify(raw)}) points into '.git'.`);
         }
     }
     return parts.join('/');
@@ -32202,7 +32399,7 @@ function splitArgs(value) {
         }
     }
     if (quote)
-        throw new errors/* UserError */.yo("Input 'nix-build-args' has an unterminated quote.");
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'nix-build-args' has an unterminated quote.");
     if (inWord)
         args.push(current);
     return args;
@@ -32223,11 +32420,11 @@ function parseNixBuildArgs(value) {
     const args = splitArgs(value);
     for (const arg of args) {
         if (CONTROL.test(arg)) {
-            throw new errors/* UserError */.yo("Input 'nix-build-args' contains control characters.");
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'nix-build-args' contains control characters.");
         }
         const name = arg.split('=')[0];
         if (OWNED_OPTIONS.has(name)) {
-            throw new errors/* UserError */.yo(`Input 'nix-build-args' contains ${name}, which the action sets itself; remove it (the flake attribute goes in 'flake-attribute').`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'nix-build-args' contains ${name}, which the action sets itself; remove it (the flake attribute goes in 'flake-attribute').`);
         }
     }
     return args;
@@ -32274,10 +32471,10 @@ function parseFormats(value) {
         .map(name => name.trim().toLowerCase())
         .filter(name => name !== '');
     if (names.length === 0)
-        throw new errors/* UserError */.yo("Input 'format' is empty; use nar, closure or both.");
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'format' is empty; use nar, closure or both.");
     for (const name of names) {
-        if (!FORMATS.includes(name)) {
-            throw new errors/* UserError */.yo(`Input 'format' has an unknown format ${JSON.stringify(name)}; supported: ${FORMATS.join(', ')}.`);
+        if (!_config_js__WEBPACK_IMPORTED_MODULE_3__/* .FORMATS */ .hR.includes(name)) {
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'format' has an unknown format ${JSON.stringify(name)}; supported: ${_config_js__WEBPACK_IMPORTED_MODULE_3__/* .FORMATS */ .hR.join(', ')}.`);
         }
     }
     return [...new Set(names)];
@@ -32295,21 +32492,21 @@ function parseOutputs(value) {
     ];
     if (names.includes('*')) {
         if (names.length > 1) {
-            throw new errors/* UserError */.yo("Input 'outputs' is '*' (every output) or a list of names, not both.");
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'outputs' is '*' (every output) or a list of names, not both.");
         }
         return names;
     }
     for (const name of names) {
         if (!/^[A-Za-z0-9_][A-Za-z0-9_+\-.]*$/.test(name)) {
-            throw new errors/* UserError */.yo(`Input 'outputs' has ${JSON.stringify(name)}, which is not a derivation output name (like out, bin, dev, lib).`);
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'outputs' has ${JSON.stringify(name)}, which is not a derivation output name (like out, bin, dev, lib).`);
         }
     }
     return names;
 }
 function parseCompression(value) {
     const v = value.trim().toLowerCase();
-    if (!COMPRESSIONS.includes(v)) {
-        throw new errors/* UserError */.yo(`Input 'compression' must be one of ${COMPRESSIONS.join(', ')}, not ${JSON.stringify(value)}.`);
+    if (!_config_js__WEBPACK_IMPORTED_MODULE_3__/* .COMPRESSIONS */ ._7.includes(v)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'compression' must be one of ${_config_js__WEBPACK_IMPORTED_MODULE_3__/* .COMPRESSIONS */ ._7.join(', ')}, not ${JSON.stringify(value)}.`);
     }
     return v;
 }
@@ -32324,17 +32521,17 @@ function parseSigningKey(value) {
     const bytes = /^[A-Za-z0-9._-]+:([A-Za-z0-9+/]+={0,2})$/.exec(key)?.[1];
     const size = bytes ? Buffer.from(bytes, 'base64').length : 0;
     if (size === 32) {
-        throw new errors/* UserError */.yo("Input 'signing-key' holds a public key (what consumers put in trusted-public-keys), not the secret key that signs. Give the secret key printed by 'nix key generate-secret --key-name NAME'; its public half is derived from it.");
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'signing-key' holds a public key (what consumers put in trusted-public-keys), not the secret key that signs. Give the secret key printed by 'nix key generate-secret --key-name NAME'; its public half is derived from it.");
     }
     if (size !== 64) {
-        throw new errors/* UserError */.yo("Input 'signing-key' is not a Nix secret key (NAME:BASE64, as printed by 'nix key generate-secret --key-name NAME').");
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo("Input 'signing-key' is not a Nix secret key (NAME:BASE64, as printed by 'nix key generate-secret --key-name NAME').");
     }
     return key;
 }
 /** A signing key signs the binary cache only: given without it, it is a mistake, said before the build. */
 function signingKeyFor(key, formats) {
     if (key && !formats.includes('binary-cache')) {
-        throw new errors/* UserError */.yo(`Input 'signing-key' signs a binary cache, but 'format' (${formats.join(', ')}) has none: add binary-cache to 'format', or remove 'signing-key'.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'signing-key' signs a binary cache, but 'format' (${formats.join(', ')}) has none: add binary-cache to 'format', or remove 'signing-key'.`);
     }
     return key;
 }
@@ -32353,7 +32550,7 @@ function parseUpstreamCaches(value) {
                 url = new URL(word);
             }
             catch {
-                throw new errors/* UserError */.yo(`Input 'upstream-cache' must be binary cache URLs such as https://cache.nixos.org, or none, not ${JSON.stringify(word)}.`);
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'upstream-cache' must be binary cache URLs such as https://cache.nixos.org, or none, not ${JSON.stringify(word)}.`);
             }
             if (!(url.protocol === 'https:' ||
                 (url.protocol === 'http:' && LOOPBACK.test(url.hostname))) ||
@@ -32361,7 +32558,7 @@ function parseUpstreamCaches(value) {
                 url.password ||
                 url.search ||
                 url.hash) {
-                throw new errors/* UserError */.yo(`Input 'upstream-cache' has ${JSON.stringify(word)}: give https:// URLs of binary caches, without credentials or a query (nothing but narinfo requests goes there).`);
+                throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'upstream-cache' has ${JSON.stringify(word)}: give https:// URLs of binary caches, without credentials or a query (nothing but narinfo requests goes there).`);
             }
             return url.href.replace(/\/+$/, '');
         }))
@@ -32373,30 +32570,30 @@ function parseBoolean(value, name) {
         return true;
     if (['false', 'no', '0', 'off', ''].includes(v))
         return false;
-    throw new errors/* UserError */.yo(`Input '${name}' must be true or false, not ${JSON.stringify(value)}.`);
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' must be true or false, not ${JSON.stringify(value)}.`);
 }
 function parseLargeFiles(value) {
     const v = value.trim().toLowerCase();
-    if (LARGE_FILES.includes(v))
+    if (_config_js__WEBPACK_IMPORTED_MODULE_3__/* .LARGE_FILES */ .WM.includes(v))
         return v;
-    throw new errors/* UserError */.yo(`Input 'large-files' must be 'refuse' (files over max-file-size fail the step) or 'lfs' (files over lfs-threshold go to Git LFS), not ${JSON.stringify(value)}.`);
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'large-files' must be 'refuse' (files over max-file-size fail the step) or 'lfs' (files over lfs-threshold go to Git LFS), not ${JSON.stringify(value)}.`);
 }
 function parseLayout(value) {
     const v = value.trim().toLowerCase();
-    if (LAYOUTS.includes(v))
+    if (_config_js__WEBPACK_IMPORTED_MODULE_3__/* .LAYOUTS */ .my.includes(v))
         return v === 'auto' ? 'auto' : v === '1' ? 1 : 2;
-    throw new errors/* UserError */.yo(`Input 'layout' must be auto (the layout the binstore has; 2 for a new one), 1 or 2, not ${JSON.stringify(value)}.`);
+    throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input 'layout' must be auto (the layout the binstore has; 2 for a new one), 1 or 2, not ${JSON.stringify(value)}.`);
 }
 /** `104857600`, `100M`, `100MiB`, `1.5G`: binary units. */
 function parseSize(value, name) {
     const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(value.trim());
     if (!m) {
-        throw new errors/* UserError */.yo(`Input '${name}' must be a size such as 104857600, 100M or 2G, not ${JSON.stringify(value)}.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' must be a size such as 104857600, 100M or 2G, not ${JSON.stringify(value)}.`);
     }
     const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase()];
     const bytes = Math.floor(Number(m[1]) * unit);
     if (bytes <= 0)
-        throw new errors/* UserError */.yo(`Input '${name}' must be larger than zero.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' must be larger than zero.`);
     return bytes;
 }
 /**
@@ -32414,17 +32611,17 @@ function formatSize(bytes) {
 function parseDuration(value, name) {
     const m = /^(\d+(?:\.\d+)?)\s*([smh]?)$/i.exec(value.trim());
     if (!m) {
-        throw new errors/* UserError */.yo(`Input '${name}' must be a duration such as 90, 90s, 5m or 1h, not ${JSON.stringify(value)}.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' must be a duration such as 90, 90s, 5m or 1h, not ${JSON.stringify(value)}.`);
     }
     const unit = { '': 1, s: 1, m: 60, h: 3600 }[m[2].toLowerCase()];
     const seconds = Math.round(Number(m[1]) * unit);
     if (seconds < 1)
-        throw new errors/* UserError */.yo(`Input '${name}' must be at least one second.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' must be at least one second.`);
     return seconds;
 }
 function oneLine(value, name) {
     if (CONTROL.test(value) || /[<>]/.test(value)) {
-        throw new errors/* UserError */.yo(`Input '${name}' must be one line without control characters or '<>'.`);
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .yo(`Input '${name}' must be one line without control characters or '<>'.`);
     }
     return value.trim();
 }
@@ -32451,7 +32648,8 @@ function oneLine(value, name) {
 /* harmony export */   fR: () => (/* binding */ renderFetchExpression),
 /* harmony export */   qX: () => (/* binding */ ownedPaths),
 /* harmony export */   qo: () => (/* binding */ parseRoot),
-/* harmony export */   s3: () => (/* binding */ entryPath)
+/* harmony export */   s3: () => (/* binding */ entryPath),
+/* harmony export */   wO: () => (/* binding */ ENTRY_FILE)
 /* harmony export */ });
 /* unused harmony exports latestEntryPath, latestFetchPath, renderEntry, namesOf */
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
@@ -32503,6 +32701,8 @@ function entryPath(dir, system, storePath, format) {
     const base = `${(0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .storeBasename */ .UF)(storePath)}.${SIDE_EXTENSIONS[format]}.json`;
     return (0,_naming_js__WEBPACK_IMPORTED_MODULE_3__/* .repoPath */ .qN)(dir, system, bucketOf(storePath), base);
 }
+/** A record's path relative to the binstore's directory: `SYSTEM/H/A/HASH-NAME.EXT.json`. */
+const ENTRY_FILE = /^([A-Za-z0-9_]+-[A-Za-z0-9_]+)\/([0-9a-z])\/([0-9a-z])\/([0-9a-z]{32}-[^/]+)\.(nar|closure|narinfo)\.json$/;
 /** The fetch expression beside a NAR: `PATH/SYSTEM/H/A/HASH-NAME.nar.nix`. */
 function fetchExpressionPath(narFile) {
     return `${narFile}.nix`;
@@ -35312,12 +35512,12 @@ var external_node_fs_ = __nccwpck_require__(3024);
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/inputs.ts + 1 modules
-var inputs = __nccwpck_require__(7815);
+// EXTERNAL MODULE: ./src/inputs.ts
+var inputs = __nccwpck_require__(8422);
 // EXTERNAL MODULE: ./src/log.ts
 var log = __nccwpck_require__(5625);
-// EXTERNAL MODULE: ./src/publish.ts + 3 modules
-var publish = __nccwpck_require__(7525);
+// EXTERNAL MODULE: ./src/prune.ts + 1 modules
+var prune = __nccwpck_require__(1319);
 // EXTERNAL MODULE: ./src/report.ts
 var report = __nccwpck_require__(665);
 // EXTERNAL MODULE: ./src/secrets.ts
@@ -35410,12 +35610,13 @@ async function run() {
         // Child processes (nix, the builders it starts, git) never inherit the token input.
         delete process.env.INPUT_TOKEN;
         delete process.env['INPUT_SIGNING-KEY'];
-        const result = await (0,publish/* publish */.mk)(config, log);
-        for (const [name, value] of Object.entries((0,report/* outputs */.V4)(result)))
+        const { result, pruned } = await (0,prune/* publishAndPrune */.zq)(config, log);
+        for (const [name, value] of Object.entries((0,report/* outputs */.V4)(result, pruned))) {
             setOutput(name, value);
+        }
         setOutput('checksums-file', result.dryRun ? '' : writeChecksums(result, config.tempDir));
         if (process.env.GITHUB_STEP_SUMMARY) {
-            await summary.addRaw((0,report/* summaryMarkdown */.eH)(result, config)).write();
+            await summary.addRaw((0,report/* summaryMarkdown */.eH)(result, config, pruned)).write();
         }
     }
     catch (error) {
@@ -35864,6 +36065,7 @@ function downloadUrl(repo, ref, file, lfs) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $C: () => (/* binding */ narFileIn),
 /* harmony export */   Ne: () => (/* binding */ parseNarInfo),
 /* harmony export */   T$: () => (/* binding */ narInfoProblem),
 /* harmony export */   T3: () => (/* binding */ isCacheRelative),
@@ -35926,6 +36128,29 @@ function narHashSri(hash) {
 /** A narinfo URL inside the cache: `nar/NAME`, NAME without a slash, not `.` or `..`. */
 function isCacheRelative(url) {
     return /^nar\/[A-Za-z0-9+_.=-]+$/.test(url) && !/^nar\/\.\.?$/.test(url);
+}
+/**
+ * The repository file of the NAR a narinfo of the cache in `cacheDir` names: its relative
+ * `nar/NAME`, or (a NAR in Git LFS) an absolute URL ending in the file's path in the repository.
+ * Undefined for any other URL.
+ */
+function narFileIn(cacheDir, url) {
+    if (isCacheRelative(url))
+        return `${cacheDir}/${url}`;
+    if (!/^[a-z]+:\/\//.test(url))
+        return undefined;
+    let decoded;
+    try {
+        decoded = decodeURI(url);
+    }
+    catch {
+        return undefined;
+    }
+    const inRepo = new RegExp(`/${escapeRegExp(cacheDir)}/(nar/[^/]+)$`).exec(decoded)?.[1];
+    return inRepo && isCacheRelative(inRepo) ? `${cacheDir}/${inRepo}` : undefined;
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 /**
  * What keeps `text` (the narinfo file `<hash>.narinfo`) from describing `storePath` as the local
@@ -37003,6 +37228,549 @@ async function runReader(command, args, dir, env) {
 
 /***/ }),
 
+/***/ 1319:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  R3: () => (/* binding */ prune),
+  O1: () => (/* binding */ pruneLines),
+  zq: () => (/* binding */ publishAndPrune)
+});
+
+// UNUSED EXPORTS: Pruning
+
+// EXTERNAL MODULE: ./src/adopted.ts
+var src_adopted = __nccwpck_require__(5644);
+// EXTERNAL MODULE: ./src/config.ts
+var src_config = __nccwpck_require__(2973);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/fetch-index.ts
+var fetch_index = __nccwpck_require__(1134);
+// EXTERNAL MODULE: ./src/git/auth.ts
+var auth = __nccwpck_require__(5768);
+// EXTERNAL MODULE: ./src/git/commands.ts + 6 modules
+var commands = __nccwpck_require__(1222);
+// EXTERNAL MODULE: ./src/git/lfs.ts
+var git_lfs = __nccwpck_require__(8299);
+// EXTERNAL MODULE: ./src/layout.ts
+var src_layout = __nccwpck_require__(5005);
+// EXTERNAL MODULE: ./src/manifest.ts
+var src_manifest = __nccwpck_require__(5546);
+// EXTERNAL MODULE: ./src/naming.ts
+var naming = __nccwpck_require__(8499);
+// EXTERNAL MODULE: ./src/narinfo.ts
+var narinfo = __nccwpck_require__(5834);
+// EXTERNAL MODULE: ./src/nix.ts
+var nix = __nccwpck_require__(1812);
+// EXTERNAL MODULE: ./src/publish.ts + 3 modules
+var publish = __nccwpck_require__(7525);
+;// CONCATENATED MODULE: ./src/retention.ts
+
+/** The key of a held store path: the same store path on two systems is held twice. */
+function heldKey(h) {
+    return `${h.system}\0${h.storePath}`;
+}
+/**
+ * Which store paths a policy keeps: of each name and system the `keep` newest (by publish time,
+ * then by store path, so every run decides alike), every pinned one, and every one `fixed` names
+ * (key → why: what the binstore itself points at). The rest is removed.
+ */
+function decide(held, policy, fixed = new Map()) {
+    if (!Number.isInteger(policy.keep) || policy.keep < 1) {
+        throw new Error(`keep must be a whole number of at least 1, not ${policy.keep}`);
+    }
+    const pins = new Map(policy.pins.map(pin => [pinKey(pin), pin]));
+    const matched = new Set();
+    const groups = new Map();
+    for (const h of held) {
+        const key = `${h.system}\0${h.name}`;
+        groups.set(key, [...(groups.get(key) ?? []), h]);
+    }
+    const kept = [];
+    const removed = [];
+    for (const group of groups.values()) {
+        group.sort((a, b) => a.publishedAt !== b.publishedAt
+            ? a.publishedAt < b.publishedAt
+                ? 1
+                : -1
+            : a.storePath < b.storePath
+                ? 1
+                : -1);
+        group.forEach((h, rank) => {
+            const pin = pins.get(pinKey(h.storePath));
+            if (pin !== undefined)
+                matched.add(pin);
+            const why = rank < policy.keep
+                ? `one of the ${policy.keep} newest of ${h.name} on ${h.system}`
+                : pin !== undefined
+                    ? `pinned (${pin})`
+                    : fixed.get(heldKey(h));
+            if (why === undefined)
+                removed.push(h);
+            else
+                kept.push({ held: h, why });
+        });
+    }
+    return {
+        kept,
+        removed,
+        unmatchedPins: policy.pins.filter(pin => !matched.has(pin))
+    };
+}
+/** A pin as it is compared: the base name `HASH-NAME` of a store path, or the base name given. */
+function pinKey(pin) {
+    return pin.slice(pin.lastIndexOf('/') + 1);
+}
+/**
+ * The binary-cache files that go with the removed store paths: each narinfo in the closure of a
+ * removed path that is in the closure of no kept one, and each NAR that only such narinfos name.
+ * `nodes` is the cache by store hash; `kept` and `removed`, the store paths published in the
+ * binary-cache format. A narinfo in the closure of neither is left alone (nothing says whose it is).
+ */
+function cacheFilesOf(nodes, kept, removed) {
+    const closure = (tops) => {
+        const seen = new Set();
+        const queue = tops.map(naming/* storeHashPart */.RL);
+        while (queue.length > 0) {
+            const hash = queue.pop() ?? '';
+            if (seen.has(hash) || !nodes.has(hash))
+                continue;
+            seen.add(hash);
+            for (const reference of nodes.get(hash)?.references ?? [])
+                queue.push(reference);
+        }
+        return seen;
+    };
+    const keep = closure(kept);
+    const going = [...closure(removed)].filter(hash => !keep.has(hash));
+    const goingSet = new Set(going);
+    // A NAR stays while any narinfo that stays names it (two narinfos may name one NAR).
+    const namedByOthers = new Set([...nodes].filter(([hash]) => !goingSet.has(hash)).map(([, node]) => node.nar));
+    const files = [];
+    for (const hash of going) {
+        const node = nodes.get(hash);
+        if (!node)
+            continue;
+        files.push(node.file);
+        if (node.nar && !namedByOthers.has(node.nar))
+            files.push(node.nar);
+    }
+    return [...new Set(files)].sort();
+}
+
+// EXTERNAL MODULE: ./src/retry.ts
+var src_retry = __nccwpck_require__(9809);
+// EXTERNAL MODULE: ./src/workdir.ts
+var workdir = __nccwpck_require__(7999);
+;// CONCATENATED MODULE: ./src/prune.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Records read at a time: memory stays bounded by the batch, whatever the binstore holds. */
+const READ_BATCH = 2000;
+/**
+ * `publish-nix-artifact prune` (and the `keep` and `pin` inputs after a publish): keeps what the
+ * policy says of the binstore (retention.ts) and removes the rest from the tip, in one commit
+ * raced and retried as a publish is (a publisher that lands meanwhile is read on the new tip, so
+ * its artifact counts as the newest); the manifest, README and artifacts.nix of layout 1 are
+ * written anew to match. Only files the action wrote are removed; their history stays.
+ */
+function prune(config, policy, log) {
+    const retry = { ...src_retry/* DEFAULT_RETRY */.v, timeoutMs: config.network.timeoutSeconds * 1000 };
+    return (0,workdir/* withWorkDir */.x)(config.tempDir, async (work) => {
+        const identity = { name: config.gitUserName, email: config.gitUserEmail };
+        const git = new commands/* Git */.T(config.repository, config.token, work, identity, log, config.network);
+        const lfs = new git_lfs/* LfsClient */.bG(config.repository, (0,auth/* authHeader */.eT)(config.token), config.network, log);
+        const publisher = new publish/* Publisher */.vC({ config, git, nix: new nix/* Nix */.aG(log), lfs, work, log, retry });
+        const pruning = new Pruning(config, policy, git);
+        const result = await publisher.land(pruning.job());
+        const last = pruning.last;
+        if (!last)
+            throw new Error('prune landed without reading the tip');
+        return { ...last, result };
+    });
+}
+/**
+ * A publish, then (with the `keep` input) the prune of what the policy does not keep, in a commit
+ * of its own on the branch the publish landed on.
+ */
+async function publishAndPrune(config, log) {
+    const result = await (0,publish/* publish */.mk)(config, log);
+    // A dry run on a branch that does not exist yet has nothing to prune.
+    if (!config.retention || !result.commitSha)
+        return { result };
+    const policy = config.retention;
+    const pruned = await log.group(`Keeping the ${policy.keep} newest of each name`, async () => {
+        const report = await prune({ ...config, branch: result.branch || config.branch }, policy, log);
+        for (const line of pruneLines(report))
+            log.info(line);
+        return report;
+    });
+    return { result, pruned };
+}
+/** What prune prints: each store path kept and why, each removed, the files, the outcome. */
+function pruneLines(report) {
+    const { decision, result } = report;
+    const lines = [];
+    const sorted = (list) => [...list].sort((a, b) => a.system === b.system ? (a.storePath < b.storePath ? -1 : 1) : a.system < b.system ? -1 : 1);
+    for (const k of sorted(decision.kept.map(k => ({ ...k.held, why: k.why })))) {
+        lines.push(`kept     ${k.system} ${k.storePath} (${k.formats.join(', ')}): ${k.why}`);
+    }
+    for (const h of sorted(decision.removed)) {
+        lines.push(`removed  ${h.system} ${h.storePath} (${h.formats.join(', ')}), published ${h.publishedAt}`);
+    }
+    for (const file of report.removed)
+        lines.push(`file     ${file}`);
+    for (const s of report.skipped)
+        lines.push(`skipped  ${s.file}: ${s.why}; left as it is`);
+    for (const pin of decision.unmatchedPins) {
+        lines.push(`note: the pin ${pin} names no store path of the binstore`);
+    }
+    const counts = `${decision.kept.length} store path(s) kept, ${decision.removed.length} removed (${report.removed.length} file(s))`;
+    lines.push(result.dryRun
+        ? `Dry run, nothing pushed: ${counts}.`
+        : result.published
+            ? `Pushed ${result.commitSha} to '${result.branch}': ${counts}.`
+            : `Nothing to commit on '${result.branch}': ${counts}.`);
+    return lines;
+}
+/** The decision on one tip: what the commit writes and removes. */
+class Pruning {
+    config;
+    policy;
+    git;
+    /** Records read so far, by blob id: a retry on a new tip reads only what changed. */
+    records = new Map();
+    narinfos = new Map();
+    last;
+    constructor(config, policy, git) {
+        this.config = config;
+        this.policy = policy;
+        this.git = git;
+    }
+    job() {
+        const job = {
+            keepLatest: true,
+            message: '',
+            prepare: async () => [],
+            change: async (tip, deadline) => {
+                const change = await this.change(tip, deadline);
+                job.message = this.message();
+                return change;
+            }
+        };
+        return job;
+    }
+    message() {
+        const removed = this.last?.decision.removed ?? [];
+        const pins = this.policy.pins.length;
+        return `Prune ${removed.length} store path(s) from ${this.config.path || 'the root'}: keep the ${this.policy.keep} newest of each name${pins > 0 ? ` and ${pins} pin(s)` : ''}`;
+    }
+    async change(tip, deadline) {
+        const { config, git } = this;
+        const dir = config.path;
+        if (!tip)
+            throw new errors/* UserError */.yo('The branch has no commit: nothing to prune.');
+        const { files } = await git.listAll(tip, dir, deadline);
+        const manifestFile = (0,naming/* repoPath */.qN)(dir, src_manifest/* MANIFEST_NAME */.ir);
+        const manifestOid = files.get(manifestFile);
+        if (!manifestOid) {
+            throw new errors/* UserError */.yo(`${manifestFile} is not on the branch: there is no binstore to prune.`);
+        }
+        const manifestText = (await git.readBlobs([manifestOid], deadline)).get(manifestOid) ?? '';
+        const layout = (0,src_layout/* layoutOf */.aH)(manifestText, manifestFile) ?? 2;
+        const skipped = [];
+        /** Per held store path: the files that go with it (present on the tip). */
+        const filesOf = new Map();
+        const held = new Map();
+        const hold = (r, ...own) => {
+            const key = heldKey(r);
+            const h = held.get(key) ?? {
+                system: r.system,
+                name: (0,naming/* storeName */.Hz)(r.storePath),
+                storePath: r.storePath,
+                publishedAt: r.publishedAt,
+                formats: []
+            };
+            if (!h.formats.includes(r.format)) {
+                h.formats.push(r.format);
+                h.formats.sort((a, b) => src_config/* FORMATS */.hR.indexOf(a) - src_config/* FORMATS */.hR.indexOf(b));
+            }
+            if (r.publishedAt > h.publishedAt)
+                h.publishedAt = r.publishedAt;
+            held.set(key, h);
+            filesOf.set(key, [...(filesOf.get(key) ?? []), ...own.filter(f => files.has(f))]);
+        };
+        /** What the binstore points at itself: kept whatever the policy says. */
+        const fixed = new Map();
+        let manifest;
+        if (layout === 1) {
+            manifest = (0,src_manifest/* parseManifest */.Ng)(manifestText, manifestFile);
+            for (const e of manifest.artifacts) {
+                const problem = recordProblem(dir, e, 1);
+                if (problem)
+                    skipped.push({ file: e.file, why: problem });
+                else
+                    hold(e, ...(e.format === 'binary-cache' ? [] : [e.file]));
+            }
+        }
+        else {
+            await this.readLayout2(files, deadline, hold, fixed, skipped);
+        }
+        await this.adopted(files, held, fixed, deadline);
+        const decision = decide([...held.values()], this.policy, fixed);
+        const removed = new Set(decision.removed.flatMap(h => filesOf.get(heldKey(h)) ?? []));
+        const cached = (list) => list.filter(h => h.formats.includes('binary-cache')).map(h => h.storePath);
+        const removedCache = cached(decision.removed);
+        if (removedCache.length > 0) {
+            const nodes = await this.cache(files, deadline);
+            const kept = cached(decision.kept.map(k => k.held));
+            for (const file of cacheFilesOf(nodes, kept, removedCache))
+                removed.add(file);
+        }
+        const texts = [];
+        let written;
+        if (layout === 1 && manifest && decision.removed.length > 0) {
+            const gone = new Set(decision.removed.map(heldKey));
+            const going = (e) => gone.has(heldKey(e)) && recordProblem(dir, e, 1) === undefined;
+            written = { ...manifest, artifacts: manifest.artifacts.filter(e => !going(e)) };
+            texts.push({ path: manifestFile, text: (0,src_manifest/* renderManifest */.sB)(written) });
+            if (written.index === 'generated') {
+                texts.push({ path: (0,naming/* repoPath */.qN)(dir, src_manifest/* INDEX_NAME */.VX), text: (0,src_manifest/* renderIndex */.rC)(written, dir) });
+            }
+            const index = (0,naming/* repoPath */.qN)(dir, fetch_index/* FETCH_INDEX_NAME */.KP);
+            if (files.has(index) && (0,fetch_index/* renderFetchIndex */.pU)(written, config.repository, 'HEAD') === undefined) {
+                // Nothing left to fetch by hash: it goes. A host whose raw URLs are not known here is
+                // another matter: the file is left as it is (its URLs name older commits, which keep
+                // their files).
+                if ((0,naming/* downloadUrl */.Is)(config.repository, 'HEAD', index, false))
+                    removed.add(index);
+                else {
+                    skipped.push({
+                        file: index,
+                        why: 'the URLs of this host are not known, so it cannot be written anew (on GitHub Enterprise, set GITHUB_SERVER_URL)'
+                    });
+                }
+            }
+        }
+        texts.push(...(await this.attributes(layout, files, [...removed], removed, deadline)));
+        const list = [...removed].sort();
+        this.last = { layout, decision, removed: list, skipped };
+        if (list.length === 0)
+            return { texts: [] };
+        return { texts, removed: list, ...(written ? { manifest: written } : {}) };
+    }
+    /**
+     * Layout 2: every record (read in batches), each checked where it stands like verify does; the
+     * latest record and fetch expression of each name point at store paths that are kept.
+     */
+    async readLayout2(files, deadline, hold, fixed, skipped) {
+        const dir = this.config.path;
+        const inside = dir ? `${dir}/` : '';
+        const recordFiles = [...files.keys()].filter(f => src_layout/* ENTRY_FILE */.wO.test(f.slice(inside.length)));
+        const fileOf = new Map(recordFiles.map(f => [files.get(f) ?? '', f]));
+        await this.read([...fileOf.keys()], deadline, (oid, text) => this.records.set(oid, readRecord(dir, text, fileOf.get(oid) ?? oid)), oid => this.records.has(oid));
+        const byOid = new Map();
+        const nars = new Map();
+        for (const file of recordFiles) {
+            const oid = files.get(file) ?? '';
+            const r = this.records.get(oid);
+            if (!r)
+                continue;
+            if ('problem' in r) {
+                skipped.push({ file, why: r.problem });
+                continue;
+            }
+            // The record must be where its store path puts it (a copy elsewhere is someone else's).
+            if ((0,src_layout/* entryPath */.s3)(dir, r.system, r.storePath, r.format) !== file) {
+                skipped.push({ file, why: `it describes ${r.storePath}, whose record is elsewhere` });
+                continue;
+            }
+            byOid.set(oid, r);
+            if (r.format === 'nar')
+                nars.set(r.narHash, [...(nars.get(r.narHash) ?? []), r]);
+            hold(r, file, ...(r.format === 'binary-cache' ? [] : [r.file]));
+            if (r.format === 'nar')
+                hold(r, `${r.file}.nix`);
+        }
+        const latestDir = (0,naming/* repoPath */.qN)(dir, src_layout/* LATEST_DIR */.aT);
+        const expressions = [];
+        for (const [file, oid] of files) {
+            if (!file.startsWith(`${latestDir}/`))
+                continue;
+            const name = (0,src_layout/* latestName */.LF)(file.slice(file.lastIndexOf('/') + 1));
+            if (name === undefined)
+                continue;
+            if (file.endsWith('.nix'))
+                expressions.push(oid);
+            const r = byOid.get(oid);
+            if (r)
+                fixed.set(heldKey(r), `the newest of ${name} (${(0,naming/* relativeTo */.Mf)(dir, file)})`);
+        }
+        // The fetch expression of a name fetches a NAR by its hash: that NAR stays.
+        const texts = await this.git.readBlobs(expressions, deadline);
+        for (const text of texts.values()) {
+            const hash = /^\s*hash = "([^"]+)";$/m.exec(text)?.[1];
+            for (const r of nars.get(hash ?? '') ?? []) {
+                if (!fixed.has(heldKey(r)))
+                    fixed.set(heldKey(r), 'fetched by a latest/ expression');
+            }
+        }
+    }
+    /** The NARs `adopt --convert` wrote stay while `adopted.json` names them. */
+    async adopted(files, held, fixed, deadline) {
+        const file = (0,naming/* repoPath */.qN)(this.config.path, src_adopted/* ADOPTED_NAME */.MI);
+        const oid = files.get(file);
+        if (!oid)
+            return;
+        let converted;
+        try {
+            const adopted = (0,src_adopted/* parseAdopted */.tB)((await this.git.readBlobs([oid], deadline)).get(oid), file);
+            converted = new Set(adopted.files.flatMap(f => f.converted ?? []));
+        }
+        catch {
+            // verify reports it; nothing it names is known, so nothing is kept for it.
+            return;
+        }
+        for (const h of held.values()) {
+            for (const format of h.formats) {
+                if (format === 'binary-cache')
+                    continue;
+                const at = (0,src_layout/* artifactPath */.Ws)(this.config.path, h.system, h.storePath, format);
+                if (converted.has(at))
+                    fixed.set(heldKey(h), `converted by adopt (${src_adopted/* ADOPTED_NAME */.MI})`);
+            }
+        }
+    }
+    /** The binary cache's narinfos, by store hash (read in batches, each blob once). */
+    async cache(files, deadline) {
+        const cacheDir = (0,naming/* repoPath */.qN)(this.config.path, src_layout/* CACHE_DIR */.NC);
+        const narinfoFiles = [...files.keys()].filter(f => f.startsWith(`${cacheDir}/`) && /^[0-9a-z]{32}\.narinfo$/.test(f.slice(cacheDir.length + 1)));
+        const oids = narinfoFiles.map(f => files.get(f) ?? '');
+        const fileOf = new Map(narinfoFiles.map((f, i) => [oids[i], f]));
+        await this.read(oids, deadline, (oid, text) => {
+            const info = (0,narinfo/* parseNarInfo */.Ne)(text);
+            const file = fileOf.get(oid) ?? '';
+            const named = file.slice(cacheDir.length + 1, -8);
+            const base = info.storePath.slice(info.storePath.lastIndexOf('/') + 1);
+            // A narinfo that does not describe the path its name says is not walked (verify says so).
+            if (!info.storePath || base.slice(0, 32) !== named || base[32] !== '-') {
+                this.narinfos.set(oid, undefined);
+                return;
+            }
+            const nar = (0,narinfo/* narFileIn */.$C)(cacheDir, info.url);
+            this.narinfos.set(oid, {
+                file,
+                references: info.references.map(r => r.slice(0, 32)),
+                ...(nar && files.has(nar) ? { nar } : {})
+            });
+        }, oid => this.narinfos.has(oid));
+        const nodes = new Map();
+        for (const [i, file] of narinfoFiles.entries()) {
+            const node = this.narinfos.get(oids[i]);
+            if (node)
+                nodes.set(file.slice(cacheDir.length + 1, -8), { ...node, file });
+        }
+        return nodes;
+    }
+    /**
+     * The `.gitattributes` that name removed files (layout 1: the binstore's; layout 2: each
+     * directory's), without their lines; one left with nothing of its own is removed.
+     */
+    async attributes(layout, files, removedFiles, removed, deadline) {
+        const byAttributes = new Map();
+        for (const file of removedFiles) {
+            const dir = layout === 1 ? this.config.path : file.slice(0, Math.max(0, file.lastIndexOf('/')));
+            const attributes = (0,naming/* repoPath */.qN)(dir, git_lfs/* ATTRIBUTES_NAME */.II);
+            if (!files.has(attributes))
+                continue;
+            byAttributes.set(attributes, [...(byAttributes.get(attributes) ?? []), (0,naming/* relativeTo */.Mf)(dir, file)]);
+        }
+        const oids = [...byAttributes.keys()].map(f => files.get(f) ?? '');
+        const texts = await this.git.readBlobs(oids, deadline);
+        const out = [];
+        for (const [file, names] of byAttributes) {
+            const before = texts.get(files.get(file) ?? '') ?? '';
+            const text = (0,git_lfs/* lfsAttributesWithout */.Fd)(before, names);
+            if (text === undefined)
+                removed.add(file);
+            else if (text !== before)
+                out.push({ path: file, text });
+        }
+        return out;
+    }
+    /** Reads the blobs not read yet, in batches, each text handed to `use` once. */
+    async read(oids, deadline, use, known) {
+        const wanted = [...new Set(oids)].filter(oid => oid && !known(oid));
+        for (let i = 0; i < wanted.length; i += READ_BATCH) {
+            const batch = wanted.slice(i, i + READ_BATCH);
+            const texts = await this.git.readBlobs(batch, deadline);
+            for (const oid of batch)
+                use(oid, texts.get(oid) ?? '');
+        }
+    }
+}
+/** A layout 2 record, checked as verify checks it; its problem when it is not one of ours. */
+function readRecord(dir, text, file) {
+    try {
+        const entry = (0,src_layout/* parseEntry */.ER)(text, file);
+        const problem = recordProblem(dir, entry, 2);
+        if (problem)
+            return { problem };
+        // Only what retention weighs is kept in memory, not the whole record.
+        const { system, storePath, format, publishedAt, file: described, narHash } = entry;
+        return { system, storePath, format, publishedAt, file: described, narHash };
+    }
+    catch (error) {
+        return {
+            problem: error instanceof Error ? error.message.replace(`${file} `, '') : String(error)
+        };
+    }
+}
+/**
+ * What keeps an entry from being weighed by retention: a store path that is no store path, a
+ * system that is no system, or a file that is not where the action writes it.
+ */
+function recordProblem(dir, e, layout) {
+    try {
+        (0,naming/* storeBasename */.UF)(e.storePath);
+    }
+    catch {
+        return `its store path ${JSON.stringify(e.storePath).slice(0, 120)} is not a store path`;
+    }
+    if (!/^[A-Za-z0-9_]+-[A-Za-z0-9_]+$/.test(e.system)) {
+        return `its system ${JSON.stringify(e.system).slice(0, 60)} is not a system`;
+    }
+    if (e.format !== 'nar' && e.format !== 'closure' && e.format !== 'binary-cache') {
+        return `its format ${JSON.stringify(e.format).slice(0, 40)} is unknown`;
+    }
+    const at = e.format === 'binary-cache'
+        ? (0,naming/* repoPath */.qN)(dir, src_layout/* CACHE_DIR */.NC, `${(0,naming/* storeHashPart */.RL)(e.storePath)}.narinfo`)
+        : layout === 2
+            ? (0,src_layout/* artifactPath */.Ws)(dir, e.system, e.storePath, e.format)
+            : (0,naming/* artifactFilePath */.Es)(dir, e.system, e.storePath, e.format);
+    return e.file === at ? undefined : `it names the file ${e.file}, not ${at}`;
+}
+
+
+/***/ }),
+
 /***/ 7525:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -37387,8 +38155,8 @@ function describeEntry(entry) {
     return 'a file';
 }
 
-// EXTERNAL MODULE: ./src/inputs.ts + 1 modules
-var inputs = __nccwpck_require__(7815);
+// EXTERNAL MODULE: ./src/inputs.ts
+var inputs = __nccwpck_require__(8422);
 // EXTERNAL MODULE: ./src/layout.ts
 var src_layout = __nccwpck_require__(5005);
 // EXTERNAL MODULE: ./src/manifest.ts
@@ -37450,6 +38218,11 @@ class Publisher {
     leaves;
     /** Layout 2: the fetch expressions the last commit wrote, path → text (withFetchExpressions). */
     fetchExpressions = new Map();
+    /**
+     * The binary cache's narinfos on the branch this run relies on and does not write (seeded from
+     * the tip `tip`): a commit on another tip checks they are still there.
+     */
+    seededFrom;
     /** Layout 1: the `artifacts.nix` the last commit wrote, and the paths it has by store path. */
     fetchIndex;
     constructor(d) {
@@ -37749,6 +38522,12 @@ class Publisher {
         const tip = settled.value.tip;
         try {
             const { seeded, unproven, onBranch } = await seedFromBranch(cache, tip, paths, { git, nix }, Date.now() + retry.timeoutMs);
+            if (seeded.length > 0) {
+                this.seededFrom ??= { tip, files: new Set() };
+                for (const local of seeded) {
+                    this.seededFrom.files.add((0,naming/* repoPath */.qN)(cache.repoDir, external_node_path_.basename(local)));
+                }
+            }
             for (const u of unproven) {
                 log.warning(`${u.file} on the branch is not used: ${u.why}; it is written anew from the local store.`);
             }
@@ -37933,6 +38712,7 @@ class Publisher {
         if (this.leaves && this.leaves.tip === state.tip)
             await this.leaves.work.done;
         const plan = await this.plan(state.tip, exported, on.cache, branch);
+        await this.checkSeeded(state.tip, branch);
         const layout2 = this.layout === 2
             ? await this.layoutFiles(state, exported, plan, on.job?.keepLatest === true)
             : undefined;
@@ -37945,41 +38725,57 @@ class Publisher {
             : [this.attributesFile(state, stored)].filter((t) => t !== undefined);
         if (owned.length > 0 || plan.added.length > 0)
             owned.push(...attributes);
-        if (on.job) {
-            const extra = await on.job.texts(state.tip, deadline);
-            // What the job writes goes in a binstore: one is made where there is none.
-            const root = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
-            if (extra.length > 0 && !state.layout && !owned.some(t => t.path === root)) {
-                owned.push(...this.emptyBinstore(state));
-            }
-            owned.push(...extra);
+        const change = on.job ? await on.job.change(state.tip, deadline) : { texts: [] };
+        const removed = change.removed ?? [];
+        // What the job writes goes in a binstore: one is made where there is none.
+        const root = (0,naming/* repoPath */.qN)(config.path, src_manifest/* MANIFEST_NAME */.ir);
+        if (change.texts.length > 0 && !state.layout && !owned.some(t => t.path === root)) {
+            owned.push(...this.emptyBinstore(state));
         }
+        owned.push(...change.texts);
         // Nothing is committed, nor reported as publishable, before every NAR was found equal to
         // the store's record of its path; that check has been running since the export.
         await Promise.all(this.verifications);
         const added = new Set(plan.added.map(f => f.path));
         const unchanged = { branch, commitSha: state.tip ?? '', added, published: false };
-        if (added.size === 0 && owned.length === 0) {
+        if (added.size === 0 && owned.length === 0 && removed.length === 0) {
             log.info('Nothing to commit: every file is already published.');
             return this.outcome(exported, unchanged);
         }
         const landing = exported.filter(a => a.files.some(f => added.has(f.path)));
         const message = on.job?.message ?? (0,template/* commitMessage */.df)(config.commitMessage, landing, config.source);
         if (config.dryRun) {
-            this.describe(plan, owned, message);
+            this.describe(plan, owned, removed, message);
             return this.outcome(exported, unchanged);
         }
-        const files = await git.commit(state.tip, [...plan.added], owned, message);
+        const files = await git.commit(state.tip, [...plan.added], owned, message, removed);
+        const rendered = manifest ?? change.manifest;
         const commit = layout2
             ? await this.withFetchExpressions(files, layout2.entries, layout2.kept)
-            : manifest
-                ? await this.withFetchIndex(files, manifest)
+            : rendered
+                ? await this.withFetchIndex(files, rendered)
                 : files;
         pushes.push({ branch, commitSha: commit, added, published: true });
         await git.push(commit, branch, deadline);
         const created = owned.filter(f => !plan.entries.has(f.path)).length;
-        log.info(`Pushed ${commit} to '${branch}': ${plan.added.length} new file(s); of the files the action keeps beside them, ${created} created and ${owned.length - created} updated.`);
+        log.info(`Pushed ${commit} to '${branch}': ${plan.added.length} new file(s); of the files the action keeps beside them, ${created} created and ${owned.length - created} updated${removed.length > 0 ? `; ${removed.length} file(s) removed` : ''}.`);
         return this.outcome(exported, { branch, commitSha: commit, added, published: true });
+    }
+    /**
+     * On a tip other than the one the binary cache was seeded from, the narinfos this run relies
+     * on and does not write must still be there: a prune that landed meanwhile may have removed
+     * them, and the narinfos this run writes would then refer to paths the cache no longer has.
+     */
+    async checkSeeded(tip, branch) {
+        const seeded = this.seededFrom;
+        if (!seeded || seeded.tip === tip)
+            return;
+        const files = [...seeded.files];
+        const entries = tip ? await this.d.git.lsTree(tip, files) : new Map();
+        const missing = files.filter(f => entries.get(f)?.type !== 'blob');
+        if (missing.length === 0)
+            return;
+        throw new errors/* UserError */.yo(`${missing.length} narinfo(s) of the binary cache that this publish relies on left '${branch}' while it ran (a prune landed meanwhile?), for example ${missing[0]}; nothing was pushed. Run the step again: it copies them anew.`);
     }
     /**
      * The fetch-by-hash file (`artifacts.nix`) pins every URL to a commit, so it goes in a second
@@ -38126,13 +38922,15 @@ class Publisher {
             : [];
         return [...new Set([...(0,src_layout/* ownedPaths */.qX)(config.path, exported), ...lfsDirs])];
     }
-    describe(plan, owned, message) {
+    describe(plan, owned, removed, message) {
         const { log } = this.d;
         for (const file of plan.added)
             log.info(`Would write ${file.path} (${file.oid}).`);
         for (const file of owned) {
             log.info(`Would write ${file.path} (${Buffer.byteLength(file.text)} bytes, regenerated).`);
         }
+        for (const file of removed)
+            log.info(`Would remove ${file}.`);
         log.info(`Would commit with this message:\n${message}`);
     }
     /** Whether `commit` is the tip or the tip's parent (another publisher may have landed since). */
@@ -38421,6 +39219,7 @@ function artifactFiles(exported) {
 /* harmony export */   vw: () => (/* binding */ checksums),
 /* harmony export */   zh: () => (/* binding */ artifactJson)
 /* harmony export */ });
+/* unused harmony export pruneSection */
 /* harmony import */ var _fetch_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1134);
 /* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3758);
 /* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8499);
@@ -38449,9 +39248,11 @@ function artifactJson(a) {
     };
 }
 /** The step's outputs, as name → value. Per-artifact fields are set when there is exactly one. */
-function outputs(result) {
+function outputs(result, pruned) {
     const out = {
-        'commit-sha': result.commitSha,
+        // With `keep`, the tip is the prune's commit when it pushed one.
+        'commit-sha': pruned?.result.published ? pruned.result.commitSha : result.commitSha,
+        pruned: String(pruned?.decision.removed.length ?? 0),
         published: String(result.published),
         branch: result.branch,
         'binary-cache-dir': result.binaryCacheDir,
@@ -38488,7 +39289,7 @@ function checksums(result) {
 }
 const code = (text) => `\`${text.replace(/`/g, "'")}\``;
 /** Markdown for the job summary: a table of the artifacts and how a consumer restores each. */
-function summaryMarkdown(result, config) {
+function summaryMarkdown(result, config, pruned) {
     const lines = [];
     const title = result.dryRun
         ? 'Dry run: nothing was pushed'
@@ -38527,7 +39328,36 @@ function summaryMarkdown(result, config) {
             lines.push(`The signing key changed: ${again.narinfos} narinfo(s) already on the branch were signed by ${keys} only: they are signed again with ${result.publicKey.split(':')[0]}, and keep their signatures by ${keys}. Consumers that trust any of these keys keep substituting.`, '');
         }
     }
+    if (pruned)
+        lines.push(...pruneSection(pruned));
     return lines.join('\n');
+}
+/** Removed store paths listed in the summary; the rest are counted (the log lists them all). */
+const SUMMARY_REMOVED = 50;
+/** What `keep` removed after the publish, and what it kept that is older than the newest N. */
+function pruneSection(report) {
+    const { decision, result } = report;
+    const policy = decision.kept.filter(k => !k.why.startsWith('one of the '));
+    const head = result.dryRun
+        ? 'Would remove'
+        : result.published
+            ? `Removed in ${code(result.commitSha.slice(0, 12))}`
+            : 'Nothing to remove';
+    const lines = ['#### Retention', ''];
+    lines.push(`${head}: ${decision.removed.length} store path(s), ${report.removed.length} file(s); ${decision.kept.length} kept. The history keeps what was removed.`, '');
+    for (const h of decision.removed.slice(0, SUMMARY_REMOVED)) {
+        lines.push(`- removed ${code(h.storePath)} (${h.system}, published ${h.publishedAt})`);
+    }
+    if (decision.removed.length > SUMMARY_REMOVED) {
+        lines.push(`- … and ${decision.removed.length - SUMMARY_REMOVED} more (the step's log lists them)`);
+    }
+    for (const k of policy)
+        lines.push(`- kept ${code(k.held.storePath)}: ${k.why}`);
+    for (const pin of decision.unmatchedPins) {
+        lines.push(`- the pin ${code(pin)} names no store path of the binstore`);
+    }
+    lines.push('');
+    return lines;
 }
 /** How the artifacts were made (also in the manifest, per file). */
 function provenanceSection(result, config) {

@@ -100,15 +100,15 @@ class Adoption {
         job.message = `Adopt ${this.records.length} file(s) publish-nix-artifact did not write${paths > 0 ? `, with the NARs of the ${paths} store path(s) they hold` : ''}`
         return exported
       },
-      texts: async (tip, deadline) => {
-        if (this.records.length === 0) return []
+      change: async (tip, deadline) => {
+        if (this.records.length === 0) return { texts: [] }
         const entry = tip ? (await git.lsTree(tip, [file])).get(file) : undefined
         if (entry && entry.type !== 'blob') {
           throw new UserError(`${file} on the branch is not a file; move it away to adopt files.`)
         }
         const before = entry ? await git.readBlob(entry.oid, deadline) : undefined
         const text = renderAdopted(mergeAdopted(parseAdopted(before, file), this.records))
-        return text === before ? [] : [{ path: file, text }]
+        return { texts: text === before ? [] : [{ path: file, text }] }
       }
     }
     return job

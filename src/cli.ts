@@ -18,7 +18,7 @@ import { adopt } from './adopt.js'
 import type { AdoptedFile } from './adopted.js'
 import { consoleLogger, type ConsoleLogger } from './log.js'
 import { run } from './proc.js'
-import { publish } from './publish.js'
+import { prune, pruneLines, publishAndPrune, type PruneReport } from './prune.js'
 import { artifactJson } from './report.js'
 import { secretForms } from './secrets.js'
 import { verifyBinstore, type VerifyReport } from './verify.js'
@@ -26,6 +26,7 @@ import { verifyBinstore, type VerifyReport } from './verify.js'
 export const USAGE = `Usage: publish-nix-artifact --repository URL [options] FLAKE#ATTRIBUTE...
        publish-nix-artifact verify --repository URL [options]   (see verify --help)
        publish-nix-artifact adopt --repository URL [options]    (see adopt --help)
+       publish-nix-artifact prune --repository URL --keep N     (see prune --help)
 
 Builds each flake attribute, exports its store path as a plain NAR and commits it to the
 repository, pushed over HTTPS. Prints the result as JSON on stdout.
@@ -48,6 +49,9 @@ Options (same meaning as the action's inputs):
   --large-files MODE       refuse or lfs: store files over lfs-threshold in Git LFS
   --lfs-threshold SIZE     with lfs, files larger than this go to Git LFS (default: 50M)
   --layout N               auto, 1 or 2 (default auto: the binstore's; 2 for a new one)
+  --keep N                 after the publish, keep the N newest of each name and remove the
+                           rest, as prune does (see prune --help)
+  --pin STORE-PATH         with --keep: keep this store path whatever its age; repeat for more
   --stall-timeout TIME     abandon and retry a request that moves no data this long (default: 60s)
   --network-timeout TIME   end each network operation, retries included, by then (default: 30m)
   --record-run-url BOOL    record the workflow run's URL in provenance (default: true)
@@ -80,8 +84,13 @@ export const OPTIONS = [
   'stall-timeout',
   'network-timeout',
   'record-run-url',
-  'upstream-cache'
+  'upstream-cache',
+  'keep',
+  'pin'
 ] as const
+
+/** Options that may be given more than once. */
+const REPEATED = new Set(['pin'])
 
 const VERIFY_USAGE = `Usage: publish-nix-artifact verify --repository URL [options]
 
@@ -155,6 +164,80 @@ const ADOPT_OPTIONS = [
   'stall-timeout',
   'network-timeout'
 ] as const
+
+const PRUNE_USAGE = `Usage: publish-nix-artifact prune --repository URL --keep N [--pin STORE-PATH]... [options]
+
+Keeps, of each name and system (the name of a store path: tool-1.0 of /nix/store/HASH-tool-1.0),
+the N newest store paths by publish time, every pinned one, the newest of each name that
+latest/ points at, the NARs adopt converted, and every binary cache file in the closure of
+something kept; removes every other file the action wrote from the tip, in one commit (racing
+publishers are handled as a publish handles them). In layout 1, index.json, README.md and
+artifacts.nix are written anew to match. The history keeps the removed files: commit-pinned
+URLs and consumers of older commits go on working. Prints what it kept, and why, and what it
+removed.
+
+Options:
+  --repository URL       https URL of the binstore (required)
+  --keep N               the newest store paths kept of each name and system (required, 1 or more)
+  --pin STORE-PATH       keep this store path (or HASH-NAME) whatever its age; repeat for more
+  --branch NAME          branch (default: the remote's default branch)
+  --path DIR             directory of the binstore in the repository (default: nix)
+  --git-user-name NAME   commit author name
+  --git-user-email EMAIL commit author email
+  --stall-timeout TIME   as for a publish (default: 60s)
+  --network-timeout TIME as for a publish (default: 30m)
+  --dry-run              print what would be kept and removed, push nothing
+  --verbose              debug output
+  -h, --help             this text
+
+The token is read from PUBLISH_NIX_ARTIFACT_TOKEN or GITHUB_TOKEN.
+`
+
+const PRUNE_OPTIONS = [
+  'repository',
+  'keep',
+  'branch',
+  'path',
+  'git-user-name',
+  'git-user-email',
+  'stall-timeout',
+  'network-timeout'
+] as const
+
+/** `publish-nix-artifact prune …`: applies a retention policy; returns the exit code. */
+async function pruneCommand(
+  argv: string[],
+  token: string,
+  log: ConsoleLogger,
+  committer: () => Promise<{ name: string; email: string } | undefined>
+): Promise<number> {
+  const given = subcommand(argv, 'prune', PRUNE_OPTIONS, ['dry-run'], PRUNE_USAGE, ['pin'])
+  if (!given) return 0
+  const { text, flag, list } = given
+  if (text('keep') === undefined) {
+    throw new UsageError(`prune needs --keep N. See 'publish-nix-artifact prune --help'.`)
+  }
+  const who = await committer()
+  const config = {
+    ...readConfig(name => {
+      if (name === 'token') return token
+      // prune builds nothing: the attributes are not asked for.
+      if (name === 'flake-attribute') return '.#prune'
+      if (name === 'dry-run') return flag('dry-run') ? 'true' : 'false'
+      if (name === 'pin') return list('pin').join('\n')
+      if (name === 'git-user-name') return text(name) ?? who?.name ?? ''
+      if (name === 'git-user-email') return text(name) ?? who?.email ?? ''
+      return text(name) ?? ''
+    }, process.env),
+    attributes: []
+  }
+  const policy = config.retention
+  if (!policy) throw new UsageError(`prune needs --keep N.`)
+  const report = await prune(config, policy, log)
+  const print = (line: string) => process.stdout.write(`${log.redact(line)}\n`)
+  pruneLines(report).forEach(print)
+  return 0
+}
 
 /** One line per store path an export stream holds. */
 function describeAdopted(record: AdoptedFile): string[] {
@@ -297,13 +380,17 @@ function subcommand(
   name: string,
   valued: readonly string[],
   flags: readonly string[],
-  usage: string
+  usage: string,
+  repeated: readonly string[] = []
 ): Subcommand | undefined {
   const { values } = parse(
     {
-      args: joinValues(argv, new Set(valued)),
+      args: joinValues(argv, new Set([...valued, ...repeated])),
       options: {
         ...Object.fromEntries(valued.map(option => [option, { type: 'string' as const }])),
+        ...Object.fromEntries(
+          repeated.map(option => [option, { type: 'string' as const, multiple: true }])
+        ),
         ...Object.fromEntries(flags.map(flag => [flag, { type: 'boolean' as const }])),
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
@@ -324,7 +411,8 @@ function subcommand(
   return {
     repository: values.repository,
     text: option => (typeof all[option] === 'string' ? (all[option] as string) : undefined),
-    flag: option => all[option] === true
+    flag: option => all[option] === true,
+    list: option => (Array.isArray(all[option]) ? (all[option] as string[]) : [])
   }
 }
 
@@ -334,6 +422,8 @@ interface Subcommand {
   /** An option's value, undefined when it was not given. */
   text(option: string): string | undefined
   flag(option: string): boolean
+  /** Every value of an option that may be repeated. */
+  list(option: string): string[]
 }
 
 /** `publish-nix-artifact verify …`: checks a binstore; returns the exit code. */
@@ -494,6 +584,22 @@ export function cliResult(result: PublishResult): Record<string, unknown> {
   }
 }
 
+/** What `--keep` did after the publish, as JSON. */
+export function pruneJson(report: PruneReport): Record<string, unknown> {
+  const { decision, result } = report
+  return {
+    published: result.published && !result.dryRun,
+    'commit-sha': result.commitSha,
+    kept: decision.kept.map(k => ({
+      'store-path': k.held.storePath,
+      system: k.held.system,
+      why: k.why
+    })),
+    removed: decision.removed.map(h => ({ 'store-path': h.storePath, system: h.system })),
+    files: report.removed
+  }
+}
+
 /** The command-line entry point; returns the exit code. */
 export async function cli(argv: string[] = process.argv.slice(2)): Promise<number> {
   keepGoingWhenClosed()
@@ -518,6 +624,13 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
         adoptCommand(argv.slice(1), token, log, committer)
       )
     }
+    if (argv[0] === 'prune') {
+      const committer = async () =>
+        process.env.GITHUB_ACTIONS === 'true' ? undefined : await localCommitter()
+      return await withoutSecretsInEnvironment(token, () =>
+        pruneCommand(argv.slice(1), token, log, committer)
+      )
+    }
     if (argv.length === 0) {
       process.stderr.write(USAGE)
       return 2
@@ -527,7 +640,9 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
         args: joinValues(argv, new Set(OPTIONS)),
         allowPositionals: true,
         options: {
-          ...Object.fromEntries(OPTIONS.map(name => [name, { type: 'string' as const }])),
+          ...Object.fromEntries(
+            OPTIONS.map(name => [name, { type: 'string' as const, multiple: REPEATED.has(name) }])
+          ),
           'dry-run': { type: 'boolean' },
           'check-reproducible': { type: 'boolean' },
           verbose: { type: 'boolean' },
@@ -554,13 +669,17 @@ export async function cli(argv: string[] = process.argv.slice(2)): Promise<numbe
       if (name === 'check-reproducible') return values['check-reproducible'] ? 'true' : 'false'
       const value = (values as Record<string, unknown>)[name]
       if (typeof value === 'string') return value
+      if (Array.isArray(value)) return value.join('\n')
       if (name === 'git-user-name') return committer?.name ?? ''
       if (name === 'git-user-email') return committer?.email ?? ''
       return ''
     }
     const config = readConfig(input, process.env)
-    const result = await withoutSecretsInEnvironment(token, () => publish(config, log))
-    process.stdout.write(`${JSON.stringify(cliResult(result), null, 2)}\n`)
+    const { result, pruned } = await withoutSecretsInEnvironment(token, () =>
+      publishAndPrune(config, log)
+    )
+    const json = { ...cliResult(result), ...(pruned ? { prune: pruneJson(pruned) } : {}) }
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`)
     return 0
   } catch (error) {
     const message = cliWords(log.redact(errorMessage(error)))

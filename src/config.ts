@@ -1,5 +1,6 @@
-/** The typed configuration that the entry points build from their inputs and pass down. */
+import type { RetentionPolicy } from './retention.js'
 
+/** The typed configuration that the entry points build from their inputs and pass down. */
 export interface Repository {
   /** Remote URL as given to git: https (or http on loopback), never with credentials in it. */
   url: string
@@ -92,6 +93,11 @@ export interface Config {
   /** Warn when a git blob is larger than this (GitHub warns above 50 MB). */
   warnFileSize: number
   network: NetworkLimits
+  /**
+   * Inputs `keep` and `pin`: what of the binstore is kept after the publish (the rest is removed,
+   * see prune.ts); undefined to keep everything.
+   */
+  retention?: RetentionPolicy
   source: SourceInfo
   /** Parent of the private work directory (RUNNER_TEMP on a runner). */
   tempDir: string

@@ -13,6 +13,7 @@ import {
   type SourceInfo
 } from './config.js'
 import { UserError } from './errors.js'
+import type { RetentionPolicy } from './retention.js'
 import { DEFAULT_COMMIT_MESSAGE, validateTemplate } from './template.js'
 
 /** Reads one input by its name in action.yml ('' when unset). */
@@ -106,9 +107,42 @@ export function readConfig(input: InputReader, env: NodeJS.ProcessEnv): Config {
         'network-timeout'
       )
     },
+    ...retentionOf(input('keep'), input('pin')),
     source,
     tempDir: env.RUNNER_TEMP || os.tmpdir()
   }
+}
+
+const STORE_BASENAME = /^[0-9a-df-np-sv-z]{32}-[A-Za-z0-9+\-._?=]+$/
+
+/**
+ * Inputs `keep` (a whole number, 1 or more; empty keeps everything) and `pin` (store paths or
+ * their `HASH-NAME` base names, one per line or separated by spaces).
+ */
+export function retentionOf(keep: string, pin: string): { retention?: RetentionPolicy } {
+  const pins = pin.split(/[\s,]+/).filter(Boolean)
+  if (!keep.trim()) {
+    if (pins.length > 0) {
+      throw new UserError(
+        "Input 'pin' is given without 'keep': pins say what is kept when old artifacts are removed, and nothing is removed without 'keep'. Set 'keep' to how many of each name to keep."
+      )
+    }
+    return {}
+  }
+  if (!/^\s*[1-9][0-9]*\s*$/.test(keep)) {
+    throw new UserError(
+      `Input 'keep' must be a whole number of at least 1 (the newest store paths kept of each name and system), not ${JSON.stringify(keep)}.`
+    )
+  }
+  for (const p of pins) {
+    const base = p.slice(p.lastIndexOf('/') + 1)
+    if (!STORE_BASENAME.test(base) || (p.includes('/') && !p.startsWith('/'))) {
+      throw new UserError(
+        `Input 'pin' has ${JSON.stringify(p.slice(0, 200))}, which is neither a store path (/nix/store/HASH-NAME) nor the base name HASH-NAME of one.`
+      )
+    }
+  }
+  return { retention: { keep: Number(keep), pins } }
 }
 
 /**

@@ -71,6 +71,10 @@ export function entryPath(dir: string, system: string, storePath: string, format
   return repoPath(dir, system, bucketOf(storePath), base)
 }
 
+/** A record's path relative to the binstore's directory: `SYSTEM/H/A/HASH-NAME.EXT.json`. */
+export const ENTRY_FILE =
+  /^([A-Za-z0-9_]+-[A-Za-z0-9_]+)\/([0-9a-z])\/([0-9a-z])\/([0-9a-z]{32}-[^/]+)\.(nar|closure|narinfo)\.json$/
+
 /** The fetch expression beside a NAR: `PATH/SYSTEM/H/A/HASH-NAME.nar.nix`. */
 export function fetchExpressionPath(narFile: string): string {
   return `${narFile}.nix`

@@ -6,7 +6,7 @@ import type { PublishResult } from './config.js'
 import { errorMessage, UserError } from './errors.js'
 import { readConfig } from './inputs.js'
 import { Logger, neutralise } from './log.js'
-import { publish } from './publish.js'
+import { publishAndPrune } from './prune.js'
 import { checksums, outputs, summaryMarkdown } from './report.js'
 import { redact, secretForms } from './secrets.js'
 
@@ -95,11 +95,13 @@ export async function run(): Promise<void> {
     // Child processes (nix, the builders it starts, git) never inherit the token input.
     delete process.env.INPUT_TOKEN
     delete process.env['INPUT_SIGNING-KEY']
-    const result = await publish(config, log)
-    for (const [name, value] of Object.entries(outputs(result))) core.setOutput(name, value)
+    const { result, pruned } = await publishAndPrune(config, log)
+    for (const [name, value] of Object.entries(outputs(result, pruned))) {
+      core.setOutput(name, value)
+    }
     core.setOutput('checksums-file', result.dryRun ? '' : writeChecksums(result, config.tempDir))
     if (process.env.GITHUB_STEP_SUMMARY) {
-      await core.summary.addRaw(summaryMarkdown(result, config)).write()
+      await core.summary.addRaw(summaryMarkdown(result, config, pruned)).write()
     }
   } catch (error) {
     if (!(error instanceof UserError) && error instanceof Error && error.stack) {

@@ -74,6 +74,28 @@ export function isCacheRelative(url: string): boolean {
 }
 
 /**
+ * The repository file of the NAR a narinfo of the cache in `cacheDir` names: its relative
+ * `nar/NAME`, or (a NAR in Git LFS) an absolute URL ending in the file's path in the repository.
+ * Undefined for any other URL.
+ */
+export function narFileIn(cacheDir: string, url: string): string | undefined {
+  if (isCacheRelative(url)) return `${cacheDir}/${url}`
+  if (!/^[a-z]+:\/\//.test(url)) return undefined
+  let decoded: string
+  try {
+    decoded = decodeURI(url)
+  } catch {
+    return undefined
+  }
+  const inRepo = new RegExp(`/${escapeRegExp(cacheDir)}/(nar/[^/]+)$`).exec(decoded)?.[1]
+  return inRepo && isCacheRelative(inRepo) ? `${cacheDir}/${inRepo}` : undefined
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/**
  * What keeps `text` (the narinfo file `<hash>.narinfo`) from describing `storePath` as the local
  * store has it (`store`: its NAR hash, SRI, and size), or undefined when it does. Whether its NAR
  * is there is the caller's to check, with `url`.

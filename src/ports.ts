@@ -42,12 +42,13 @@ export interface GitPort {
   readBlobs(oids: string[], deadline: number): Promise<Map<string, string>>
   /** The blob ids of files, in order; with `write`, the blobs are stored too. */
   writeBlobs(files: string[], write: boolean): Promise<string[]>
-  /** One commit on `tip` (a root commit without) adding `files` and `texts`; its id. */
+  /** One commit on `tip` (a root commit without) adding `files` and `texts`, deleting `removed`. */
   commit(
     tip: string | undefined,
     files: NewFile[],
     texts: NewText[],
-    message: string
+    message: string,
+    removed?: readonly string[]
   ): Promise<string>
   /** Never forced: a moved branch is a RaceError, a server failure a TransientError. */
   push(commit: string, branch: string, deadline: number): Promise<void>

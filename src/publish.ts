@@ -141,11 +141,23 @@ export type StoreFile = (
 export interface LandJob {
   /** The store paths to land, in the layout the binstore has; `store` makes their blobs. */
   prepare(layout: LayoutVersion, store: StoreFile, branch: string): Promise<Exported[]>
-  /** The files the job writes on this tip besides (read from it), none when nothing changes. */
-  texts(tip: string | undefined, deadline: number): Promise<NewText[]>
+  /** What the job changes on this tip besides (read from it), nothing when nothing changes. */
+  change(tip: string | undefined, deadline: number): Promise<JobChange>
   message: string
   /** Layout 2: latest records the tip has are kept (what is landed may be older). */
   keepLatest: boolean
+}
+
+/** What a LandJob writes and deletes on a tip. */
+export interface JobChange {
+  texts: NewText[]
+  /** Files deleted from the tip (`prune`); only files the action wrote. */
+  removed?: string[]
+  /**
+   * Layout 1: the manifest the job wrote, which the tip's `artifacts.nix` is then rendered from
+   * (pinned to the commit), as after a publish.
+   */
+  manifest?: Manifest
 }
 
 /**
@@ -226,6 +238,11 @@ export class Publisher {
   private leaves?: { tip: string; work: Background<void> }
   /** Layout 2: the fetch expressions the last commit wrote, path → text (withFetchExpressions). */
   private fetchExpressions = new Map<string, string>()
+  /**
+   * The binary cache's narinfos on the branch this run relies on and does not write (seeded from
+   * the tip `tip`): a commit on another tip checks they are still there.
+   */
+  private seededFrom?: { tip: string; files: Set<string> }
   /** Layout 1: the `artifacts.nix` the last commit wrote, and the paths it has by store path. */
   private fetchIndex?: { path: string; text: string; storePaths: ReadonlySet<string> }
 
@@ -600,6 +617,12 @@ export class Publisher {
         { git, nix },
         Date.now() + retry.timeoutMs
       )
+      if (seeded.length > 0) {
+        this.seededFrom ??= { tip, files: new Set() }
+        for (const local of seeded) {
+          this.seededFrom.files.add(repoPath(cache.repoDir, path.basename(local)))
+        }
+      }
       for (const u of unproven) {
         log.warning(
           `${u.file} on the branch is not used: ${u.why}; it is written anew from the local store.`
@@ -833,6 +856,7 @@ export class Publisher {
     await state.latest?.done
     if (this.leaves && this.leaves.tip === state.tip) await this.leaves.work.done
     const plan = await this.plan(state.tip, exported, on.cache, branch)
+    await this.checkSeeded(state.tip, branch)
     const layout2 =
       this.layout === 2
         ? await this.layoutFiles(state, exported, plan, on.job?.keepLatest === true)
@@ -845,43 +869,60 @@ export class Publisher {
       ? await this.bucketAttributes(plan.entries, stored, deadline)
       : [this.attributesFile(state, stored)].filter((t): t is NewText => t !== undefined)
     if (owned.length > 0 || plan.added.length > 0) owned.push(...attributes)
-    if (on.job) {
-      const extra = await on.job.texts(state.tip, deadline)
-      // What the job writes goes in a binstore: one is made where there is none.
-      const root = repoPath(config.path, MANIFEST_NAME)
-      if (extra.length > 0 && !state.layout && !owned.some(t => t.path === root)) {
-        owned.push(...this.emptyBinstore(state))
-      }
-      owned.push(...extra)
+    const change: JobChange = on.job ? await on.job.change(state.tip, deadline) : { texts: [] }
+    const removed = change.removed ?? []
+    // What the job writes goes in a binstore: one is made where there is none.
+    const root = repoPath(config.path, MANIFEST_NAME)
+    if (change.texts.length > 0 && !state.layout && !owned.some(t => t.path === root)) {
+      owned.push(...this.emptyBinstore(state))
     }
+    owned.push(...change.texts)
     // Nothing is committed, nor reported as publishable, before every NAR was found equal to
     // the store's record of its path; that check has been running since the export.
     await Promise.all(this.verifications)
     const added = new Set(plan.added.map(f => f.path))
     const unchanged = { branch, commitSha: state.tip ?? '', added, published: false }
-    if (added.size === 0 && owned.length === 0) {
+    if (added.size === 0 && owned.length === 0 && removed.length === 0) {
       log.info('Nothing to commit: every file is already published.')
       return this.outcome(exported, unchanged)
     }
     const landing = exported.filter(a => a.files.some(f => added.has(f.path)))
     const message = on.job?.message ?? commitMessage(config.commitMessage, landing, config.source)
     if (config.dryRun) {
-      this.describe(plan, owned, message)
+      this.describe(plan, owned, removed, message)
       return this.outcome(exported, unchanged)
     }
-    const files = await git.commit(state.tip, [...plan.added], owned, message)
+    const files = await git.commit(state.tip, [...plan.added], owned, message, removed)
+    const rendered = manifest ?? change.manifest
     const commit = layout2
       ? await this.withFetchExpressions(files, layout2.entries, layout2.kept)
-      : manifest
-        ? await this.withFetchIndex(files, manifest)
+      : rendered
+        ? await this.withFetchIndex(files, rendered)
         : files
     pushes.push({ branch, commitSha: commit, added, published: true })
     await git.push(commit, branch, deadline)
     const created = owned.filter(f => !plan.entries.has(f.path)).length
     log.info(
-      `Pushed ${commit} to '${branch}': ${plan.added.length} new file(s); of the files the action keeps beside them, ${created} created and ${owned.length - created} updated.`
+      `Pushed ${commit} to '${branch}': ${plan.added.length} new file(s); of the files the action keeps beside them, ${created} created and ${owned.length - created} updated${removed.length > 0 ? `; ${removed.length} file(s) removed` : ''}.`
     )
     return this.outcome(exported, { branch, commitSha: commit, added, published: true })
+  }
+
+  /**
+   * On a tip other than the one the binary cache was seeded from, the narinfos this run relies
+   * on and does not write must still be there: a prune that landed meanwhile may have removed
+   * them, and the narinfos this run writes would then refer to paths the cache no longer has.
+   */
+  private async checkSeeded(tip: string | undefined, branch: string): Promise<void> {
+    const seeded = this.seededFrom
+    if (!seeded || seeded.tip === tip) return
+    const files = [...seeded.files]
+    const entries = tip ? await this.d.git.lsTree(tip, files) : new Map<string, TreeEntry>()
+    const missing = files.filter(f => entries.get(f)?.type !== 'blob')
+    if (missing.length === 0) return
+    throw new UserError(
+      `${missing.length} narinfo(s) of the binary cache that this publish relies on left '${branch}' while it ran (a prune landed meanwhile?), for example ${missing[0]}; nothing was pushed. Run the step again: it copies them anew.`
+    )
   }
 
   /**
@@ -1078,12 +1119,18 @@ export class Publisher {
     return [...new Set([...ownedPaths(config.path, exported), ...lfsDirs])]
   }
 
-  private describe(plan: CommitPlan, owned: NewText[], message: string): void {
+  private describe(
+    plan: CommitPlan,
+    owned: NewText[],
+    removed: readonly string[],
+    message: string
+  ): void {
     const { log } = this.d
     for (const file of plan.added) log.info(`Would write ${file.path} (${file.oid}).`)
     for (const file of owned) {
       log.info(`Would write ${file.path} (${Buffer.byteLength(file.text)} bytes, regenerated).`)
     }
+    for (const file of removed) log.info(`Would remove ${file}.`)
     log.info(`Would commit with this message:\n${message}`)
   }
 

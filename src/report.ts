@@ -1,3 +1,4 @@
+import type { PruneReport } from './prune.js'
 import type { ArtifactResult, Config, PublishResult } from './config.js'
 import { nixString } from './fetch-index.js'
 import { cell } from './markdown.js'
@@ -26,9 +27,11 @@ export function artifactJson(a: ArtifactResult): Record<string, unknown> {
 }
 
 /** The step's outputs, as name → value. Per-artifact fields are set when there is exactly one. */
-export function outputs(result: PublishResult): Record<string, string> {
+export function outputs(result: PublishResult, pruned?: PruneReport): Record<string, string> {
   const out: Record<string, string> = {
-    'commit-sha': result.commitSha,
+    // With `keep`, the tip is the prune's commit when it pushed one.
+    'commit-sha': pruned?.result.published ? pruned.result.commitSha : result.commitSha,
+    pruned: String(pruned?.decision.removed.length ?? 0),
     published: String(result.published),
     branch: result.branch,
     'binary-cache-dir': result.binaryCacheDir,
@@ -68,7 +71,11 @@ export function checksums(result: PublishResult): string {
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``
 
 /** Markdown for the job summary: a table of the artifacts and how a consumer restores each. */
-export function summaryMarkdown(result: PublishResult, config: Config): string {
+export function summaryMarkdown(
+  result: PublishResult,
+  config: Config,
+  pruned?: PruneReport
+): string {
   const lines: string[] = []
   const title = result.dryRun
     ? 'Dry run: nothing was pushed'
@@ -124,7 +131,41 @@ export function summaryMarkdown(result: PublishResult, config: Config): string {
       )
     }
   }
+  if (pruned) lines.push(...pruneSection(pruned))
   return lines.join('\n')
+}
+
+/** Removed store paths listed in the summary; the rest are counted (the log lists them all). */
+const SUMMARY_REMOVED = 50
+
+/** What `keep` removed after the publish, and what it kept that is older than the newest N. */
+export function pruneSection(report: PruneReport): string[] {
+  const { decision, result } = report
+  const policy = decision.kept.filter(k => !k.why.startsWith('one of the '))
+  const head = result.dryRun
+    ? 'Would remove'
+    : result.published
+      ? `Removed in ${code(result.commitSha.slice(0, 12))}`
+      : 'Nothing to remove'
+  const lines = ['#### Retention', '']
+  lines.push(
+    `${head}: ${decision.removed.length} store path(s), ${report.removed.length} file(s); ${decision.kept.length} kept. The history keeps what was removed.`,
+    ''
+  )
+  for (const h of decision.removed.slice(0, SUMMARY_REMOVED)) {
+    lines.push(`- removed ${code(h.storePath)} (${h.system}, published ${h.publishedAt})`)
+  }
+  if (decision.removed.length > SUMMARY_REMOVED) {
+    lines.push(
+      `- … and ${decision.removed.length - SUMMARY_REMOVED} more (the step's log lists them)`
+    )
+  }
+  for (const k of policy) lines.push(`- kept ${code(k.held.storePath)}: ${k.why}`)
+  for (const pin of decision.unmatchedPins) {
+    lines.push(`- the pin ${code(pin)} names no store path of the binstore`)
+  }
+  lines.push('')
+  return lines
 }
 
 /** How the artifacts were made (also in the manifest, per file). */

@@ -6,7 +6,15 @@ import { ATTRIBUTES_NAME, parsePointer, sriToHex } from './git/lfs.js'
 import { ADOPTED_NAME, type Adopted, adoptedProblem, parseAdopted } from './adopted.js'
 import { type ByteSource, type ExportedPath, readContents } from './export-stream.js'
 import { Logger } from './log.js'
-import { artifactPath, latestName, layoutOf, LATEST_DIR, parseEntry, entryPath } from './layout.js'
+import {
+  artifactPath,
+  ENTRY_FILE,
+  entryPath,
+  latestName,
+  layoutOf,
+  LATEST_DIR,
+  parseEntry
+} from './layout.js'
 import {
   describeUnusable,
   MANIFEST_NAME,
@@ -15,7 +23,7 @@ import {
   parseManifest
 } from './manifest.js'
 import { repoPath, storeHashPart } from './naming.js'
-import { narHashSri, parseNarInfo, signedBy } from './narinfo.js'
+import { isCacheRelative, narFileIn, narHashSri, parseNarInfo, signedBy } from './narinfo.js'
 import { toNix32 } from './nix.js'
 import { askUpstream } from './upstream.js'
 import { withWorkDir } from './workdir.js'
@@ -262,20 +270,17 @@ export async function verifyWith(
       fail(file, `no valid signature by ${publicKey.split(':')[0]}`)
     }
     // A NAR in Git LFS is named by an absolute URL that ends in its path in the repository.
-    const inRepo = /^[a-z]+:\/\//.test(info.url)
-      ? (new RegExp(`/${escapeRegExp(cacheDir)}/(nar/[^/]+)$`).exec(decodeURI(info.url))?.[1] ?? '')
-      : info.url
-    const nar = repoPath(cacheDir, inRepo)
-    accounted.add(nar)
-    const narOid = inRepo ? files.get(nar) : undefined
-    if (!narOid) {
-      fail(file, `its NAR ${inRepo ? nar : info.url} is missing`)
+    const nar = narFileIn(cacheDir, info.url)
+    if (nar) accounted.add(nar)
+    const narOid = nar ? files.get(nar) : undefined
+    if (!nar || !narOid) {
+      fail(file, `its NAR ${nar ?? info.url} is missing`)
       continue
     }
     if (!troubled.has(file)) print(`ok   ${file}${publicKey ? ' (signed)' : ''}`)
     if (seenNars.has(nar)) continue
     seenNars.add(nar)
-    const pointer = inRepo === info.url ? undefined : await lfsDigest(git, narOid)
+    const pointer = isCacheRelative(info.url) ? undefined : await lfsDigest(git, narOid)
     if (pointer && pointer.size >= 0) lfsObjects.set(pointer.sha256.toString('hex'), pointer.size)
     const digest = pointer ?? (await git.blobDigest(narOid))
     checked++
@@ -364,10 +369,6 @@ function storeHashOf(storePath: string): string {
   return storePath.slice(storePath.lastIndexOf('/') + 1, storePath.lastIndexOf('/') + 33)
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-}
-
 /** The size and sha256 that an LFS pointer blob names (all zeros when it is no pointer). */
 async function lfsDigest(git: VerifyGit, oid: string): Promise<{ size: number; sha256: Buffer }> {
   const pointer = parsePointer((await git.catBlobs([oid])).get(oid) ?? '')
@@ -378,9 +379,6 @@ async function lfsDigest(git: VerifyGit, oid: string): Promise<{ size: number; s
 
 /** Entry files of layout 2 read at a time: memory stays bounded whatever the binstore holds. */
 const ENTRY_BATCH = 2000
-
-const ENTRY_FILE =
-  /^([A-Za-z0-9_]+-[A-Za-z0-9_]+)\/([0-9a-z])\/([0-9a-z])\/([0-9a-z]{32}-[^/]+)\.(nar|closure|narinfo)\.json$/
 
 /**
  * Layout 2: every entry file is read (in batches) and checked where it stands, then its file is

@@ -15,7 +15,8 @@ import {
   relaxingOptions,
   splitArgs,
   validateBranchSyntax,
-  validateToken
+  validateToken,
+  retentionOf
 } from '../../src/inputs.js'
 
 const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? ''
@@ -341,5 +342,22 @@ describe('small validators', () => {
     expect(parseSize('4k', 'x')).toBe(4096)
     expect(() => parseSize('lots', 'max-file-size')).toThrow(/max-file-size/)
     expect(() => parseSize('0', 'x')).toThrow(/larger than zero/)
+  })
+})
+
+describe('retentionOf (inputs keep and pin)', () => {
+  const base = `${'a'.repeat(32)}-tool`
+  test('empty keep keeps everything; a number keeps that many, with the pins', () => {
+    expect(retentionOf('', '')).toEqual({})
+    expect(retentionOf('3', `/nix/store/${base}\n${'b'.repeat(32)}-app`)).toEqual({
+      retention: { keep: 3, pins: [`/nix/store/${base}`, `${'b'.repeat(32)}-app`] }
+    })
+  })
+  test('refused: keep 0 or not a number, a pin that is no store path, pins without keep', () => {
+    expect(() => retentionOf('0', '')).toThrow(/at least 1/)
+    expect(() => retentionOf('two', '')).toThrow(/whole number/)
+    expect(() => retentionOf('1', 'tool')).toThrow(/neither a store path/)
+    expect(() => retentionOf('1', `nix/store/${base}`)).toThrow(/neither a store path/)
+    expect(() => retentionOf('', base)).toThrow(/'pin' is given without 'keep'/)
   })
 })

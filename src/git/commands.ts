@@ -470,6 +470,32 @@ export class Git implements GitPort {
   }
 
   /**
+   * Every file under `dir` in the tree of `tip`, as `listFiles` lists them, the trees under `dir`
+   * fetched first in one request when they are not here (no file is downloaded).
+   */
+  async listAll(tip: string, dir: string, deadline: number): Promise<TreeFiles> {
+    if (!this.allTrees) {
+      // Level by level, each request for every tree of the level: a fetch of the directory's
+      // tree by its id with a filter would bring nothing, as git has that object already.
+      await this.fetchTreesFor(tip, [`${dir ? `${dir}/` : ''}-`], deadline)
+      let level = [dir]
+      while (level.length > 0) {
+        const inside = level.map(d => (d ? `${d}/` : '.'))
+        const out = await this.ok(['ls-tree', '-z', '--full-tree', tip, '--', ...inside], {
+          maxStdout: Infinity
+        })
+        const trees = [...treeEntries(out)].filter(([, e]) => e.type === 'tree')
+        await this.fetchTrees(
+          trees.map(([, e]) => e.oid),
+          deadline
+        )
+        level = trees.map(([file]) => file)
+      }
+    }
+    return this.listFiles(tip, dir)
+  }
+
+  /**
    * A blob that is here, read in place through `use` (a blob may be large: nothing is held whole).
    * The read ends when `use` returns, whether or not it read everything.
    */
@@ -643,17 +669,26 @@ export class Git implements GitPort {
 
   /**
    * Makes one commit on `tip` (a root commit when there is none) that adds `files`, blobs already
-   * in the object store named by id, and `texts`, small files given whole. No checkout and no
+   * in the object store named by id, and `texts`, small files given whole, and deletes `removed`. No checkout and no
    * index: one `git fast-import`, which reads only the trees on the way to the paths it writes.
    */
   async commit(
     tip: string | undefined,
     files: NewFile[],
     texts: NewText[],
-    message: string
+    message: string,
+    removed: readonly string[] = []
   ): Promise<string> {
     const ref = 'refs/publish-nix-artifact/commit'
-    const stream = fastImportStream({ ref, committer: this.identity, message, tip, files, texts })
+    const stream = fastImportStream({
+      ref,
+      committer: this.identity,
+      message,
+      tip,
+      files,
+      texts,
+      removed
+    })
     const marks = path.join(this.workDir, 'fast-import-marks')
     // Its objects stay in the pack it writes (deflated once, at the default level), which the
     // push sends as it is; see `push`.

@@ -9,11 +9,13 @@ export interface CommitRequest {
   tip?: string
   files: readonly NewFile[]
   texts: readonly NewText[]
+  /** Paths the commit deletes (a directory left empty goes with them). */
+  removed?: readonly string[]
 }
 
 /**
  * The `git fast-import` stream for one commit on `tip` that adds `files` (blobs named by id) and
- * `texts` (inline). Its commit is mark :1. Paths are always C-quoted, so no file name can end or
+ * `texts` (inline), and deletes `removed`. Its commit is mark :1. Paths are always C-quoted, so no file name can end or
  * break a command.
  */
 export function fastImportStream(c: CommitRequest): string {
@@ -24,6 +26,7 @@ export function fastImportStream(c: CommitRequest): string {
     `committer ${c.committer.name} <${c.committer.email}> now\n`,
     data(c.message),
     c.tip ? `from ${c.tip}\n` : '',
+    ...(c.removed ?? []).map(file => `D ${quotePath(file)}\n`),
     ...c.files.map(f => `M 100644 ${f.oid} ${quotePath(f.path)}\n`),
     ...c.texts.map(t => `M 100644 inline ${quotePath(t.path)}\n${data(t.text)}`)
   ].join('')

@@ -69,10 +69,31 @@ const ATTRIBUTES_MARK = '# Files stored in Git LFS (written by publish-nix-artif
 export function lfsAttributes(existing: string, paths: string[]): string {
   const lines = existing ? existing.replace(/\n$/, '').split('\n') : [ATTRIBUTES_MARK]
   const have = new Set(lines.map(l => l.trim()))
-  const wanted = [...new Set(paths)]
-    .sort()
-    .map(p => `/${p.replace(/[*?[\\ ]/g, c => `\\${c}`)} filter=lfs diff=lfs merge=lfs -text`)
+  const wanted = [...new Set(paths)].sort().map(attributeLine)
   return `${[...lines, ...wanted.filter(l => !have.has(l))].join('\n')}\n`
+}
+
+/** The line `lfsAttributes` writes for a file (relative to the attributes file's directory). */
+function attributeLine(file: string): string {
+  return `/${file.replace(/[*?[\\ ]/g, c => `\\${c}`)} filter=lfs diff=lfs merge=lfs -text`
+}
+
+/**
+ * `existing` without the lines `lfsAttributes` wrote for `paths` (files `prune` removes); every
+ * other line stays as it is. Undefined when nothing but the action's own mark is left: the file
+ * can go.
+ */
+export function lfsAttributesWithout(
+  existing: string,
+  paths: readonly string[]
+): string | undefined {
+  const gone = new Set(paths.map(attributeLine))
+  const lines = existing
+    .replace(/\n$/, '')
+    .split('\n')
+    .filter(l => !gone.has(l.trim()))
+  if (lines.every(l => l === ATTRIBUTES_MARK || l.trim() === '')) return undefined
+  return `${lines.join('\n')}\n`
 }
 
 /** `sha256-<base64>` (SRI, as Nix and the manifest write it) → hex, the LFS object id. */

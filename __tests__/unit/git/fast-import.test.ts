@@ -26,6 +26,18 @@ describe('fastImportStream', () => {
     })
     expect(stream).not.toContain('from ')
   })
+  test('deleted paths come before what is written, quoted too', () => {
+    const stream = fastImportStream({
+      ref: 'refs/x',
+      committer,
+      message: 'm',
+      tip: 'abc',
+      files: [],
+      texts: [{ path: 'nix/index.json', text: '{}\n' }],
+      removed: ['nix/x/a "b".nar']
+    })
+    expect(stream).toContain('from abc\nD "nix/x/a \\"b\\".nar"\nM 100644 inline "nix/index.json"')
+  })
   test('paths are always quoted, so no name can end or break a command', () => {
     expect(quotePath('a "b"\\c d')).toBe('"a \\"b\\"\\\\c d"')
     expect(quotePath(':nix/x')).toBe('":nix/x"')
