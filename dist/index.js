@@ -29975,22 +29975,13 @@ async function verifyCommand(argv, token, log) {
     process.stdout.write(`${report.checked} file(s) checked, ${report.problems.length} problem(s).\n`);
     return report.problems.length === 0 ? 0 : 1;
 }
-/** GitHub's repository sizes: recommended under 1 GB, strongly under 5 GB (its documentation). */
-const RECOMMENDED_BYTES = 1e9;
-const STRONGLY_RECOMMENDED_BYTES = 5e9;
 /** What a binstore holds, and a note when it nears what GitHub recommends. */
 function sizeLines(size, dir) {
     const where = dir || 'the root';
-    const lines = [
-        `size: ${(0,inputs/* formatSize */.Xq)(size.gitBytes)} in the ${size.files} file(s) under ${where} at the tip${size.lfsObjects > 0 ? `, and ${(0,inputs/* formatSize */.Xq)(size.lfsBytes)} in ${size.lfsObjects} Git LFS object(s)` : ''} (uncompressed; the repository with its history is larger).`
+    return [
+        `size: ${(0,inputs/* formatSize */.Xq)(size.gitBytes)} in the ${size.files} file(s) under ${where} at the tip${size.lfsObjects > 0 ? `, and ${(0,inputs/* formatSize */.Xq)(size.lfsBytes)} in ${size.lfsObjects} Git LFS object(s)` : ''} (uncompressed; the repository with its history is larger).`,
+        ...(0,report/* sizeNotes */.Zi)(size.gitBytes).map(note => `note: ${cliWords(note)}`)
     ];
-    if (size.gitBytes > STRONGLY_RECOMMENDED_BYTES) {
-        lines.push(`note: over 5 GB in git: GitHub strongly recommends repositories under 5 GB and may ask for it; move large files to Git LFS (--large-files lfs) or start a new binstore.`);
-    }
-    else if (size.gitBytes > RECOMMENDED_BYTES) {
-        lines.push(`note: over 1 GB in git: GitHub recommends repositories under 1 GB; consider Git LFS for large files (--large-files lfs).`);
-    }
-    return lines;
 }
 /** Where the command line takes what the action's inputs give. */
 const ENVIRONMENT = {
@@ -37324,6 +37315,20 @@ function decide(held, policy, fixed = new Map()) {
 function pinKey(pin) {
     return pin.slice(pin.lastIndexOf('/') + 1);
 }
+/** The store hashes of the narinfos reachable from `tops` (store paths) in the cache. */
+function closureOf(nodes, tops) {
+    const seen = new Set();
+    const queue = tops.map(naming/* storeHashPart */.RL);
+    while (queue.length > 0) {
+        const hash = queue.pop() ?? '';
+        if (seen.has(hash) || !nodes.has(hash))
+            continue;
+        seen.add(hash);
+        for (const reference of nodes.get(hash)?.references ?? [])
+            queue.push(reference);
+    }
+    return seen;
+}
 /**
  * The binary-cache files that go with the removed store paths: each narinfo in the closure of a
  * removed path that is in the closure of no kept one, and each NAR that only such narinfos name.
@@ -37331,21 +37336,8 @@ function pinKey(pin) {
  * binary-cache format. A narinfo in the closure of neither is left alone (nothing says whose it is).
  */
 function cacheFilesOf(nodes, kept, removed) {
-    const closure = (tops) => {
-        const seen = new Set();
-        const queue = tops.map(naming/* storeHashPart */.RL);
-        while (queue.length > 0) {
-            const hash = queue.pop() ?? '';
-            if (seen.has(hash) || !nodes.has(hash))
-                continue;
-            seen.add(hash);
-            for (const reference of nodes.get(hash)?.references ?? [])
-                queue.push(reference);
-        }
-        return seen;
-    };
-    const keep = closure(kept);
-    const going = [...closure(removed)].filter(hash => !keep.has(hash));
+    const keep = closureOf(nodes, kept);
+    const going = [...closureOf(nodes, removed)].filter(hash => !keep.has(hash));
     const goingSet = new Set(going);
     // A NAR stays while any narinfo that stays names it (two narinfos may name one NAR).
     const namedByOthers = new Set([...nodes].filter(([hash]) => !goingSet.has(hash)).map(([, node]) => node.nar));
@@ -37361,11 +37353,14 @@ function cacheFilesOf(nodes, kept, removed) {
     return [...new Set(files)].sort();
 }
 
+// EXTERNAL MODULE: ./src/report.ts
+var src_report = __nccwpck_require__(665);
 // EXTERNAL MODULE: ./src/retry.ts
 var src_retry = __nccwpck_require__(9809);
 // EXTERNAL MODULE: ./src/workdir.ts
 var workdir = __nccwpck_require__(7999);
 ;// CONCATENATED MODULE: ./src/prune.ts
+
 
 
 
@@ -37420,6 +37415,8 @@ async function publishAndPrune(config, log) {
         const report = await prune({ ...config, branch: result.branch || config.branch }, policy, log);
         for (const line of pruneLines(report))
             log.info(line);
+        for (const note of (0,src_report/* sizeNotes */.Zi)(report.size.gitBytes))
+            log.warning(`The binstore holds ${note}`);
         return report;
     });
     return { result, pruned };
@@ -37442,6 +37439,7 @@ function pruneLines(report) {
     for (const pin of decision.unmatchedPins) {
         lines.push(`note: the pin ${pin} names no store path of the binstore`);
     }
+    lines.push(`size: ${(0,src_report/* prunedSize */.ms)(report.size)}.`);
     const counts = `${decision.kept.length} store path(s) kept, ${decision.removed.length} removed (${report.removed.length} file(s))`;
     lines.push(result.dryRun
         ? `Dry run, nothing pushed: ${counts}.`
@@ -37499,8 +37497,20 @@ class Pruning {
         /** Per held store path: the files that go with it (present on the tip). */
         const filesOf = new Map();
         const held = new Map();
+        /** Per held store path: its files' bytes (each record once). */
+        const bytesOf = new Map();
+        const counted = new Set();
         const hold = (r, ...own) => {
             const key = heldKey(r);
+            if (!counted.has(`${key}\0${r.format}`)) {
+                counted.add(`${key}\0${r.format}`);
+                const b = bytesOf.get(key) ?? { git: 0, lfs: new Map() };
+                if (r.lfs)
+                    b.lfs.set(r.lfs.oid, r.fileSize);
+                else
+                    b.git += r.fileSize;
+                bytesOf.set(key, b);
+            }
             const h = held.get(key) ?? {
                 system: r.system,
                 name: (0,naming/* storeName */.Hz)(r.storePath),
@@ -37538,12 +37548,39 @@ class Pruning {
         const removed = new Set(decision.removed.flatMap(h => filesOf.get(heldKey(h)) ?? []));
         const cached = (list) => list.filter(h => h.formats.includes('binary-cache')).map(h => h.storePath);
         const removedCache = cached(decision.removed);
-        if (removedCache.length > 0) {
-            const nodes = await this.cache(files, deadline);
-            const kept = cached(decision.kept.map(k => k.held));
-            for (const file of cacheFilesOf(nodes, kept, removedCache))
-                removed.add(file);
+        const keptCache = cached(decision.kept.map(k => k.held));
+        let gitBytes = 0;
+        /** LFS objects are content-addressed: a NAR and the cache's uncompressed copy are one. */
+        const lfsObjects = new Map();
+        for (const k of decision.kept) {
+            const b = bytesOf.get(heldKey(k.held));
+            gitBytes += b?.git ?? 0;
+            for (const [oid, bytes] of b?.lfs ?? [])
+                lfsObjects.set(oid, bytes);
         }
+        if (removedCache.length > 0 || keptCache.length > 0) {
+            const nodes = await this.cache(files, deadline);
+            for (const file of cacheFilesOf(nodes, keptCache, removedCache))
+                removed.add(file);
+            // The NARs of the cache that stay, each once.
+            const nars = new Map();
+            for (const hash of closureOf(nodes, keptCache)) {
+                const node = nodes.get(hash);
+                if (node?.nar)
+                    nars.set(node.nar, node);
+            }
+            for (const [nar, node] of nars) {
+                if (node.lfsOid !== undefined)
+                    lfsObjects.set(node.lfsOid || nar, node.fileSize ?? 0);
+                else
+                    gitBytes += node.fileSize ?? 0;
+            }
+        }
+        const size = {
+            gitBytes,
+            lfsBytes: [...lfsObjects.values()].reduce((sum, bytes) => sum + bytes, 0),
+            lfsObjects: lfsObjects.size
+        };
         const texts = [];
         let written;
         if (layout === 1 && manifest && decision.removed.length > 0) {
@@ -37571,7 +37608,7 @@ class Pruning {
         }
         texts.push(...(await this.attributes(layout, files, [...removed], removed, deadline)));
         const list = [...removed].sort();
-        this.last = { layout, decision, removed: list, skipped };
+        this.last = { layout, decision, removed: list, skipped, size };
         if (list.length === 0)
             return { texts: [] };
         return { texts, removed: list, ...(written ? { manifest: written } : {}) };
@@ -37678,7 +37715,9 @@ class Pruning {
             this.narinfos.set(oid, {
                 file,
                 references: info.references.map(r => r.slice(0, 32)),
-                ...(nar && files.has(nar) ? { nar } : {})
+                ...(nar && files.has(nar) ? { nar } : {}),
+                fileSize: Number.isFinite(info.fileSize) ? info.fileSize : 0,
+                ...((0,narinfo/* isCacheRelative */.T3)(info.url) ? {} : { lfsOid: lfsOidOf(info.fileHash) })
             });
         }, oid => this.narinfos.has(oid));
         const nodes = new Map();
@@ -37726,6 +37765,11 @@ class Pruning {
         }
     }
 }
+/** The Git LFS object id (sha256, hex) of a narinfo's FileHash; '' when it is no sha256. */
+function lfsOidOf(fileHash) {
+    const sri = (0,narinfo/* narHashSri */.mr)(fileHash);
+    return sri ? (0,git_lfs/* sriToHex */.zo)(sri) : '';
+}
 /** A layout 2 record, checked as verify checks it; its problem when it is not one of ours. */
 function readRecord(dir, text, file) {
     try {
@@ -37734,8 +37778,17 @@ function readRecord(dir, text, file) {
         if (problem)
             return { problem };
         // Only what retention weighs is kept in memory, not the whole record.
-        const { system, storePath, format, publishedAt, file: described, narHash } = entry;
-        return { system, storePath, format, publishedAt, file: described, narHash };
+        const { system, storePath, format, publishedAt, file: described, narHash, fileSize } = entry;
+        return {
+            system,
+            storePath,
+            format,
+            publishedAt,
+            file: described,
+            narHash,
+            fileSize,
+            ...(entry.lfs ? { lfs: entry.lfs } : {})
+        };
     }
     catch (error) {
         return {
@@ -39215,14 +39268,18 @@ function artifactFiles(exported) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   V4: () => (/* binding */ outputs),
+/* harmony export */   Zi: () => (/* binding */ sizeNotes),
 /* harmony export */   eH: () => (/* binding */ summaryMarkdown),
+/* harmony export */   ms: () => (/* binding */ prunedSize),
 /* harmony export */   vw: () => (/* binding */ checksums),
 /* harmony export */   zh: () => (/* binding */ artifactJson)
 /* harmony export */ });
 /* unused harmony export pruneSection */
-/* harmony import */ var _fetch_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1134);
-/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3758);
-/* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8499);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8422);
+/* harmony import */ var _fetch_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1134);
+/* harmony import */ var _markdown_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3758);
+/* harmony import */ var _naming_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8499);
+
 
 
 
@@ -39301,8 +39358,8 @@ function summaryMarkdown(result, config, pruned) {
     lines.push('| Attribute | System | Store path | NAR hash | Size | File | New |');
     lines.push('| --- | --- | --- | --- | ---: | --- | :---: |');
     for (const a of result.artifacts) {
-        const file = a.url ? `[${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .cell */ .H)(a.file)}](${a.url})` : code(a.file);
-        lines.push(`| ${code((0,_markdown_js__WEBPACK_IMPORTED_MODULE_2__/* .cell */ .H)(a.attribute))} | ${a.system} | ${code(a.storePath)} | ${code(a.narHash)} | ${a.narSize} | ${file} | ${a.published ? 'yes' : 'no'} |`);
+        const file = a.url ? `[${(0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .cell */ .H)(a.file)}](${a.url})` : code(a.file);
+        lines.push(`| ${code((0,_markdown_js__WEBPACK_IMPORTED_MODULE_3__/* .cell */ .H)(a.attribute))} | ${a.system} | ${code(a.storePath)} | ${code(a.narHash)} | ${a.narSize} | ${file} | ${a.published ? 'yes' : 'no'} |`);
     }
     if (config.checkReproducible) {
         lines.push('', 'Reproducible: every artifact was built twice (`nix build --rebuild`) with identical results.');
@@ -39310,7 +39367,7 @@ function summaryMarkdown(result, config, pruned) {
     lines.push('', ...provenanceSection(result, config));
     lines.push('', ...restoreSection(result, config));
     if (result.binaryCacheDir) {
-        const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_1__/* .rawUrl */ .IU)(config.repository, result.branch, result.binaryCacheDir) ||
+        const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .rawUrl */ .IU)(config.repository, result.branch, result.binaryCacheDir) ||
             `<URL where ${result.binaryCacheDir} of ${config.repository.url} is served>`;
         lines.push('#### Binary cache', '');
         lines.push(`The closure is in a Nix binary cache at \`${result.binaryCacheDir}\`. In \`nix.conf\`:`, '');
@@ -39331,6 +39388,27 @@ function summaryMarkdown(result, config, pruned) {
     if (pruned)
         lines.push(...pruneSection(pruned));
     return lines.join('\n');
+}
+/** GitHub's repository sizes: recommended under 1 GB, strongly under 5 GB (its documentation). */
+const RECOMMENDED_BYTES = 1e9;
+const STRONGLY_RECOMMENDED_BYTES = 5e9;
+/** What to do when the bytes in git near what GitHub recommends for a repository (none below). */
+function sizeNotes(gitBytes) {
+    if (gitBytes > STRONGLY_RECOMMENDED_BYTES) {
+        return [
+            "over 5 GB in git: GitHub strongly recommends repositories under 5 GB and may ask for it; keep fewer versions ('keep'), move large files to Git LFS ('large-files: lfs') or start a new binstore."
+        ];
+    }
+    if (gitBytes > RECOMMENDED_BYTES) {
+        return [
+            "over 1 GB in git: GitHub recommends repositories under 1 GB; keep fewer versions ('keep') or move large files to Git LFS ('large-files: lfs')."
+        ];
+    }
+    return [];
+}
+/** The size of what a prune left, in words. */
+function prunedSize(size) {
+    return `${(0,_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .formatSize */ .Xq)(size.gitBytes)} of artifacts in git${size.lfsObjects > 0 ? ` and ${(0,_inputs_js__WEBPACK_IMPORTED_MODULE_0__/* .formatSize */ .Xq)(size.lfsBytes)} in ${size.lfsObjects} Git LFS object(s)` : ''} at the tip (from their records; the history is larger)`;
 }
 /** Removed store paths listed in the summary; the rest are counted (the log lists them all). */
 const SUMMARY_REMOVED = 50;
@@ -39356,7 +39434,9 @@ function pruneSection(report) {
     for (const pin of decision.unmatchedPins) {
         lines.push(`- the pin ${code(pin)} names no store path of the binstore`);
     }
-    lines.push('');
+    lines.push('', `Size: ${prunedSize(report.size)}.`, '');
+    for (const note of sizeNotes(report.size.gitBytes))
+        lines.push(`> [!WARNING]`, `> ${note}`, '');
     return lines;
 }
 /** How the artifacts were made (also in the manifest, per file). */
@@ -39395,7 +39475,7 @@ function restoreSection(result, config) {
     const lines = ['#### Restore', '', about.filter(Boolean).join(' '), '', '```sh'];
     for (const { a, f } of files) {
         const name = f.path.split('/').pop() ?? f.path;
-        const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_1__/* .downloadUrl */ .Is)(config.repository, result.commitSha, f.path, f.lfs !== undefined);
+        const url = (0,_naming_js__WEBPACK_IMPORTED_MODULE_2__/* .downloadUrl */ .Is)(config.repository, result.commitSha, f.path, f.lfs !== undefined);
         if (f.lfs) {
             lines.push(`# ${f.path} is in Git LFS; in a clone of ${config.repository.url}: git lfs pull --include ${f.path}`);
         }
@@ -39416,7 +39496,7 @@ function restoreSection(result, config) {
     if (fetched.length > 0) {
         lines.push('#### From Nix', '', "Each of these evaluates to the artifact's contents, fetched by its NAR hash (pure evaluation works). The result is a fixed-output store path with the same name and contents as the published one, but another hash: refer to it through the expression, not by the path above.", '', '```nix');
         for (const a of fetched) {
-            const imported = `import (builtins.fetchurl { url = ${(0,_fetch_index_js__WEBPACK_IMPORTED_MODULE_0__/* .nixString */ .z7)(a.fetch?.url ?? '')}; sha256 = ${(0,_fetch_index_js__WEBPACK_IMPORTED_MODULE_0__/* .nixString */ .z7)(a.fetch?.sha256 ?? '')}; })`;
+            const imported = `import (builtins.fetchurl { url = ${(0,_fetch_index_js__WEBPACK_IMPORTED_MODULE_1__/* .nixString */ .z7)(a.fetch?.url ?? '')}; sha256 = ${(0,_fetch_index_js__WEBPACK_IMPORTED_MODULE_1__/* .nixString */ .z7)(a.fetch?.sha256 ?? '')}; })`;
             lines.push(`# ${a.storePath}`, a.fetch?.attribute ? `(${imported}).${a.fetch.attribute}` : imported);
         }
         lines.push('```', '');

@@ -987,6 +987,41 @@ async function scaleSection() {
       code === 0
     ])
   }
+  // prune --keep 1 --dry-run reads every record (and every narinfo) and decides; nothing pushed.
+  for (const st of stores) {
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(root, 'bin/publish-nix-artifact.js'),
+        'prune',
+        '--repository',
+        st.repo.url,
+        '--keep',
+        '1',
+        '--dry-run'
+      ],
+      {
+        env: { ...env, PUBLISH_NIX_ARTIFACT_TOKEN: token, TMPDIR: work, ...forge },
+        stdio: ['ignore', 'pipe', 'pipe']
+      }
+    )
+    const memory = watchMemory(child.pid)
+    const started = Date.now()
+    let out = ''
+    let err = ''
+    child.stdout.on('data', d => (out = (out + d).slice(-2000)))
+    child.stderr.on('data', d => (err = (err + d).slice(-2000)))
+    const code = await new Promise(resolve => child.on('close', resolve))
+    memory.stop()
+    if (code !== 0) console.error(`[bench] prune at ${st.size} failed:\n${err}`)
+    const last = out.trim().split('\n').at(-1) ?? ''
+    rows.push([
+      `scale: prune --keep 1 --dry-run at ${st.size}: seconds, peak RSS MB; ${last.replace(/^Dry run, nothing pushed: /, '')}`,
+      `${((Date.now() - started) / 1000).toFixed(1)}, ${(memory.peak() / 1024).toFixed(0)}`,
+      'completes (report)',
+      code === 0
+    ])
+  }
   rows.push([
     `(for scale) medians, ms: ${stores.map(st => `${st.size}: ${median(st.ms).toFixed(0)}`).join(', ')}`,
     '',

@@ -19,7 +19,7 @@ import type { AdoptedFile } from './adopted.js'
 import { consoleLogger, type ConsoleLogger } from './log.js'
 import { run } from './proc.js'
 import { prune, pruneLines, publishAndPrune, type PruneReport } from './prune.js'
-import { artifactJson } from './report.js'
+import { artifactJson, sizeNotes } from './report.js'
 import { secretForms } from './secrets.js'
 import { verifyBinstore, type VerifyReport } from './verify.js'
 
@@ -461,26 +461,13 @@ async function verifyCommand(argv: string[], token: string, log: ConsoleLogger):
   return report.problems.length === 0 ? 0 : 1
 }
 
-/** GitHub's repository sizes: recommended under 1 GB, strongly under 5 GB (its documentation). */
-const RECOMMENDED_BYTES = 1e9
-const STRONGLY_RECOMMENDED_BYTES = 5e9
-
 /** What a binstore holds, and a note when it nears what GitHub recommends. */
 export function sizeLines(size: VerifyReport['size'], dir: string): string[] {
   const where = dir || 'the root'
-  const lines = [
-    `size: ${formatSize(size.gitBytes)} in the ${size.files} file(s) under ${where} at the tip${size.lfsObjects > 0 ? `, and ${formatSize(size.lfsBytes)} in ${size.lfsObjects} Git LFS object(s)` : ''} (uncompressed; the repository with its history is larger).`
+  return [
+    `size: ${formatSize(size.gitBytes)} in the ${size.files} file(s) under ${where} at the tip${size.lfsObjects > 0 ? `, and ${formatSize(size.lfsBytes)} in ${size.lfsObjects} Git LFS object(s)` : ''} (uncompressed; the repository with its history is larger).`,
+    ...sizeNotes(size.gitBytes).map(note => `note: ${cliWords(note)}`)
   ]
-  if (size.gitBytes > STRONGLY_RECOMMENDED_BYTES) {
-    lines.push(
-      `note: over 5 GB in git: GitHub strongly recommends repositories under 5 GB and may ask for it; move large files to Git LFS (--large-files lfs) or start a new binstore.`
-    )
-  } else if (size.gitBytes > RECOMMENDED_BYTES) {
-    lines.push(
-      `note: over 1 GB in git: GitHub recommends repositories under 1 GB; consider Git LFS for large files (--large-files lfs).`
-    )
-  }
-  return lines
 }
 
 /** Where the command line takes what the action's inputs give. */

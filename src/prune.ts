@@ -4,7 +4,7 @@ import { UserError } from './errors.js'
 import { FETCH_INDEX_NAME, renderFetchIndex } from './fetch-index.js'
 import { authHeader } from './git/auth.js'
 import { Git } from './git/commands.js'
-import { ATTRIBUTES_NAME, lfsAttributesWithout, LfsClient } from './git/lfs.js'
+import { ATTRIBUTES_NAME, lfsAttributesWithout, LfsClient, sriToHex } from './git/lfs.js'
 import type { NewText } from './git/plan.js'
 import {
   artifactPath,
@@ -35,18 +35,20 @@ import {
   storeHashPart,
   storeName
 } from './naming.js'
-import { narFileIn, parseNarInfo } from './narinfo.js'
+import { isCacheRelative, narFileIn, narHashSri, parseNarInfo } from './narinfo.js'
 import { Nix } from './nix.js'
 import { type JobChange, type LandJob, publish, Publisher } from './publish.js'
 import {
   type CacheNode,
   cacheFilesOf,
+  closureOf,
   type Decision,
   decide,
   type Held,
   heldKey,
   type RetentionPolicy
 } from './retention.js'
+import { prunedSize, sizeNotes } from './report.js'
 import { DEFAULT_RETRY } from './retry.js'
 import { withWorkDir } from './workdir.js'
 
@@ -57,6 +59,11 @@ export interface PruneReport {
   removed: string[]
   /** Files of the binstore that could not be read as the action's: left alone, and why. */
   skipped: { file: string; why: string }[]
+  /**
+   * What the artifacts left on the tip weigh, from their records and the cache's narinfos (no
+   * blob is downloaded; the small files beside them are not counted): bytes in git, and in Git LFS.
+   */
+  size: { gitBytes: number; lfsBytes: number; lfsObjects: number }
   result: PublishResult
 }
 
@@ -106,6 +113,7 @@ export async function publishAndPrune(
   const pruned = await log.group(`Keeping the ${policy.keep} newest of each name`, async () => {
     const report = await prune({ ...config, branch: result.branch || config.branch }, policy, log)
     for (const line of pruneLines(report)) log.info(line)
+    for (const note of sizeNotes(report.size.gitBytes)) log.warning(`The binstore holds ${note}`)
     return report
   })
   return { result, pruned }
@@ -132,6 +140,7 @@ export function pruneLines(report: PruneReport): string[] {
   for (const pin of decision.unmatchedPins) {
     lines.push(`note: the pin ${pin} names no store path of the binstore`)
   }
+  lines.push(`size: ${prunedSize(report.size)}.`)
   const counts = `${decision.kept.length} store path(s) kept, ${decision.removed.length} removed (${report.removed.length} file(s))`
   lines.push(
     result.dryRun
@@ -152,6 +161,8 @@ interface Weighed {
   /** The file the record describes (the artifact, or the narinfo of a binary-cache record). */
   file: string
   narHash: string
+  fileSize: number
+  lfs?: { oid: string }
 }
 
 /** The decision on one tip: what the commit writes and removes. */
@@ -203,8 +214,18 @@ export class Pruning {
     /** Per held store path: the files that go with it (present on the tip). */
     const filesOf = new Map<string, string[]>()
     const held = new Map<string, Held>()
+    /** Per held store path: its files' bytes (each record once). */
+    const bytesOf = new Map<string, { git: number; lfs: Map<string, number> }>()
+    const counted = new Set<string>()
     const hold = (r: Weighed, ...own: string[]) => {
       const key = heldKey(r)
+      if (!counted.has(`${key}\0${r.format}`)) {
+        counted.add(`${key}\0${r.format}`)
+        const b = bytesOf.get(key) ?? { git: 0, lfs: new Map<string, number>() }
+        if (r.lfs) b.lfs.set(r.lfs.oid, r.fileSize)
+        else b.git += r.fileSize
+        bytesOf.set(key, b)
+      }
       const h = held.get(key) ?? {
         system: r.system,
         name: storeName(r.storePath),
@@ -240,10 +261,33 @@ export class Pruning {
     const cached = (list: readonly Held[]) =>
       list.filter(h => h.formats.includes('binary-cache')).map(h => h.storePath)
     const removedCache = cached(decision.removed)
-    if (removedCache.length > 0) {
+    const keptCache = cached(decision.kept.map(k => k.held))
+    let gitBytes = 0
+    /** LFS objects are content-addressed: a NAR and the cache's uncompressed copy are one. */
+    const lfsObjects = new Map<string, number>()
+    for (const k of decision.kept) {
+      const b = bytesOf.get(heldKey(k.held))
+      gitBytes += b?.git ?? 0
+      for (const [oid, bytes] of b?.lfs ?? []) lfsObjects.set(oid, bytes)
+    }
+    if (removedCache.length > 0 || keptCache.length > 0) {
       const nodes = await this.cache(files, deadline)
-      const kept = cached(decision.kept.map(k => k.held))
-      for (const file of cacheFilesOf(nodes, kept, removedCache)) removed.add(file)
+      for (const file of cacheFilesOf(nodes, keptCache, removedCache)) removed.add(file)
+      // The NARs of the cache that stay, each once.
+      const nars = new Map<string, CacheNode>()
+      for (const hash of closureOf(nodes, keptCache)) {
+        const node = nodes.get(hash)
+        if (node?.nar) nars.set(node.nar, node)
+      }
+      for (const [nar, node] of nars) {
+        if (node.lfsOid !== undefined) lfsObjects.set(node.lfsOid || nar, node.fileSize ?? 0)
+        else gitBytes += node.fileSize ?? 0
+      }
+    }
+    const size = {
+      gitBytes,
+      lfsBytes: [...lfsObjects.values()].reduce((sum, bytes) => sum + bytes, 0),
+      lfsObjects: lfsObjects.size
     }
     const texts: NewText[] = []
     let written: Manifest | undefined
@@ -272,7 +316,7 @@ export class Pruning {
     }
     texts.push(...(await this.attributes(layout, files, [...removed], removed, deadline)))
     const list = [...removed].sort()
-    this.last = { layout, decision, removed: list, skipped }
+    this.last = { layout, decision, removed: list, skipped, size }
     if (list.length === 0) return { texts: [] }
     return { texts, removed: list, ...(written ? { manifest: written } : {}) }
   }
@@ -394,7 +438,9 @@ export class Pruning {
         this.narinfos.set(oid, {
           file,
           references: info.references.map(r => r.slice(0, 32)),
-          ...(nar && files.has(nar) ? { nar } : {})
+          ...(nar && files.has(nar) ? { nar } : {}),
+          fileSize: Number.isFinite(info.fileSize) ? info.fileSize : 0,
+          ...(isCacheRelative(info.url) ? {} : { lfsOid: lfsOidOf(info.fileHash) })
         })
       },
       oid => this.narinfos.has(oid)
@@ -454,6 +500,12 @@ export class Pruning {
   }
 }
 
+/** The Git LFS object id (sha256, hex) of a narinfo's FileHash; '' when it is no sha256. */
+function lfsOidOf(fileHash: string): string {
+  const sri = narHashSri(fileHash)
+  return sri ? sriToHex(sri) : ''
+}
+
 /** A layout 2 record, checked as verify checks it; its problem when it is not one of ours. */
 function readRecord(dir: string, text: string, file: string): Weighed | { problem: string } {
   try {
@@ -461,8 +513,17 @@ function readRecord(dir: string, text: string, file: string): Weighed | { proble
     const problem = recordProblem(dir, entry, 2)
     if (problem) return { problem }
     // Only what retention weighs is kept in memory, not the whole record.
-    const { system, storePath, format, publishedAt, file: described, narHash } = entry
-    return { system, storePath, format, publishedAt, file: described, narHash }
+    const { system, storePath, format, publishedAt, file: described, narHash, fileSize } = entry
+    return {
+      system,
+      storePath,
+      format,
+      publishedAt,
+      file: described,
+      narHash,
+      fileSize,
+      ...(entry.lfs ? { lfs: entry.lfs } : {})
+    }
   } catch (error) {
     return {
       problem: error instanceof Error ? error.message.replace(`${file} `, '') : String(error)

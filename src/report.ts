@@ -1,3 +1,4 @@
+import { formatSize } from './inputs.js'
 import type { PruneReport } from './prune.js'
 import type { ArtifactResult, Config, PublishResult } from './config.js'
 import { nixString } from './fetch-index.js'
@@ -135,6 +136,30 @@ export function summaryMarkdown(
   return lines.join('\n')
 }
 
+/** GitHub's repository sizes: recommended under 1 GB, strongly under 5 GB (its documentation). */
+const RECOMMENDED_BYTES = 1e9
+const STRONGLY_RECOMMENDED_BYTES = 5e9
+
+/** What to do when the bytes in git near what GitHub recommends for a repository (none below). */
+export function sizeNotes(gitBytes: number): string[] {
+  if (gitBytes > STRONGLY_RECOMMENDED_BYTES) {
+    return [
+      "over 5 GB in git: GitHub strongly recommends repositories under 5 GB and may ask for it; keep fewer versions ('keep'), move large files to Git LFS ('large-files: lfs') or start a new binstore."
+    ]
+  }
+  if (gitBytes > RECOMMENDED_BYTES) {
+    return [
+      "over 1 GB in git: GitHub recommends repositories under 1 GB; keep fewer versions ('keep') or move large files to Git LFS ('large-files: lfs')."
+    ]
+  }
+  return []
+}
+
+/** The size of what a prune left, in words. */
+export function prunedSize(size: PruneReport['size']): string {
+  return `${formatSize(size.gitBytes)} of artifacts in git${size.lfsObjects > 0 ? ` and ${formatSize(size.lfsBytes)} in ${size.lfsObjects} Git LFS object(s)` : ''} at the tip (from their records; the history is larger)`
+}
+
 /** Removed store paths listed in the summary; the rest are counted (the log lists them all). */
 const SUMMARY_REMOVED = 50
 
@@ -164,7 +189,8 @@ export function pruneSection(report: PruneReport): string[] {
   for (const pin of decision.unmatchedPins) {
     lines.push(`- the pin ${code(pin)} names no store path of the binstore`)
   }
-  lines.push('')
+  lines.push('', `Size: ${prunedSize(report.size)}.`, '')
+  for (const note of sizeNotes(report.size.gitBytes)) lines.push(`> [!WARNING]`, `> ${note}`, '')
   return lines
 }
 

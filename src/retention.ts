@@ -103,6 +103,25 @@ export interface CacheNode {
   references: string[]
   /** The repository file of its NAR, when it is one of the cache's. */
   nar?: string
+  /** Its NAR's size (FileSize), and its Git LFS object (sha256, hex) when it is in LFS. */
+  fileSize?: number
+  lfsOid?: string
+}
+
+/** The store hashes of the narinfos reachable from `tops` (store paths) in the cache. */
+export function closureOf(
+  nodes: ReadonlyMap<string, CacheNode>,
+  tops: readonly string[]
+): Set<string> {
+  const seen = new Set<string>()
+  const queue = tops.map(storeHashPart)
+  while (queue.length > 0) {
+    const hash = queue.pop() ?? ''
+    if (seen.has(hash) || !nodes.has(hash)) continue
+    seen.add(hash)
+    for (const reference of nodes.get(hash)?.references ?? []) queue.push(reference)
+  }
+  return seen
 }
 
 /**
@@ -116,19 +135,8 @@ export function cacheFilesOf(
   kept: readonly string[],
   removed: readonly string[]
 ): string[] {
-  const closure = (tops: readonly string[]) => {
-    const seen = new Set<string>()
-    const queue = tops.map(storeHashPart)
-    while (queue.length > 0) {
-      const hash = queue.pop() ?? ''
-      if (seen.has(hash) || !nodes.has(hash)) continue
-      seen.add(hash)
-      for (const reference of nodes.get(hash)?.references ?? []) queue.push(reference)
-    }
-    return seen
-  }
-  const keep = closure(kept)
-  const going = [...closure(removed)].filter(hash => !keep.has(hash))
+  const keep = closureOf(nodes, kept)
+  const going = [...closureOf(nodes, removed)].filter(hash => !keep.has(hash))
   const goingSet = new Set(going)
   // A NAR stays while any narinfo that stays names it (two narinfos may name one NAR).
   const namedByOthers = new Set(

@@ -208,6 +208,11 @@ describe.each([
     const checked = await verify(repo.url)
     expect(problems(checked)).toEqual([])
     expect(checked.code).toBe(0)
+    // The size prune reports from the records: its Git LFS share is what verify counts.
+    const lfsShare = (text: string) => / and ([^\n]*? in \d+ Git LFS object\(s\))/.exec(text)?.[1]
+    expect(run.stdout).toMatch(/^size: [^\n]+ of artifacts in git and /m)
+    expect(lfsShare(run.stdout)).toBeDefined()
+    expect(lfsShare(run.stdout)).toBe(lfsShare(checked.stdout))
 
     // The substituter serves the kept closures, and no longer the removed ones.
     const substituter = `${e2e.server.base}/${slug}/raw/main/nix/cache`
@@ -295,6 +300,7 @@ describe.each([
     expect(run.outputs.pruned).toBe(String(NAMES.length + 2))
     expect(run.summary).toContain('#### Retention')
     expect(run.summary).toMatch(/Removed in `[0-9a-f]{12}`: 5 store path\(s\)/)
+    expect(run.summary).toMatch(/^Size: [^\n]+ of artifacts in git and /m)
     expect(run.outputs['commit-sha']).toBe(await serverGit(repo.dir, 'rev-parse', 'main'))
     for (const n of NAMES) {
       expect([n, (await mentions(repo.dir, fresh[n])).length > 0]).toEqual([n, true])

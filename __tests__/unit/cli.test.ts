@@ -77,6 +77,10 @@ describe('sizeLines', () => {
     expect(lfs[0]).toMatch(/under the root at the tip, and 3\.0 GiB in 3 Git LFS object\(s\)/)
     expect(lfs[1]).toMatch(/^note: over 1 GB in git: GitHub recommends repositories under 1 GB/)
     expect(sizeLines(size(6e9), 'nix')[1]).toMatch(/^note: over 5 GB in git/)
+    // In the command line's words.
+    expect(sizeLines(size(6e9), 'nix')[1]).toContain(
+      '(--keep), move large files to Git LFS (--large-files lfs)'
+    )
     expect(sizeLines(size(0.9e9), 'nix')).toHaveLength(1)
   })
 })

@@ -72,7 +72,7 @@ function entry(
 }
 
 const narinfo = (c: string, name: string, references: string[]) =>
-  `StorePath: ${sp(c, name)}\nURL: nar/${c}.nar\nCompression: none\nNarHash: sha256:x\nNarSize: 1\nReferences: ${references.join(' ')}\n`
+  `StorePath: ${sp(c, name)}\nURL: nar/${c}.nar\nCompression: none\nFileSize: 10\nNarHash: sha256:x\nNarSize: 1\nReferences: ${references.join(' ')}\n`
 
 describe('layout 2', () => {
   /** tool a, b, c (NARs, b in Git LFS), app d, h (binary cache: d → dep f, h → dep g, both → lib l). */
@@ -138,6 +138,8 @@ describe('layout 2', () => {
       ].sort()
     )
     expect(change.texts).toEqual([])
+    // What stays, from the records and the narinfos: tool c, app h's narinfo, the NARs of h, g, l.
+    expect(pruning.last?.size).toEqual({ gitBytes: 230, lfsBytes: 0, lfsObjects: 0 })
     expect(pruning.last?.decision.kept.map(k => k.why).sort()).toEqual([
       'one of the 1 newest of app on x86_64-linux',
       'one of the 1 newest of tool on x86_64-linux'
@@ -160,6 +162,7 @@ describe('layout 2', () => {
     expect(kept.get(sp('b', 'tool'))).toBe(`pinned (${hash('b')}-tool)`)
     expect(kept.get(sp('c', 'tool'))).toBe('one of the 1 newest of tool on x86_64-linux')
     expect(change.removed?.some(f => f.includes(hash('a')) || f.includes(hash('b')))).toBe(false)
+    expect(pruning.last?.size).toEqual({ gitBytes: 330, lfsBytes: 100, lfsObjects: 1 })
   })
 
   test('a record that is not where its store path puts it, or not one of ours, is left alone', async () => {

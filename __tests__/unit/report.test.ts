@@ -45,6 +45,44 @@ describe('outputs and summary', () => {
     published: true,
     dryRun: false
   }
+  test('with keep: the prune is in the outputs, and in the summary with the size and a warning past 1 GB', () => {
+    const old = (c: string) => ({
+      system: 'x86_64-linux',
+      name: 'hello',
+      storePath: `/nix/store/${c.repeat(32)}-hello`,
+      publishedAt: '2026-01-01T00:00:00.000Z',
+      formats: ['nar']
+    })
+    const pruned = {
+      layout: 2 as const,
+      decision: {
+        kept: [
+          { held: old('a'), why: 'one of the 1 newest of hello on x86_64-linux' },
+          { held: old('b'), why: 'pinned (x)' }
+        ],
+        removed: [old('c'), old('d')],
+        unmatchedPins: []
+      },
+      removed: ['f1', 'f2', 'f3'],
+      skipped: [],
+      size: { gitBytes: 1.5e9, lfsBytes: 0, lfsObjects: 0 },
+      result: { ...result, artifacts: [], commitSha: 'beef00', published: true }
+    }
+    const o = outputs(result, pruned)
+    expect(o.pruned).toBe('2')
+    expect(o['commit-sha']).toBe('beef00')
+    expect(outputs(result).pruned).toBe('0')
+    const summary = summaryMarkdown(result, config, pruned)
+    expect(summary).toContain('#### Retention')
+    expect(summary).toContain('Removed in `beef00`: 2 store path(s), 3 file(s); 2 kept.')
+    expect(summary).toContain(`- removed \`${old('c').storePath}\``)
+    expect(summary).toContain(`- kept \`${old('b').storePath}\`: pinned (x)`)
+    expect(summary).toMatch(/Size: 1\.4 GiB \(1500000000 bytes\) of artifacts in git at the tip/)
+    expect(summary).toContain(
+      "> over 1 GB in git: GitHub recommends repositories under 1 GB; keep fewer versions ('keep')"
+    )
+  })
+
   test('a single artifact sets the per-artifact outputs too', () => {
     const o = outputs(result)
     expect(o).toMatchObject({
